@@ -1,0 +1,63 @@
+"""Colours: the one parser for `#RGB`, `#RRGGBB`, `#RRGGBBAA`, CSS names and `transparent`.
+
+A colour in the timeline is a tuple of four floats (r, g, b, a) in 0..1, so that
+tracks can interpolate it like any other numeric tuple.
+"""
+from __future__ import annotations
+
+import webcolors
+
+RGBA = tuple[float, float, float, float]
+
+TRANSPARENT: RGBA = (0.0, 0.0, 0.0, 0.0)
+
+
+class ColorError(ValueError):
+    """The text is not a colour; `.hint` suggests the closest valid one."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+def css_color_names() -> list[str]:
+    return sorted(webcolors.names("css3"))
+
+
+def parse_color(text: str) -> RGBA:
+    s = text.strip()
+    if s.startswith("#"):
+        digits = s[1:]
+        if len(digits) in (3, 4):
+            digits = "".join(ch * 2 for ch in digits)
+        if len(digits) not in (6, 8) or any(ch not in "0123456789abcdefABCDEF" for ch in digits):
+            raise ColorError(
+                f"invalid colour '{text}'",
+                "write #RGB, #RRGGBB or #RRGGBBAA with hexadecimal digits, or a CSS name like tomato",
+            )
+        channels = [int(digits[i : i + 2], 16) / 255.0 for i in range(0, len(digits), 2)]
+        if len(channels) == 3:
+            channels.append(1.0)
+        return tuple(channels)  # type: ignore[return-value]
+    name = s.lower()
+    if name == "transparent":
+        return TRANSPARENT
+    try:
+        hex_value = webcolors.name_to_hex(name, spec="css3")
+    except ValueError:
+        import difflib
+
+        close = difflib.get_close_matches(name, css_color_names(), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "use a CSS colour name or #RRGGBB"
+        raise ColorError(f"unknown colour '{text}'", hint) from None
+    return parse_color(hex_value)
+
+
+def with_alpha(color: RGBA, alpha: float) -> RGBA:
+    return (color[0], color[1], color[2], color[3] * alpha)
+
+
+def to_argb_int(color: RGBA) -> int:
+    """Skia's packed 0xAARRGGBB."""
+    r, g, b, a = (max(0, min(255, round(c * 255))) for c in color)
+    return (a << 24) | (r << 16) | (g << 8) | b

@@ -1,0 +1,327 @@
+"""One painter per layer kind: how a display-list node is drawn with Skia.
+
+A painter draws in the node's local space (the rasteriser has already applied
+position, rotation and scale) with the node's anchor applied to its own box.
+To add an element kind, add a painter here and register it in `PAINTERS`.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Callable
+
+import skia
+
+from . import assets, fonts
+from .color import RGBA, to_argb_int, with_alpha
+from .display import Node
+from .paths import parse_path
+
+SAMPLING = skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear)
+
+
+def fill_paint(node: Node, alpha: float, color_key: str = "fill") -> skia.Paint | None:
+    color: RGBA | None = node.get(color_key)
+    if color is None or color[3] * alpha <= 0:
+        return None
+    paint = skia.Paint(AntiAlias=True, Color=to_argb_int(with_alpha(color, alpha)))
+    _apply_effects(paint, node)
+    return paint
+
+
+def stroke_paint(node: Node, alpha: float) -> skia.Paint | None:
+    color: RGBA | None = node.get("stroke")
+    width = node.get("stroke_width", 0.0)
+    if color is None or width <= 0 or color[3] * alpha <= 0:
+        return None
+    paint = skia.Paint(
+        AntiAlias=True,
+        Color=to_argb_int(with_alpha(color, alpha)),
+        Style=skia.Paint.kStroke_Style,
+        StrokeWidth=width,
+        StrokeJoin=skia.Paint.kRound_Join,
+        StrokeCap=skia.Paint.kRound_Cap,
+    )
+    _apply_effects(paint, node)
+    return paint
+
+
+def _apply_effects(paint: skia.Paint, node: Node) -> None:
+    blur = node.get("blur", 0.0)
+    shadow = node.attrs.get("shadow")
+    filt = None
+    if blur and blur > 0:
+        filt = skia.ImageFilters.Blur(blur / 2, blur / 2)
+    if shadow:
+        filt = skia.ImageFilters.DropShadow(
+            shadow["dx"], shadow["dy"], shadow["blur"] / 2, shadow["blur"] / 2,
+            to_argb_int(tuple(shadow["color"])), filt,
+        )
+    if filt is not None:
+        paint.setImageFilter(filt)
+
+
+def _anchor_offset(node: Node, w: float, h: float) -> tuple[float, float]:
+    return (-node.attrs.get("anchor_x", 0.5) * w, -node.attrs.get("anchor_y", 0.5) * h)
+
+
+def _draw_shape(canvas: skia.Canvas, node: Node, alpha: float, draw: Callable[[skia.Paint], None]) -> None:
+    for paint in (fill_paint(node, alpha), stroke_paint(node, alpha)):
+        if paint is not None:
+            draw(paint)
+
+
+# --- shapes -----------------------------------------------------------------
+
+def paint_rect(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
+    w, h = node.get("width", 0.0), node.get("height", 0.0)
+    dx, dy = _anchor_offset(node, w, h)
+    rect = skia.Rect.MakeXYWH(dx, dy, w, h)
+    r = min(node.get("radius", 0.0), w / 2, h / 2)
+    if r > 0:
+        rrect = skia.RRect.MakeRectXY(rect, r, r)
+        _draw_shape(canvas, node, alpha, lambda p: canvas.drawRRect(rrect, p))
+    else:
+        _draw_shape(canvas, node, alpha, lambda p: canvas.drawRect(rect, p))
+
+
+def paint_circle(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
+    r = node.get("radius", 0.0)
+    dx, dy = _anchor_offset(node, 2 * r, 2 * r)
+    _draw_shape(canvas, node, alpha, lambda p: canvas.drawCircle(dx + r, dy + r, r, p))
+
+
+def paint_ellipse(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
+    w, h = node.get("width", 0.0), node.get("height", 0.0)
+    dx, dy = _anchor_offset(node, w, h)
+    oval = skia.Rect.MakeXYWH(dx, dy, w, h)
+    _draw_shape(canvas, node, alpha, lambda p: canvas.drawOval(oval, p))
+
+
+def paint_line(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
+    # A line is stored as its midpoint (x, y) and its vector (width, height).
+    vx, vy = node.get("width", 0.0), node.get("height", 0.0)
+    paint = stroke_paint(node, alpha)
+    if paint is not None:
+        canvas.drawLine(-vx / 2, -vy / 2, vx / 2, vy / 2, paint)
+
+
+def _polygon_points(node: Node) -> list[tuple[float, float]]:
+    pts = node.attrs.get("points")
+    if pts:
+        return [tuple(p) for p in pts]
+    sides = int(node.attrs.get("sides", 6))
+    r = node.get("radius", 0.0)
+    return [
+        (r * math.cos(-math.pi / 2 + 2 * math.pi * i / sides), r * math.sin(-math.pi / 2 + 2 * math.pi * i / sides))
+        for i in range(sides)
+    ]
+
+
+def _star_points(node: Node) -> list[tuple[float, float]]:
+    n = int(node.attrs.get("points", 5))
+    outer = node.get("radius", 0.0)
+    inner = outer * node.get("inner", 0.5)
+    out = []
+    for i in range(2 * n):
+        r = outer if i % 2 == 0 else inner
+        a = -math.pi / 2 + math.pi * i / n
+        out.append((r * math.cos(a), r * math.sin(a)))
+    return out
+
+
+def _paint_points(canvas: skia.Canvas, node: Node, alpha: float, pts: list[tuple[float, float]]) -> None:
+    if len(pts) < 2:
+        return
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    # Regular shapes are centred on their position; the anchor moves the box.
+    x0, y0, w, h = min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+    ax, ay = node.attrs.get("anchor_x", 0.5), node.attrs.get("anchor_y", 0.5)
+    if node.attrs.get("points") and node.kind == "polygon":
+        ox, oy = -(x0 + ax * w), -(y0 + ay * h)
+    else:
+        ox, oy = (0.5 - ax) * w, (0.5 - ay) * h
+    path = skia.Path.Polygon([skia.Point(x + ox, y + oy) for x, y in pts], True)
+    _draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p))
+
+
+def paint_polygon(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
+    _paint_points(canvas, node, alpha, _polygon_points(node))
+
+
+def paint_star(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
+    _paint_points(canvas, node, alpha, _star_points(node))
+
+
+@lru_cache(maxsize=256)
+def _scaled_path(data: str, scale: float) -> skia.Path:
+    path = skia.Path(parse_path(data))
+    path.transform(skia.Matrix.Scale(scale, scale))
+    return path
+
+
+def paint_path(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
+    path = _scaled_path(node.attrs["d"], node.attrs.get("data_scale", 1.0))
+    b = path.computeTightBounds()
+    ax, ay = node.attrs.get("anchor_x", 0.0), node.attrs.get("anchor_y", 0.0)
+    canvas.translate(-(b.left() + ax * b.width()) if node.attrs.get("anchored") else 0.0,
+                     -(b.top() + ay * b.height()) if node.attrs.get("anchored") else 0.0)
+    _draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p))
+
+
+# --- text --------------------------------------------------------------------
+
+@lru_cache(maxsize=1024)
+def layout_text(text: str, family: str, weight: int, size: float, wrap: float | None) -> tuple[tuple[str, float], ...]:
+    """Lines and their widths; greedy word wrap at `wrap` pixels."""
+    f = fonts.font(family, weight, size)
+    lines: list[tuple[str, float]] = []
+    for paragraph in text.split("\n"):
+        if wrap is None or wrap <= 0:
+            lines.append((paragraph, f.measureText(paragraph)))
+            continue
+        current = ""
+        for word in paragraph.split(" "):
+            candidate = word if not current else f"{current} {word}"
+            if current and f.measureText(candidate) > wrap:
+                lines.append((current, f.measureText(current)))
+                current = word
+            else:
+                current = candidate
+        lines.append((current, f.measureText(current)))
+    return tuple(lines)
+
+
+LINE_SPACING = 1.2
+
+
+def text_box(node: Node) -> tuple[float, float]:
+    lines = layout_text(node.attrs["text"], node.attrs["family"], node.attrs["weight"], node.get("size"), node.attrs.get("wrap"))
+    f = fonts.font(node.attrs["family"], node.attrs["weight"], node.get("size"))
+    m = f.getMetrics()
+    width = max((w for _, w in lines), default=0.0)
+    height = (len(lines) - 1) * node.get("size") * LINE_SPACING + (m.fDescent - m.fAscent)
+    return width, height
+
+
+def paint_text(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
+    size = node.get("size", 0.0)
+    if size <= 0:
+        return
+    family, weight = node.attrs["family"], node.attrs["weight"]
+    f = fonts.font(family, weight, size)
+    lines = layout_text(node.attrs["text"], family, weight, size, node.attrs.get("wrap"))
+    width, height = text_box(node)
+    dx, dy = _anchor_offset(node, width, height)
+    align = node.attrs.get("align", "center")
+    ascent = -f.getMetrics().fAscent
+    remaining = None
+    reveal = node.get("reveal", 1.0)
+    if reveal < 1.0:
+        total = sum(len(line) for line, _ in lines)
+        remaining = int(math.floor(total * max(0.0, reveal) + 1e-9))
+    paints = []
+    outline = node.attrs.get("outline")
+    if outline is not None and node.get("outline_width", 0.0) > 0:
+        op = skia.Paint(AntiAlias=True, Color=to_argb_int(with_alpha(tuple(outline), alpha)),
+                        Style=skia.Paint.kStroke_Style, StrokeWidth=2 * node.get("outline_width"),
+                        StrokeJoin=skia.Paint.kRound_Join)
+        _apply_effects(op, node)
+        paints.append(op)
+    fp = fill_paint(node, alpha)
+    if fp is not None:
+        paints.append(fp)
+    for i, (line, line_width) in enumerate(lines):
+        if remaining is not None:
+            if remaining <= 0:
+                break
+            line = line[:remaining]
+            remaining -= len(line)
+        if not line:
+            continue
+        if align == "left":
+            x = dx
+        elif align == "right":
+            x = dx + width - line_width
+        else:
+            x = dx + (width - line_width) / 2
+        y = dy + ascent + i * size * LINE_SPACING
+        blob = skia.TextBlob.MakeFromShapedText(line, f)
+        if blob is None:
+            continue
+        for paint in paints:
+            canvas.drawTextBlob(blob, x, y, paint)
+
+
+# --- images ------------------------------------------------------------------
+
+def _image_paint(node: Node, alpha: float) -> skia.Paint:
+    paint = skia.Paint(AntiAlias=True)
+    if alpha < 1.0:
+        paint.setAlphaf(alpha)
+    _apply_effects(paint, node)
+    return paint
+
+
+def paint_image(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
+    w, h = node.get("width", 0.0), node.get("height", 0.0)
+    dx, dy = _anchor_offset(node, w, h)
+    image = assets.load_image(node.attrs["file"])
+    canvas.drawImageRect(image, skia.Rect.MakeXYWH(dx, dy, w, h), SAMPLING, _image_paint(node, alpha))
+
+
+def paint_svg(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
+    w, h = node.get("width", 0.0), node.get("height", 0.0)
+    dx, dy = _anchor_offset(node, w, h)
+    if w < 1 or h < 1:
+        return
+    # Rasterise at the drawn size (times the current scale) so scaling up stays sharp.
+    scale = max(1.0, ctx.current_scale)
+    image = assets.render_svg(node.attrs["file"], round(w * scale), round(h * scale))
+    canvas.drawImageRect(image, skia.Rect.MakeXYWH(dx, dy, w, h), SAMPLING, _image_paint(node, alpha))
+
+
+# --- background ----------------------------------------------------------------
+
+def paint_background_content(canvas: skia.Canvas, node: Node, width: int, height: int) -> None:
+    """The background over the whole canvas, before Ken Burns zoom/pan."""
+    mode = node.attrs["mode"]
+    full = skia.Rect.MakeWH(width, height)
+    if mode == "solid":
+        canvas.drawRect(full, skia.Paint(Color=to_argb_int(node.get("fill"))))
+    elif mode == "gradient":
+        colors = [to_argb_int(tuple(c)) for c in node.attrs["colors"]]
+        direction = node.attrs.get("direction", "vertical")
+        if direction == "radial":
+            shader = skia.GradientShader.MakeRadial(
+                skia.Point(width / 2, height / 2), math.hypot(width, height) / 2, colors)
+        elif direction == "horizontal":
+            shader = skia.GradientShader.MakeLinear([skia.Point(0, 0), skia.Point(width, 0)], colors)
+        else:
+            shader = skia.GradientShader.MakeLinear([skia.Point(0, 0), skia.Point(0, height)], colors)
+        canvas.drawRect(full, skia.Paint(Shader=shader, Dither=True))
+    elif mode == "image":
+        image = assets.load_image(node.attrs["file"])
+        iw, ih = image.width(), image.height()
+        fit = node.attrs.get("fit", "cover")
+        k = max(width / iw, height / ih) if fit == "cover" else min(width / iw, height / ih)
+        dw, dh = iw * k, ih * k
+        if fit == "contain":
+            canvas.drawRect(full, skia.Paint(Color=to_argb_int(node.get("fill") or (0, 0, 0, 1))))
+        canvas.drawImageRect(image, skia.Rect.MakeXYWH((width - dw) / 2, (height - dh) / 2, dw, dh), SAMPLING)
+    else:
+        raise ValueError(f"unknown background mode {mode}")
+
+
+PAINTERS: dict[str, Callable] = {
+    "rect": paint_rect,
+    "circle": paint_circle,
+    "ellipse": paint_ellipse,
+    "line": paint_line,
+    "polygon": paint_polygon,
+    "star": paint_star,
+    "path": paint_path,
+    "text": paint_text,
+    "image": paint_image,
+    "svg": paint_svg,
+}

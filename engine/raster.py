@@ -1,0 +1,227 @@
+"""The rasteriser: draws a display list with Skia onto a preallocated BGRA buffer.
+
+The surface wraps the numpy array with zero copy, so the encoder reads exactly
+the memory Skia drew into. The rasteriser knows display-list nodes only: no
+syntax, no timing.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import skia
+
+from .assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
+from .color import to_argb_int
+from .display import DisplayList, Node, TransitionNode
+from .painters import PAINTERS, SAMPLING, paint_background_content
+
+
+class Rasterizer:
+    def __init__(self, width: int, height: int):
+        self.width, self.height = width, height
+        self.buffer = np.zeros((height, width, 4), dtype=np.uint8)
+        self.surface = skia.Surface(self.buffer, colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE)
+        self.canvas = self.surface.getCanvas()
+        self.current_scale = 1.0
+        self._backgrounds: dict[tuple, skia.Image] = {}
+        self._scratch: tuple[np.ndarray, skia.Surface] | None = None
+        self._noise: np.ndarray | None = None
+
+    # -- public ---------------------------------------------------------------
+
+    def draw(self, frame: DisplayList) -> np.ndarray:
+        """Draw `frame` into `self.buffer` (BGRA, premultiplied) and return it."""
+        canvas = self.canvas
+        for item in frame.items:
+            if isinstance(item, TransitionNode):
+                self._draw_transition(canvas, item, frame.background)
+                return self.buffer
+        self._draw_scene(canvas, frame.items, frame.background)
+        return self.buffer
+
+    def snapshot_rgba(self) -> np.ndarray:
+        """A copy of the current frame as straight RGBA (for PNG stills and tests)."""
+        return self.buffer[..., [2, 1, 0, 3]].copy()
+
+    # -- scenes ----------------------------------------------------------------
+
+    def _draw_scene(self, canvas: skia.Canvas, items: tuple, background) -> None:
+        canvas.clear(to_argb_int(background))
+        for node in items:
+            self._draw_node(canvas, node)
+
+    def _draw_node(self, canvas: skia.Canvas, node: Node) -> None:
+        if node.kind == "background":
+            self._draw_background(canvas, node)
+            return
+        v = node.values
+        opacity = v.get("opacity", 1.0)
+        scale = v.get("scale", 1.0)
+        if opacity <= 0.0 or scale == 0.0:
+            return
+        canvas.save()
+        canvas.translate(v.get("x", 0.0) + v.get("offset_x", 0.0), v.get("y", 0.0) + v.get("offset_y", 0.0))
+        rotate = v.get("rotate", 0.0)
+        if rotate:
+            canvas.rotate(rotate)
+        if scale != 1.0:
+            canvas.scale(scale, scale)
+        outer_scale = self.current_scale
+        self.current_scale = outer_scale * abs(scale)
+        try:
+            if node.kind == "group":
+                if opacity < 1.0:
+                    canvas.saveLayerAlpha(None, round(opacity * 255))
+                for child in node.children:
+                    self._draw_node(canvas, child)
+                if opacity < 1.0:
+                    canvas.restore()
+            elif node.kind == "text" and opacity < 1.0 and node.attrs.get("outline") is not None:
+                # Outline and fill overlap: fade them together, not each on its own.
+                canvas.saveLayerAlpha(None, round(opacity * 255))
+                PAINTERS["text"](canvas, node, 1.0, self)
+                canvas.restore()
+            else:
+                PAINTERS[node.kind](canvas, node, opacity, self)
+        finally:
+            self.current_scale = outer_scale
+            canvas.restore()
+
+    def _draw_background(self, canvas: skia.Canvas, node: Node) -> None:
+        zoom = node.values.get("zoom", 1.0)
+        px = node.values.get("pan_x", self.width / 2)
+        py = node.values.get("pan_y", self.height / 2)
+        opacity = node.values.get("opacity", 1.0)
+        paint = skia.Paint(AlphaF=opacity) if opacity < 1.0 else None
+        if node.attrs["mode"] == "image":
+            # Ken Burns on the source image itself, so zooming in stays sharp.
+            canvas.save()
+            self._ken_burns(canvas, zoom, px, py)
+            if paint is not None:
+                canvas.saveLayer(None, paint)
+            paint_background_content(canvas, node, self.width, self.height)
+            if paint is not None:
+                canvas.restore()
+            canvas.restore()
+            return
+        # Solid and gradient backgrounds are rendered once and blitted: a full-frame
+        # gradient shader costs more per frame than everything else in a simple scene.
+        key = (id(node.attrs), tuple(sorted((k, val) for k, val in node.values.items() if k in ("fill",))))
+        image = self._backgrounds.get(key)
+        if image is None:
+            surface = skia.Surface(self.width, self.height, SURFACE_COLOR_TYPE)
+            paint_background_content(surface.getCanvas(), node, self.width, self.height)
+            image = surface.makeImageSnapshot()
+            if len(self._backgrounds) > 32:
+                self._backgrounds.clear()
+            self._backgrounds[key] = image
+        canvas.save()
+        self._ken_burns(canvas, zoom, px, py)
+        canvas.drawImage(image, 0, 0, SAMPLING, paint)
+        canvas.restore()
+
+    def _ken_burns(self, canvas: skia.Canvas, zoom: float, px: float, py: float) -> None:
+        if zoom == 1.0 and px == self.width / 2 and py == self.height / 2:
+            return
+        zoom = max(zoom, 1e-3)
+        # Keep the canvas covered: the focus point cannot come closer to an edge
+        # than half the visible window.
+        half_w, half_h = self.width / (2 * zoom), self.height / (2 * zoom)
+        if zoom >= 1.0:
+            px = min(max(px, half_w), self.width - half_w)
+            py = min(max(py, half_h), self.height - half_h)
+        canvas.translate(self.width / 2, self.height / 2)
+        canvas.scale(zoom, zoom)
+        canvas.translate(-px, -py)
+
+    # -- transitions ---------------------------------------------------------------
+
+    def _draw_transition(self, canvas: skia.Canvas, tn: TransitionNode, background) -> None:
+        p = min(1.0, max(0.0, tn.progress))
+        w, h = self.width, self.height
+        kind = tn.kind
+        if kind == "crossfade":
+            self._draw_scene(canvas, tn.a, background)
+            canvas.saveLayerAlpha(None, round(p * 255))
+            self._draw_scene(canvas, tn.b, background)
+            canvas.restore()
+        elif kind == "fade-through":
+            color = tuple(tn.params.get("color", (0, 0, 0, 1)))
+            first_half = p < 0.5
+            self._draw_scene(canvas, tn.a if first_half else tn.b, background)
+            amount = p * 2 if first_half else (1 - p) * 2
+            canvas.drawColor(to_argb_int((color[0], color[1], color[2], color[3] * amount)))
+        elif kind in ("slide", "wipe"):
+            dx, dy = _direction_vector(tn.params.get("direction", "left"))
+            if kind == "slide":
+                canvas.save()
+                canvas.translate(dx * p * w, dy * p * h)
+                self._draw_scene(canvas, tn.a, background)
+                canvas.restore()
+                canvas.save()
+                canvas.translate(-dx * (1 - p) * w, -dy * (1 - p) * h)
+                canvas.clipRect(skia.Rect.MakeWH(w, h))
+                self._draw_scene_clipped(canvas, tn.b, background)
+                canvas.restore()
+            else:
+                self._draw_scene(canvas, tn.a, background)
+                # The wipe edge travels in the named direction, revealing B behind it.
+                if dx < 0:
+                    clip = skia.Rect.MakeLTRB(w * (1 - p), 0, w, h)
+                elif dx > 0:
+                    clip = skia.Rect.MakeLTRB(0, 0, w * p, h)
+                elif dy < 0:
+                    clip = skia.Rect.MakeLTRB(0, h * (1 - p), w, h)
+                else:
+                    clip = skia.Rect.MakeLTRB(0, 0, w, h * p)
+                canvas.save()
+                canvas.clipRect(clip)
+                self._draw_scene_clipped(canvas, tn.b, background)
+                canvas.restore()
+        elif kind == "zoom":
+            # A zooms towards the viewer and fades; B settles in from slightly small.
+            self._draw_scene(canvas, tn.b, background)
+            canvas.save()
+            k = 1.0 + p
+            canvas.translate(w / 2, h / 2)
+            canvas.scale(k, k)
+            canvas.translate(-w / 2, -h / 2)
+            canvas.saveLayerAlpha(None, round((1 - p) * 255))
+            self._draw_scene_clipped(canvas, tn.a, background)
+            canvas.restore()
+            canvas.restore()
+        elif kind == "dissolve":
+            self._draw_scene(canvas, tn.a, background)
+            scratch_buffer, scratch_surface = self._scratch_surface()
+            self._draw_scene(scratch_surface.getCanvas(), tn.b, background)
+            mask = self._noise_mask() < p
+            np.copyto(self.buffer, scratch_buffer, where=mask[..., None])
+        else:
+            raise ValueError(f"unknown transition kind {kind}")
+
+    def _draw_scene_clipped(self, canvas: skia.Canvas, items: tuple, background) -> None:
+        """Like `_draw_scene`, but fills the background with a rect (respecting the
+        clip and transform) instead of clearing the whole surface."""
+        canvas.drawRect(skia.Rect.MakeWH(self.width, self.height), skia.Paint(Color=to_argb_int(background)))
+        for node in items:
+            self._draw_node(canvas, node)
+
+    def _scratch_surface(self) -> tuple[np.ndarray, skia.Surface]:
+        if self._scratch is None:
+            buf = np.zeros_like(self.buffer)
+            self._scratch = (buf, skia.Surface(buf, colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE))
+        return self._scratch
+
+    def _noise_mask(self) -> np.ndarray:
+        """Seeded per-block noise in 0..1 (blocks of ~4 design px), fixed for the render."""
+        if self._noise is None:
+            block = max(1, round(min(self.width, self.height) / 270))
+            rng = np.random.default_rng(20261123)
+            small = rng.random((math.ceil(self.height / block), math.ceil(self.width / block)), dtype=np.float32)
+            self._noise = np.repeat(np.repeat(small, block, axis=0), block, axis=1)[: self.height, : self.width]
+        return self._noise
+
+
+def _direction_vector(direction: str) -> tuple[int, int]:
+    return {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}[direction]

@@ -1,0 +1,206 @@
+"""The timeline graph: the engine's intermediate representation.
+
+Immutable data, in canvas pixels and seconds, built by any front end (the DSL
+compiler is one). `Timeline.sample(t)` turns it into a display list for the
+rasteriser. Nothing here knows about syntax or about Skia.
+
+Shape:
+    Timeline
+      scenes:       Scene(start, end, layers: tree of Layer)
+      transitions:  Transition(kind, start, end) between scene i and i+1
+      audio, captions, chapters: filled by later stages (empty is valid)
+    Layer
+      tracks: property -> Track(initial, segments)   (animatable values)
+      attrs:  property -> plain value                 (text, file, font, ...)
+      appear / disappear in scene-local seconds
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from .easing import DEFAULT_EASING, ease
+from .display import DisplayList, Node, TransitionNode
+
+Value = Union[float, tuple[float, ...], str]
+
+
+def lerp(a: Value, b: Value, k: float) -> Value:
+    if isinstance(a, tuple):
+        return tuple(x + (y - x) * k for x, y in zip(a, b))  # type: ignore[arg-type]
+    if isinstance(a, str):
+        return b if k >= 1.0 else a
+    return a + (b - a) * k  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One tween: from `start` to `end` the value goes `from_value` -> `to_value`.
+
+    With `path` set (SVG path data in canvas pixels) the value is the point at the
+    eased fraction of the path's length instead of a straight interpolation.
+    """
+
+    start: float
+    end: float
+    from_value: Value
+    to_value: Value
+    easing: str = DEFAULT_EASING
+    path: str | None = None
+
+    def value_at(self, t: float) -> Value:
+        if self.end <= self.start:
+            k = 1.0
+        else:
+            k = ease(self.easing, (t - self.start) / (self.end - self.start))
+        if self.path is not None:
+            from .paths import point_along
+
+            return point_along(self.path, k)
+        return lerp(self.from_value, self.to_value, k)
+
+
+@dataclass(frozen=True)
+class Track:
+    """A property over time. Segments are sorted by start; the latest one that has
+    started wins (a later tween overrides an earlier one from its start on)."""
+
+    initial: Value
+    segments: tuple[Segment, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_starts", tuple(s.start for s in self.segments))
+
+    def value_at(self, t: float) -> Value:
+        if not self.segments:
+            return self.initial
+        i = bisect.bisect_right(self._starts, t) - 1  # type: ignore[attr-defined]
+        if i < 0:
+            return self.initial
+        return self.segments[i].value_at(t)
+
+    def is_static(self) -> bool:
+        return not self.segments
+
+    def changes_between(self, t0: float, t1: float) -> bool:
+        return any(s.start < t1 and s.end > t0 for s in self.segments)
+
+
+@dataclass(frozen=True)
+class Layer:
+    id: str
+    kind: str
+    tracks: dict[str, Track]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    appear: float = 0.0
+    disappear: float | None = None
+    z: float = 0.0
+    children: tuple["Layer", ...] = ()
+
+    def visible_at(self, t: float) -> bool:
+        return t >= self.appear and (self.disappear is None or t < self.disappear)
+
+    def sample(self, t: float) -> Node:
+        values = {name: track.value_at(t) for name, track in self.tracks.items()}
+        children = tuple(c.sample(t) for c in self.children if c.visible_at(t))
+        return Node(self.id, self.kind, values, self.attrs, children)
+
+
+@dataclass(frozen=True)
+class Scene:
+    name: str
+    start: float
+    end: float
+    layers: tuple[Layer, ...]  # drawn in order (the compiler sorts by z)
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def sample(self, t: float) -> tuple[Node, ...]:
+        local = t - self.start
+        return tuple(layer.sample(local) for layer in self.layers if layer.visible_at(local))
+
+
+@dataclass(frozen=True)
+class Transition:
+    kind: str  # cut | crossfade | fade-through | slide | wipe | zoom | dissolve
+    start: float
+    end: float
+    from_scene: int
+    to_scene: int
+    params: dict[str, Any] = field(default_factory=dict)  # direction, color
+    easing: str = "linear"
+
+    def progress(self, t: float) -> float:
+        if self.end <= self.start:
+            return 1.0
+        return ease(self.easing, (t - self.start) / (self.end - self.start))
+
+
+@dataclass(frozen=True)
+class AudioClip:
+    """Room for the audio stage: a sound placed on the timeline."""
+
+    start: float
+    source: str
+    volume: float = 1.0
+    end: float | None = None
+
+
+@dataclass(frozen=True)
+class CaptionCue:
+    start: float
+    end: float
+    text: str
+    speaker: str = ""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    name: str
+    time: float
+
+
+@dataclass(frozen=True)
+class Timeline:
+    width: int
+    height: int
+    fps: float
+    duration: float
+    title: str = ""
+    background: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 1.0)
+    safe_area: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # x0, y0, x1, y1 px
+    scenes: tuple[Scene, ...] = ()
+    transitions: tuple[Transition, ...] = ()
+    audio: tuple[AudioClip, ...] = ()
+    captions: tuple[CaptionCue, ...] = ()
+    chapters: tuple[Chapter, ...] = ()
+
+    @property
+    def frame_count(self) -> int:
+        return max(0, round(self.duration * self.fps))
+
+    def time_of_frame(self, index: int) -> float:
+        return index / self.fps
+
+    def sample(self, t: float) -> DisplayList:
+        """The display list for time `t` (seconds from the start of the video)."""
+        for tr in self.transitions:
+            if tr.start <= t < tr.end and tr.kind != "cut":
+                a = self.scenes[tr.from_scene].sample(t)
+                b = self.scenes[tr.to_scene].sample(t)
+                node = TransitionNode(tr.kind, tr.progress(t), tr.params, a, b)
+                return DisplayList(self.background, (node,))
+        scene = self.scene_at(t)
+        items = scene.sample(t) if scene is not None else ()
+        return DisplayList(self.background, items)
+
+    def scene_at(self, t: float) -> Scene | None:
+        """The scene showing at `t`; during a cut or overlap, the later one."""
+        current = None
+        for scene in self.scenes:
+            if scene.start <= t:
+                current = scene
+        return current
