@@ -38,8 +38,10 @@ def lerp(a: Value, b: Value, k: float) -> Value:
 class Segment:
     """One tween: from `start` to `end` the value goes `from_value` -> `to_value`.
 
-    With `path` set (SVG path data in canvas pixels) the value is the point at the
-    eased fraction of the path's length instead of a straight interpolation.
+    With `path` set the value follows a motion path instead of a straight line:
+    `{"d": SVG path data, "scale": data units -> canvas px, "origin": [x, y],
+    "axis": 0 or 1}` gives the x (or y) of the point at the eased fraction of
+    the path's length, offset by `origin`.
     """
 
     start: float
@@ -47,7 +49,7 @@ class Segment:
     from_value: Value
     to_value: Value
     easing: str = DEFAULT_EASING
-    path: str | None = None
+    path: dict | None = None
 
     def value_at(self, t: float) -> Value:
         if self.end <= self.start:
@@ -57,7 +59,8 @@ class Segment:
         if self.path is not None:
             from .paths import point_along
 
-            return point_along(self.path, k)
+            point = point_along(self.path["d"], k)
+            return self.path["origin"][self.path["axis"]] + point[self.path["axis"]] * self.path["scale"]
         return lerp(self.from_value, self.to_value, k)
 
 

@@ -1,0 +1,284 @@
+"""AST -> Timeline: a pure function of the document and the compile options.
+
+Steps run on a cursor (scene-local seconds): each step starts when the previous
+one ends; `&` and `together` start steps at once; `at T { }` runs at an absolute
+offset without moving the cursor. Scenes are placed one after another, and a
+transition overlaps the two scenes it joins.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..engine.color import parse_color
+from ..engine.presets import DEFAULT_FPS, DEFAULT_PRESET, PRESETS
+from ..engine.timeline import Chapter, Scene, Timeline, Transition
+from . import ast
+from .actions import read_timing, run_action
+from .elements import ELEMENTS, Context, background, declare
+from .errors import SceneError, did_you_mean
+from .layers import LayerBuilder
+from .values import Canvas, Items
+
+TRANSITIONS = ("cut", "crossfade", "fade-through", "slide", "wipe", "zoom", "dissolve")
+DIRECTIONS = ("left", "right", "up", "down")
+SETTINGS = ("preset", "size", "fps", "background")
+MAX_SIZE = 7680
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    base_dir: Path = Path(".")
+    preset: str | None = None  # overrides the file's
+    size: tuple[int, int] | None = None
+    fps: float | None = None
+
+
+@dataclass
+class CompileResult:
+    timeline: Timeline
+    dependencies: list[str] = field(default_factory=list)  # asset files read
+
+
+def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions()) -> CompileResult:
+    canvas, title, bg = _video_settings(doc.video, options)
+    ctx = Context(options.base_dir)
+    scenes: list[tuple[ast.SceneDecl, float, list[LayerBuilder]]] = []
+    transitions: list[tuple[ast.TransitionDecl, int]] = []  # (decl, index of the scene before it)
+    seen_names: dict[str, ast.SceneDecl] = {}
+    for part in doc.parts:
+        if isinstance(part, ast.TransitionDecl):
+            if not scenes:
+                raise SceneError("a transition must come between two scenes", part.span,
+                                 hint="move it after the first scene")
+            if transitions and transitions[-1][1] == len(scenes) - 1:
+                raise SceneError("two transitions in a row", part.span, hint="keep one transition between two scenes")
+            transitions.append((part, len(scenes) - 1))
+            continue
+        if part.name.name in seen_names:
+            raise SceneError(f"a second scene named '{part.name.name}'", part.name.span,
+                             hint="scene names must be unique (they become chapters)")
+        seen_names[part.name.name] = part
+        duration, layers = SceneCompiler(part, canvas, ctx).run()
+        scenes.append((part, duration, layers))
+    if not scenes:
+        raise SceneError("the file has no scenes", doc.video.span, hint="add: scene intro { … }")
+    if transitions and transitions[-1][1] == len(scenes) - 1:
+        raise SceneError("a transition must come between two scenes", transitions[-1][0].span,
+                         hint="a transition after the last scene has nothing to go to")
+
+    # Place scenes: each starts where the previous ends, minus the transition's overlap.
+    overlap = {index: _transition(decl, canvas) for decl, index in transitions}
+    for index, (kind, dur, params, easing, decl) in overlap.items():
+        for side in (index, index + 1):
+            scene_decl, scene_dur, _ = scenes[side]
+            if dur > scene_dur + 1e-9:
+                raise SceneError(f"the {kind} transition ({dur:g}s) is longer than scene '{scene_decl.name.name}' "
+                                 f"({scene_dur:g}s)", decl.span, hint="shorten the transition or lengthen the scene")
+    for i, (decl, dur, _) in enumerate(scenes):
+        before = overlap.get(i - 1, (None, 0.0))[1]
+        after = overlap.get(i, (None, 0.0))[1]
+        if before + after > dur + 1e-9:
+            raise SceneError(f"the transitions into and out of scene '{decl.name.name}' ({before:g}s + {after:g}s) "
+                             f"overlap: the scene lasts {dur:g}s", decl.name.span, hint="shorten a transition")
+
+    built_scenes: list[Scene] = []
+    built_transitions: list[Transition] = []
+    start = 0.0
+    for i, (decl, dur, layers) in enumerate(scenes):
+        ordered = sorted(layers, key=lambda layer: (layer.kind != "background", layer.z))
+        built_scenes.append(Scene(decl.name.name, start, start + dur, tuple(layer.build(dur) for layer in ordered)))
+        end = start + dur
+        if i in overlap:
+            kind, tdur, params, easing, _ = overlap[i]
+            built_transitions.append(Transition(kind, end - tdur, end, i, i + 1, params, easing))
+            start = end - tdur
+        else:
+            start = end
+    duration = built_scenes[-1].end
+    timeline = Timeline(
+        width=canvas.width, height=canvas.height, fps=canvas.fps, duration=duration, title=title,
+        background=bg, safe_area=canvas.safe, scenes=tuple(built_scenes), transitions=tuple(built_transitions),
+        chapters=tuple(Chapter(s.name, s.start) for s in built_scenes),
+    )
+    return CompileResult(timeline, ctx.dependencies)
+
+
+def _video_settings(video: ast.VideoDecl, options: CompileOptions) -> tuple[Canvas, str, tuple]:
+    preset_name = DEFAULT_PRESET
+    size = None
+    fps = DEFAULT_FPS
+    bg = (1.0, 1.0, 1.0, 1.0)
+    probe = Canvas(1920, 1080, DEFAULT_FPS, (0, 0, 1920, 1080))
+    for setting in video.settings:
+        items = Items(setting.items, probe, setting.span)
+        name = setting.name.name
+        if name == "preset":
+            preset_name = items.expect_word("a preset", PRESETS)
+        elif name == "size":
+            size = _size(items, setting)
+        elif name == "fps":
+            item = items.peek()
+            fps = items.number("frames per second")
+            if not 1 <= fps <= 240:
+                raise SceneError(f"fps must be between 1 and 240, got {fps:g}", item.span)  # type: ignore[union-attr]
+        elif name == "background":
+            bg = items.color("a background colour")
+        else:
+            raise SceneError(f"unknown video setting '{name}'", setting.name.span,
+                             hint=did_you_mean(name, SETTINGS, f"settings: {', '.join(SETTINGS)}"))
+        items.finish(f"'{name}'")
+    if options.preset is not None:
+        preset_name = options.preset
+        size = None if options.size is None else size
+    preset = PRESETS[preset_name]
+    width, height = options.size or size or (preset.width, preset.height)
+    if options.fps is not None:
+        fps = options.fps
+    canvas = Canvas(width, height, fps, preset.safe.rect(width, height))
+    return canvas, video.title or "", bg
+
+
+def _size(items: Items, setting: ast.Setting) -> tuple[int, int]:
+    item = items.next("a size like 1920x1080")
+    if isinstance(item, ast.Dimensions):
+        w, h = item.width, item.height
+    elif isinstance(item, ast.Number):
+        w, h = int(item.value), int(items.number("a height"))
+    else:
+        raise SceneError(f"expected a size like 1920x1080, got '{item.text}'", item.span)
+    check_size(w, h, item.span)
+    return w, h
+
+
+def check_size(w: int, h: int, span: ast.Span | None = None) -> None:
+    if not (16 <= w <= MAX_SIZE and 16 <= h <= MAX_SIZE):
+        raise SceneError(f"size {w}x{h} is out of range", span, hint=f"width and height between 16 and {MAX_SIZE}")
+    if w % 2 or h % 2:
+        raise SceneError(f"size {w}x{h} has an odd side", span, hint="H.264 with yuv420p needs even width and height")
+
+
+def _transition(decl: ast.TransitionDecl, canvas: Canvas):
+    kind = decl.kind.name
+    if kind not in TRANSITIONS:
+        raise SceneError(f"unknown transition '{kind}'", decl.kind.span,
+                         hint=did_you_mean(kind, TRANSITIONS, f"transitions: {', '.join(TRANSITIONS)}"))
+    items = Items(decl.items, canvas, decl.span)
+    params: dict = {}
+    if kind == "fade-through":
+        params["color"] = list(items.color("the colour to fade through") if not items.is_time_next() else (0, 0, 0, 1))
+    elif kind in ("slide", "wipe"):
+        params["direction"] = items.take_word(*DIRECTIONS).name if items.peek_word(*DIRECTIONS) else "left"
+    default_easing = "in-out-cubic" if kind in ("slide", "wipe", "zoom") else "linear"
+    timing = read_timing(items, 0.0 if kind == "cut" else 0.5, default_easing)
+    items.finish(f"transition {kind}")
+    if timing.rest_of_scene:
+        raise SceneError("a transition needs a duration, not 'scene'", decl.span)
+    duration = 0.0 if kind == "cut" else timing.duration
+    return kind, duration, params, timing.easing, decl
+
+
+class SceneCompiler:
+    """Runs one scene's steps on a cursor and collects its layers."""
+
+    def __init__(self, decl: ast.SceneDecl, canvas: Canvas, ctx: Context):
+        self.decl = decl
+        self.canvas = canvas
+        self.ctx = ctx
+        self.layers: dict[str, LayerBuilder] = {}
+        self.order: list[LayerBuilder] = []
+        self.background: LayerBuilder | None = None
+        self.latest_end = 0.0
+
+    def run(self) -> tuple[float, list[LayerBuilder]]:
+        end = self.run_sequence(self.decl.steps, 0.0)
+        natural = max(end, self.latest_end)
+        if self.decl.duration is not None:
+            items = Items([self.decl.duration], self.canvas, self.decl.span)
+            duration = items.time("the scene's duration")
+            if duration <= 0:
+                raise SceneError("a scene's duration must be more than 0", self.decl.duration.span)
+        else:
+            duration = natural
+        if duration <= 0:
+            raise SceneError(f"scene '{self.decl.name.name}' lasts 0 seconds", self.decl.name.span,
+                             hint=f"give it a duration, scene {self.decl.name.name} (3s), or add a wait")
+        return duration, self.order
+
+    def run_sequence(self, steps: tuple[ast.Step, ...], start: float) -> float:
+        cursor = start
+        for step in steps:
+            cursor = self.run_step(step, cursor)
+        return cursor
+
+    def run_step(self, step: ast.Step, t: float) -> float:
+        if isinstance(step, ast.Declare):
+            self.declare(step, t, None)
+            return t
+        if isinstance(step, ast.BackgroundDecl):
+            self.declare_background(step, t)
+            return t
+        if isinstance(step, ast.Animate):
+            layer = self.lookup(step.target)
+            items = Items(step.items, self.canvas, step.span)
+            end = t + run_action(layer, items, t, step.span)
+            self.latest_end = max(self.latest_end, end)
+            return end
+        if isinstance(step, ast.Wait):
+            items = Items(step.items, self.canvas, step.span)
+            duration = items.time("how long to wait")
+            items.finish("wait")
+            return t + duration
+        if isinstance(step, (ast.Together, ast.Parallel)):
+            return max([t, *(self.run_step(inner, t) for inner in step.steps)])
+        if isinstance(step, ast.AtBlock):
+            offset = Items([step.when], self.canvas, step.span).time("a time in the scene")
+            end = self.run_sequence(step.steps, offset)
+            self.latest_end = max(self.latest_end, end)
+            return t
+        raise AssertionError(f"unhandled step {step!r}")
+
+    def declare(self, decl: ast.Declare, t: float, parent: LayerBuilder | None) -> LayerBuilder:
+        name, kind = decl.name.name, decl.kind.name
+        if kind not in ELEMENTS:
+            raise SceneError(f"unknown element kind '{kind}'", decl.kind.span,
+                             hint=did_you_mean(kind, ELEMENTS, f"kinds: {', '.join(ELEMENTS)}"))
+        if name in self.layers and self.layers[name].disappear is None:
+            raise SceneError(f"'{name}' is already declared in this scene", decl.name.span,
+                             hint="pick another name, or remove the first one before reusing its name")
+        if name == "background":
+            raise SceneError("'background' is the scene's background, not an element name", decl.name.span,
+                             hint="write: background COLOR | gradient C1 C2 | image \"file\"")
+        if decl.children is not None and kind != "group":
+            raise SceneError(f"only a group has a {{ }} body; '{name}' is a {kind}", decl.kind.span)
+        layer = LayerBuilder(name, kind, decl.span, t, parent=parent)
+        declare(decl, Items(decl.items, self.canvas, decl.span), layer, self.ctx)
+        self.layers[name] = layer
+        if parent is None:
+            self.order.append(layer)
+        else:
+            parent.children.append(layer)
+        for child in decl.children or ():
+            child_layer = self.declare(child, t, layer)
+            child_layer.appear = 0.0  # children appear with their group
+        return layer
+
+    def declare_background(self, step: ast.BackgroundDecl, t: float) -> None:
+        if self.background is not None and self.background.disappear is None:
+            self.background.disappear = t  # a new background replaces the old one from now on
+        layer = LayerBuilder("background", "background", step.span, t)
+        background(Items(step.items, self.canvas, step.span), layer, self.ctx)
+        self.background = layer
+        self.layers["background"] = layer
+        self.order.append(layer)
+
+    def lookup(self, word: ast.Word) -> LayerBuilder:
+        layer = self.layers.get(word.name)
+        if layer is None:
+            if word.name == "background":
+                raise SceneError("this scene has no background yet", word.span,
+                                 hint="declare one first: background gradient #FFE29A #FFA99F")
+            raise SceneError(f"unknown name '{word.name}'", word.span,
+                             hint=did_you_mean(word.name, self.layers,
+                                               "declare it first in this scene: NAME = KIND … (names do not carry across scenes)"))
+        return layer

@@ -1,0 +1,413 @@
+"""Element kinds and their properties: `name = KIND … properties`.
+
+Each property word has a reader that takes its values from the statement and
+writes the layer's initial values or attributes (canvas px). To add an element
+kind: add it to `ELEMENTS` (its lead argument, defaults, extra properties) and
+give the engine a painter of the same name (engine/painters.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..engine import assets, fonts
+from ..engine.paths import PathDataError, parse_path
+from . import ast
+from .errors import SceneError, did_you_mean
+from .layers import LayerBuilder
+from .values import ALL_ANCHORS, Items
+
+Reader = Callable[[Items, LayerBuilder, "Context"], None]
+
+
+@dataclass
+class Context:
+    """What a reader may need beyond the statement: where assets live."""
+
+    base_dir: Path
+    dependencies: list[str] = field(default_factory=list)
+
+    def asset(self, item: ast.String, kinds: str) -> str:
+        path = (self.base_dir / item.value).resolve()
+        if not path.is_file():
+            raise SceneError(f"file not found: '{item.value}'", item.span,
+                             hint=f"paths are relative to the .scene file's folder ({self.base_dir})")
+        self.dependencies.append(str(path))
+        return str(path)
+
+
+def _dpx(items: Items, value: float) -> float:
+    return value * items.canvas.unit
+
+
+# ── property readers ─────────────────────────────────────────────────────────────
+
+def read_at(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    x, y, anchor = items.position()
+    if layer.parent is not None and anchor is not None:
+        # Named anchors are canvas places; inside a group, convert to the group's space.
+        x -= layer.parent.values.get("x", 0.0)
+        y -= layer.parent.values.get("y", 0.0)
+    layer.set("x", x)
+    layer.set("y", y)
+    if anchor is not None and "anchor" not in layer.explicit:
+        layer.attrs["anchor_x"], layer.attrs["anchor_y"] = anchor
+
+
+def read_anchor(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    item = items.next("an anchor")
+    if isinstance(item, ast.Word) and item.name in ALL_ANCHORS and not item.name.startswith("safe-"):
+        fx, fy = ALL_ANCHORS[item.name]
+    elif isinstance(item, ast.Position):
+        fx, fy = (_fraction(c) for c in (item.x, item.y))
+    else:
+        raise SceneError(f"expected an anchor, got '{item.text}'", item.span,
+                         hint="an anchor is center, top-left, bottom, … or (fx, fy) with fractions like (0.5, 1)")
+    layer.attrs["anchor_x"], layer.attrs["anchor_y"] = fx, fy
+    layer.explicit.add("anchor")
+
+
+def _fraction(item: ast.Item) -> float:
+    if isinstance(item, ast.Length) and item.unit == "%":
+        return item.value / 100.0
+    return float(item.value)  # type: ignore[union-attr]
+
+
+def read_size(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    kind = layer.kind
+    if kind == "text":
+        layer.set("size", items.length("min", "a font size"))
+    elif kind in ("circle", "polygon", "star"):
+        layer.set("radius", items.length("min", "a size") / 2)
+    else:
+        w = items.length("x", "a width")
+        if items.is_length_next():
+            h = items.length("y", "a height")
+        elif kind in ("image", "svg"):
+            layer.attrs["keep_aspect"] = "width"
+            h = w
+        else:
+            h = w
+        layer.set("width", w)
+        layer.set("height", h)
+
+
+def read_width(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.set("width", items.length("x", "a width"))
+
+
+def read_height(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.set("height", items.length("y", "a height"))
+
+
+def read_radius(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.set("radius", items.length("min", "a radius"))
+
+
+def read_fill(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.set("fill", items.color())
+
+
+def read_stroke(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.set("stroke", items.color("a stroke colour"))
+    layer.set("stroke_width", items.length("min", "a stroke width") if items.is_length_next() else _dpx(items, 4))
+
+
+def read_stroke_width(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.set("stroke_width", items.length("min", "a stroke width"))
+
+
+def read_opacity(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.set("opacity", _checked(items, "an opacity (0 to 1)", 0.0, 1.0))
+
+
+def _checked(items: Items, what: str, lo: float, hi: float) -> float:
+    item = items.peek()
+    value = items.number(what)
+    if not lo <= value <= hi:
+        raise SceneError(f"{what.split(' (')[0]} must be between {lo:g} and {hi:g}, got {value:g}", item.span)  # type: ignore[union-attr]
+    return value
+
+
+def read_scale(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.set("scale", items.number("a scale factor"))
+
+
+def read_rotate(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.set("rotate", items.number("an angle in degrees"))
+
+
+def read_z(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.z = items.number("a z order")
+
+
+def read_shadow(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    color = items.color() if items.is_color_next() else (0.0, 0.0, 0.0, 0.35)
+    u = items.canvas.unit
+    layer.attrs["shadow"] = {"dx": 0.0, "dy": 8 * u, "blur": 16 * u, "color": list(color)}
+
+
+def read_blur(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.set("blur", items.length("min", "a blur radius"))
+
+
+def read_font(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    item = items.next("a font")
+    if isinstance(item, ast.String):
+        layer.attrs["family"] = ctx.asset(item, "font")
+        return
+    if not isinstance(item, ast.Word) or fonts.resolve_family(item.name) is None:
+        raise SceneError(f"unknown font '{item.text}'", item.span,
+                         hint=did_you_mean(item.text, fonts.family_names(),
+                                           f"fonts: {', '.join(fonts.family_names())}, or a \"file.ttf\""))
+    layer.attrs["family"] = fonts.resolve_family(item.name)
+
+
+def read_weight(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    item = items.next("a font weight")
+    if isinstance(item, ast.Number):
+        layer.attrs["weight"] = int(item.value)
+    elif isinstance(item, ast.Word) and item.name in fonts.WEIGHTS:
+        layer.attrs["weight"] = fonts.WEIGHTS[item.name]
+    else:
+        raise SceneError(f"unknown font weight '{item.text}'", item.span,
+                         hint=did_you_mean(item.text, fonts.WEIGHTS, "use normal, bold, … or a number 300–900"))
+
+
+def read_align(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.attrs["align"] = items.expect_word("an alignment", ("left", "center", "right"))
+
+
+def read_wrap(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.attrs["wrap"] = items.length("x", "a wrap width")
+
+
+def read_outline(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.attrs["outline"] = list(items.color("an outline colour"))
+    layer.set("outline_width", items.length("min", "an outline width") if items.is_length_next() else _dpx(items, 4))
+
+
+def read_sides(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    item = items.peek()
+    sides = items.number("a number of sides")
+    if sides < 3 or sides != int(sides):
+        raise SceneError("a polygon needs a whole number of sides, 3 or more", item.span)  # type: ignore[union-attr]
+    layer.attrs["sides"] = int(sides)
+
+
+def read_points(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    if layer.kind == "star":
+        item = items.peek()
+        n = items.number("a number of points")
+        if n < 2 or n != int(n):
+            raise SceneError("a star needs a whole number of points, 2 or more", item.span)  # type: ignore[union-attr]
+        layer.attrs["points"] = int(n)
+        return
+    points = []
+    while isinstance(items.peek(), ast.Position):
+        pos = items.next("a point")
+        points.append([items.length_of(pos.x, "x"), items.length_of(pos.y, "y")])  # type: ignore[union-attr]
+    if len(points) < 3:
+        raise SceneError("a polygon needs at least three points", items.where, hint="points (0, 0) (100, 0) (50, 80)")
+    layer.attrs["points"] = points
+
+
+def read_inner(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.set("inner", _checked(items, "an inner radius ratio (0 to 1)", 0.0, 1.0))
+
+
+def read_from(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    x, y, _ = items.position("the line's start")
+    layer.attrs["_from"] = (x, y)
+
+
+def read_to(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    x, y, _ = items.position("the line's end")
+    layer.attrs["_to"] = (x, y)
+
+
+COMMON: dict[str, Reader] = {
+    "at": read_at, "anchor": read_anchor, "opacity": read_opacity, "scale": read_scale,
+    "rotate": read_rotate, "z": read_z, "shadow": read_shadow, "blur": read_blur,
+    "fill": read_fill, "color": read_fill, "stroke": read_stroke, "stroke-width": read_stroke_width,
+}
+BOX = {"size": read_size, "width": read_width, "height": read_height}
+
+
+@dataclass(frozen=True)
+class ElementKind:
+    lead: str | None  # "text" | "file" | "svg" | "path": a string that comes first
+    properties: dict[str, Reader]
+    defaults: dict[str, object]
+
+
+def _k(lead, extra, **defaults) -> ElementKind:
+    return ElementKind(lead, {**COMMON, **extra}, defaults)
+
+
+ELEMENTS: dict[str, ElementKind] = {
+    "text": _k("text", {"size": read_size, "font": read_font, "weight": read_weight, "align": read_align,
+                        "wrap": read_wrap, "outline": read_outline},
+               size=64, fill="#2B2D42", reveal=1.0),
+    "rect": _k(None, {**BOX, "radius": read_radius}, width=200, height=200, radius=0, fill="#4D96FF"),
+    "circle": _k(None, {"size": read_size, "radius": read_radius}, radius=50, fill="#FF6B6B"),
+    "ellipse": _k(None, BOX, width=200, height=120, fill="#FFD93D"),
+    "line": _k(None, {"from": read_from, "to": read_to}, stroke="#2B2D42", stroke_width=6),
+    "polygon": _k(None, {"size": read_size, "radius": read_radius, "sides": read_sides, "points": read_points},
+                  radius=60, fill="#6BCB77"),
+    "star": _k(None, {"size": read_size, "radius": read_radius, "points": read_points, "inner": read_inner},
+               radius=60, inner=0.5, fill="#FFD93D"),
+    "path": _k("path", {}, fill="#4D96FF"),
+    "image": _k("file", BOX),
+    "svg": _k("svg", BOX),
+    "group": _k(None, {}),
+}
+
+LENGTH_DEFAULTS = {"size", "width", "height", "radius", "stroke_width"}
+
+
+def declare(decl: ast.Declare, items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    """Fill `layer` from a declaration's values."""
+    spec = ELEMENTS[layer.kind]
+    u = items.canvas.unit
+    if layer.parent is None:
+        layer.default("x", items.canvas.width / 2)
+        layer.default("y", items.canvas.height / 2)
+    else:
+        layer.default("x", 0.0)
+        layer.default("y", 0.0)
+    if spec.lead is not None:
+        _read_lead(spec.lead, items, layer, ctx)
+    while not items.at_end():
+        word = items.next("a property")
+        if not isinstance(word, ast.Word):
+            raise SceneError(f"expected a property name, got '{word.text}'", word.span,
+                             hint=f"{layer.kind} properties: {', '.join(sorted(spec.properties))}")
+        reader = spec.properties.get(word.name)
+        if reader is None:
+            raise SceneError(f"unknown property '{word.name}' for {layer.kind}", word.span,
+                             hint=did_you_mean(word.name, spec.properties,
+                                               f"{layer.kind} properties: {', '.join(sorted(spec.properties))}"))
+        reader(items, layer, ctx)
+    for prop, value in spec.defaults.items():
+        if isinstance(value, str):
+            from ..engine.color import parse_color
+
+            value = parse_color(value)
+        elif prop in LENGTH_DEFAULTS:
+            value = float(value) * u  # type: ignore[arg-type]
+        layer.default(prop, value)  # type: ignore[arg-type]
+    layer.default("opacity", 1.0)
+    layer.default("scale", 1.0)
+    layer.default("rotate", 0.0)
+    layer.default("offset_x", 0.0)
+    layer.default("offset_y", 0.0)
+    _finish(layer, items, ctx)
+
+
+def _read_lead(lead: str, items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    item = items.peek()
+    if lead == "text":
+        layer.attrs["text"] = items.string("the text")
+    elif lead == "path":
+        data = items.string("SVG path data")
+        try:
+            parse_path(data)
+        except PathDataError as exc:
+            raise SceneError(f"invalid path data: {exc}", item.span, hint='for example path "M 0 0 L 100 0 L 50 80 Z"') from None  # type: ignore[union-attr]
+        layer.attrs["d"] = data
+        layer.attrs["data_scale"] = items.canvas.unit
+    else:
+        items.string("a file name")
+        assert isinstance(item, ast.String)
+        path = ctx.asset(item, lead)
+        try:
+            w, h = assets.image_size(path) if lead == "file" else assets.svg_size(path)
+        except assets.AssetError as exc:
+            raise SceneError(str(exc), item.span) from None
+        layer.attrs["file"] = path
+        layer.attrs["_natural"] = (w, h)
+
+
+def _finish(layer: LayerBuilder, items: Items, ctx: Context) -> None:
+    u = items.canvas.unit
+    if layer.kind == "text":
+        layer.attrs.setdefault("family", fonts.DEFAULT_FAMILY)
+        layer.attrs.setdefault("weight", 600)
+        layer.attrs.setdefault("align", "center")
+        layer.attrs.setdefault("wrap", None)
+    elif layer.kind in ("image", "svg"):
+        w0, h0 = layer.attrs.pop("_natural")
+        keep = layer.attrs.pop("keep_aspect", None)
+        has_w, has_h = "width" in layer.explicit, "height" in layer.explicit
+        if keep == "width" or (has_w and not has_h):
+            layer.values["height"] = layer.values["width"] * h0 / w0
+        elif has_h and not has_w:
+            layer.values["width"] = layer.values["height"] * w0 / h0
+        elif not has_w and not has_h:
+            layer.values["width"], layer.values["height"] = w0 * u, h0 * u
+    elif layer.kind == "line":
+        fx, fy = layer.attrs.pop("_from", (layer.values["x"] - 100 * u, layer.values["y"]))
+        tx, ty = layer.attrs.pop("_to", (layer.values["x"] + 100 * u, layer.values["y"]))
+        layer.values["x"], layer.values["y"] = (fx + tx) / 2, (fy + ty) / 2
+        layer.values["width"], layer.values["height"] = tx - fx, ty - fy
+    elif layer.kind == "path":
+        layer.attrs["anchored"] = "anchor" in layer.explicit
+    elif layer.kind == "polygon" and "points" not in layer.attrs:
+        layer.attrs.setdefault("sides", 6)
+    elif layer.kind == "star":
+        layer.attrs.setdefault("points", 5)
+    layer.attrs.setdefault("anchor_x", 0.5)
+    layer.attrs.setdefault("anchor_y", 0.5)
+
+
+# ── background ──────────────────────────────────────────────────────────────────
+
+PROCEDURAL = ("sky", "meadow", "forest", "night", "classroom", "ocean")
+
+
+def background(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    """`background solid C | C | gradient C1 C2 … [vertical|horizontal|radial] | image "f" [fit cover|contain]`."""
+    c = items.canvas
+    layer.set("zoom", 1.0)
+    layer.set("pan_x", c.width / 2)
+    layer.set("pan_y", c.height / 2)
+    layer.set("opacity", 1.0)
+    first = items.peek()
+    if isinstance(first, ast.Word) and first.name == "gradient":
+        items.next("gradient")
+        colors = [list(items.color("a gradient colour"))]
+        while items.is_color_next():
+            colors.append(list(items.color()))
+        if len(colors) < 2:
+            raise SceneError("a gradient needs two colours", first.span, hint="background gradient #FFE29A #FFA99F vertical")
+        direction = items.take_word("vertical", "horizontal", "radial")
+        layer.attrs.update(mode="gradient", colors=colors, direction=direction.name if direction else "vertical")
+    elif isinstance(first, ast.Word) and first.name == "image":
+        items.next("image")
+        item = items.peek()
+        items.string("an image file")
+        path = ctx.asset(item, "image")  # type: ignore[arg-type]
+        try:
+            assets.image_size(path)
+        except assets.AssetError as exc:
+            raise SceneError(str(exc), item.span) from None  # type: ignore[union-attr]
+        fit = "cover"
+        if items.take_word("fit"):
+            fit = items.expect_word("a fit", ("cover", "contain"))
+        layer.attrs.update(mode="image", file=path, fit=fit)
+        layer.set("fill", (0.0, 0.0, 0.0, 1.0))
+    elif isinstance(first, ast.Word) and first.name in PROCEDURAL:
+        raise SceneError(f"the procedural background '{first.name}' is not available yet", first.span,
+                         hint="use a solid colour, a gradient or an image for now")
+    else:
+        items.take_word("solid")
+        layer.attrs["mode"] = "solid"
+        layer.set("fill", items.color("a background colour"))
+    if not items.at_end():
+        item = items.peek()
+        hint = None
+        if isinstance(item, ast.Word):
+            hint = did_you_mean(item.name, ["vertical", "horizontal", "radial", "fit"], None)
+        raise SceneError(f"unexpected '{item.text}' in background", item.span, hint=hint)  # type: ignore[union-attr]

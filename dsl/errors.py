@@ -1,0 +1,66 @@
+"""Errors an author sees: `FILE:LINE:COL: error: MESSAGE`, the line, a caret, a hint.
+
+Stages raise `SceneError` with a span in the text they saw (the expanded text
+for the parser and compiler); the front end attaches `location`, the place in
+the file the author wrote, before the error is shown.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable
+
+from .ast import Span
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+    column: int
+    source_line: str = ""
+    length: int = 1
+    expanded_line: str | None = None  # shown when Jinja changed the line
+    expanded_column: int | None = None
+
+
+class SceneError(Exception):
+    def __init__(self, message: str, span: Span | None = None, hint: str | None = None,
+                 location: Location | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.hint = hint
+        self.location = location
+
+    def format(self) -> str:
+        loc = self.location
+        if loc is None:
+            lines = [f"error: {self.message}"]
+        else:
+            lines = [f"{loc.file}:{loc.line}:{loc.column}: error: {self.message}"]
+            if loc.source_line.strip():
+                lines += _caret_lines(loc.source_line, loc.column, loc.length)
+            if loc.expanded_line is not None and loc.expanded_column is not None:
+                lines.append("  after template expansion the line reads:")
+                lines += _caret_lines(loc.expanded_line, loc.expanded_column, loc.length)
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def _caret_lines(text: str, column: int, length: int) -> list[str]:
+    text = text.rstrip("\n").replace("\t", " ")
+    gutter = "    | "
+    pad = " " * max(0, column - 1)
+    return [f"{gutter}{text}", f"{gutter}{pad}^{'~' * max(0, min(length, len(text) - column + 1) - 1)}"]
+
+
+def did_you_mean(name: str, choices: Iterable[str], fallback: str | None = None) -> str | None:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return fallback

@@ -1,0 +1,299 @@
+"""Front matter and Jinja expansion, with a map from expanded lines back to the
+author's files and lines.
+
+How the map works: before Jinja sees a file, every line that does not start
+inside a multi-line Jinja tag gets an invisible marker `\x02N\x03` at its start,
+N indexing (file, line). Markers travel with the text through loops, includes
+and macros; after rendering, the last marker on each output line says where that
+line came from, and the markers are removed.
+"""
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from jinja2.sandbox import SandboxedEnvironment
+
+from .ast import Span
+from .errors import Location, SceneError, did_you_mean
+
+_MARK = re.compile(r"\x02(\d+)\x03")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re.S)
+
+
+@dataclass
+class SourceMap:
+    origins: list[tuple[str, int]] = field(default_factory=list)  # marker id -> (file, line)
+    lines: list[int] = field(default_factory=list)  # expanded line (0-based) -> marker id
+    files: dict[str, list[str]] = field(default_factory=dict)  # file -> its lines
+    expanded: list[str] = field(default_factory=list)
+
+    def mark(self, file: str, line: int) -> str:
+        self.origins.append((file, line))
+        return f"\x02{len(self.origins) - 1}\x03"
+
+    def origin(self, expanded_line: int) -> tuple[str, int]:
+        if 1 <= expanded_line <= len(self.lines):
+            return self.origins[self.lines[expanded_line - 1]]
+        if self.lines:
+            return self.origins[self.lines[-1]]
+        return (next(iter(self.files), "<input>"), 1)
+
+    def locate(self, span: Span | None, token_text: str | None = None) -> Location:
+        """The author's file, line and column for a span in the expanded text."""
+        if span is None:
+            file, line = self.origin(1)
+            return Location(file, line, 1, self._line(file, line))
+        file, line = self.origin(span.line)
+        source = self._line(file, line)
+        expanded = self.expanded[span.line - 1] if 0 < span.line <= len(self.expanded) else ""
+        length = max(1, span.end_column - span.column) if span.end_line == span.line else 1
+        if expanded.rstrip() == source.rstrip():
+            return Location(file, line, span.column, source, length)
+        # Jinja changed the line: find the token in the author's line if it is there.
+        text = token_text or expanded[span.column - 1 : span.column - 1 + length]
+        found = source.find(text) if text.strip() else -1
+        column = found + 1 if found >= 0 else len(source) - len(source.lstrip()) + 1
+        return Location(file, line, column, source, length if found >= 0 else 1,
+                        expanded_line=expanded, expanded_column=span.column)
+
+    def _line(self, file: str, line: int) -> str:
+        lines = self.files.get(file, [])
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+@dataclass
+class Expanded:
+    text: str
+    source_map: SourceMap
+    variables: dict[str, Any]
+    path: Path
+    dependencies: list[str]
+
+
+def _add_markers(source: str, file: str, smap: SourceMap, first_line: int = 1) -> str:
+    out = []
+    depth_open = None  # the closing delimiter we are waiting for, when a tag spans lines
+    for number, line in enumerate(source.split("\n"), start=1):
+        if number < first_line:
+            out.append(line)
+            continue
+        if depth_open is None:
+            out.append(smap.mark(file, number) + line)
+        else:
+            out.append(line)
+        depth_open = _open_tag_after(line, depth_open)
+    return "\n".join(out)
+
+
+_OPEN = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+def _open_tag_after(line: str, waiting: str | None) -> str | None:
+    """Which Jinja closing delimiter is still pending at the end of `line`."""
+    i = 0
+    while i < len(line):
+        if waiting is None:
+            j = min((p for p in (line.find(o, i) for o in _OPEN) if p >= 0), default=-1)
+            if j < 0:
+                return None
+            waiting = _OPEN[line[j : j + 2]]
+            i = j + 2
+        else:
+            j = line.find(waiting, i)
+            if j < 0:
+                return waiting
+            waiting = None
+            i = j + 2
+    return waiting
+
+
+class _MarkingLoader(jinja2.BaseLoader):
+    """Loads templates by path relative to the including file, adding markers."""
+
+    def __init__(self, smap: SourceMap, main: Path, main_source: str, dependencies: list[str]):
+        self.smap = smap
+        self.main = main
+        self.main_source = main_source
+        self.dependencies = dependencies
+
+    def get_source(self, environment, template):
+        path = Path(template)
+        if str(path) == str(self.main):
+            raw = self.main_source
+        else:
+            try:
+                raw = path.read_text(encoding="utf-8")
+            except OSError:
+                raise jinja2.TemplateNotFound(template) from None
+            self.dependencies.append(str(path))
+        self.smap.files[str(path)] = raw.split("\n")
+        return _add_markers(raw, str(path), self.smap), str(path), lambda: False
+
+
+class _Environment(SandboxedEnvironment):
+    def join_path(self, template: str, parent: str) -> str:
+        # `{% include "parts/intro.scene" %}` is relative to the file that says it.
+        return str((Path(parent).parent / template).resolve())
+
+
+def split_front_matter(text: str, file: str) -> tuple[dict[str, Any], str]:
+    """(variables, text with the front matter blanked out so line numbers hold)."""
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return {}, text
+    body = m.group(1) or ""
+    try:
+        data = yaml.safe_load(body) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = (mark.line + 2) if mark else 1
+        column = (mark.column + 1) if mark else 1
+        raise SceneError(f"invalid front matter: {getattr(exc, 'problem', exc)}", location=Location(
+            file, line, column, text.split("\n")[line - 1] if line - 1 < len(text.split("\n")) else "")) from None
+    if not isinstance(data, dict):
+        raise SceneError("front matter must be a mapping of names to values",
+                         location=Location(file, 2, 1, text.split("\n")[1] if "\n" in text else ""),
+                         hint="write one `name: value` per line between the --- lines")
+    blank = "\n" * m.group(0).count("\n")
+    return data, blank + text[m.end():]
+
+
+def expand(path: str | Path, variables: dict[str, Any] | None = None) -> Expanded:
+    """Read `path`, apply front matter + `variables` (later wins), expand Jinja."""
+    path = Path(path).resolve()
+    display = _display_name(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SceneError(f"file not found: {display}") from None
+    except UnicodeDecodeError:
+        raise SceneError(f"{display} is not UTF-8 text") from None
+    except OSError as exc:
+        raise SceneError(f"cannot read {display}: {exc.strerror}") from None
+    front, body = split_front_matter(raw, display)
+    merged = {**front, **(variables or {})}
+    smap = SourceMap()
+    dependencies: list[str] = []
+    loader = _MarkingLoader(smap, path, body, dependencies)
+    env = _Environment(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                       keep_trailing_newline=True, autoescape=False)
+    try:
+        rendered = env.get_template(str(path)).render(**merged)
+    except jinja2.TemplateSyntaxError as exc:
+        raise _jinja_error(exc, smap, exc.filename or str(path), exc.lineno, display, merged) from None
+    except jinja2.TemplateNotFound as exc:
+        file, line = _template_frame(exc, smap, str(path))
+        raise _located(SceneError(f"included file not found: {exc.name}",
+                                  hint="paths in include/import are relative to the file that names them"),
+                       smap, file, line, str(exc.name).split("/")[-1]) from None
+    except jinja2.UndefinedError as exc:
+        file, line = _template_frame(exc, smap, str(path))
+        raise _jinja_error(exc, smap, file, line, display, merged) from None
+    except jinja2.TemplateError as exc:
+        file, line = _template_frame(exc, smap, str(path))
+        raise _located(SceneError(f"template error: {exc}"), smap, file, line) from None
+    except Exception as exc:  # noqa: BLE001 - an expression in the template failed
+        file, line = _template_frame(exc, smap, str(path))
+        raise _located(SceneError(f"template error: {type(exc).__name__}: {exc}"), smap, file, line) from None
+    text = _strip_markers(rendered, smap)
+    # Show the author's own path, not the absolute one, in messages.
+    smap.origins = [(_display_name(Path(f)), line) for f, line in smap.origins]
+    smap.files = {_display_name(Path(f)): lines for f, lines in smap.files.items()}
+    return Expanded(text, smap, merged, path, dependencies)
+
+
+def _display_name(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _strip_markers(rendered: str, smap: SourceMap) -> str:
+    out_lines = []
+    current = 0
+    for line in rendered.split("\n"):
+        marks = _MARK.findall(line)
+        if marks:
+            current = int(marks[-1])
+        smap.lines.append(current)
+        out_lines.append(_MARK.sub("", line))
+    smap.expanded = out_lines
+    return "\n".join(out_lines)
+
+
+def _template_frame(exc: BaseException, smap: SourceMap, default: str) -> tuple[str, int]:
+    """The innermost traceback frame that belongs to one of our template files."""
+    found = (default, getattr(exc, "lineno", None) or 1)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename in smap.files and frame.lineno:
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def _located(err: SceneError, smap: SourceMap, file: str, line: int, token: str | None = None) -> SceneError:
+    lines = smap.files.get(file, [])
+    source = _MARK.sub("", lines[line - 1]) if 0 < line <= len(lines) else ""
+    column = 1
+    if token and token in source:
+        column = source.index(token) + 1
+    elif source.strip():
+        column = len(source) - len(source.lstrip()) + 1
+    err.location = Location(_display_name(Path(file)), line, column, source, len(token) if token and token in source else 1)
+    return err
+
+
+def _jinja_error(exc: Exception, smap: SourceMap, file: str, line: int, display: str, variables: dict) -> SceneError:
+    message = getattr(exc, "message", None) or str(exc)
+    if isinstance(exc, jinja2.UndefinedError):
+        m = re.search(r"'([^']+)' is undefined", message)
+        name = m.group(1) if m else None
+        hint = None
+        if name:
+            hint = did_you_mean(name, variables, None) or (
+                f"define it in the front matter, with --data FILE.yaml, or with --set {name}=VALUE")
+        return _located(SceneError(f"undefined variable: {message}", hint=hint), smap, file, line, name)
+    return _located(SceneError(f"template syntax error: {message}",
+                               hint="Jinja tags are {{ expression }}, {% statement %} and {# comment #}"),
+                    smap, file, line)
+
+
+def load_data_file(path: str | Path) -> dict[str, Any]:
+    """Variables from `--data FILE.yaml`."""
+    path = Path(path)
+    display = _display_name(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        raise SceneError(f"data file not found: {display}") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        lines = text.split("\n")
+        raise SceneError(f"invalid YAML: {getattr(exc, 'problem', exc)}", location=Location(
+            display, line, (mark.column + 1) if mark else 1, lines[line - 1] if line <= len(lines) else "")) from None
+    if not isinstance(data, dict):
+        raise SceneError(f"{display} must hold a mapping of names to values", location=Location(display, 1, 1, text.split("\n")[0]))
+    return data
+
+
+def parse_set_option(text: str) -> tuple[str, Any]:
+    """`--set key=value`, the value typed as YAML (`5` -> int, `[a, b]` -> list)."""
+    if "=" not in text:
+        raise SceneError(f"--set expects key=value, got '{text}'", hint="for example --set count=5")
+    key, _, value = text.partition("=")
+    key = key.strip()
+    if not key.isidentifier():
+        raise SceneError(f"--set: '{key}' is not a valid variable name", hint="names are letters, digits and _")
+    try:
+        return key, yaml.safe_load(value) if value.strip() else ""
+    except yaml.YAMLError:
+        return key, value

@@ -1,0 +1,263 @@
+"""Text -> AST. Lark (LALR, contextual lexer) with the grammar in grammar.lark;
+a Transformer builds the dataclasses of `ast.py` with source spans.
+
+Features that later stages do not support yet (speech, sound, music, cast,
+particles, video clips) parse, and then fail here with an error that names
+the missing feature, so they are never silently ignored.
+"""
+from __future__ import annotations
+
+import ast as py_ast
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import ast
+from .errors import SceneError
+
+# Feature -> where it will come from. Keep in step with docs/LANGUAGE.md.
+NOT_YET = {
+    "says": "speech ('says') is not available yet: it comes with the voice and captions feature",
+    "sound": "sound effects ('sound') are not available yet: they come with the audio feature",
+    "music": "music is not available yet: it comes with the audio feature",
+    "voice": "voices are not available yet: they come with the voice and captions feature",
+    "captions": "captions are not available yet: they come with the voice and captions feature",
+    "cast": "characters ('cast') are not available yet: they come with the characters feature (Luna and Sunny)",
+    "particles": "the 'particles' element is not available yet: it comes with the templates feature",
+    "video": "the 'video' element (clips) is not available yet: it comes with the templates feature",
+}
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    grammar = resources.files("storyreel.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False)
+
+
+def _span(tok_or_meta) -> ast.Span:
+    return ast.Span(tok_or_meta.line, tok_or_meta.column, tok_or_meta.end_line, tok_or_meta.end_column)
+
+
+def _not_yet(feature: str, span: ast.Span) -> SceneError:
+    return SceneError(NOT_YET[feature], span, hint="remove this line for now; see docs/LANGUAGE.md, 'Not yet available'")
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    # values
+    def time(self, meta, children):
+        (tok,) = children
+        text = str(tok)
+        unit = "ms" if text.endswith("ms") else text[-1]
+        return ast.Time(_span(tok), float(text[: -len(unit)]), unit, text)
+
+    def length(self, meta, children):
+        (tok,) = children
+        text = str(tok)
+        unit = "%" if text.endswith("%") else "px"
+        return ast.Length(_span(tok), float(text[: -len(unit)]), unit, text)
+
+    def dimensions(self, meta, children):
+        (tok,) = children
+        w, h = str(tok).split("x")
+        return ast.Dimensions(_span(tok), int(w), int(h), str(tok))
+
+    def number(self, meta, children):
+        (tok,) = children
+        return ast.Number(_span(tok), float(tok), str(tok))
+
+    def color(self, meta, children):
+        (tok,) = children
+        return ast.Color(_span(tok), str(tok))
+
+    def string(self, meta, children):
+        (tok,) = children
+        return ast.String(_span(tok), _unquote(str(tok)), str(tok))
+
+    def word(self, meta, children):
+        (tok,) = children
+        return ast.Word(_span(tok), str(tok))
+
+    def arrow(self, meta, children):
+        (tok,) = children
+        return ast.Arrow(_span(tok))
+
+    def position(self, meta, children):
+        x, y = children
+        return ast.Position(_span(meta), x, y)
+
+    # steps
+    def declare(self, meta, children):
+        name, kind, *rest = children
+        children_decls = None
+        if rest and isinstance(rest[-1], tuple):
+            children_decls = rest.pop()
+        if str(kind) in ("particles", "video"):
+            raise _not_yet(str(kind), _span(kind))
+        return ast.Declare(_span(meta), _w(name), _w(kind), tuple(rest), children_decls)
+
+    def group_body(self, meta, children):
+        return tuple(children)
+
+    def target(self, meta, children):
+        return _w(children[0])
+
+    def animate(self, meta, children):
+        target, *items = children
+        return ast.Animate(_span(meta), target, tuple(items))
+
+    def wait(self, meta, children):
+        return ast.Wait(_span(meta), tuple(children))
+
+    def together(self, meta, children):
+        return ast.Together(_span(meta), tuple(children))
+
+    def at_block(self, meta, children):
+        when, *steps = children
+        return ast.AtBlock(_span(meta), when, tuple(steps))
+
+    def background(self, meta, children):
+        _kw, *items = children
+        return ast.BackgroundDecl(_span(meta), tuple(items))
+
+    def step(self, meta, children):
+        if len(children) == 1:
+            return children[0]
+        return ast.Parallel(_span(meta), tuple(children))
+
+    def says(self, meta, children):
+        raise _not_yet("says", _span(meta))
+
+    def sound(self, meta, children):
+        raise _not_yet("sound", _span(meta))
+
+    def music(self, meta, children):
+        raise _not_yet("music", _span(meta))
+
+    unavailable_top = music
+
+    def cast(self, meta, children):
+        raise _not_yet("cast", _span(meta))
+
+    # structure
+    def setting(self, meta, children):
+        name, *items = children
+        if str(name) in ("music", "voice", "captions"):
+            raise _not_yet(str(name), _span(name))
+        return ast.Setting(_span(meta), _w(name), tuple(items))
+
+    def video(self, meta, children):
+        title = None
+        if children and isinstance(children[0], Token) and children[0].type == "STRING":
+            title = _unquote(str(children.pop(0)))
+        return ast.VideoDecl(_span(meta), title, tuple(children))
+
+    def scene_duration(self, meta, children):
+        return children[0]
+
+    def scene(self, meta, children):
+        name, *rest = children
+        duration = None
+        if rest and not isinstance(rest[0], _STEP_TYPES):
+            duration = rest.pop(0)
+        return ast.SceneDecl(_span(meta), _w(name), duration, tuple(rest))
+
+    def transition(self, meta, children):
+        kind, *items = children
+        return ast.TransitionDecl(_span(meta), _w(kind), tuple(items))
+
+    def start(self, meta, children):
+        video, *parts = children
+        return ast.Document(video, tuple(parts))
+
+
+_STEP_TYPES = (ast.Declare, ast.Animate, ast.Wait, ast.Together, ast.AtBlock, ast.BackgroundDecl, ast.Parallel)
+
+
+def _w(tok: Token | ast.Word) -> ast.Word:
+    if isinstance(tok, ast.Word):
+        return tok
+    return ast.Word(_span(tok), str(tok))
+
+
+def _unquote(text: str) -> str:
+    try:
+        return py_ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text[1:-1]
+
+
+# ── syntax errors ─────────────────────────────────────────────────────────────
+
+_TOKEN_NAMES = {
+    "_NL": "end of line", "$END": "end of file", "LBRACE": "'{'", "RBRACE": "'}'", "LPAR": "'('",
+    "RPAR": "')'", "COMMA": "','", "COLON": "':'", "EQUAL": "'='", "AMPERSAND": "'&'",
+    "WORD": "a word", "STRING": "a string", "NUMBER": "a number", "TIME": "a time like 2s",
+    "LENGTH": "a length like 40px or 50%", "COLOR": "a colour", "ARROW": "'->'",
+    "VIDEO": "'video'", "SCENE": "'scene'", "TRANSITION": "'transition'", "CAST": "'cast'",
+    "BACKGROUND": "'background'", "MUSIC": "'music'", "WAIT": "'wait'", "TOGETHER": "'together'",
+    "AT": "'at'", "SAYS": "'says'", "SOUND": "'sound'",
+}
+
+
+def _describe(token_type: str) -> str:
+    return _TOKEN_NAMES.get(token_type, token_type.lower())
+
+
+def _syntax_error(exc: UnexpectedInput, text: str) -> SceneError:
+    lines = text.splitlines()
+    if isinstance(exc, UnexpectedCharacters):
+        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        span = ast.Span(exc.line, exc.column, exc.line, exc.column + 1)
+        if ch == '"':
+            return SceneError("unterminated string", span, hint='close the string with " on the same line')
+        if ch == "#":
+            return SceneError("invalid colour", span, hint="colours are #RGB, #RRGGBB or #RRGGBBAA; a comment needs a space after '#'")
+        return SceneError(f"unexpected character '{ch}'", span)
+    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+        last = len(lines) or 1
+        span = ast.Span(last, 1, last, 1)
+        if text.count("{") > text.count("}"):
+            return SceneError("unexpected end of file: a '{' block is not closed", span, hint="add the missing '}'")
+        if not text.strip():
+            return SceneError("the file is empty", ast.Span(1, 1, 1, 1),
+                              hint='a .scene file starts with: video "Title" { … } and then at least one scene')
+        return SceneError("unexpected end of file", span)
+    assert isinstance(exc, UnexpectedToken)
+    tok = exc.token
+    span = ast.Span(tok.line, tok.column, tok.end_line or tok.line, tok.end_column or tok.column + 1)
+    expected = sorted({_describe(t) for t in exc.expected if not t.startswith("__")})
+    got = _describe(tok.type) if tok.type in ("_NL", "$END") else f"'{tok}'"
+    message = f"unexpected {got}"
+    hint = f"expected {', '.join(expected[:6])}" if expected else None
+    line_text = lines[tok.line - 1] if 0 < tok.line <= len(lines) else ""
+    if tok.line == 1 or not any(line.strip().startswith("video") for line in lines[: tok.line]):
+        if not line_text.lstrip().startswith("video"):
+            message = "a .scene file must start with a video block"
+            hint = 'begin with: video "Title" { preset youtube }'
+    elif tok.type == "_NL" and "{" in exc.expected or tok.type == "_NL" and "LBRACE" in exc.expected:
+        hint = "a block opens with '{' at the end of the line"
+    elif tok.type == "LBRACE" and line_text.strip().startswith("scene"):
+        hint = "a scene is written: scene NAME [(DURATION)] {"
+    return SceneError(message, span, hint=hint)
+
+
+def parse(text: str) -> ast.Document:
+    """Parse expanded .scene text into an AST; raises SceneError."""
+    if not text.strip():
+        raise SceneError("the file is empty", ast.Span(1, 1, 1, 1),
+                         hint='a .scene file starts with: video "Title" { … } and then at least one scene')
+    if not text.endswith("\n"):
+        text += "\n"
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as exc:
+        raise _syntax_error(exc, text) from None
+    try:
+        return _ToAst().transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, SceneError):
+            raise exc.orig_exc from None
+        raise
