@@ -3,13 +3,6 @@
 Any front end (the `.scene` DSL, a Python script) builds a `Timeline` and hands
 it to `render_video` or `render_frame`. The engine never imports the DSL.
 """
-import os as _os
-from importlib import resources as _resources
-
-# Fonts are loaded by file, never through fontconfig; an empty configuration keeps
-# skia's bundled fontconfig from warning about the system's newer config files.
-_os.environ.setdefault("FONTCONFIG_FILE", str(_resources.files(__name__) / "fontconfig.conf"))
-
 from .display import DisplayList, Node, TransitionNode
 from .encoder import EncoderError, choose_encoder
 from .presets import PRESETS, Preset, SafeArea, design_pixel

@@ -48,6 +48,13 @@ def resolve_family(name: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _font_manager() -> skia.FontMgr:
+    # An empty custom manager: skia's default one would initialise fontconfig,
+    # read the system's configuration and make output depend on the machine.
+    return skia.FontMgr.New_Custom_Empty()
+
+
 class _Variation:
     """Holds the variation objects alive: skia's makeClone silently ignores a
     position whose coordinates were garbage-collected."""
@@ -69,7 +76,7 @@ def typeface(family: str, weight: int = DEFAULT_WEIGHT) -> skia.Typeface:
         path = _font_file(*FAMILIES[family])
     else:
         path = family
-    base = skia.Typeface.MakeFromFile(path)
+    base = _font_manager().makeFromFile(path)
     if base is None:
         raise FileNotFoundError(f"cannot load font file {path}")
     axes = base.getVariationDesignParameters() or []
