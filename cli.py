@@ -1,0 +1,218 @@
+"""The `render` command.
+
+    render FILE.scene -o out.mp4          render a video (the default command)
+    render still FILE.scene --at 2.5s     one frame as PNG
+    render compile FILE.scene --json      the timeline graph as JSON
+    render check FILE.scene               validate without rendering
+
+Errors an author can cause print `file:line:col: error: …` with the line and a
+caret, exit 1, and leave no output file. Ctrl-C exits 130 and removes the
+partial file.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .dsl import CompileOptions, SceneError, check_size, load_data_file, load_scene, parse_set_option
+from .engine import EncoderError, PRESETS, choose_encoder, render_frame, render_video, timeline_to_json, write_png
+from .engine.assets import AssetError
+from .engine.encoder import QUALITY
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+class _DefaultGroup(click.Group):
+    """`render FILE …` means `render video FILE …`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["video", *args]
+        return super().parse_args(ctx, args)
+
+
+def _parse_time(text: str, option: str) -> float:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|ms)?\s*", text)
+    if not m:
+        raise click.BadParameter(f"'{text}' is not a time; write 2.5s, 500ms or 2.5 (seconds)", param_hint=option)
+    value = float(m.group(1))
+    return value / 1000 if m.group(2) == "ms" else value
+
+
+def _parse_size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    m = re.fullmatch(r"(\d+)[xX](\d+)", text.strip())
+    if not m:
+        raise click.BadParameter(f"'{text}' is not a size; write WIDTHxHEIGHT, e.g. 1280x720", param_hint="--size")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _source_options(f):
+    f = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                     help="Set a template variable (YAML-typed); repeatable; wins over --data.")(f)
+    f = click.option("--data", type=click.Path(dir_okay=False), help="YAML file of template variables.")(f)
+    f = click.option("--size", help="Canvas size WIDTHxHEIGHT (overrides the file).")(f)
+    f = click.option("--fps", type=click.FloatRange(1, 240), help="Frames per second (overrides the file).")(f)
+    f = click.option("--preset", type=click.Choice(sorted(PRESETS)), help="Output format (overrides the file).")(f)
+    f = click.argument("file", type=click.Path(dir_okay=False))(f)
+    return f
+
+
+def _load(file: str, data: str | None, sets: tuple[str, ...], preset: str | None, fps: float | None, size: str | None):
+    variables: dict[str, Any] = {}
+    if data:
+        variables.update(load_data_file(data))
+    for item in sets:
+        key, value = parse_set_option(item)
+        variables[key] = value
+    parsed_size = _parse_size(size)
+    if parsed_size is not None:
+        check_size(*parsed_size)
+    return load_scene(file, variables, CompileOptions(preset=preset, size=parsed_size, fps=fps))
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> None:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def _run(action):
+    """Turn user-facing errors into messages and exit codes, never tracebacks."""
+    try:
+        return action()
+    except SceneError as err:
+        _fail(err.format())
+    except (EncoderError, AssetError) as err:
+        _fail(f"error: {err}")
+    except KeyboardInterrupt:
+        _fail("interrupted: stopped, no output written", EXIT_INTERRUPTED)
+
+
+class Progress:
+    """`frames 120/300  40%  58.2 fps  ETA 3s` on one line of stderr."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.started = time.perf_counter()
+        self.last_draw = 0.0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        now = time.perf_counter()
+        if done < total and now - self.last_draw < (0.1 if self.tty else 2.0):
+            return
+        self.last_draw = now
+        elapsed = max(now - self.started, 1e-9)
+        fps = done / elapsed
+        eta = (total - done) / fps if fps > 0 else 0.0
+        width = 24
+        filled = int(width * done / max(total, 1))
+        bar = "#" * filled + "-" * (width - filled)
+        line = f"[{bar}] frames {done}/{total} {100 * done / max(total, 1):3.0f}%  {fps:5.1f} fps  ETA {eta:4.1f}s"
+        click.echo(("\r" + line) if self.tty else line, err=True, nl=not self.tty)
+
+    def finish(self) -> None:
+        if not self.quiet and self.tty:
+            click.echo("", err=True)
+
+
+@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="storyreel")
+def main() -> None:
+    """storyreel: render .scene files to video.
+
+    \b
+    render FILE.scene -o out.mp4        render a video
+    render still FILE.scene --at 2.5s   write one frame as PNG
+    render compile FILE.scene --json    print the timeline graph
+    render check FILE.scene             validate without rendering
+    """
+
+
+@main.command("video")
+@_source_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .mp4 (default: FILE with .mp4).")
+@click.option("--quality", type=click.Choice(list(QUALITY)), default="standard", show_default=True,
+              help="Encoder preset/CRF: draft=ultrafast/28, standard=veryfast/23, high=slow/18.")
+@click.option("--encoder", default="auto", show_default=True,
+              help="auto (probe hardware, else libx264), libx264, h264_nvenc, h264_vaapi, h264_qsv, …")
+@click.option("--from", "t_from", metavar="TIME", help="Start of the range to render (2.5s, 500ms).")
+@click.option("--to", "t_to", metavar="TIME", help="End of the range to render.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
+def video_command(file, preset, fps, size, data, sets, output, quality, encoder, t_from, t_to, quiet):
+    """Render FILE.scene to an MP4 video."""
+    start = _parse_time(t_from, "--from") if t_from else None
+    end = _parse_time(t_to, "--to") if t_to else None
+    if start is not None and end is not None and end <= start:
+        raise click.BadParameter("--to must come after --from", param_hint="--to")
+    out = Path(output) if output else Path(file).with_suffix(".mp4")
+    if out.suffix.lower() != ".mp4":
+        raise click.BadParameter(f"'{out}' must end in .mp4", param_hint="--output")
+
+    def work():
+        began = time.perf_counter()
+        loaded = _load(file, data, sets, preset, fps, size)
+        tl = loaded.timeline
+        codec, why = choose_encoder(encoder)
+        if not quiet:
+            click.echo(why, err=True)
+        progress = Progress(quiet)
+        frames = render_video(tl, out, quality=quality, encoder=codec, start=start, end=end, on_progress=progress)
+        progress.finish()
+        if not quiet:
+            took = time.perf_counter() - began
+            click.echo(f"wrote {out} ({frames / tl.fps:.2f}s, {frames} frames, {tl.width}x{tl.height} @ {tl.fps:g} fps) "
+                       f"in {took:.1f}s ({frames / max(took, 1e-9):.1f} fps)", err=True)
+
+    _run(work)
+
+
+@main.command("still")
+@_source_options
+@click.option("--at", "at", default="0s", show_default=True, metavar="TIME", help="Time of the frame (2.5s, 500ms).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .png (default: FILE with .png).")
+def still_command(file, preset, fps, size, data, sets, at, output):
+    """Write the frame at --at as a PNG."""
+    t = _parse_time(at, "--at")
+    out = Path(output) if output else Path(file).with_suffix(".png")
+
+    def work():
+        tl = _load(file, data, sets, preset, fps, size).timeline
+        if t > tl.duration:
+            raise SceneError(f"--at {t:g}s is after the end of the video ({tl.duration:g}s)")
+        write_png(render_frame(tl, min(t, max(0.0, tl.duration - 1e-6))), out)
+
+    _run(work)
+
+
+@main.command("compile")
+@_source_options
+@click.option("--json", "as_json", is_flag=True, default=True, help="Print the timeline graph as JSON (default).")
+def compile_command(file, preset, fps, size, data, sets, as_json):
+    """Print the compiled timeline graph (the engine's IR) as JSON."""
+    _run(lambda: click.echo(timeline_to_json(_load(file, data, sets, preset, fps, size).timeline)))
+
+
+@main.command("check")
+@_source_options
+def check_command(file, preset, fps, size, data, sets):
+    """Validate FILE.scene without rendering."""
+
+    def work():
+        tl = _load(file, data, sets, preset, fps, size).timeline
+        click.echo(f"{file}: ok ({len(tl.scenes)} scenes, {tl.duration:.2f}s, {tl.width}x{tl.height} @ {tl.fps:g} fps)")
+
+    _run(work)
+
+
+if __name__ == "__main__":
+    main()

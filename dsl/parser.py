@@ -8,6 +8,7 @@ the missing feature, so they are never silently ignored.
 from __future__ import annotations
 
 import ast as py_ast
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -219,8 +220,11 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> SceneError:
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
         last = len(lines) or 1
         span = ast.Span(last, 1, last, 1)
-        if text.count("{") > text.count("}"):
-            return SceneError("unexpected end of file: a '{' block is not closed", span, hint="add the missing '}'")
+        opened = _unclosed_brace(text)
+        if opened is not None:
+            line, column = opened
+            return SceneError("this '{' is never closed", ast.Span(line, column, line, column + 1),
+                              hint="add the missing '}' at the end of the block")
         if not text.strip():
             return SceneError("the file is empty", ast.Span(1, 1, 1, 1),
                               hint='a .scene file starts with: video "Title" { … } and then at least one scene')
@@ -242,6 +246,25 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> SceneError:
     elif tok.type == "LBRACE" and line_text.strip().startswith("scene"):
         hint = "a scene is written: scene NAME [(DURATION)] {"
     return SceneError(message, span, hint=hint)
+
+
+def _unclosed_brace(text: str) -> tuple[int, int] | None:
+    """(line, column) of the last '{' without its '}', skipping strings and comments."""
+    stack: list[tuple[int, int]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        in_string = False
+        for i, ch in enumerate(line):
+            if ch == '"' and (i == 0 or line[i - 1] != "\\"):
+                in_string = not in_string
+            elif in_string:
+                continue
+            elif ch == "#" and not re.match(r"#[0-9A-Fa-f]{3,8}(?![A-Za-z0-9_])", line[i:]):
+                break
+            elif ch == "{":
+                stack.append((number, i + 1))
+            elif ch == "}" and stack:
+                stack.pop()
+    return stack[-1] if stack else None
 
 
 def parse(text: str) -> ast.Document:
