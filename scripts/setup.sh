@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what storyreel needs on a fresh Debian/Ubuntu machine with Python 3.11:
+# the system libraries skia-python links against (libGL/libEGL), then the package
+# itself (editable), plus the test extras with `scripts/setup.sh test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+extras=""
+[ "${1:-}" = "test" ] && extras="[test]"
+
+need_system() {
+    # skia-python's wheel links libGL.so.1 and libEGL.so.1 (and libexpat), which
+    # minimal images lack. Ask the dynamic linker rather than dpkg: either is fine.
+    for lib in libGL.so.1 libEGL.so.1 libexpat.so.1; do
+        ldconfig -p 2>/dev/null | grep -q "$lib" || return 0
+    done
+    return 1
+}
+
+if need_system; then
+    if command -v apt-get >/dev/null; then
+        SUDO=""
+        [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+        echo "setup: installing system libraries for skia (libgl1 libegl1 libexpat1)" >&2
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libgl1 libegl1 libexpat1 >/dev/null
+    else
+        echo "setup: please install libGL, libEGL and libexpat with your package manager" >&2
+    fi
+fi
+
+echo "setup: pip install -e .$extras" >&2
+$PYTHON -m pip install -q --disable-pip-version-check -e ".$extras"
