@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..engine import assets, fonts
+from ..engine.color import css_color_names
 from ..engine.paths import PathDataError, parse_path
 from . import ast
 from .errors import SceneError, did_you_mean
@@ -368,7 +369,8 @@ PROCEDURAL = ("sky", "meadow", "forest", "night", "classroom", "ocean")
 
 
 def background(items: Items, layer: LayerBuilder, ctx: Context) -> None:
-    """`background solid C | C | gradient C1 C2 … [vertical|horizontal|radial] | image "f" [fit cover|contain]`."""
+    """`background solid C | C | gradient C1 C2 … [vertical|horizontal|radial]
+    | image "f" [fit cover|contain] | sky|meadow|forest|night|classroom|ocean [seed N]`."""
     c = items.canvas
     layer.set("zoom", 1.0)
     layer.set("pan_x", c.width / 2)
@@ -399,9 +401,17 @@ def background(items: Items, layer: LayerBuilder, ctx: Context) -> None:
         layer.attrs.update(mode="image", file=path, fit=fit)
         layer.set("fill", (0.0, 0.0, 0.0, 1.0))
     elif isinstance(first, ast.Word) and first.name in PROCEDURAL:
-        raise SceneError(f"the procedural background '{first.name}' is not available yet", first.span,
-                         hint="use a solid colour, a gradient or an image for now")
+        items.next("a backdrop")
+        seed = 7
+        if items.take_word("seed"):
+            seed = int(items.number("a seed"))
+        layer.attrs.update(mode="procedural", scene=first.name, seed=seed)
     else:
+        if isinstance(first, ast.Word) and first.name != "solid" and not items.is_color_next():
+            kinds = ["solid", "gradient", "image", *PROCEDURAL]
+            raise SceneError(f"unknown background '{first.name}'", first.span,
+                             hint=did_you_mean(first.name, kinds, None) or did_you_mean(first.name, css_color_names(), None)
+                             or f"a colour, or one of: {', '.join(kinds)}")
         items.take_word("solid")
         layer.attrs["mode"] = "solid"
         layer.set("fill", items.color("a background colour"))
@@ -409,5 +419,5 @@ def background(items: Items, layer: LayerBuilder, ctx: Context) -> None:
         item = items.peek()
         hint = None
         if isinstance(item, ast.Word):
-            hint = did_you_mean(item.name, ["vertical", "horizontal", "radial", "fit"], None)
+            hint = did_you_mean(item.name, ["vertical", "horizontal", "radial", "fit", "seed"], None)
         raise SceneError(f"unexpected '{item.text}' in background", item.span, hint=hint)  # type: ignore[union-attr]

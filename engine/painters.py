@@ -309,6 +309,10 @@ def paint_background_content(canvas: skia.Canvas, node: Node, width: int, height
         if fit == "contain":
             canvas.drawRect(full, skia.Paint(Color=to_argb_int(node.get("fill") or (0, 0, 0, 1))))
         canvas.drawImageRect(image, skia.Rect.MakeXYWH((width - dw) / 2, (height - dh) / 2, dw, dh), SAMPLING)
+    elif mode == "procedural":
+        from .backdrops import draw_backdrop
+
+        draw_backdrop(canvas, node.attrs["scene"], width, height, node.attrs.get("seed", 7))
     else:
         raise ValueError(f"unknown background mode {mode}")
 
