@@ -87,12 +87,13 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
     start = 0.0
     for i, (decl, dur, layers) in enumerate(scenes):
         ordered = sorted(layers, key=lambda layer: (layer.kind != "background", layer.z))
-        built_scenes.append(Scene(decl.name.name, start, start + dur, tuple(layer.build(dur) for layer in ordered)))
-        end = start + dur
+        # Rounded to the microsecond so that the JSON of a timeline diffs cleanly.
+        start, end = round(start, 6), round(start + dur, 6)
+        built_scenes.append(Scene(decl.name.name, start, end, tuple(layer.build(dur) for layer in ordered)))
         if i in overlap:
             kind, tdur, params, easing, _ = overlap[i]
-            built_transitions.append(Transition(kind, end - tdur, end, i, i + 1, params, easing))
-            start = end - tdur
+            built_transitions.append(Transition(kind, round(end - tdur, 6), end, i, i + 1, params, easing))
+            start = round(end - tdur, 6)
         else:
             start = end
     duration = built_scenes[-1].end
