@@ -6,7 +6,7 @@ import json
 from dataclasses import fields
 from typing import Any
 
-from .timeline import AudioClip, CaptionCue, Chapter, Layer, Scene, Segment, Timeline, Track, Transition
+from .timeline import AudioClip, CaptionCue, Chapter, Layer, Scene, Segment, Timeline, Track, Transition, WordCue
 
 FORMAT_VERSION = 1
 
@@ -60,7 +60,11 @@ def timeline_to_dict(tl: Timeline) -> dict:
             for t in tl.transitions
         ],
         "audio": [{f.name: getattr(a, f.name) for f in fields(a)} for a in tl.audio],
-        "captions": [{f.name: getattr(c, f.name) for f in fields(c)} for c in tl.captions],
+        "captions": [
+            {"start": c.start, "end": c.end, "text": c.text, "speaker": c.speaker,
+             "words": [{"text": w.text, "start": w.start, "end": w.end} for w in c.words]}
+            for c in tl.captions
+        ],
         "chapters": [{"name": c.name, "time": c.time} for c in tl.chapters],
     }
 
@@ -113,7 +117,11 @@ def timeline_from_dict(d: dict) -> Timeline:
             for t in d["transitions"]
         ),
         audio=tuple(AudioClip(**a) for a in d.get("audio", [])),
-        captions=tuple(CaptionCue(**c) for c in d.get("captions", [])),
+        captions=tuple(
+            CaptionCue(c["start"], c["end"], c["text"], c.get("speaker", ""),
+                       tuple(WordCue(**w) for w in c.get("words", [])))
+            for c in d.get("captions", [])
+        ),
         chapters=tuple(Chapter(**c) for c in d.get("chapters", [])),
     )
 

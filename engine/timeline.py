@@ -144,12 +144,30 @@ class Transition:
 
 @dataclass(frozen=True)
 class AudioClip:
-    """Room for the audio stage: a sound placed on the timeline."""
+    """A sound placed on the video's clock (seconds).
+
+    kind: "speech" (source: a cached WAV of synthesised speech), "sound" (a
+    built-in effect name or a file), "music" (a built-in generator name such as
+    "nursery", or a file). `end` cuts the clip; `loop` repeats a file or extends
+    a generated tune to `end`; `duck` lowers it under speech; `params` holds the
+    generator's settings (tempo, key, seed) or a file's trim.
+    """
 
     start: float
+    kind: str
     source: str
     volume: float = 1.0
     end: float | None = None
+    loop: bool = False
+    duck: bool = False
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WordCue:
+    text: str
+    start: float
+    end: float
 
 
 @dataclass(frozen=True)
@@ -158,6 +176,7 @@ class CaptionCue:
     end: float
     text: str
     speaker: str = ""
+    words: tuple[WordCue, ...] = ()  # for karaoke highlighting
 
 
 @dataclass(frozen=True)
