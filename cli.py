@@ -23,6 +23,7 @@ from .dsl import CompileOptions, SceneError, check_size, load_data_file, load_sc
 from .engine import EncoderError, PRESETS, choose_encoder, render_frame, render_video, timeline_to_json, write_png
 from .engine.assets import AssetError
 from .engine.encoder import QUALITY
+from .engine.render import frame_range
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -74,7 +75,7 @@ def _load(file: str, data: str | None, sets: tuple[str, ...], preset: str | None
         variables[key] = value
     parsed_size = _parse_size(size)
     if parsed_size is not None:
-        check_size(*parsed_size)
+        check_size(*parsed_size, what="--size")
     return load_scene(file, variables, CompileOptions(preset=preset, size=parsed_size, fps=fps))
 
 
@@ -83,7 +84,7 @@ def _fail(message: str, code: int = EXIT_ERROR) -> None:
     sys.exit(code)
 
 
-def _run(action):
+def _run(action, output: Path | None = None):
     """Turn user-facing errors into messages and exit codes, never tracebacks."""
     try:
         return action()
@@ -91,6 +92,11 @@ def _run(action):
         _fail(err.format())
     except (EncoderError, AssetError) as err:
         _fail(f"error: {err}")
+    except OSError as err:
+        if output is None:
+            raise
+        # A folder that cannot be created or written: the temporary file's name would only confuse.
+        _fail(f"error: cannot write {output}: {err.strerror or err}")
     except KeyboardInterrupt:
         _fail("interrupted: stopped, no output written", EXIT_INTERRUPTED)
 
@@ -162,6 +168,12 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
         began = time.perf_counter()
         loaded = _load(file, data, sets, preset, fps, size)
         tl = loaded.timeline
+        if not frame_range(tl, start, end):
+            # An empty range would write a video with no frames and report success.
+            if start is not None and start >= tl.duration:
+                raise SceneError(f"--from {start:g}s is at or after the end of the video ({tl.duration:g}s)")
+            raise SceneError(f"--from/--to select no frames at {tl.fps:g} fps",
+                             hint="widen the range to at least one frame")
         codec, why = choose_encoder(encoder)
         if not quiet:
             click.echo(why, err=True)
@@ -173,7 +185,7 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
             click.echo(f"wrote {out} ({frames / tl.fps:.2f}s, {frames} frames, {tl.width}x{tl.height} @ {tl.fps:g} fps) "
                        f"in {took:.1f}s ({frames / max(took, 1e-9):.1f} fps)", err=True)
 
-    _run(work)
+    _run(work, out)
 
 
 @main.command("still")
@@ -191,7 +203,7 @@ def still_command(file, preset, fps, size, data, sets, at, output):
             raise SceneError(f"--at {t:g}s is after the end of the video ({tl.duration:g}s)")
         write_png(render_frame(tl, min(t, max(0.0, tl.duration - 1e-6))), out)
 
-    _run(work)
+    _run(work, out)
 
 
 @main.command("compile")

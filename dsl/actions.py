@@ -339,6 +339,10 @@ def run_action(layer: LayerBuilder, items: Items, start: float, span: ast.Span) 
         phrase = first.name + (f" {second.name}" if isinstance(second, ast.Word) else "")
         hint = did_you_mean(phrase, ACTION_NAMES) or did_you_mean(first.name, ACTION_NAMES,
                                                                   "actions: " + ", ".join(" ".join(w) for w in ACTIONS))
-        raise SceneError(f"unknown action '{phrase if pair and (first.name,) not in ACTIONS else first.name}'", first.span, hint=hint)
+        two_words = pair is not None and (first.name,) not in ACTIONS
+        span = first.span
+        if two_words:
+            span = ast.Span(first.span.line, first.span.column, second.span.end_line, second.span.end_column)  # type: ignore[union-attr]
+        raise SceneError(f"unknown action '{phrase if two_words else first.name}'", span, hint=hint)
     items.finish(f"'{first.name}'")
     return duration

@@ -152,11 +152,11 @@ def _size(items: Items, setting: ast.Setting) -> tuple[int, int]:
     return w, h
 
 
-def check_size(w: int, h: int, span: ast.Span | None = None) -> None:
+def check_size(w: int, h: int, span: ast.Span | None = None, what: str = "size") -> None:
     if not (16 <= w <= MAX_SIZE and 16 <= h <= MAX_SIZE):
-        raise SceneError(f"size {w}x{h} is out of range", span, hint=f"width and height between 16 and {MAX_SIZE}")
+        raise SceneError(f"{what} {w}x{h} is out of range", span, hint=f"width and height between 16 and {MAX_SIZE}")
     if w % 2 or h % 2:
-        raise SceneError(f"size {w}x{h} has an odd side", span, hint="H.264 with yuv420p needs even width and height")
+        raise SceneError(f"{what} {w}x{h} has an odd side", span, hint="H.264 with yuv420p needs even width and height")
 
 
 def _transition(decl: ast.TransitionDecl, canvas: Canvas):

@@ -57,7 +57,7 @@ class SourceMap:
             return Location(file, line, span.column, source, length)
         # Jinja changed the line: find the token in the author's line if it is there.
         text = token_text or expanded[span.column - 1 : span.column - 1 + length]
-        found = source.find(text) if text.strip() else -1
+        found = _literal_column(source, text) if text.strip() else -1
         column = found + 1 if found >= 0 else len(source) - len(source.lstrip()) + 1
         return Location(file, line, column, source, length if found >= 0 else 1,
                         expanded_line=expanded, expanded_column=span.column)
@@ -189,7 +189,7 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None) -> Expande
         raise _jinja_error(exc, smap, exc.filename or str(path), exc.lineno, display, merged) from None
     except jinja2.TemplateNotFound as exc:
         file, line = _template_frame(exc, smap, str(path))
-        raise _located(SceneError(f"included file not found: {exc.name}",
+        raise _located(SceneError(f"included file not found: {_display_name(Path(str(exc.name)))}",
                                   hint="paths in include/import are relative to the file that names them"),
                        smap, file, line, str(exc.name).split("/")[-1]) from None
     except jinja2.UndefinedError as exc:
@@ -237,16 +237,68 @@ def _template_frame(exc: BaseException, smap: SourceMap, default: str) -> tuple[
     return found
 
 
-def _located(err: SceneError, smap: SourceMap, file: str, line: int, token: str | None = None) -> SceneError:
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+
+
+def _literal_column(source: str, text: str) -> int:
+    """0-based column of `text` written literally in `source` (outside Jinja tags), as a
+    whole word where possible; -1 if absent (Jinja produced it)."""
+    tags = [(m.start(), m.end()) for m in _TAG.finditer(source)]
+    outside = lambda i: not any(a <= i < b for a, b in tags)  # noqa: E731
+    word = [m.start() for m in re.finditer(rf"(?<![\w-]){re.escape(text)}(?![\w-])", source)]
+    anywhere = [i for i in range(len(source)) if source.startswith(text, i)]
+    for hits in ([i for i in word if outside(i)], [i for i in anywhere if outside(i)]):
+        if hits:
+            return hits[0]
+    return -1
+
+
+def _token_column(source: str, token: str) -> int:
+    """0-based column of `token` in `source` as a whole word, preferring one inside a
+    Jinja tag (`{{ name }}` rather than the `name = …` before it); -1 if absent."""
+    tags = [(m.start(), m.end()) for m in _TAG.finditer(source)]
+    hits = [m.start() for m in re.finditer(rf"(?<![\w.]){re.escape(token)}(?!\w)", source)]
+    for hit in hits:
+        if any(a <= hit < b for a, b in tags):
+            return hit
+    return hits[0] if hits else source.find(token)
+
+
+def _located(err: SceneError, smap: SourceMap, file: str, line: int, token: str | None = None,
+             column: int | None = None, length: int = 1) -> SceneError:
     lines = smap.files.get(file, [])
     source = _MARK.sub("", lines[line - 1]) if 0 < line <= len(lines) else ""
-    column = 1
-    if token and token in source:
-        column = source.index(token) + 1
+    found = _token_column(source, token) if token else -1
+    if column is not None:
+        pass
+    elif found >= 0:
+        column, length = found + 1, len(token)  # type: ignore[arg-type]
     elif source.strip():
         column = len(source) - len(source.lstrip()) + 1
-    err.location = Location(_display_name(Path(file)), line, column, source, len(token) if token and token in source else 1)
+    else:
+        column = 1
+    err.location = Location(_display_name(Path(file)), line, column, source, length)
     return err
+
+
+_BLOCK_TAGS = ("for", "if", "macro", "call", "filter", "block", "with", "raw", "autoescape", "trans")
+
+
+def _unclosed_block(smap: SourceMap, file: str, block: str) -> tuple[int, int, int] | None:
+    """(line, column, length) of the last `{% block … %}` in `file` without its `{% endblock %}`."""
+    stack: list[tuple[str, int, int, int]] = []
+    for number, text in enumerate(smap.files.get(file, []), start=1):
+        for m in re.finditer(r"\{%[-+]?\s*(\w+)[^%]*(%\})?", text):
+            name = m.group(1)
+            if name in _BLOCK_TAGS:
+                stack.append((name, number, m.start() + 1, m.end() - m.start()))
+            elif name.startswith("end") and name[3:] in _BLOCK_TAGS:
+                while stack and stack.pop()[0] != name[3:]:
+                    pass
+    for name, number, column, length in reversed(stack):
+        if name == block:
+            return number, column, length
+    return None
 
 
 def _jinja_error(exc: Exception, smap: SourceMap, file: str, line: int, display: str, variables: dict) -> SceneError:
@@ -258,10 +310,25 @@ def _jinja_error(exc: Exception, smap: SourceMap, file: str, line: int, display:
         if name:
             hint = did_you_mean(name, variables, None) or (
                 f"define it in the front matter, with --data FILE.yaml, or with --set {name}=VALUE")
-        return _located(SceneError(f"undefined variable: {message}", hint=hint), smap, file, line, name)
-    return _located(SceneError(f"template syntax error: {message}",
-                               hint="Jinja tags are {{ expression }}, {% statement %} and {# comment #}"),
-                    smap, file, line)
+        text = f"undefined variable '{name}'" if name else f"undefined variable: {message}"
+        return _located(SceneError(text, hint=hint), smap, file, line, name)
+    m = re.search(r"innermost block that needs to be closed is '(\w+)'", message)
+    if m:
+        # Jinja reports where the template ended; the author needs the tag that is open.
+        block = m.group(1)
+        where = _unclosed_block(smap, file, block)
+        err = SceneError(f"template syntax error: '{{% {block} %}}' is never closed",
+                         hint=f"add {{% end{block} %}} where the block ends")
+        if where is not None:
+            return _located(err, smap, file, where[0], column=where[1], length=where[2])
+        return _located(err, smap, file, line)
+    err = SceneError(f"template syntax error: {message}",
+                     hint="Jinja tags are {{ expression }}, {% statement %} and {# comment #}")
+    lines = smap.files.get(file, [])
+    tags = list(_TAG.finditer(lines[line - 1])) if 0 < line <= len(lines) else []
+    if len(tags) == 1:  # the line has one tag: it must be the one Jinja could not read
+        return _located(err, smap, file, line, column=tags[0].start() + 1, length=len(tags[0].group(0)))
+    return _located(err, smap, file, line)
 
 
 def load_data_file(path: str | Path) -> dict[str, Any]:

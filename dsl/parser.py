@@ -228,14 +228,18 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> SceneError:
         if not text.strip():
             return SceneError("the file is empty", ast.Span(1, 1, 1, 1),
                               hint='a .scene file starts with: video "Title" { … } and then at least one scene')
+        if not any(line.lstrip().startswith("video") for line in lines):
+            # Only comments and blank lines: there is no video block at all.
+            return SceneError("a .scene file must start with a video block", ast.Span(1, 1, 1, 1),
+                              hint='begin with: video "Title" { preset youtube }, then at least one scene')
         return SceneError("unexpected end of file", span)
     assert isinstance(exc, UnexpectedToken)
     tok = exc.token
     span = ast.Span(tok.line, tok.column, tok.end_line or tok.line, tok.end_column or tok.column + 1)
-    expected = sorted({_describe(t) for t in exc.expected if not t.startswith("__")})
+    expected = _expected(exc.expected)
     got = _describe(tok.type) if tok.type in ("_NL", "$END") else f"'{tok}'"
     message = f"unexpected {got}"
-    hint = f"expected {', '.join(expected[:6])}" if expected else None
+    hint = f"expected {expected}" if expected else None
     line_text = lines[tok.line - 1] if 0 < tok.line <= len(lines) else ""
     if tok.line == 1 or not any(line.strip().startswith("video") for line in lines[: tok.line]):
         if not line_text.lstrip().startswith("video"):
@@ -246,6 +250,25 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> SceneError:
     elif tok.type == "LBRACE" and line_text.strip().startswith("scene"):
         hint = "a scene is written: scene NAME [(DURATION)] {"
     return SceneError(message, span, hint=hint)
+
+
+_VALUE_TOKENS = {"ARROW", "COLOR", "DIMENSIONS", "LENGTH", "LPAR", "NUMBER", "STRING", "TIME", "WORD"}
+
+
+def _expected(token_types) -> str:
+    """`end of line, a value, '&' or '{'`: what the parser could have taken instead."""
+    types = {t for t in token_types if not t.startswith("__")}
+    words: list[str] = []
+    if "_NL" in types:
+        words.append(_describe("_NL"))
+        types.discard("RPAR")  # LALR state merging offers ')' after any value; only `scene a (2s)` takes it
+    if len(types & _VALUE_TOKENS) >= 4:
+        words.append("a value")
+        types -= _VALUE_TOKENS
+    words += sorted(_describe(t) for t in types if t != "_NL")
+    if len(words) > 1:
+        return f"{', '.join(words[:-1])} or {words[-1]}"
+    return words[0] if words else ""
 
 
 def _unclosed_brace(text: str) -> tuple[int, int] | None:

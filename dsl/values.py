@@ -113,7 +113,8 @@ class Items:
                 return item.value / 1000.0
             return item.value / self.canvas.fps
         if isinstance(item, ast.Number):
-            raise SceneError(f"a bare number where {what} is expected", item.span, hint=f"{TIME_HINT}: {item.text}s")
+            raise SceneError("a bare number where a time is expected", item.span,
+                             hint=f"add a unit: {item.text}s (seconds), or ms, or f (frames)")
         raise SceneError(f"expected {what}, got {describe(item)}", item.span, hint=TIME_HINT)
 
     def is_time_next(self) -> bool:
@@ -148,6 +149,12 @@ class Items:
         return isinstance(self.peek(), (ast.Number, ast.Length))
 
     def color(self, what: str = "a colour") -> tuple[float, float, float, float]:
+        if self.at_end():
+            # Often a '#' that is not a colour (#GG0000, # 333): the lexer read it as a comment.
+            last = self.items[-1].span if self.items else self.where
+            raise SceneError(f"missing {what}", ast.Span(last.end_line, last.end_column, last.end_line, last.end_column + 1),
+                             hint="add a colour here: #RGB, #RRGGBB, #RRGGBBAA or a name like tomato "
+                                  "(a '#' not followed by 3 to 8 hex digits starts a comment)")
         item = self.next(what)
         return self.color_of(item, what)
 
