@@ -1,0 +1,331 @@
+"""A generated, copyright-free nursery-style tune (numpy synthesis).
+
+`NurseryTune(tempo, key, seed)` composes a 16-bar pattern (sections A A' B A'':
+I-IV-V-I style progressions, a seeded major-scale melody, oom-pah bass, soft
+plucked chords, a kick on 1 and 3 and a tick on the off-beats) and renders it
+once. The pattern is built to loop: the release tails that run past its end are
+wrapped onto its start, so `read(start, count)` can extend the tune to any
+length with no seam. `nursery(duration, ...)` gives a whole tune with a fade-out.
+
+Level: about -19 LUFS at volume 1 (RMS-scaled, peaks below -3 dBFS), so that
+under the mixer's -10 dB duck it sits well below speech.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from .errors import AudioError
+from .synth import (
+    RATE, adsr, end_fade, fft_bandpass, midi_hz, pan, percussive, samples, sweep_phase, time_axis,
+)
+
+MIN_TEMPO, MAX_TEMPO = 60.0, 180.0
+DEFAULT_TEMPO = 100.0
+DEFAULT_KEY = "C"
+BARS = 16
+BEATS_PER_BAR = 4
+TARGET_RMS = 10 ** (-20 / 20)
+PEAK_LIMIT = 10 ** (-3 / 20)
+
+_NOTE_OFFSETS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_KEY_RE = re.compile(r"^\s*([A-Ga-g])\s*([#b\u266f\u266d]?)\s*(?:maj|major)?\s*$")
+MAJOR = (0, 2, 4, 5, 7, 9, 11)
+
+# Chords as scale-degree roots (0 = I) and the progressions a section may use.
+_TRIAD = (0, 2, 4)
+_PROGRESSIONS = {
+    "A": ((0, 3, 0, 4), (0, 0, 3, 4), (0, 3, 4, 4)),      # ends on V: a question
+    "A2": ((0, 3, 4, 0), (0, 5, 4, 0), (0, 3, 4, 0)),      # ends on I: the answer
+    "B": ((3, 0, 1, 4), (5, 3, 0, 4), (3, 3, 0, 4)),
+    "A3": ((0, 3, 4, 0), (0, 3, 4, 0), (3, 0, 4, 0)),
+}
+# Melody rhythms for one bar, in eighth notes (sum 8).
+_RHYTHMS = ((2, 2, 2, 2), (2, 2, 4), (4, 2, 2), (1, 1, 2, 2, 2), (2, 1, 1, 2, 2),
+            (3, 1, 2, 2), (2, 2, 1, 1, 2), (3, 1, 4), (2, 2, 2, 1, 1))
+_CADENCE_RHYTHMS = ((2, 2, 4), (4, 4), (2, 1, 1, 4))
+
+
+def parse_key(key: str) -> tuple[str, int]:
+    """'F#' -> ('F#', 6). Raises AudioError for anything but a major key name."""
+    m = _KEY_RE.match(str(key))
+    if not m:
+        raise AudioError(f"unknown music key '{key}'",
+                         "use a note name C, D, E, F, G, A or B, optionally with # or b (e.g. F#, Bb)")
+    letter = m.group(1).upper()
+    accidental = {"": "", "#": "#", "\u266f": "#", "b": "b", "\u266d": "b"}[m.group(2)]
+    semitone = (_NOTE_OFFSETS[letter] + (1 if accidental == "#" else -1 if accidental == "b" else 0)) % 12
+    return letter + accidental, semitone
+
+
+def check_tempo(tempo) -> float:
+    try:
+        value = float(tempo)
+    except (TypeError, ValueError):
+        raise AudioError(f"music tempo '{tempo}' is not a number",
+                         f"use beats per minute between {MIN_TEMPO:g} and {MAX_TEMPO:g}") from None
+    if not (MIN_TEMPO <= value <= MAX_TEMPO):
+        raise AudioError(f"music tempo {value:g} is out of range",
+                         f"use beats per minute between {MIN_TEMPO:g} and {MAX_TEMPO:g}")
+    return value
+
+
+def check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        if isinstance(seed, float) and seed.is_integer():
+            return int(seed)
+        raise AudioError(f"music seed '{seed}' is not a whole number", "use e.g. seed 7")
+    return int(seed)
+
+
+# -- composition ------------------------------------------------------------------
+
+
+class _Note:
+    __slots__ = ("beat", "length", "pitch", "velocity")
+
+    def __init__(self, beat: float, length: float, pitch: int, velocity: float):
+        self.beat, self.length, self.pitch, self.velocity = beat, length, pitch, velocity
+
+
+def _degree_to_midi(root: int, degree: int) -> int:
+    octave, step = divmod(degree, 7)
+    return root + 12 * octave + MAJOR[step]
+
+
+def _chord_tones(chord: int) -> set[int]:
+    return {(chord + d) % 7 for d in _TRIAD}
+
+
+_LEAP_WEIGHT = {0: 0.35, 1: 1.0, 2: 0.9, 3: 0.5, 4: 0.3}
+
+
+def _pick(rng: np.random.Generator, choices: list[int], current: int) -> int:
+    """A next melody degree: small steps preferred, pulled gently towards the middle (degree 4)."""
+    weights = np.array([_LEAP_WEIGHT.get(abs(d - current), 0.15) / (1.0 + 0.12 * abs(d - 4) ** 1.5)
+                        for d in choices])
+    return int(rng.choice(choices, p=weights / weights.sum()))
+
+
+def _compose(seed: int) -> tuple[list[int], list[tuple[float, float, int, float]]]:
+    """(chord roots per bar, melody as (beat, length in beats, degree, velocity))."""
+    rng = np.random.default_rng([seed & 0xFFFFFFFF, 0x5EED])
+    sections = []
+    for name in ("A", "A2", "B", "A3"):
+        options = _PROGRESSIONS[name]
+        sections.append(options[int(rng.integers(len(options)))])
+    chords = [c for section in sections for c in section]
+
+    def bar_melody(bar: int, start_degree: int, cadence: str | None) -> tuple[list, int]:
+        chord = chords[bar]
+        tones = _chord_tones(chord)
+        rhythms = _CADENCE_RHYTHMS if cadence else _RHYTHMS
+        rhythm = rhythms[int(rng.integers(len(rhythms)))]
+        notes, pos, degree = [], 0, start_degree
+        for i, eighths in enumerate(rhythm):
+            last = i == len(rhythm) - 1
+            strong = pos % 4 == 0
+            if last and cadence == "tonic":
+                target = min((d for d in range(-1, 10) if d % 7 == 0), key=lambda d: abs(d - degree))
+                degree = target
+            elif last and cadence == "dominant":
+                choices = [d for d in range(-1, 10) if d % 7 in (4, 6, 1)]
+                degree = min(choices, key=lambda d: abs(d - degree))
+            elif strong or eighths >= 4:
+                choices = [d for d in range(-1, 10) if d % 7 in tones and abs(d - degree) <= 4]
+                if not choices:
+                    choices = [d for d in range(-1, 10) if d % 7 in tones]
+                degree = _pick(rng, choices, degree)
+            else:
+                degree = _pick(rng, [degree + s for s in (-2, -1, 0, 1, 2) if -1 <= degree + s <= 9], degree)
+            velocity = 1.0 if pos == 0 else 0.85 if strong else 0.72
+            notes.append((bar * BEATS_PER_BAR + pos / 2, eighths / 2, degree, velocity))
+            pos += eighths
+        return notes, degree
+
+    melody: list = []
+    degree = int(rng.choice((0, 2, 4)))
+    motif_bars: dict[int, list] = {}
+    for bar in range(BARS):
+        section, within = divmod(bar, 4)
+        cadence = None
+        if within == 3:
+            cadence = "dominant" if section in (0, 2) else "tonic"
+        # A' and A'' restate the opening motif (bars 0-1) before their own ending.
+        if section in (1, 3) and within < 2 and within in motif_bars and chords[bar] == chords[within]:
+            notes = [(b + (bar - within) * BEATS_PER_BAR, ln, d, v) for b, ln, d, v in motif_bars[within]]
+            degree = notes[-1][2]
+        else:
+            notes, degree = bar_melody(bar, degree, cadence)
+        if section == 0 and within < 2:
+            motif_bars[within] = notes
+        melody.extend(notes)
+    return chords, melody
+
+
+# -- instruments -----------------------------------------------------------------
+
+
+def _toy_piano(n: int, hz: float, gate: float) -> np.ndarray:
+    t = time_axis(n)
+    tone = np.zeros(n)
+    for k, amp in ((1, 1.0), (2, 0.32), (3, 0.12), (4, 0.05)):
+        if hz * k < RATE * 0.45:
+            tone += amp * np.sin(2 * np.pi * hz * k * t) * np.exp(-t * (1.2 + 1.8 * k))
+    return tone * adsr(n, 0.006, 0.3, 0.55, 0.12, gate=gate)
+
+
+def _bass(n: int, hz: float, gate: float) -> np.ndarray:
+    t = time_axis(n)
+    tone = np.sin(2 * np.pi * hz * t) + 0.25 * np.sin(4 * np.pi * hz * t) + 0.08 * np.sin(6 * np.pi * hz * t)
+    return tone * adsr(n, 0.012, 0.25, 0.7, 0.09, gate=gate)
+
+
+def _pluck(n: int, hz: float) -> np.ndarray:
+    t = time_axis(n)
+    tone = np.sin(2 * np.pi * hz * t) + 0.3 * np.sin(4 * np.pi * hz * t) * np.exp(-t * 12)
+    return tone * percussive(n, 0.004, 0.16)
+
+
+def _kick(n: int) -> np.ndarray:
+    t = time_axis(n)
+    freq = 48.0 + 70.0 * np.exp(-t / 0.03)
+    return np.sin(sweep_phase(freq)) * percussive(n, 0.002, 0.11)
+
+
+def _tick(n: int, noise: np.ndarray) -> np.ndarray:
+    return noise[:n] * percussive(n, 0.0008, 0.014)
+
+
+class NurseryTune:
+    """One composed and rendered pattern; `read(start, count)` extends it forever."""
+
+    def __init__(self, tempo: float = DEFAULT_TEMPO, key: str = DEFAULT_KEY, seed: int = 0):
+        self.tempo = check_tempo(tempo)
+        self.key, semitone = parse_key(key)
+        self.seed = check_seed(seed)
+        self.root = 60 + semitone  # melody tonic, C4..B4
+        self.samples_per_beat = 60.0 / self.tempo * RATE
+        self.loop_length = int(round(BARS * BEATS_PER_BAR * self.samples_per_beat))
+        head, loop = self._render()
+        head.flags.writeable = False
+        loop.flags.writeable = False
+        self.head = head  # first pass: nothing sounding before sample 0
+        self.loop = loop  # later passes: the previous pass's tails wrapped in
+
+    @property
+    def loop_seconds(self) -> float:
+        return self.loop_length / RATE
+
+    def _at(self, beat: float) -> int:
+        return int(round(beat * self.samples_per_beat))
+
+    def _render(self) -> tuple[np.ndarray, np.ndarray]:
+        chords, melody = _compose(self.seed)
+        spb = self.samples_per_beat
+        beat_s = spb / RATE
+        tail = samples(1.5)
+        buf = np.zeros((2, self.loop_length + tail))
+
+        def add(start: int, stereo: np.ndarray) -> None:
+            end = min(buf.shape[1], start + stereo.shape[1])
+            buf[:, start:end] += stereo[:, : end - start]
+
+        # melody, a little right, with a soft echo on the left
+        for beat, length, degree, velocity in melody:
+            gate = length * beat_s * 0.92
+            n = samples(gate + 0.12)
+            note = _toy_piano(n, midi_hz(_degree_to_midi(self.root, degree)), gate) * (0.34 * velocity)
+            add(self._at(beat), pan(note, 0.25))
+            add(self._at(beat + 0.75), pan(note * 0.16, -0.6))
+        # bass: root on 1, fifth on 3
+        for bar, chord in enumerate(chords):
+            for beat_in_bar, offset in ((0, 0), (2, 4)):
+                degree = chord + offset
+                midi = _degree_to_midi(self.root - 24, degree % 7)
+                if midi < self.root - 26:
+                    midi += 12
+                gate = 2 * beat_s * 0.85
+                n = samples(gate + 0.09)
+                note = _bass(n, midi_hz(midi), gate) * (0.34 if beat_in_bar == 0 else 0.28)
+                add(self._at(bar * BEATS_PER_BAR + beat_in_bar), pan(note, 0.0))
+        # plucked chords on 2 and 4
+        for bar, chord in enumerate(chords):
+            for beat_in_bar in (1, 3):
+                for i, d in enumerate(_TRIAD):
+                    midi = _degree_to_midi(self.root - 12, chord + d)
+                    n = samples(0.45)
+                    note = _pluck(n, midi_hz(midi)) * 0.075
+                    add(self._at(bar * BEATS_PER_BAR + beat_in_bar) + samples(0.008 * i), pan(note, -0.3))
+        # beat: kick on 1 and 3, tick on the off-beats
+        kick = _kick(samples(0.3))
+        noise = fft_bandpass(np.random.default_rng([self.seed & 0xFFFFFFFF, 7]).standard_normal(samples(0.06)),
+                             5000.0, 12000.0)
+        noise /= np.max(np.abs(noise))
+        tick = _tick(samples(0.06), noise)
+        for bar in range(BARS):
+            for beat_in_bar in range(BEATS_PER_BAR):
+                b = bar * BEATS_PER_BAR + beat_in_bar
+                if beat_in_bar in (0, 2):
+                    add(self._at(b), pan(kick * (0.5 if beat_in_bar == 0 else 0.4), 0.0))
+                add(self._at(b + 0.5), pan(tick * 0.07, 0.35))
+
+        # level: fixed RMS, peaks kept below -3 dBFS
+        body = buf[:, : self.loop_length]
+        rms = float(np.sqrt(np.mean(body ** 2)))
+        gain = TARGET_RMS / rms if rms > 0 else 1.0
+        peak = float(np.max(np.abs(buf))) * gain
+        if peak > PEAK_LIMIT:
+            gain *= PEAK_LIMIT / peak
+        buf *= gain
+        head = buf[:, : self.loop_length].astype(np.float32)
+        loop = buf[:, : self.loop_length].copy()
+        spill = buf[:, self.loop_length:]
+        loop[:, : spill.shape[1]] += spill
+        return head, loop.astype(np.float32)
+
+    def read(self, start: int, count: int) -> np.ndarray:
+        """Samples [start, start+count) of the endlessly extended tune, (2, count) float32."""
+        out = np.zeros((2, count), dtype=np.float32)
+        pos, i = start, 0
+        L = self.loop_length
+        while i < count:
+            if pos < 0:
+                step = min(count - i, -pos)
+            elif pos < L:
+                step = min(count - i, L - pos)
+                out[:, i:i + step] = self.head[:, pos:pos + step]
+            else:
+                k = pos % L
+                step = min(count - i, L - k)
+                out[:, i:i + step] = self.loop[:, k:k + step]
+            pos += step
+            i += step
+        return out
+
+
+@lru_cache(maxsize=8)
+def nursery_tune(tempo: float = DEFAULT_TEMPO, key: str = DEFAULT_KEY, seed: int = 0) -> NurseryTune:
+    """A cached `NurseryTune` (validates its arguments)."""
+    return NurseryTune(tempo, key, seed)
+
+
+def fade_out_length(duration: float, fade: float = 2.0) -> float:
+    return max(0.0, min(fade, duration / 4.0))
+
+
+def nursery(duration: float, tempo: float = DEFAULT_TEMPO, key: str = DEFAULT_KEY, seed: int = 0,
+            fade_out: float = 2.0) -> np.ndarray:
+    """The tune, `duration` seconds long as (2, round(duration*48000)) float32, ending in a
+    fade-out (`fade_out` seconds, at most a quarter of the tune) down to exactly zero."""
+    if duration < 0:
+        raise AudioError(f"music duration {duration:g} s is negative")
+    tune = nursery_tune(check_tempo(tempo), parse_key(key)[0], check_seed(seed))
+    n = samples(duration)
+    out = tune.read(0, n)
+    fade = fade_out_length(duration, fade_out)
+    if n >= 2 and fade > 0:
+        out = end_fade(out.astype(np.float64), fade).astype(np.float32)
+    return out

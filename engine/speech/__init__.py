@@ -1,0 +1,437 @@
+"""Speech synthesis: text -> 48 kHz mono audio plus word and phoneme timings.
+
+    speech = synthesize("Hello, little star!", voice="luna", mood="happily")
+    speech.samples      # float32 mono, 48 kHz
+    speech.words        # WordTiming(text, start, end), seconds from the utterance start
+    speech.phonemes     # PhonemeTiming(phoneme (IPA), start, end), for lip sync
+    speech.path         # the cached WAV (mono float32), for an AudioClip's source
+
+Providers. A provider turns (text, Voice, Prosody) into a `Speech` at 48 kHz
+(another rate is resampled) and has `name`, `version()` (anything that changes
+its output must change this string: it is part of the cache key) and
+`synthesize(text, voice, prosody)`; it raises `SpeechError` (with a hint on how
+to install or fix it) and never returns silence. The built-in default is eSpeak
+NG (`espeak.py`). Another provider plugs in either by calling
+`register_provider(name, factory, ...)` or, from an optional extra package, by an
+entry point in the group `storyreel.speech_providers` whose object is the factory
+(a class or a callable returning the provider); its voice presets are added with
+`register_voice(Voice(...))`. Examples: Piper with a voice model shipped in a
+wheel, or a cloud provider that reads its key from the environment.
+
+Caching. `synthesize` keys each utterance by sha256 of (provider name + version,
+the voice's sound-affecting settings, the mood and resolved prosody, the text)
+and keeps it under `<cache>/speech/` (cache: the `cache_dir` argument,
+$STORYREEL_CACHE, $XDG_CACHE_HOME/storyreel or ~/.cache/storyreel). Writes are
+atomic; a damaged entry is synthesised again.
+
+Thread safety: `synthesize` may be called from several threads; eSpeak calls are
+serialised by a lock (its state is global to the library). Several processes may
+share one cache folder.
+
+Repeatability: eSpeak's output depends slightly on what the process said before
+(its pitch flutter carries over), so synthesising the same line twice gives the
+same words and length within ~10 ms but not the same bits. The cache makes
+re-renders exact.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import threading
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Protocol, runtime_checkable
+
+import numpy as np
+
+from .audio import SAMPLE_RATE, resample
+
+__all__ = [
+    "SAMPLE_RATE", "WordTiming", "PhonemeTiming", "Speech", "Voice", "Mood", "Prosody",
+    "VOICES", "MOODS", "MOOD_ALIASES", "SpeechError", "Provider", "ProviderInfo",
+    "providers", "get_provider", "register_provider", "unregister_provider", "register_voice",
+    "resolve_voice", "resolve_mood", "synthesize", "DEFAULT_PROVIDER", "ENTRY_POINT_GROUP",
+]
+
+DEFAULT_PROVIDER = "espeak"
+ENTRY_POINT_GROUP = "storyreel.speech_providers"
+
+
+class SpeechError(Exception):
+    """A speech failure the author can act on: `message` says what, `hint` how to fix it."""
+
+    def __init__(self, message: str, hint: str = "", provider: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.provider = provider
+
+    def __str__(self) -> str:
+        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+
+
+@dataclass(frozen=True)
+class WordTiming:
+    text: str
+    start: float  # seconds from the start of the utterance
+    end: float
+
+
+@dataclass(frozen=True)
+class PhonemeTiming:
+    phoneme: str  # IPA
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, eq=False)
+class Speech:
+    """One synthesised utterance. `samples`: float32 mono at `sample_rate` (48 kHz
+    once it leaves `synthesize`). `path`: its WAV in the cache, when cached."""
+
+    samples: np.ndarray
+    words: tuple[WordTiming, ...] = ()
+    phonemes: tuple[PhonemeTiming, ...] = ()
+    sample_rate: int = SAMPLE_RATE
+    path: Path | None = None
+
+    @property
+    def duration(self) -> float:
+        return self.samples.size / self.sample_rate
+
+    def stereo(self) -> np.ndarray:
+        """(2, n) float32, the encoder's audio layout."""
+        mono = np.asarray(self.samples, dtype=np.float32)
+        return np.stack([mono, mono])
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A voice preset. `pitch` and `pitch_range` are on a 0-100 scale (50 = the
+    provider's normal), `volume` 0-200 (100 = normal). `speaker` is the
+    provider's own voice id (eSpeak: a variant such as "f3"; Piper: a model)."""
+
+    name: str
+    provider: str
+    language: str
+    rate_wpm: float
+    pitch: float
+    pitch_range: float
+    description: str = ""
+    speaker: str = ""
+    volume: float = 100.0
+
+    def sound(self) -> dict[str, Any]:
+        """The settings that change the audio (the cache key uses these)."""
+        return {
+            "provider": self.provider, "language": self.language, "speaker": self.speaker,
+            "rate_wpm": self.rate_wpm, "pitch": self.pitch, "pitch_range": self.pitch_range,
+            "volume": self.volume,
+        }
+
+
+@dataclass(frozen=True)
+class Prosody:
+    """What a provider is asked for: the voice's settings with a mood applied."""
+
+    rate_wpm: float
+    pitch: float  # 0-100
+    pitch_range: float  # 0-100
+    volume: float  # 0-200
+    word_gap: float = 0.0  # extra pause between words, seconds
+    exclaim: bool = False  # say a statement as an exclamation
+
+
+@dataclass(frozen=True)
+class Mood:
+    """How a mood changes a voice: rate, pitch range and volume are multiplied,
+    pitch is offset (0-100 scale), word_gap adds seconds between words."""
+
+    name: str
+    rate: float = 1.0
+    pitch: float = 0.0
+    pitch_range: float = 1.0
+    volume: float = 1.0
+    word_gap: float = 0.0
+    exclaim: bool = False
+    description: str = ""
+
+    def apply(self, voice: Voice) -> Prosody:
+        return Prosody(
+            rate_wpm=round(min(max(voice.rate_wpm * self.rate, 80.0), 450.0), 2),
+            pitch=round(min(max(voice.pitch + self.pitch, 0.0), 100.0), 2),
+            pitch_range=round(min(max(voice.pitch_range * self.pitch_range, 0.0), 100.0), 2),
+            volume=round(min(max(voice.volume * self.volume, 0.0), 200.0), 2),
+            word_gap=round(max(self.word_gap, 0.0), 3),
+            exclaim=self.exclaim,
+        )
+
+
+NEUTRAL = Mood("neutral", description="the voice as it is")
+
+MOODS: dict[str, Mood] = {m.name: m for m in [
+    Mood("happily", rate=1.08, pitch=8, pitch_range=1.35, volume=1.05, description="brighter, lilting"),
+    Mood("sadly", rate=0.8, pitch=-10, pitch_range=0.45, volume=0.8, word_gap=0.02, description="slow, low, flat"),
+    Mood("excitedly", rate=1.28, pitch=14, pitch_range=1.6, volume=1.15, exclaim=True, description="fast, high, bouncy"),
+    Mood("quietly", rate=0.92, pitch=-4, pitch_range=0.7, volume=0.45, description="soft and a little slower"),
+    Mood("surprised", rate=1.05, pitch=18, pitch_range=1.8, volume=1.1, exclaim=True, description="high, wide pitch swings"),
+    Mood("gently", rate=0.88, pitch=2, pitch_range=0.85, volume=0.75, description="soft, unhurried, warm"),
+    Mood("curiously", rate=0.95, pitch=6, pitch_range=1.4, volume=0.95, description="slightly higher, wondering"),
+    Mood("sleepily", rate=0.75, pitch=-8, pitch_range=0.35, volume=0.6, word_gap=0.04, description="slow, low, drowsy"),
+    Mood("grumpily", rate=0.9, pitch=-12, pitch_range=0.6, volume=1.1, description="low and gruff (the child-friendly angry)"),
+    Mood("loudly", rate=1.0, pitch=4, pitch_range=1.1, volume=1.5, description="calling out"),
+    Mood("proudly", rate=0.95, pitch=3, pitch_range=1.25, volume=1.15, description="steady and strong"),
+]}
+
+MOOD_ALIASES: dict[str, str] = {
+    "happy": "happily", "sad": "sadly", "excited": "excitedly", "quiet": "quietly",
+    "surprise": "surprised", "surprisedly": "surprised", "gentle": "gently", "curious": "curiously",
+    "sleepy": "sleepily", "grumpy": "grumpily", "angrily": "grumpily", "angry": "grumpily",
+    "loud": "loudly", "proud": "proudly", "softly": "gently", "whispering": "quietly",
+}
+
+VOICES: dict[str, Voice] = {v.name: v for v in [
+    Voice("narrator", "espeak", "en-gb-x-rp", rate_wpm=160, pitch=42, pitch_range=55, speaker="m3",
+          description="warm, clear storyteller at a medium pace"),
+    Voice("luna", "espeak", "en-us", rate_wpm=150, pitch=64, pitch_range=70, speaker="f3", volume=95,
+          description="gentle and curious, slightly higher"),
+    Voice("sunny", "espeak", "en-us", rate_wpm=190, pitch=58, pitch_range=85, speaker="f4", volume=110,
+          description="energetic and warm, brighter and faster"),
+]}
+
+
+@runtime_checkable
+class Provider(Protocol):
+    name: str
+
+    def version(self) -> str: ...
+
+    def synthesize(self, text: str, voice: Voice, prosody: Prosody) -> Speech: ...
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    name: str
+    available: bool
+    version: str = ""
+    description: str = ""
+    voices: tuple[str, ...] = ()  # presets in VOICES that use this provider
+    install_hint: str = ""
+    error: str = ""  # why it is unavailable
+
+
+@dataclass
+class _Entry:
+    factory: Callable[[], Any] | None
+    description: str = ""
+    install_hint: str = ""
+    entry_point: Any = None  # importlib.metadata.EntryPoint, loaded on first use
+
+
+def _espeak_factory():
+    from .espeak import EspeakProvider
+
+    return EspeakProvider()
+
+
+_LOCK = threading.RLock()
+_REGISTRY: dict[str, _Entry] = {
+    "espeak": _Entry(_espeak_factory, "eSpeak NG, offline (bundled through espeakng-loader)",
+                     "pip install espeakng-loader   (or install the system package libespeak-ng1)"),
+}
+_INSTANCES: dict[str, Any] = {}
+_FAILURES: dict[str, SpeechError] = {}
+_ENTRY_POINTS_SCANNED = False
+
+
+def register_provider(name: str, factory: Callable[[], Any], description: str = "", install_hint: str = "") -> None:
+    """Add (or replace) a provider. `factory()` builds it; it may raise ImportError
+    (reported as "not installed" with `install_hint`) or SpeechError."""
+    with _LOCK:
+        _REGISTRY[name] = _Entry(factory, description, install_hint)
+        _INSTANCES.pop(name, None)
+        _FAILURES.pop(name, None)
+
+
+def unregister_provider(name: str) -> None:
+    with _LOCK:
+        _REGISTRY.pop(name, None)
+        _INSTANCES.pop(name, None)
+        _FAILURES.pop(name, None)
+
+
+def register_voice(voice: Voice) -> None:
+    VOICES[voice.name] = voice
+
+
+def _scan_entry_points() -> None:
+    global _ENTRY_POINTS_SCANNED
+    if _ENTRY_POINTS_SCANNED:
+        return
+    _ENTRY_POINTS_SCANNED = True
+    try:
+        from importlib.metadata import entry_points
+
+        found = entry_points(group=ENTRY_POINT_GROUP)
+    except Exception:
+        return
+    for ep in found:
+        if ep.name not in _REGISTRY:
+            _REGISTRY[ep.name] = _Entry(None, entry_point=ep,
+                                        install_hint=f"reinstall the package that provides {ep.value}")
+
+
+def _names() -> list[str]:
+    with _LOCK:
+        _scan_entry_points()
+        return sorted(_REGISTRY)
+
+
+def _did_you_mean(name: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(name.lower(), options, n=1, cutoff=0.5)
+    listed = ", ".join(options)
+    return f"did you mean '{close[0]}'? known: {listed}" if close else f"known: {listed}"
+
+
+def get_provider(name: str | None = None):
+    """The provider instance named `name` (default: eSpeak), built once per process."""
+    name = name or DEFAULT_PROVIDER
+    with _LOCK:
+        _scan_entry_points()
+        if name in _INSTANCES:
+            return _INSTANCES[name]
+        if name in _FAILURES:
+            raise _FAILURES[name]
+        entry = _REGISTRY.get(name)
+        if entry is None:
+            raise SpeechError(f"unknown speech provider '{name}'", hint=_did_you_mean(name, sorted(_REGISTRY)))
+        try:
+            factory = entry.factory
+            if factory is None:
+                factory = entry.entry_point.load()
+            instance = factory()
+        except SpeechError as exc:
+            exc.provider = exc.provider or name
+            if not exc.hint:
+                exc.hint = entry.install_hint
+            _FAILURES[name] = exc
+            raise
+        except ImportError as exc:
+            err = SpeechError(f"speech provider '{name}' is not installed ({exc})",
+                              hint=entry.install_hint or f"install the package that provides '{name}'", provider=name)
+            _FAILURES[name] = err
+            raise err from exc
+        except Exception as exc:
+            err = SpeechError(f"speech provider '{name}' failed to start: {exc}",
+                              hint=entry.install_hint, provider=name)
+            _FAILURES[name] = err
+            raise err from exc
+        _INSTANCES[name] = instance
+        return instance
+
+
+def providers() -> list[ProviderInfo]:
+    """Every registered provider, with whether it works here and its voice presets."""
+    out = []
+    for name in _names():
+        entry = _REGISTRY[name]
+        voices = tuple(v.name for v in VOICES.values() if v.provider == name)
+        try:
+            p = get_provider(name)
+            out.append(ProviderInfo(name, True, p.version(), getattr(p, "description", "") or entry.description,
+                                    voices, entry.install_hint))
+        except SpeechError as exc:
+            out.append(ProviderInfo(name, False, "", entry.description, voices, exc.hint, exc.message))
+    return out
+
+
+def resolve_voice(voice: str | Voice) -> Voice:
+    if isinstance(voice, Voice):
+        return voice
+    key = str(voice).strip().lower()
+    if key in VOICES:
+        return VOICES[key]
+    raise SpeechError(f"unknown voice '{voice}'", hint=_did_you_mean(key, sorted(VOICES)))
+
+
+def resolve_mood(mood: str | Mood | None) -> Mood:
+    if mood is None or mood == "":
+        return NEUTRAL
+    if isinstance(mood, Mood):
+        return mood
+    key = str(mood).strip().lower()
+    key = MOOD_ALIASES.get(key, key)
+    if key in MOODS:
+        return MOODS[key]
+    if key in ("neutral", "normally", "plainly"):
+        return NEUTRAL
+    raise SpeechError(f"unknown mood '{mood}'", hint=_did_you_mean(key, sorted(MOODS)))
+
+
+def _check(speech: Any, provider: str, text: str) -> Speech:
+    """Validate a provider's result and bring it to 48 kHz float32 mono."""
+    if not isinstance(speech, Speech):
+        raise SpeechError(f"speech provider '{provider}' returned {type(speech).__name__}, not Speech", provider=provider)
+    samples = np.asarray(speech.samples, dtype=np.float32).reshape(-1)
+    if speech.sample_rate != SAMPLE_RATE:
+        samples = resample(samples, speech.sample_rate, SAMPLE_RATE)
+    if samples.size == 0 or not np.all(np.isfinite(samples)) or float(np.max(np.abs(samples))) < 1e-4:
+        raise SpeechError(f"speech provider '{provider}' returned silence for {text!r}",
+                          hint="check the provider's installation and voice", provider=provider)
+    return Speech(samples, tuple(speech.words), tuple(speech.phonemes), SAMPLE_RATE, speech.path)
+
+
+def synthesize(
+    text: str,
+    voice: str | Voice = "narrator",
+    mood: str | Mood | None = None,
+    provider: str | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    use_cache: bool = True,
+) -> Speech:
+    """Speak `text` with a voice preset (or a `Voice`) in a mood. `provider`
+    overrides the voice's provider (its provider-specific `speaker` is then
+    dropped). Cached on disk unless `use_cache` is false."""
+    from . import cache
+
+    if not isinstance(text, str) or not text.strip():
+        raise SpeechError("nothing to say: the text is empty", hint="give the line some words")
+    text = text.strip()
+    v = resolve_voice(voice)
+    m = resolve_mood(mood)
+    if provider and provider != v.provider:
+        v = replace(v, provider=provider, speaker="")
+    p = get_provider(v.provider)
+    prosody = m.apply(v)
+    inputs = {
+        "provider": v.provider,
+        "provider_version": p.version(),
+        "voice": v.sound(),
+        "mood": m.name,
+        "prosody": asdict(prosody),
+        "text": text,
+    }
+    key = cache.make_key(inputs)
+    folder = cache.speech_dir(cache_dir)
+    if use_cache:
+        hit = cache.load(folder, key)
+        if hit is not None:
+            return hit
+    try:
+        result = p.synthesize(text, v, prosody)
+    except SpeechError as exc:
+        exc.provider = exc.provider or v.provider
+        raise
+    except Exception as exc:
+        raise SpeechError(f"speech provider '{v.provider}' failed: {exc}",
+                          hint=_REGISTRY.get(v.provider, _Entry(None)).install_hint, provider=v.provider) from exc
+    speech = _check(result, v.provider, text)
+    if not use_cache:
+        return speech
+    path = cache.store(folder, key, speech, inputs)
+    speech.samples.setflags(write=False)
+    return replace(speech, path=path)
