@@ -15,6 +15,7 @@ import skia
 from . import assets, fonts
 from .color import RGBA, to_argb_int, with_alpha
 from .display import Node
+from .captions import paint_caption
 from .paths import parse_path
 
 SAMPLING = skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear)
@@ -214,7 +215,6 @@ def paint_text(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     width, height = text_box(node)
     dx, dy = _anchor_offset(node, width, height)
     align = node.attrs.get("align", "center")
-    ascent = -f.getMetrics().fAscent
     remaining = None
     reveal = node.get("reveal", 1.0)
     if reveal < 1.0:
@@ -245,7 +245,7 @@ def paint_text(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
             x = dx + width - line_width
         else:
             x = dx + (width - line_width) / 2
-        y = dy + ascent + i * size * LINE_SPACING
+        y = dy + i * size * LINE_SPACING
         blob = skia.TextBlob.MakeFromShapedText(line, f)
         if blob is None:
             continue
@@ -328,4 +328,5 @@ PAINTERS: dict[str, Callable] = {
     "text": paint_text,
     "image": paint_image,
     "svg": paint_svg,
+    "caption": paint_caption,
 }
