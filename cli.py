@@ -22,6 +22,7 @@ import click
 from .dsl import CompileOptions, SceneError, check_size, load_data_file, load_scene, parse_set_option
 from .engine import EncoderError, PRESETS, choose_encoder, render_frame, render_video, timeline_to_json, write_png
 from .engine.assets import AssetError
+from .engine.audio import AudioError
 from .engine.encoder import QUALITY
 from .engine.render import frame_range
 
@@ -90,7 +91,7 @@ def _run(action, output: Path | None = None):
         return action()
     except SceneError as err:
         _fail(err.format())
-    except (EncoderError, AssetError) as err:
+    except (EncoderError, AssetError, AudioError) as err:
         _fail(f"error: {err}")
     except OSError as err:
         if output is None:

@@ -141,6 +141,31 @@ class BackgroundDecl:
 
 
 @dataclass(frozen=True)
+class Says:
+    """`SPEAKER says "…" [MOOD]` — speech; lasts as long as the synthesised line."""
+
+    span: Span
+    speaker: Word
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class SoundStep:
+    """`sound NAME|"file" [volume V]` — a sound effect; takes no time."""
+
+    span: Span
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class MusicStep:
+    """`music …` inside a scene: this scene's music (or `music off`)."""
+
+    span: Span
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
 class Parallel:
     """`A & B & …` — all start together; the step ends when the longest ends."""
 
@@ -148,7 +173,7 @@ class Parallel:
     steps: tuple["Step", ...]
 
 
-Step = Union[Declare, Animate, Wait, Together, AtBlock, BackgroundDecl, Parallel]
+Step = Union[Declare, Animate, Wait, Together, AtBlock, BackgroundDecl, Says, SoundStep, MusicStep, Parallel]
 
 
 # ── structure ─────────────────────────────────────────────────────────────────

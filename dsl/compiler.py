@@ -12,9 +12,11 @@ from pathlib import Path
 
 from ..engine.color import parse_color
 from ..engine.presets import DEFAULT_FPS, DEFAULT_PRESET, PRESETS
-from ..engine.timeline import Chapter, Scene, Timeline, Transition
+from ..engine.timeline import AudioClip, CaptionCue, Chapter, Scene, Timeline, Transition
 from . import ast
 from .actions import read_timing, run_action
+from .audio import (NARRATOR, MusicSpec, SceneAudio, compile_says, compile_sound, read_captions, read_music,
+                    read_voice, shifted, shifted_cue)
 from .elements import ELEMENTS, Context, background, declare
 from .errors import SceneError, did_you_mean
 from .layers import LayerBuilder
@@ -22,7 +24,7 @@ from .values import Canvas, Items
 
 TRANSITIONS = ("cut", "crossfade", "fade-through", "slide", "wipe", "zoom", "dissolve")
 DIRECTIONS = ("left", "right", "up", "down")
-SETTINGS = ("preset", "size", "fps", "background")
+SETTINGS = ("preset", "size", "fps", "background", "music", "voice", "captions")
 MAX_SIZE = 7680
 
 
@@ -41,9 +43,10 @@ class CompileResult:
 
 
 def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions()) -> CompileResult:
-    canvas, title, bg = _video_settings(doc.video, options)
     ctx = Context(options.base_dir)
-    scenes: list[tuple[ast.SceneDecl, float, list[LayerBuilder]]] = []
+    video = _video_settings(doc.video, options, ctx)
+    canvas = video.canvas
+    scenes: list[tuple[ast.SceneDecl, float, list[LayerBuilder], SceneAudio]] = []
     transitions: list[tuple[ast.TransitionDecl, int]] = []  # (decl, index of the scene before it)
     seen_names: dict[str, ast.SceneDecl] = {}
     for part in doc.parts:
@@ -59,8 +62,9 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
             raise SceneError(f"a second scene named '{part.name.name}'", part.name.span,
                              hint="scene names must be unique (they become chapters)")
         seen_names[part.name.name] = part
-        duration, layers = SceneCompiler(part, canvas, ctx).run()
-        scenes.append((part, duration, layers))
+        scene = SceneCompiler(part, canvas, ctx, video.voice)
+        duration, layers = scene.run()
+        scenes.append((part, duration, layers, scene.audio))
     if not scenes:
         raise SceneError("the file has no scenes", doc.video.span, hint="add: scene intro { … }")
     if transitions and transitions[-1][1] == len(scenes) - 1:
@@ -71,11 +75,11 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
     overlap = {index: _transition(decl, canvas) for decl, index in transitions}
     for index, (kind, dur, params, easing, decl) in overlap.items():
         for side in (index, index + 1):
-            scene_decl, scene_dur, _ = scenes[side]
+            scene_decl, scene_dur, _, _ = scenes[side]
             if dur > scene_dur + 1e-9:
                 raise SceneError(f"the {kind} transition ({dur:g}s) is longer than scene '{scene_decl.name.name}' "
                                  f"({scene_dur:g}s)", decl.span, hint="shorten the transition or lengthen the scene")
-    for i, (decl, dur, _) in enumerate(scenes):
+    for i, (decl, dur, _, _) in enumerate(scenes):
         before = overlap.get(i - 1, (None, 0.0))[1]
         after = overlap.get(i, (None, 0.0))[1]
         if before + after > dur + 1e-9:
@@ -84,12 +88,24 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
 
     built_scenes: list[Scene] = []
     built_transitions: list[Transition] = []
+    clips: list[AudioClip] = []
+    cues: list[CaptionCue] = []
+    music_runs: list[tuple[MusicSpec, float, float]] = []
     start = 0.0
-    for i, (decl, dur, layers) in enumerate(scenes):
+    for i, (decl, dur, layers, audio) in enumerate(scenes):
         ordered = sorted(layers, key=lambda layer: (layer.kind != "background", layer.z))
         # Rounded to the microsecond so that the JSON of a timeline diffs cleanly.
         start, end = round(start, 6), round(start + dur, 6)
         built_scenes.append(Scene(decl.name.name, start, end, tuple(layer.build(dur) for layer in ordered)))
+        clips.extend(shifted(clip, start) for clip in audio.clips)
+        cues.extend(shifted_cue(cue, start) for cue in audio.cues)
+        music = video.music if audio.music == "inherit" else audio.music
+        if music is not None:
+            # Consecutive scenes with the same music share one clip, so the tune runs on.
+            if music_runs and music_runs[-1][0] == music and music_runs[-1][2] >= start:
+                music_runs[-1] = (music, music_runs[-1][1], end)
+            else:
+                music_runs.append((music, start, end))
         if i in overlap:
             kind, tdur, params, easing, _ = overlap[i]
             built_transitions.append(Transition(kind, round(end - tdur, 6), end, i, i + 1, params, easing))
@@ -97,19 +113,34 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         else:
             start = end
     duration = built_scenes[-1].end
+    music_clips = [spec.clip(a, b) for spec, a, b in music_runs]
     timeline = Timeline(
-        width=canvas.width, height=canvas.height, fps=canvas.fps, duration=duration, title=title,
-        background=bg, safe_area=canvas.safe, scenes=tuple(built_scenes), transitions=tuple(built_transitions),
-        chapters=tuple(Chapter(s.name, s.start) for s in built_scenes),
+        width=canvas.width, height=canvas.height, fps=canvas.fps, duration=duration, title=video.title,
+        background=video.background, safe_area=canvas.safe, scenes=tuple(built_scenes),
+        transitions=tuple(built_transitions), chapters=tuple(Chapter(s.name, s.start) for s in built_scenes),
+        audio=tuple(sorted(music_clips + clips, key=lambda c: c.start)), captions=tuple(cues),
+        captions_mode=video.captions,
     )
     return CompileResult(timeline, ctx.dependencies)
 
 
-def _video_settings(video: ast.VideoDecl, options: CompileOptions) -> tuple[Canvas, str, tuple]:
+@dataclass
+class VideoSettings:
+    canvas: Canvas
+    title: str
+    background: tuple
+    music: MusicSpec | None = None
+    voice: str = NARRATOR
+    captions: str = "off"
+
+
+def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context) -> VideoSettings:
     preset_name = DEFAULT_PRESET
     size = None
     fps = DEFAULT_FPS
     bg = (1.0, 1.0, 1.0, 1.0)
+    music: MusicSpec | None = None
+    voice, captions = NARRATOR, "off"
     probe = Canvas(1920, 1080, DEFAULT_FPS, (0, 0, 1920, 1080))
     for setting in video.settings:
         items = Items(setting.items, probe, setting.span)
@@ -125,6 +156,12 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions) -> tuple[Canv
                 raise SceneError(f"fps must be between 1 and 240, got {fps:g}", item.span)  # type: ignore[union-attr]
         elif name == "background":
             bg = items.color("a background colour")
+        elif name == "music":
+            music = read_music(items, ctx)
+        elif name == "voice":
+            voice = read_voice(items)
+        elif name == "captions":
+            captions = read_captions(items)
         else:
             raise SceneError(f"unknown video setting '{name}'", setting.name.span,
                              hint=did_you_mean(name, SETTINGS, f"settings: {', '.join(SETTINGS)}"))
@@ -137,7 +174,7 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions) -> tuple[Canv
     if options.fps is not None:
         fps = options.fps
     canvas = Canvas(width, height, fps, preset.safe.rect(width, height))
-    return canvas, video.title or "", bg
+    return VideoSettings(canvas, video.title or "", bg, music, voice, captions)
 
 
 def _size(items: Items, setting: ast.Setting) -> tuple[int, int]:
@@ -182,10 +219,12 @@ def _transition(decl: ast.TransitionDecl, canvas: Canvas):
 class SceneCompiler:
     """Runs one scene's steps on a cursor and collects its layers."""
 
-    def __init__(self, decl: ast.SceneDecl, canvas: Canvas, ctx: Context):
+    def __init__(self, decl: ast.SceneDecl, canvas: Canvas, ctx: Context, narrator_voice: str = NARRATOR):
         self.decl = decl
         self.canvas = canvas
         self.ctx = ctx
+        self.narrator_voice = narrator_voice
+        self.audio = SceneAudio()
         self.layers: dict[str, LayerBuilder] = {}
         self.order: list[LayerBuilder] = []
         self.background: LayerBuilder | None = None
@@ -230,6 +269,19 @@ class SceneCompiler:
             duration = items.time("how long to wait")
             items.finish("wait")
             return t + duration
+        if isinstance(step, ast.Says):
+            end = t + compile_says(step, Items(step.items, self.canvas, step.span), t, self.narrator_voice, self.audio)
+            self.latest_end = max(self.latest_end, end)
+            return end
+        if isinstance(step, ast.SoundStep):
+            compile_sound(step, Items(step.items, self.canvas, step.span), t, self.ctx, self.audio)
+            return t
+        if isinstance(step, ast.MusicStep):
+            if self.audio.music != "inherit":
+                raise SceneError("a second music line in this scene", step.span,
+                                 hint="a scene has one music setting; it applies to the whole scene")
+            self.audio.music = read_music(Items(step.items, self.canvas, step.span), self.ctx)
+            return t
         if isinstance(step, (ast.Together, ast.Parallel)):
             return max([t, *(self.run_step(inner, t) for inner in step.steps)])
         if isinstance(step, ast.AtBlock):

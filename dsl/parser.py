@@ -20,11 +20,6 @@ from .errors import SceneError
 
 # Feature -> where it will come from. Keep in step with docs/LANGUAGE.md.
 NOT_YET = {
-    "says": "speech ('says') is not available yet: it comes with the voice and captions feature",
-    "sound": "sound effects ('sound') are not available yet: they come with the audio feature",
-    "music": "music is not available yet: it comes with the audio feature",
-    "voice": "voices are not available yet: they come with the voice and captions feature",
-    "captions": "captions are not available yet: they come with the voice and captions feature",
     "cast": "characters ('cast') are not available yet: they come with the characters feature (Luna and Sunny)",
     "particles": "the 'particles' element is not available yet: it comes with the templates feature",
     "video": "the 'video' element (clips) is not available yet: it comes with the templates feature",
@@ -129,15 +124,19 @@ class _ToAst(Transformer):
         return ast.Parallel(_span(meta), tuple(children))
 
     def says(self, meta, children):
-        raise _not_yet("says", _span(meta))
+        speaker, *items = children
+        return ast.Says(_span(meta), _w(speaker), tuple(items))
 
     def sound(self, meta, children):
-        raise _not_yet("sound", _span(meta))
+        return ast.SoundStep(_span(meta), tuple(children))
 
     def music(self, meta, children):
-        raise _not_yet("music", _span(meta))
+        _kw, *items = children
+        return ast.MusicStep(_span(meta), tuple(items))
 
-    unavailable_top = music
+    def unavailable_top(self, meta, children):
+        raise SceneError("music is set in the video block (for the whole video) or inside a scene", _span(meta),
+                         hint="video \"Title\" { music nursery volume 0.2 }, or scene NAME { music off … }")
 
     def cast(self, meta, children):
         raise _not_yet("cast", _span(meta))
@@ -145,8 +144,6 @@ class _ToAst(Transformer):
     # structure
     def setting(self, meta, children):
         name, *items = children
-        if str(name) in ("music", "voice", "captions"):
-            raise _not_yet(str(name), _span(name))
         return ast.Setting(_span(meta), _w(name), tuple(items))
 
     def video(self, meta, children):
@@ -174,7 +171,8 @@ class _ToAst(Transformer):
         return ast.Document(video, tuple(parts))
 
 
-_STEP_TYPES = (ast.Declare, ast.Animate, ast.Wait, ast.Together, ast.AtBlock, ast.BackgroundDecl, ast.Parallel)
+_STEP_TYPES = (ast.Declare, ast.Animate, ast.Wait, ast.Together, ast.AtBlock, ast.BackgroundDecl, ast.Says,
+               ast.SoundStep, ast.MusicStep, ast.Parallel)
 
 
 def _w(tok: Token | ast.Word) -> ast.Word:

@@ -6,11 +6,10 @@ each timed by its words. `pysubs2` writes the files.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
+from .outputs import atomic_output
 from .timeline import CaptionCue, WordCue
 
 MAX_CHARS = 42
@@ -102,12 +101,66 @@ def _subs(cues: Sequence[CaptionCue]):
 
 def write_captions(cues: Sequence[CaptionCue], path: str | Path, fmt: str) -> None:
     """Write `cues` as `fmt` ("srt" or "vtt") to `path`, atomically."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial.{fmt}", dir=path.parent)
-    os.close(fd)
-    try:
-        _subs(cues).save(tmp, format_=fmt)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path, f".{fmt}") as tmp:
+        _subs(cues).save(str(tmp), format_=fmt)
+
+
+# ── burned captions ─────────────────────────────────────────────────────────────
+
+CAPTION_SIZE = 46  # design px
+CAPTION_TEXT = (1.0, 1.0, 1.0, 1.0)
+CAPTION_SPOKEN = (1.0, 0.851, 0.239, 1.0)  # the word being said, in warm yellow
+CAPTION_BOX = (0.07, 0.07, 0.12, 0.72)
+
+
+def _word_slots(cue: CaptionCue) -> list[list[tuple[str, int]]]:
+    """Each line's tokens with the index of the timed word they show (-1: none)."""
+    slots: list[list[tuple[str, int]]] = []
+    w = 0
+    for line in cue.text.split("\n"):
+        row = []
+        for token in line.split():
+            index = -1
+            bare = token.strip(".,!?;:\"'()[]«»…—-")
+            if w < len(cue.words) and bare and bare.lower() == cue.words[w].text.strip(".,!?;:\"'()[]«»…—-").lower():
+                index = w
+                w += 1
+            row.append((token, index))
+        slots.append(row)
+    return slots
+
+
+def paint_caption(canvas, node, alpha: float, ctx) -> None:
+    """The caption box at the bottom of the safe area; the spoken word highlighted."""
+    import skia
+
+    from . import fonts
+    from .color import to_argb_int
+
+    cue: CaptionCue = node.attrs["cue"]
+    x0, y0, x1, y1 = node.attrs["safe"]
+    unit = node.attrs["unit"]
+    size = CAPTION_SIZE * unit
+    font = fonts.font(fonts.DEFAULT_FAMILY, 700, size)
+    space = font.measureText(" ")
+    rows = _word_slots(cue)
+    widths = [sum(font.measureText(tok) for tok, _ in row) + space * max(0, len(row) - 1) for row in rows]
+    line_height = size * 1.3
+    pad_x, pad_y = size * 0.6, size * 0.35
+    box_w = max(widths, default=0) + 2 * pad_x
+    box_h = line_height * len(rows) + 2 * pad_y
+    cx = (x0 + x1) / 2
+    bottom = y1 - size * 0.5
+    box = skia.Rect.MakeXYWH(cx - box_w / 2, bottom - box_h, box_w, box_h)
+    canvas.drawRRect(skia.RRect.MakeRectXY(box, size * 0.35, size * 0.35),
+                     skia.Paint(AntiAlias=True, Color=to_argb_int(CAPTION_BOX)))
+    metrics = font.getMetrics()
+    spoken = node.values.get("word", -1)
+    plain = skia.Paint(AntiAlias=True, Color=to_argb_int(CAPTION_TEXT))
+    lit = skia.Paint(AntiAlias=True, Color=to_argb_int(CAPTION_SPOKEN))
+    for r, (row, width) in enumerate(zip(rows, widths)):
+        x = cx - width / 2
+        baseline = box.top() + pad_y + r * line_height + (line_height - (metrics.fDescent - metrics.fAscent)) / 2 - metrics.fAscent
+        for token, index in row:
+            canvas.drawString(token, x, baseline, font, lit if index == spoken and index >= 0 else plain)
+            x += font.measureText(token) + space

@@ -38,3 +38,4 @@ class TransitionNode:
 class DisplayList:
     background: tuple[float, float, float, float]
     items: tuple[Any, ...]  # Node | TransitionNode
+    overlay: tuple[Node, ...] = ()  # drawn over everything, transitions included (burned captions)

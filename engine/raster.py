@@ -33,11 +33,13 @@ class Rasterizer:
     def draw(self, frame: DisplayList) -> np.ndarray:
         """Draw `frame` into `self.buffer` (BGRA, premultiplied) and return it."""
         canvas = self.canvas
-        for item in frame.items:
-            if isinstance(item, TransitionNode):
-                self._draw_transition(canvas, item, frame.background)
-                return self.buffer
-        self._draw_scene(canvas, frame.items, frame.background)
+        transition = next((item for item in frame.items if isinstance(item, TransitionNode)), None)
+        if transition is not None:
+            self._draw_transition(canvas, transition, frame.background)
+        else:
+            self._draw_scene(canvas, frame.items, frame.background)
+        for node in frame.overlay:
+            self._draw_node(canvas, node)
         return self.buffer
 
     def snapshot_rgba(self) -> np.ndarray:

@@ -66,6 +66,7 @@ def timeline_to_dict(tl: Timeline) -> dict:
             for c in tl.captions
         ],
         "chapters": [{"name": c.name, "time": c.time} for c in tl.chapters],
+        "captions_mode": tl.captions_mode,
     }
 
 
@@ -123,6 +124,7 @@ def timeline_from_dict(d: dict) -> Timeline:
             for c in d.get("captions", [])
         ),
         chapters=tuple(Chapter(**c) for c in d.get("chapters", [])),
+        captions_mode=d.get("captions_mode", "off"),
     )
 
 

@@ -199,6 +199,7 @@ class Timeline:
     audio: tuple[AudioClip, ...] = ()
     captions: tuple[CaptionCue, ...] = ()
     chapters: tuple[Chapter, ...] = ()
+    captions_mode: str = "off"  # off | on (SRT/VTT files) | burned (drawn into the frames, files too)
 
     @property
     def frame_count(self) -> int:
@@ -209,15 +210,30 @@ class Timeline:
 
     def sample(self, t: float) -> DisplayList:
         """The display list for time `t` (seconds from the start of the video)."""
+        overlay = self._caption_overlay(t)
         for tr in self.transitions:
             if tr.start <= t < tr.end and tr.kind != "cut":
                 a = self.scenes[tr.from_scene].sample(t)
                 b = self.scenes[tr.to_scene].sample(t)
                 node = TransitionNode(tr.kind, tr.progress(t), tr.params, a, b)
-                return DisplayList(self.background, (node,))
+                return DisplayList(self.background, (node,), overlay)
         scene = self.scene_at(t)
         items = scene.sample(t) if scene is not None else ()
-        return DisplayList(self.background, items)
+        return DisplayList(self.background, items, overlay)
+
+    def _caption_overlay(self, t: float) -> tuple[Node, ...]:
+        """Burned captions: the cue showing at `t`, with the word being spoken."""
+        if self.captions_mode != "burned":
+            return ()
+        for cue in self.captions:
+            if cue.start <= t < cue.end:
+                spoken = -1
+                for i, word in enumerate(cue.words):
+                    if word.start <= t:
+                        spoken = i
+                attrs = {"cue": cue, "safe": self.safe_area, "unit": min(self.width, self.height) / 1080.0}
+                return (Node("captions", "caption", {"word": spoken}, attrs),)
+        return ()
 
     def scene_at(self, t: float) -> Scene | None:
         """The scene showing at `t`; during a cut or overlap, the later one."""

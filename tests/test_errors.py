@@ -612,40 +612,12 @@ def test_odd_size_in_the_file(in_tmp):
 NOT_YET_HINT = "  hint: remove this line for now; see docs/LANGUAGE.md, 'Not yet available'"
 
 
-def test_says_is_not_available_yet(in_tmp):
-    text = VIDEO + 'scene a {\n    luna says "Hello!"\n}\n'
-    assert check_error(in_tmp, text) == golden("""
-        t.scene:5:5: error: speech ('says') is not available yet: it comes with the voice and captions feature
-            |     luna says "Hello!"
-            |     ^~~~~~~~~~~~~~~~~~
-    """) + NOT_YET_HINT + "\n"
 
 
-def test_sound_is_not_available_yet(in_tmp):
-    text = VIDEO + 'scene a {\n    sound "pop.wav"\n    wait 1s\n}\n'
-    assert check_error(in_tmp, text) == golden("""
-        t.scene:5:5: error: sound effects ('sound') are not available yet: they come with the audio feature
-            |     sound "pop.wav"
-            |     ^~~~~~~~~~~~~~~
-    """) + NOT_YET_HINT + "\n"
 
 
-def test_music_is_not_available_yet(in_tmp):
-    text = VIDEO + 'music "song.mp3"\nscene a {\n    wait 1s\n}\n'
-    assert check_error(in_tmp, text) == golden("""
-        t.scene:4:1: error: music is not available yet: it comes with the audio feature
-            | music "song.mp3"
-            | ^~~~~~~~~~~~~~~~
-    """) + NOT_YET_HINT + "\n"
 
 
-def test_music_in_a_scene_is_not_available_yet(in_tmp):
-    text = VIDEO + 'scene a {\n    music "song.mp3"\n    wait 1s\n}\n'
-    assert check_error(in_tmp, text) == golden("""
-        t.scene:5:5: error: music is not available yet: it comes with the audio feature
-            |     music "song.mp3"
-            |     ^~~~~~~~~~~~~~~~
-    """) + NOT_YET_HINT + "\n"
 
 
 def test_cast_is_not_available_yet(in_tmp):
@@ -675,31 +647,10 @@ def test_video_element_is_not_available_yet(in_tmp):
     """) + NOT_YET_HINT + "\n"
 
 
-def test_voice_setting_is_not_available_yet(in_tmp):
-    text = 'video "t" {\n    size 160x90\n    voice en-gb\n}\nscene a {\n    wait 1s\n}\n'
-    assert check_error(in_tmp, text) == golden("""
-        t.scene:3:5: error: voices are not available yet: they come with the voice and captions feature
-            |     voice en-gb
-            |     ^~~~~
-    """) + NOT_YET_HINT + "\n"
 
 
-def test_captions_setting_is_not_available_yet(in_tmp):
-    text = 'video "t" {\n    size 160x90\n    captions on\n}\nscene a {\n    wait 1s\n}\n'
-    assert check_error(in_tmp, text) == golden("""
-        t.scene:3:5: error: captions are not available yet: they come with the voice and captions feature
-            |     captions on
-            |     ^~~~~~~~
-    """) + NOT_YET_HINT + "\n"
 
 
-def test_music_setting_is_not_available_yet(in_tmp):
-    text = 'video "t" {\n    size 160x90\n    music "song.mp3"\n}\nscene a {\n    wait 1s\n}\n'
-    assert check_error(in_tmp, text) == golden("""
-        t.scene:3:5: error: music is not available yet: it comes with the audio feature
-            |     music "song.mp3"
-            |     ^~~~~
-    """) + NOT_YET_HINT + "\n"
 
 
 def test_character_action_is_not_available_yet(in_tmp):

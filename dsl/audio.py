@@ -1,0 +1,207 @@
+"""The spoken and heard parts of a scene: `says`, `sound`, `music`, and the
+video block's `voice` and `captions`.
+
+`says` synthesises its line at compile time (through the engine's cached
+speech service) because the step lasts exactly as long as the speech. Clips and
+caption cues are produced in scene-local time; the compiler moves them onto the
+video's clock when it places the scenes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..engine import speech as speech_service
+from ..engine.audio import SOUND_EFFECTS, AudioError, load_audio
+from ..engine.audio.music import parse_key
+from ..engine.captions import cues_for_utterance
+from ..engine.timeline import AudioClip, CaptionCue, WordCue
+from . import ast
+from .elements import Context
+from .errors import SceneError, did_you_mean
+from .values import Items
+
+NARRATOR = "narrator"
+CAPTION_MODES = ("off", "on", "burned")
+TUNES = ("nursery",)
+DEFAULT_MUSIC_VOLUME = 0.3
+
+
+@dataclass(frozen=True)
+class MusicSpec:
+    """What plays under a scene: a generated tune or a file."""
+
+    kind: str  # "tune" | "file"
+    source: str
+    volume: float
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def clip(self, start: float, end: float) -> AudioClip:
+        return AudioClip(start=start, kind="music", source=self.source, volume=self.volume, end=end,
+                         loop=True, duck=True, params=dict(self.params))
+
+
+@dataclass
+class SceneAudio:
+    """What a scene contributes to the soundtrack, in scene-local seconds."""
+
+    clips: list[AudioClip] = field(default_factory=list)
+    cues: list[CaptionCue] = field(default_factory=list)
+    music: MusicSpec | None | str = "inherit"  # "inherit": the video's music
+
+
+def read_music(items: Items, ctx: Context) -> MusicSpec | None:
+    """`nursery [volume V] [tempo N] [key K] [seed S]` | `"file" [volume V] [from T] [to T]` | `off`."""
+    first = items.next("a tune name, a \"file\" or off")
+    if isinstance(first, ast.Word) and first.name == "off":
+        items.finish("music off")
+        return None
+    params: dict[str, Any] = {}
+    volume = DEFAULT_MUSIC_VOLUME
+    if isinstance(first, ast.String):
+        kind, source = "file", ctx.asset(first, "music")
+        _check_audio_file(source, first)
+        allowed = ("volume", "from", "to")
+    elif isinstance(first, ast.Word) and first.name in TUNES:
+        kind, source = "tune", first.name
+        allowed = ("volume", "tempo", "key", "seed")
+    else:
+        raise SceneError(f"unknown music '{first.text}'", first.span,
+                         hint=(did_you_mean(first.text, TUNES) if isinstance(first, ast.Word) else None)
+                         or 'music is nursery (a generated tune), a "file.mp3|wav|ogg", or off')
+    while not items.at_end():
+        word = items.next("a music setting")
+        if not isinstance(word, ast.Word) or word.name not in allowed:
+            raise SceneError(f"unexpected '{word.text}' in music", word.span,
+                             hint=(did_you_mean(word.text, allowed) if isinstance(word, ast.Word) else None)
+                             or f"music settings: {', '.join(allowed)}")
+        if word.name == "volume":
+            volume = _volume(items)
+        elif word.name == "tempo":
+            item = items.peek()
+            tempo = items.number("a tempo in beats per minute")
+            if not 60 <= tempo <= 180:
+                raise SceneError(f"tempo must be between 60 and 180 beats per minute, got {tempo:g}", item.span)  # type: ignore[union-attr]
+            params["tempo"] = tempo
+        elif word.name == "key":
+            item = items.next("a key such as C, G or \"F#\"")
+            key = item.value if isinstance(item, ast.String) else getattr(item, "name", item.text)
+            try:
+                parse_key(key)
+            except AudioError as exc:
+                raise SceneError(exc.message, item.span,
+                                 hint='a note name C, D, E, F, G, A or B; sharps and flats in quotes: key "F#", key "Bb"') from None
+            params["key"] = key
+        elif word.name == "seed":
+            params["seed"] = int(items.number("a seed"))
+        elif word.name == "from":
+            params["trim_start"] = items.time("where the music starts in the file")
+        elif word.name == "to":
+            params["trim_end"] = items.time("where the music ends in the file")
+    return MusicSpec(kind, source, volume, tuple(sorted(params.items())))
+
+
+def _volume(items: Items) -> float:
+    item = items.peek()
+    value = items.number("a volume (0 to 2)")
+    if not 0 <= value <= 2:
+        raise SceneError(f"volume must be between 0 and 2, got {value:g}", item.span)  # type: ignore[union-attr]
+    return value
+
+
+def _check_audio_file(path: str, item: ast.Item) -> None:
+    try:
+        load_audio(path)
+    except AudioError as exc:
+        raise SceneError(exc.message, item.span, hint=exc.hint) from None
+
+
+def read_voice(items: Items) -> str:
+    """`voice NAME`: the narrator's voice, one of the voice presets."""
+    item = items.next("a voice name")
+    name = item.value if isinstance(item, ast.String) else getattr(item, "name", item.text)
+    voices = sorted(speech_service.VOICES)
+    if name.lower() not in speech_service.VOICES:
+        raise SceneError(f"unknown voice '{name}'", item.span,
+                         hint=did_you_mean(name, voices, f"voices: {', '.join(voices)} (render voices lists them)"))
+    return name.lower()
+
+
+def read_captions(items: Items) -> str:
+    return items.expect_word("on, off or burned", CAPTION_MODES)
+
+
+def _is_mood(name: str) -> bool:
+    try:
+        speech_service.resolve_mood(name)
+        return True
+    except speech_service.SpeechError:
+        return False
+
+
+def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, out: SceneAudio) -> float:
+    """Synthesise the line, place it at `t`, caption it; return its duration."""
+    speaker = step.speaker.name
+    voices = sorted(speech_service.VOICES)
+    if speaker == NARRATOR:
+        voice = narrator_voice
+    elif speaker in speech_service.VOICES:
+        voice = speaker
+    else:
+        raise SceneError(f"unknown speaker '{speaker}'", step.speaker.span,
+                         hint=did_you_mean(speaker, voices, None)
+                         or f"speakers: {', '.join(voices)}; cast members come with the characters feature")
+    text_item = items.next("the words to say, in double quotes")
+    if not isinstance(text_item, ast.String):
+        raise SceneError(f"expected the words to say in double quotes, got '{text_item.text}'", text_item.span)
+    if not text_item.value.strip():
+        raise SceneError("there is nothing to say: the text is empty", text_item.span,
+                         hint='write the words between the quotes: narrator says "Hello!"')
+    mood = None
+    if not items.at_end():
+        mood_item = items.next("a mood")
+        moods = sorted({*speech_service.MOODS, *speech_service.MOOD_ALIASES})
+        if not isinstance(mood_item, ast.Word) or not _is_mood(mood_item.name):
+            raise SceneError(f"unknown mood '{mood_item.text}'", mood_item.span,
+                             hint=did_you_mean(mood_item.text, moods, f"moods: {', '.join(sorted(speech_service.MOODS))}"))
+        mood = mood_item.name
+    items.finish("says")
+    try:
+        spoken = speech_service.synthesize(text_item.value, voice=voice, mood=mood)
+    except speech_service.SpeechError as exc:
+        raise SceneError(f"speech synthesis failed: {exc.message}", step.span, hint=exc.hint) from None
+    duration = spoken.duration
+    out.clips.append(AudioClip(start=t, kind="speech", source=str(spoken.path), params={"speaker": speaker}))
+    words = tuple(WordCue(w.text, t + w.start, t + w.end) for w in spoken.words)
+    out.cues.extend(cues_for_utterance(text_item.value.strip(), t, t + duration, words, speaker))
+    return duration
+
+
+def compile_sound(step: ast.SoundStep, items: Items, t: float, ctx: Context, out: SceneAudio) -> None:
+    """`sound NAME|"file" [volume V]` at `t`; takes no time."""
+    item = items.next("a sound name or a \"file\"")
+    if isinstance(item, ast.String):
+        source = ctx.asset(item, "sound")
+        _check_audio_file(source, item)
+    elif isinstance(item, ast.Word) and item.name in SOUND_EFFECTS:
+        source = item.name
+    else:
+        raise SceneError(f"unknown sound '{item.text}'", item.span,
+                         hint=(did_you_mean(item.text, SOUND_EFFECTS) if isinstance(item, ast.Word) else None)
+                         or f"sounds: {', '.join(SOUND_EFFECTS)}, or a \"file.wav\"")
+    volume = 1.0
+    if items.take_word("volume"):
+        volume = _volume(items)
+    items.finish("sound")
+    out.clips.append(AudioClip(start=t, kind="sound", source=source, volume=volume))
+
+
+def shifted(clip: AudioClip, offset: float) -> AudioClip:
+    from dataclasses import replace
+
+    return replace(clip, start=round(clip.start + offset, 6), end=None if clip.end is None else round(clip.end + offset, 6))
+
+
+def shifted_cue(cue: CaptionCue, offset: float) -> CaptionCue:
+    return CaptionCue(round(cue.start + offset, 6), round(cue.end + offset, 6), cue.text, cue.speaker,
+                      tuple(WordCue(w.text, round(w.start + offset, 6), round(w.end + offset, 6)) for w in cue.words))
