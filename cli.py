@@ -142,6 +142,8 @@ def main() -> None:
     render still FILE.scene --at 2.5s   write one frame as PNG
     render compile FILE.scene --json    print the timeline graph
     render check FILE.scene             validate without rendering
+    render say "Hello!" --voice luna    synthesise one line to a WAV
+    render voices                       list voices and moods
     """
 
 
@@ -225,6 +227,63 @@ def check_command(file, preset, fps, size, data, sets):
         click.echo(f"{file}: ok ({len(tl.scenes)} scenes, {tl.duration:.2f}s, {tl.width}x{tl.height} @ {tl.fps:g} fps)")
 
     _run(work)
+
+
+@main.command("say")
+@click.argument("text")
+@click.option("--voice", default="narrator", show_default=True, help="A voice preset (see `render voices`).")
+@click.option("--mood", default=None, help="happily, sadly, excitedly, quietly, surprised, …")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="line.wav", show_default=True,
+              help="Output WAV file (16-bit, 48 kHz, mono).")
+@click.option("--timings", is_flag=True, help="Also print each word's start and end time.")
+def say_command(text, voice, mood, output, timings):
+    """Synthesise one line of speech to a WAV file (for trying voices)."""
+    from .engine import speech
+
+    def work():
+        try:
+            spoken = speech.synthesize(text, voice=voice, mood=mood)
+        except speech.SpeechError as err:
+            raise SceneError(err.message, hint=err.hint) from None
+        _write_wav(spoken.samples, output)
+        click.echo(f"wrote {output} ({spoken.duration:.2f}s, voice {voice}{', ' + mood if mood else ''})", err=True)
+        if timings:
+            for word in spoken.words:
+                click.echo(f"{word.start:7.3f} {word.end:7.3f}  {word.text}")
+
+    _run(work, Path(output))
+
+
+def _write_wav(samples, output: str) -> None:
+    import wave
+
+    import numpy as np
+
+    from .engine.outputs import atomic_output
+
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+    with atomic_output(output, ".wav") as tmp:
+        with wave.open(str(tmp), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(48000)
+            wav.writeframes(pcm.tobytes())
+
+
+@main.command("voices")
+def voices_command():
+    """List speech providers and their voices."""
+    from .engine import speech
+
+    for info in speech.providers():
+        state = f"available, {info.version}" if info.available else f"not installed ({info.install_hint or info.error})"
+        click.echo(f"{info.name}: {state}")
+        if info.description:
+            click.echo(f"  {info.description}")
+        for name in info.voices:
+            v = speech.VOICES[name]
+            click.echo(f"  {name:10s} {v.language:6s} {v.rate_wpm:4.0f} wpm  pitch {v.pitch:3.0f}  {v.description}")
+    click.echo("moods: " + ", ".join(sorted(speech.MOODS)))
 
 
 if __name__ == "__main__":

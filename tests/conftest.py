@@ -49,3 +49,11 @@ def render_scene(compile_scene, tmp_path):
         return decode(out)
     return render
 
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _speech_cache(tmp_path_factory):
+    """Synthesised speech goes to a cache folder of the test run, not ~/.cache."""
+    import os
+
+    os.environ.setdefault("STORYREEL_CACHE", str(tmp_path_factory.mktemp("storyreel-cache")))
