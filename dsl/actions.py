@@ -333,8 +333,8 @@ def run_action(layer: LayerBuilder, items: Items, start: float, span: ast.Span) 
         items.i += 2
         duration = tween_property(act, first.name)
     elif first.name in CHARACTER_ACTIONS:
-        raise SceneError(f"'{first.name}' is a character action, and characters are not available yet", first.span,
-                         hint="it comes with the characters feature (Luna and Sunny)")
+        raise SceneError(f"'{first.name}' is a character action, and '{layer.name}' is a {layer.kind}", first.span,
+                         hint="characters come from the cast: cast { luna = character luna }")
     else:
         phrase = first.name + (f" {second.name}" if isinstance(second, ast.Word) else "")
         hint = did_you_mean(phrase, ACTION_NAMES) or did_you_mean(first.name, ACTION_NAMES,

@@ -208,6 +208,21 @@ class TransitionDecl:
 
 
 @dataclass(frozen=True)
+class CastMember:
+    """`name = character ID [at POS] [scale V] [facing left|right]`"""
+
+    span: Span
+    name: Word
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class CastDecl:
+    span: Span
+    members: tuple[CastMember, ...]
+
+
+@dataclass(frozen=True)
 class Document:
     video: VideoDecl
-    parts: tuple[Union[SceneDecl, TransitionDecl], ...]
+    parts: tuple[Union[SceneDecl, TransitionDecl, CastDecl], ...]

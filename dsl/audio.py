@@ -139,11 +139,14 @@ def _is_mood(name: str) -> bool:
         return False
 
 
-def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, out: SceneAudio) -> float:
-    """Synthesise the line, place it at `t`, caption it; return its duration."""
+def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, out: SceneAudio,
+                 cast_voice: str | None = None):
+    """Synthesise the line, place it at `t`, caption it; return (speech, mood)."""
     speaker = step.speaker.name
     voices = sorted(speech_service.VOICES)
-    if speaker == NARRATOR:
+    if cast_voice is not None:
+        voice = cast_voice
+    elif speaker == NARRATOR:
         voice = narrator_voice
     elif speaker in speech_service.VOICES:
         voice = speaker
@@ -174,7 +177,7 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
     out.clips.append(AudioClip(start=t, kind="speech", source=str(spoken.path), params={"speaker": speaker}))
     words = tuple(WordCue(w.text, t + w.start, t + w.end) for w in spoken.words)
     out.cues.extend(cues_for_utterance(text_item.value.strip(), t, t + duration, words, speaker))
-    return duration
+    return spoken, mood
 
 
 def compile_sound(step: ast.SoundStep, items: Items, t: float, ctx: Context, out: SceneAudio) -> None:

@@ -15,6 +15,11 @@ from ..engine.presets import DEFAULT_FPS, DEFAULT_PRESET, PRESETS
 from ..engine.timeline import AudioClip, CaptionCue, Chapter, Scene, Timeline, Transition
 from . import ast
 from .actions import read_timing, run_action
+from .actions import Action
+from .cast import (CastMember, add_idle_life, character_layer, face, look_at, play_gesture, point_at, read_cast,
+                   set_expression, speak, voice_of, walk_in, walk_out, walk_to)
+from ..engine.characters import load_character
+from .values import ALL_ANCHORS
 from .audio import (NARRATOR, MusicSpec, SceneAudio, compile_says, compile_sound, read_captions, read_music,
                     read_voice, shifted, shifted_cue)
 from .elements import ELEMENTS, Context, background, declare
@@ -49,7 +54,13 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
     scenes: list[tuple[ast.SceneDecl, float, list[LayerBuilder], SceneAudio]] = []
     transitions: list[tuple[ast.TransitionDecl, int]] = []  # (decl, index of the scene before it)
     seen_names: dict[str, ast.SceneDecl] = {}
+    cast: dict[str, CastMember] = {}
     for part in doc.parts:
+        if isinstance(part, ast.CastDecl):
+            read_cast(part, canvas, cast)
+    for part in doc.parts:
+        if isinstance(part, ast.CastDecl):
+            continue
         if isinstance(part, ast.TransitionDecl):
             if not scenes:
                 raise SceneError("a transition must come between two scenes", part.span,
@@ -62,7 +73,7 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
             raise SceneError(f"a second scene named '{part.name.name}'", part.name.span,
                              hint="scene names must be unique (they become chapters)")
         seen_names[part.name.name] = part
-        scene = SceneCompiler(part, canvas, ctx, video.voice)
+        scene = SceneCompiler(part, canvas, ctx, video.voice, cast)
         duration, layers = scene.run()
         scenes.append((part, duration, layers, scene.audio))
     if not scenes:
@@ -219,7 +230,9 @@ def _transition(decl: ast.TransitionDecl, canvas: Canvas):
 class SceneCompiler:
     """Runs one scene's steps on a cursor and collects its layers."""
 
-    def __init__(self, decl: ast.SceneDecl, canvas: Canvas, ctx: Context, narrator_voice: str = NARRATOR):
+    def __init__(self, decl: ast.SceneDecl, canvas: Canvas, ctx: Context, narrator_voice: str = NARRATOR,
+                 cast: dict[str, CastMember] | None = None):
+        self.cast = cast or {}
         self.decl = decl
         self.canvas = canvas
         self.ctx = ctx
@@ -233,6 +246,7 @@ class SceneCompiler:
     def run(self) -> tuple[float, list[LayerBuilder]]:
         end = self.run_sequence(self.decl.steps, 0.0)
         natural = max(end, self.latest_end)
+        natural = max(natural, *(layer.appear for layer in self.order), 0.0)
         if self.decl.duration is not None:
             items = Items([self.decl.duration], self.canvas, self.decl.span)
             duration = items.time("the scene's duration")
@@ -243,6 +257,9 @@ class SceneCompiler:
         if duration <= 0:
             raise SceneError(f"scene '{self.decl.name.name}' lasts 0 seconds", self.decl.name.span,
                              hint=f"give it a duration, scene {self.decl.name.name} (3s), or add a wait")
+        for layer in self.order:
+            if layer.kind == "character":
+                add_idle_life(layer, self.decl.name.name, duration)
         return duration, self.order
 
     def run_sequence(self, steps: tuple[ast.Step, ...], start: float) -> float:
@@ -261,7 +278,10 @@ class SceneCompiler:
         if isinstance(step, ast.Animate):
             layer = self.lookup(step.target)
             items = Items(step.items, self.canvas, step.span)
-            end = t + run_action(layer, items, t, step.span)
+            if layer.kind == "character":
+                end = t + self.character_action(layer, items, t, step.span)
+            else:
+                end = t + run_action(layer, items, t, step.span)
             self.latest_end = max(self.latest_end, end)
             return end
         if isinstance(step, ast.Wait):
@@ -270,7 +290,13 @@ class SceneCompiler:
             items.finish("wait")
             return t + duration
         if isinstance(step, ast.Says):
-            end = t + compile_says(step, Items(step.items, self.canvas, step.span), t, self.narrator_voice, self.audio)
+            member = self.cast.get(step.speaker.name)
+            items = Items(step.items, self.canvas, step.span)
+            spoken, mood = compile_says(step, items, t, self.narrator_voice, self.audio,
+                                        voice_of(member) if member else None)
+            if member is not None:
+                speak(self.lookup(step.speaker), spoken, t, mood)
+            end = t + spoken.duration
             self.latest_end = max(self.latest_end, end)
             return end
         if isinstance(step, ast.SoundStep):
@@ -325,8 +351,60 @@ class SceneCompiler:
         self.layers["background"] = layer
         self.order.append(layer)
 
+    def character_action(self, layer: LayerBuilder, items: Items, t: float, span: ast.Span) -> float:
+        """Character actions first (walking, gestures, pointing, looking, faces);
+        anything else (fade in, scale to, …) is the ordinary action."""
+        first, second = items.peek(), items.peek(1)
+        word = first.name if isinstance(first, ast.Word) else None
+        nxt = second.name if isinstance(second, ast.Word) else None
+        act = Action(layer, t, items)
+        pairs = {("move", "to"): lambda: walk_to(act, self.canvas), ("enter", "from"): lambda: walk_in(act, self.canvas),
+                 ("exit", "to"): lambda: walk_out(act, self.canvas)}
+        if (word, nxt) in pairs:
+            items.i += 2
+            duration = pairs[(word, nxt)]()
+        elif word in ("wave", "jump", "nod", "clap"):
+            items.i += 1
+            duration = play_gesture(act, word, self.audio.clips)
+        elif word in ("point", "look") and nxt == "at":
+            items.i += 2
+            target = self.target_position(items, t)
+            duration = point_at(act, target) if word == "point" else look_at(act, target)
+        elif word == "face":
+            items.i += 1
+            duration = face(act)
+        elif word == "expression":
+            items.i += 1
+            duration = set_expression(act)
+        else:
+            return run_action(layer, items, t, span)
+        items.finish(f"'{word}'")
+        return duration
+
+    def target_position(self, items: Items, t: float) -> tuple[float, float]:
+        """`NAME` (where that element or character is at `t`) or a position."""
+        item = items.peek()
+        if isinstance(item, ast.Word) and (item.name in self.layers or item.name in self.cast):
+            items.i += 1
+            other = self.lookup(item)
+            x = other.value_at("x", t) + other.value_at("offset_x", t)
+            y = other.value_at("y", t) + other.value_at("offset_y", t)
+            if other.kind == "character":
+                y -= load_character(other.attrs["character"]).height * 0.6 * self.canvas.unit
+            return (x, y)
+        if isinstance(item, ast.Word) and item.name not in ALL_ANCHORS:
+            raise SceneError(f"unknown name '{item.name}'", item.span,
+                             hint=did_you_mean(item.name, [*self.layers, *self.cast], "name an element, a cast member or a position"))
+        x, y, _ = items.position("what to look or point at")
+        return (x, y)
+
     def lookup(self, word: ast.Word) -> LayerBuilder:
         layer = self.layers.get(word.name)
+        if layer is None and word.name in self.cast:
+            # A cast member steps on stage in every scene that mentions it.
+            layer = character_layer(self.cast[word.name], self.canvas)
+            self.layers[word.name] = layer
+            self.order.append(layer)
         if layer is None:
             if word.name == "background":
                 raise SceneError("this scene has no background yet", word.span,

@@ -20,7 +20,6 @@ from .errors import SceneError
 
 # Feature -> where it will come from. Keep in step with docs/LANGUAGE.md.
 NOT_YET = {
-    "cast": "characters ('cast') are not available yet: they come with the characters feature (Luna and Sunny)",
     "particles": "the 'particles' element is not available yet: it comes with the templates feature",
     "video": "the 'video' element (clips) is not available yet: it comes with the templates feature",
 }
@@ -138,8 +137,12 @@ class _ToAst(Transformer):
         raise SceneError("music is set in the video block (for the whole video) or inside a scene", _span(meta),
                          hint="video \"Title\" { music nursery volume 0.2 }, or scene NAME { music off … }")
 
+    def cast_member(self, meta, children):
+        name, *items = children
+        return ast.CastMember(_span(meta), _w(name), tuple(items))
+
     def cast(self, meta, children):
-        raise _not_yet("cast", _span(meta))
+        return ast.CastDecl(_span(meta), tuple(children))
 
     # structure
     def setting(self, meta, children):

@@ -16,6 +16,7 @@ from . import assets, fonts
 from .color import RGBA, to_argb_int, with_alpha
 from .display import Node
 from .captions import paint_caption
+from .characters.painter import paint_character
 from .paths import parse_path
 
 SAMPLING = skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear)
@@ -329,4 +330,5 @@ PAINTERS: dict[str, Callable] = {
     "image": paint_image,
     "svg": paint_svg,
     "caption": paint_caption,
+    "character": paint_character,
 }

@@ -620,13 +620,24 @@ NOT_YET_HINT = "  hint: remove this line for now; see docs/LANGUAGE.md, 'Not yet
 
 
 
-def test_cast_is_not_available_yet(in_tmp):
+def test_cast_member_must_be_a_character(in_tmp):
     text = VIDEO + "cast {\n    luna = luna\n}\nscene a {\n    wait 1s\n}\n"
     assert check_error(in_tmp, text) == golden("""
-        t.scene:4:1: error: characters ('cast') are not available yet: they come with the characters feature (Luna and Sunny)
-            | cast {
-            | ^
-    """) + NOT_YET_HINT + "\n"
+        t.scene:5:12: error: expected 'character', got 'luna'
+            |     luna = luna
+            |            ^~~~
+          hint: one of: character
+    """)
+
+
+def test_unknown_character_suggests(in_tmp):
+    text = VIDEO + "cast {\n    luna = character lunna\n}\nscene a {\n    wait 1s\n}\n"
+    assert check_error(in_tmp, text) == golden("""
+        t.scene:5:22: error: unknown character 'lunna'
+            |     luna = character lunna
+            |                      ^~~~~
+          hint: did you mean 'luna'?
+    """)
 
 
 def test_particles_are_not_available_yet(in_tmp):
@@ -653,14 +664,14 @@ def test_video_element_is_not_available_yet(in_tmp):
 
 
 
-def test_character_action_is_not_available_yet(in_tmp):
-    # `luna` must exist for the action to be looked up: here it is a circle.
+def test_character_action_on_an_element(in_tmp):
+    # `luna` here is a circle, not a cast member.
     text = VIDEO + "scene a {\n    luna = circle\n    luna: wave\n}\n"
     assert check_error(in_tmp, text) == golden("""
-        t.scene:6:11: error: 'wave' is a character action, and characters are not available yet
+        t.scene:6:11: error: 'wave' is a character action, and 'luna' is a circle
             |     luna: wave
             |           ^~~~
-          hint: it comes with the characters feature (Luna and Sunny)
+          hint: characters come from the cast: cast { luna = character luna }
     """)
 
 

@@ -1,0 +1,213 @@
+"""Drawing a character node: the part tree from its data, the face from values.
+
+Node values (all ordinary timeline tracks):
+    facing (-1..1, negative looks left), expression (name), mouth (viseme shape
+    tuple), blink (0..1), look (dx, dy), breath (0..1), walk (steps taken),
+    lift, squash, lean, and `pose.PART` rotations in degrees.
+The rasteriser has already moved the canvas to the character's feet and
+applied its scale; this module scales character units to canvas pixels.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import skia
+
+from ..color import to_argb_int, with_alpha
+from ..paths import parse_path
+from .model import MOUTH_CHANNELS, Character, Expression, Part
+
+WALK_LEG_SWING = 24.0  # degrees
+WALK_ARM_SWING = 16.0
+WALK_BOB = 5.0  # character units
+WALK_LEG_LIFT = 16.0
+
+
+def _paint(color, alpha: float, **kw) -> skia.Paint:
+    return skia.Paint(AntiAlias=True, Color=to_argb_int(with_alpha(color, alpha)), **kw)
+
+
+@lru_cache(maxsize=256)
+def _path(data: str) -> skia.Path:
+    return parse_path(data)
+
+
+def _swing(part_id: str, phase: float) -> tuple[float, float]:
+    """Walk cycle seen from the front: (rotation, lift) of a leg or an arm.
+
+    Legs take turns lifting (a front-facing cartoon walk); arms swing out and in
+    on the opposite beat.
+    """
+    if not phase:
+        return 0.0, 0.0
+    side = 1.0 if part_id.endswith("_l") else -1.0
+    wave = math.sin(2 * math.pi * phase) * side
+    if part_id.startswith("leg"):
+        return side * WALK_LEG_SWING * 0.25 * max(0.0, wave), -WALK_LEG_LIFT * max(0.0, wave)
+    if part_id.startswith("arm"):
+        return side * WALK_ARM_SWING * wave, 0.0
+    return 0.0, 0.0
+
+
+def paint_character(canvas: skia.Canvas, node, alpha: float, ctx) -> None:
+    from . import load_character
+
+    character: Character = load_character(node.attrs["character"])
+    v = node.values
+    unit = node.attrs.get("unit", 1.0)
+    facing = v.get("facing", 1.0)
+    squash = v.get("squash", 1.0)
+    breath = v.get("breath", 0.0)
+    walk = v.get("walk", 0.0)
+    walking = walk % 1.0 != 0.0 or node.attrs.get("walking", False)
+    bob = -abs(math.sin(2 * math.pi * walk)) * WALK_BOB if walk % 0.5 else 0.0
+
+    canvas.save()
+    canvas.scale(unit, unit)
+    canvas.translate(0, -v.get("lift", 0.0) + bob)
+    # Turning: the x scale passes through a narrow width, never zero.
+    canvas.scale(math.copysign(max(0.08, abs(facing)), facing or 1.0), 1.0)
+    # Breathing stretches the body a little from the feet; a jump squashes it.
+    stretch_y = squash * (1.0 + 0.012 * breath)
+    canvas.scale(1.0 / math.sqrt(max(squash, 0.2)), stretch_y)
+    lean = v.get("lean", 0.0)
+    if lean:
+        canvas.rotate(lean)
+    expression = character.expressions.get(v.get("expression", "neutral"), character.expressions["neutral"])
+    outline = _paint(character.outline, alpha, Style=skia.Paint.kStroke_Style, StrokeWidth=character.outline_width,
+                     StrokeJoin=skia.Paint.kRound_Join, StrokeCap=skia.Paint.kRound_Cap)
+    for part in character.parts:
+        _draw_part(canvas, part, character, v, expression, alpha, outline, walk if walking else 0.0, breath)
+    canvas.restore()
+
+
+def _draw_part(canvas, part: Part, character: Character, v, expression: Expression, alpha: float,
+               outline: skia.Paint, walk: float, breath: float) -> None:
+    swing, lift = _swing(part.id, walk)
+    angle = v.get(f"pose.{part.id}", 0.0) + swing
+    if part.face:
+        angle += 1.5 * math.sin(breath * math.pi / 2)  # a slight head sway when idle
+    canvas.save()
+    if part.id == "head" and v.get("nod", 0.0):
+        canvas.translate(0, v["nod"])  # a nod moves the head group down and back
+    if lift:
+        canvas.translate(0, lift)
+    if angle:
+        px, py = part.pivot
+        canvas.translate(px, py)
+        canvas.rotate(angle)
+        canvas.translate(-px, -py)
+    path = _path(part.path)
+    canvas.drawPath(path, _paint(part.fill, alpha))
+    if part.stroke:
+        canvas.drawPath(path, outline)
+    if part.face:
+        _draw_face(canvas, character, v, expression, alpha)
+    for child in part.children:
+        _draw_part(canvas, child, character, v, expression, alpha, outline, walk, breath)
+    canvas.restore()
+
+
+def _draw_face(canvas, character: Character, v, expression: Expression, alpha: float) -> None:
+    f = character.face
+    look = v.get("look", (0.0, 0.0))
+    lx = (look[0] or expression.look[0]) * f.eye_width * 0.45
+    ly = (look[1] or expression.look[1]) * f.eye_height * 0.3
+    blink = max(0.0, min(1.0, v.get("blink", 0.0)))
+    # Cheeks under everything else on the face.
+    if expression.blush > 0:
+        cheek = _paint(f.cheek_color, alpha * min(1.0, expression.blush))
+        for side in (-1, 1):
+            canvas.drawOval(skia.Rect.MakeXYWH(f.center_x + side * f.cheek_spacing - f.cheek_radius * 1.3,
+                                               f.cheek_y - f.cheek_radius * 0.8,
+                                               f.cheek_radius * 2.6, f.cheek_radius * 1.6), cheek)
+    for side in (-1, 1):
+        _draw_eye(canvas, f, f.center_x + side * f.eye_spacing + lx, f.eye_y + ly, expression.eyes, blink, alpha, side)
+        _draw_brow(canvas, f, f.center_x + side * f.eye_spacing, expression, alpha, side)
+    _draw_mouth(canvas, character, v, expression, alpha)
+
+
+def _draw_eye(canvas, f, x: float, y: float, variant: str, blink: float, alpha: float, side: int) -> None:
+    w, h = f.eye_width, f.eye_height
+    ink = _paint(f.eye_color, alpha)
+    line = _paint(f.eye_color, alpha, Style=skia.Paint.kStroke_Style, StrokeWidth=max(2.0, w * 0.32),
+                  StrokeCap=skia.Paint.kRound_Cap)
+    if variant in ("smile", "closed") or blink > 0.85:
+        path = skia.Path()
+        path.moveTo(x - w * 0.6, y)
+        bend = -h * 0.75 if variant == "smile" else h * 0.5
+        path.quadTo(x, y + bend, x + w * 0.6, y)
+        canvas.drawPath(path, line)
+        return
+    if variant == "wide":
+        w, h = w * 1.2, h * 1.25
+    open_h = h * (1.0 - blink)
+    if variant == "half":
+        open_h *= 0.5
+        rect = skia.Rect.MakeXYWH(x - w / 2, y - open_h / 2 + h * 0.12, w, open_h)
+    else:
+        rect = skia.Rect.MakeXYWH(x - w / 2, y - open_h / 2, w, open_h)
+    canvas.drawOval(rect, ink)
+    if variant == "half":
+        lid = skia.Path()
+        lid.moveTo(x - w * 0.65, rect.top())
+        lid.lineTo(x + w * 0.65, rect.top())
+        canvas.drawPath(lid, line)
+    if open_h > h * 0.35:
+        shine = _paint((1.0, 1.0, 1.0, 1.0), alpha)
+        canvas.drawCircle(x + w * 0.18, rect.top() + open_h * 0.3, w * 0.2, shine)
+        canvas.drawCircle(x - w * 0.15, rect.top() + open_h * 0.62, w * 0.09, shine)
+
+
+def _draw_brow(canvas, f, x: float, expression: Expression, alpha: float, side: int) -> None:
+    w = f.eye_width * 1.3
+    y = f.brow_y - expression.brows
+    # brow_tilt > 0 lifts the inner end (worried); < 0 lowers it (cross).
+    tilt = math.radians(expression.brow_tilt) * side
+    dx, dy = math.cos(tilt) * w / 2, math.sin(tilt) * w / 2
+    path = skia.Path()
+    path.moveTo(x - dx, y - dy)
+    path.quadTo(x, y - w * 0.18, x + dx, y + dy)
+    canvas.drawPath(path, _paint(f.brow_color, alpha, Style=skia.Paint.kStroke_Style,
+                                 StrokeWidth=max(2.0, f.eye_width * 0.28), StrokeCap=skia.Paint.kRound_Cap))
+
+
+def _draw_mouth(canvas, character: Character, v, expression: Expression, alpha: float) -> None:
+    f = character.face
+    rest = character.visemes["rest"]
+    shape = dict(zip(MOUTH_CHANNELS, v.get("mouth", rest)))
+    opened = max(shape["open"], expression.mouth_open)
+    width = f.mouth_width * shape["width"] * (1.0 - 0.4 * shape["round"])
+    smile = expression.smile * (1.0 - 0.6 * shape["round"])
+    x, y = f.center_x, f.mouth_y
+    half = width / 2
+    ink = _paint(f.eye_color, alpha, Style=skia.Paint.kStroke_Style, StrokeWidth=max(2.0, f.eye_width * 0.26),
+                 StrokeCap=skia.Paint.kRound_Cap, StrokeJoin=skia.Paint.kRound_Join)
+    if opened < 0.06:
+        path = skia.Path()
+        press = shape["round"] * 0.0
+        path.moveTo(x - half, y - smile * width * 0.12)
+        path.quadTo(x, y + smile * width * 0.45 + press, x + half, y - smile * width * 0.12)
+        canvas.drawPath(path, ink)
+        return
+    top = y - smile * width * 0.1 - opened * width * 0.08 * (1 + shape["round"])
+    bottom = y + opened * width * (0.8 + 0.4 * shape["round"]) + max(0.0, smile) * width * 0.3
+    corner_y = y - smile * width * 0.12
+    path = skia.Path()
+    path.moveTo(x - half, corner_y)
+    path.cubicTo(x - half * 0.5, top, x + half * 0.5, top, x + half, corner_y)
+    path.cubicTo(x + half * (0.9 - 0.3 * shape["round"]), bottom, x - half * (0.9 - 0.3 * shape["round"]), bottom,
+                 x - half, corner_y)
+    path.close()
+    canvas.drawPath(path, _paint(f.mouth_color, alpha))
+    canvas.save()
+    canvas.clipPath(path, doAntiAlias=True)
+    if shape["teeth"] > 0.05:
+        canvas.drawRect(skia.Rect.MakeLTRB(x - half, top - width, x + half, top + width * 0.12 * shape["teeth"] + 1),
+                        _paint((1.0, 1.0, 1.0, 1.0), alpha))
+    tongue = 0.35 + 0.65 * shape["tongue"]
+    canvas.drawOval(skia.Rect.MakeXYWH(x - half * 0.55, bottom - width * 0.32 * tongue, half * 1.1, width * 0.5),
+                    _paint((0.95, 0.45, 0.5, 1.0), alpha))
+    canvas.restore()
+    canvas.drawPath(path, ink)
