@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine import speech as speech_service
-from ..engine.audio import SOUND_EFFECTS, AudioError, load_audio
+from ..engine.audio import SOUND_EFFECTS, AudioError, load_audio, sound_effect
 from ..engine.audio.music import parse_key
 from ..engine.captions import cues_for_utterance
 from ..engine.timeline import AudioClip, CaptionCue, WordCue
@@ -81,7 +81,8 @@ def read_music(items: Items, ctx: Context) -> MusicSpec | None:
             item = items.peek()
             tempo = items.number("a tempo in beats per minute")
             if not 60 <= tempo <= 180:
-                raise SceneError(f"tempo must be between 60 and 180 beats per minute, got {tempo:g}", item.span)  # type: ignore[union-attr]
+                raise SceneError(f"tempo must be between 60 and 180 beats per minute, got {tempo:g}", item.span,  # type: ignore[union-attr]
+                                 hint="100 is a relaxed walking pace; 140 is lively")
             params["tempo"] = tempo
         elif word.name == "key":
             item = items.next("a key such as C, G or \"F#\"")
@@ -105,7 +106,8 @@ def _volume(items: Items) -> float:
     item = items.peek()
     value = items.number("a volume (0 to 2)")
     if not 0 <= value <= 2:
-        raise SceneError(f"volume must be between 0 and 2, got {value:g}", item.span)  # type: ignore[union-attr]
+        raise SceneError(f"volume must be between 0 and 2, got {value:g}", item.span,  # type: ignore[union-attr]
+                         hint="1 is the sound as it is; 0.5 about half as loud; 0 silent")
     return value
 
 
@@ -180,14 +182,16 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
     return spoken, mood
 
 
-def compile_sound(step: ast.SoundStep, items: Items, t: float, ctx: Context, out: SceneAudio) -> None:
-    """`sound NAME|"file" [volume V]` at `t`; takes no time."""
+def compile_sound(step: ast.SoundStep, items: Items, t: float, ctx: Context, out: SceneAudio) -> float:
+    """`sound NAME|"file" [volume V]` at `t`; takes no time. Returns the sound's length."""
     item = items.next("a sound name or a \"file\"")
     if isinstance(item, ast.String):
         source = ctx.asset(item, "sound")
         _check_audio_file(source, item)
+        length = load_audio(source).shape[1] / 48000
     elif isinstance(item, ast.Word) and item.name in SOUND_EFFECTS:
         source = item.name
+        length = sound_effect(source).shape[1] / 48000
     else:
         raise SceneError(f"unknown sound '{item.text}'", item.span,
                          hint=(did_you_mean(item.text, SOUND_EFFECTS) if isinstance(item, ast.Word) else None)
@@ -197,6 +201,26 @@ def compile_sound(step: ast.SoundStep, items: Items, t: float, ctx: Context, out
         volume = _volume(items)
     items.finish("sound")
     out.clips.append(AudioClip(start=t, kind="sound", source=source, volume=volume))
+    return length
+
+
+def cut_clips(clips: list[AudioClip], end: float) -> list[AudioClip]:
+    """Speech and sounds of a scene stop where the scene ends."""
+    from dataclasses import replace
+
+    kept = []
+    for clip in clips:
+        if clip.start >= end:
+            continue
+        if clip.kind in ("speech", "sound") and (clip.end is None or clip.end > end):
+            clip = replace(clip, end=end)
+        kept.append(clip)
+    return kept
+
+
+def cut_cues(cues: list[CaptionCue], end: float) -> list[CaptionCue]:
+    return [CaptionCue(c.start, min(c.end, end), c.text, c.speaker, tuple(w for w in c.words if w.start < end))
+            for c in cues if c.start < end]
 
 
 def shifted(clip: AudioClip, offset: float) -> AudioClip:

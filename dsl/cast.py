@@ -221,7 +221,8 @@ def point_at(act: Action, target: tuple[float, float]) -> float:
     layer = act.layer
     c = _character(layer)
     t = read_timing(act.items, 1.3)
-    arm = "arm_r" if layer.value_at("facing", act.start) >= 0 or c.part("arm_l") is None else "arm_l"
+    # Facing left mirrors the whole figure, so arm_r is always the arm on the side it faces.
+    arm = "arm_r" if c.part("arm_r") is not None else "arm_l"
     x, y = layer.value_at("x", act.start), layer.value_at("y", act.start)
     shoulder_y = y - c.height * 0.45 * act.items.canvas.unit * layer.value_at("scale", act.start)
     facing = layer.value_at("facing", act.start)

@@ -21,7 +21,7 @@ from .cast import (CastMember, add_idle_life, character_layer, face, look_at, pl
 from ..engine.characters import load_character
 from .values import ALL_ANCHORS
 from .audio import (NARRATOR, MusicSpec, SceneAudio, compile_says, compile_sound, read_captions, read_music,
-                    read_voice, shifted, shifted_cue)
+                    read_voice, shifted, shifted_cue, cut_clips, cut_cues)
 from .elements import ELEMENTS, Context, background, declare
 from .errors import SceneError, did_you_mean
 from .layers import LayerBuilder
@@ -108,8 +108,9 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         # Rounded to the microsecond so that the JSON of a timeline diffs cleanly.
         start, end = round(start, 6), round(start + dur, 6)
         built_scenes.append(Scene(decl.name.name, start, end, tuple(layer.build(dur) for layer in ordered)))
-        clips.extend(shifted(clip, start) for clip in audio.clips)
-        cues.extend(shifted_cue(cue, start) for cue in audio.cues)
+        # A scene cut to a fixed length cuts its speech, sounds and captions too.
+        clips.extend(shifted(clip, start) for clip in cut_clips(audio.clips, dur))
+        cues.extend(shifted_cue(cue, start) for cue in cut_cues(audio.cues, dur))
         music = video.music if audio.music == "inherit" else audio.music
         if music is not None:
             # Consecutive scenes with the same music share one clip, so the tune runs on.
@@ -300,7 +301,9 @@ class SceneCompiler:
             self.latest_end = max(self.latest_end, end)
             return end
         if isinstance(step, ast.SoundStep):
-            compile_sound(step, Items(step.items, self.canvas, step.span), t, self.ctx, self.audio)
+            length = compile_sound(step, Items(step.items, self.canvas, step.span), t, self.ctx, self.audio)
+            # A sound takes no time, but a scene that ends with one lasts until it is heard.
+            self.latest_end = max(self.latest_end, t + length)
             return t
         if isinstance(step, ast.MusicStep):
             if self.audio.music != "inherit":

@@ -25,6 +25,10 @@ DEFAULT_TRUE_PEAK = -1.0
 LIMITER_MARGIN_DB = 0.3  # the limiter aims this far under the ceiling (its peak estimate is 4x oversampled)
 
 _PUSH = 48_000  # samples per frame pushed into the filter graph
+# Added to every sample the meter sees: ebur128's filters decay into subnormal doubles in the
+# digital silence after a sound, which made measuring a mix with pauses several times slower.
+# A +-1e-30 Nyquist pattern keeps them normal; it is ~600 dB under anything audible.
+_FLOOR = 1e-30
 
 
 def db_to_gain(db: float) -> float:
@@ -60,6 +64,9 @@ class LoudnessMeter:
         block = np.asarray(block, dtype=np.float32)
         if block.ndim == 1:
             block = np.stack([block, block])
+        floor = np.full(block.shape[1], _FLOOR, dtype=np.float32)
+        floor[(self._pts + 1) % 2::2] = -_FLOOR  # alternating sign, continuous across blocks
+        block = block + floor
         for i in range(0, block.shape[1], _PUSH):
             part = np.ascontiguousarray(block[:, i:i + _PUSH])
             frame = av.AudioFrame.from_ndarray(part, format="fltp", layout="stereo")
@@ -90,7 +97,7 @@ class LoudnessMeter:
         if not math.isfinite(integrated) or integrated <= SILENT_LUFS:
             integrated = float("-inf")
         peak = float(md.get("lavfi.r128.true_peak", 0.0))
-        return integrated, gain_to_db(peak)
+        return integrated, gain_to_db(peak if peak > 1e3 * _FLOOR else 0.0)
 
 
 def measure_lufs(samples: np.ndarray) -> tuple[float, float]:
