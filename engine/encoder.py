@@ -107,11 +107,30 @@ def _fps_fraction(fps: float) -> Fraction:
 _DONE = object()
 
 
-class VideoWriter:
-    """`with VideoWriter(path, settings, audio) as w: w.write(bgra_array)`.
+class PooledFrame:
+    """An `av.VideoFrame` (BGRA) and a numpy view of its pixels: the rasteriser
+    draws straight into the frame the encoder will read, with no copy."""
 
-    On an exception inside the block the file is closed and left for the caller
-    to delete (the render loop writes to a temporary name).
+    def __init__(self, width: int, height: int):
+        self.frame = av.VideoFrame(width, height, "bgra")
+        plane = self.frame.planes[0]
+        flat = np.frombuffer(plane, dtype=np.uint8)
+        # Rows may be padded past width * 4; the view keeps the plane's own stride.
+        self.pixels = np.lib.stride_tricks.as_strided(
+            flat, shape=(height, width, 4), strides=(plane.line_size, 4, 1), writeable=True)
+        self.target = None  # the rasteriser's surface over `pixels`, made once
+
+
+POOL_SIZE = 7  # queue (4) + one being drawn + the last one sent (kept for repeats) + slack
+
+
+class VideoWriter:
+    """`with VideoWriter(path, settings, audio) as w: …`.
+
+    Either `slot = w.acquire(); draw into slot.pixels; w.submit(slot)` (zero
+    copy), or `w.write(bgra_array)` (copies). On an exception inside the block
+    the file is closed and left for the caller to delete (the render loop
+    writes to a temporary name).
     """
 
     def __init__(self, path: str | Path, settings: EncodeSettings, audio: AudioSource | None = None):
@@ -123,6 +142,8 @@ class VideoWriter:
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._audio_samples = 0
+        self._free: queue.Queue = queue.Queue()
+        self._pooled = 0
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -160,6 +181,27 @@ class VideoWriter:
         self._raise_if_failed()
         frame = av.VideoFrame.from_ndarray(bgra, format="bgra")
         self._put(frame)
+
+    def acquire(self) -> PooledFrame:
+        """A frame to draw into; hand it back with `submit`."""
+        self._raise_if_failed()
+        try:
+            return self._free.get_nowait()
+        except queue.Empty:
+            if self._pooled < POOL_SIZE:
+                self._pooled += 1
+                return PooledFrame(self.settings.width, self.settings.height)
+        while True:
+            try:
+                return self._free.get(timeout=0.2)
+            except queue.Empty:
+                self._raise_if_failed()
+                if self._thread is not None and not self._thread.is_alive():
+                    raise EncoderError("the encoder stopped")
+
+    def submit(self, slot: PooledFrame) -> None:
+        self._raise_if_failed()
+        self._put(slot)
 
     def write_repeat(self) -> None:
         """Queue the previous frame again (nothing changed on screen)."""
@@ -209,12 +251,15 @@ class VideoWriter:
                     break
                 if self._abort:
                     continue
-                frame = item if item is not None else last
-                if frame is None:
+                current = item if item is not None else last
+                if current is None:
                     continue
+                frame = current.frame if isinstance(current, PooledFrame) else current
                 frame.pts = self.frames_written
-                self.container.mux(self.video.encode(frame))
-                last = frame
+                self.container.mux(self.video.encode(frame))  # converts to yuv420p: the frame is free after
+                if current is not last and isinstance(last, PooledFrame):
+                    self._free.put(last)
+                last = current
                 self.frames_written += 1
                 self._write_audio_until(self.frames_written / self.settings.fps)
             if not self._abort:

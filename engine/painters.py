@@ -206,6 +206,25 @@ def text_box(node: Node) -> tuple[float, float]:
     return width, height
 
 
+def text_bounds(node: Node) -> skia.Rect:
+    """Everything `paint_text` may touch, in local coordinates: the box, the
+    outline, and the shadow or blur spread."""
+    width, height = text_box(node)
+    dx, dy = _anchor_offset(node, width, height)
+    size = node.get("size", 0.0)
+    # Glyphs overhang their advance box a little (italics, round letters).
+    rect = skia.Rect.MakeXYWH(dx, dy, width, height).makeOutset(size * 0.15 + 2, size * 0.1 + 2)
+    if node.attrs.get("outline") is not None:
+        w = node.get("outline_width", 0.0)
+        rect = rect.makeOutset(w + 1, w + 1)
+    blur = node.get("blur", 0.0) or 0.0
+    shadow = node.attrs.get("shadow")
+    spread = 3 * blur / 2
+    if shadow:
+        spread = max(spread, 3 * shadow["blur"] / 2 + max(abs(shadow["dx"]), abs(shadow["dy"])))
+    return rect.makeOutset(spread, spread)
+
+
 def paint_text(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     size = node.get("size", 0.0)
     if size <= 0:

@@ -57,7 +57,9 @@ def render_video(
                 if display == previous:
                     writer.write_repeat()  # nothing moved: skip rasterising entirely
                 else:
-                    writer.write(raster.draw(display))
+                    slot = writer.acquire()
+                    raster.draw(display, slot)  # straight into the encoder's frame
+                    writer.submit(slot)
                     previous = display
                 if on_progress is not None:
                     on_progress(n, len(frames))
