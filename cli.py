@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from .dsl.errors import did_you_mean
 from .dsl import CompileOptions, SceneError, check_size, load_data_file, load_scene, parse_set_option
 from .engine import EncoderError, PRESETS, choose_encoder, render_frame, render_video, timeline_to_json, write_png
 from .engine.assets import AssetError
@@ -144,6 +145,7 @@ def main() -> None:
     render check FILE.scene             validate without rendering
     render say "Hello!" --voice luna    synthesise one line to a WAV
     render voices                       list voices and moods
+    render watch FILE.scene --open      live preview in the browser
     """
 
 
@@ -285,6 +287,106 @@ def voices_command():
             click.echo(f"  {name:10s} {v.language:6s} {v.rate_wpm:4.0f} wpm  pitch {v.pitch:3.0f}  {v.description}")
     click.echo("moods: " + ", ".join(sorted(speech.MOODS)))
 
+
+@main.command("watch")
+@_source_options
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser.")
+def watch_command(file, preset, fps, size, data, sets, port, open_browser):
+    """Preview FILE.scene in the browser, updated on every save (Ctrl-C stops)."""
+    import signal
+    import webbrowser
+
+    from .preview import PreviewServer
+
+    def work():
+        variables = dict(parse_set_option(item) for item in sets)
+        parsed_size = _parse_size(size)
+        if parsed_size is not None:
+            check_size(*parsed_size, what="--size")
+        try:
+            server = PreviewServer(file, variables=variables, data=data, port=port,
+                                   options=CompileOptions(preset=preset, size=parsed_size, fps=fps))
+        except OSError as err:
+            _fail(f"error: cannot listen on 127.0.0.1:{port}: {err.strerror or err}; try another --port (0: any free one)")
+        signal.signal(signal.SIGTERM, _interrupt)  # stops the server as cleanly as Ctrl-C does
+        try:
+            server.start()
+            click.echo(f"preview: {server.url}  (watching {file}; Ctrl-C stops)")
+            state = server.state()
+            if state["error"]:
+                click.echo(state["error"]["text"], err=True)
+            if open_browser:
+                webbrowser.open(server.url)
+            while not server.stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            click.echo("preview stopped", err=True)
+        finally:
+            server.close()
+
+    _run(work)
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
+
+@main.command("characters")
+@click.argument("character", required=False)
+@click.option("--gesture", help="Render this gesture (wave, jump, nod, clap, …) of CHARACTER as a short video.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output (.png sheet or .mp4 gesture).")
+@click.option("--size", default="640x640", show_default=True, help="Size of a gesture video.")
+def characters_command(character, gesture, output, size):
+    """Draw a contact sheet of the characters, or preview one gesture.
+
+    \b
+    render characters -o sheet.png                 every character x expression x viseme
+    render characters luna --gesture wave -o wave.mp4
+    """
+    from .engine.characters import CharacterError, available_characters, find_character, load_character
+    from .engine.characters.sheet import contact_sheet
+
+    def work():
+        names = available_characters()
+        chosen = [character] if character else names
+        for name in chosen:
+            if find_character(name) is None:
+                raise SceneError(f"unknown character '{name}'",
+                                 hint=did_you_mean(name, names, f"characters: {', '.join(names)}"))
+        try:
+            loaded = [(str(find_character(n)), load_character(str(find_character(n)))) for n in chosen]
+        except CharacterError as err:
+            _fail(err.format())
+        if gesture is None:
+            out = Path(output or "characters.png")
+            write_png(contact_sheet(loaded), out)
+            click.echo(f"wrote {out} ({len(loaded)} characters)", err=True)
+            return
+        if character is None:
+            raise click.UsageError("--gesture needs a CHARACTER")
+        ref, char = loaded[0]
+        if gesture not in char.gestures:
+            raise SceneError(f"{char.name} has no '{gesture}' gesture",
+                             hint=did_you_mean(gesture, char.gestures, f"gestures: {', '.join(sorted(char.gestures))}"))
+        out = Path(output or f"{character}-{gesture}.mp4")
+        parsed = _parse_size(size)
+        check_size(*parsed, what="--size")
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            scene = Path(tmp) / "gesture.scene"
+            scene.write_text(
+                f'video "{char.name}: {gesture}" {{\n}}\ncast {{\n    c = character {character} at (50%, 92%)\n}}\n'
+                f"scene g {{\n    background solid #EAF4F4\n    wait 0.3s\n    c: {gesture}\n    wait 0.5s\n}}\n",
+                encoding="utf-8")
+            timeline = load_scene(scene, None, CompileOptions(size=parsed)).timeline
+            render_video(timeline, out, quality="standard")
+        click.echo(f"wrote {out} ({timeline.duration:.2f}s)", err=True)
+
+    _run(work, Path(output) if output else None)
 
 if __name__ == "__main__":
     main()

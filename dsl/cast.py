@@ -258,6 +258,7 @@ def set_expression(act: Action) -> float:
         raise SceneError(f"unknown expression '{name}'", item.span,
                          hint=did_you_mean(name, EXPRESSIONS, f"expressions: {', '.join(EXPRESSIONS)}"))
     t = read_timing(act.items, 0.0)
+    _cancel_mood_restore(act.layer, act.start)  # an expression set just after a line stays
     act.layer.tween("expression", act.start, act.start, name, "linear")
     return t.occupies
 
@@ -269,6 +270,15 @@ def face(act: Action) -> float:
     return t.occupies
 
 
+def _cancel_mood_restore(layer: LayerBuilder, t: float) -> str | None:
+    """Drop a line's "back to the face before" change still to come after `t`; return that face."""
+    pending = getattr(layer, "mood_restore", None)
+    if pending is None or pending.start <= t or pending not in layer.tweens.get("expression", []):
+        return None
+    layer.tweens["expression"].remove(pending)
+    return pending.to_value
+
+
 def speak(layer: LayerBuilder, speech, start: float, mood: str | None) -> None:
     """Lip sync and the mood's expression for a line said from `start`."""
     c = _character(layer)
@@ -276,9 +286,12 @@ def speak(layer: LayerBuilder, speech, start: float, mood: str | None) -> None:
     _add(layer, {"mouth": motion.lip_sync(c, motion.phonemes_of(speech), start, end)})
     expression = MOOD_EXPRESSIONS.get(mood or "")
     if expression:
-        before = layer.value_at("expression", start)
+        # If the line before has not restored its face yet, this line's mood takes
+        # over, and this line restores the face from before both.
+        before = _cancel_mood_restore(layer, start) or layer.value_at("expression", start)
         layer.tween("expression", start, start, expression, "linear")
         layer.tween("expression", end + 0.3, end + 0.3, before, "linear")
+        layer.mood_restore = layer.tweens["expression"][-1]  # type: ignore[attr-defined]
 
 
 def voice_of(member: CastMember) -> str:

@@ -31,6 +31,7 @@ TRANSITIONS = ("cut", "crossfade", "fade-through", "slide", "wipe", "zoom", "dis
 DIRECTIONS = ("left", "right", "up", "down")
 SETTINGS = ("preset", "size", "fps", "background", "music", "voice", "captions")
 MAX_SIZE = 7680
+CHARACTER_WORDS = ("wave", "jump", "nod", "clap", "point", "look", "face", "expression")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
     for part in doc.parts:
         if isinstance(part, ast.CastDecl):
             read_cast(part, canvas, cast)
+    ctx.dependencies.extend(member.yaml_path for member in cast.values())
     for part in doc.parts:
         if isinstance(part, ast.CastDecl):
             continue
@@ -335,6 +337,11 @@ class SceneCompiler:
             raise SceneError(f"only a group has a {{ }} body; '{name}' is a {kind}", decl.kind.span)
         layer = LayerBuilder(name, kind, decl.span, t, parent=parent)
         declare(decl, Items(decl.items, self.canvas, decl.span), layer, self.ctx)
+        if kind == "video" and layer.attrs.get("audible"):
+            # The clip's own sound joins the soundtrack, trimmed and looped like its picture.
+            self.audio.clips.append(AudioClip(
+                start=t, kind="sound", source=layer.attrs["file"], volume=layer.attrs.get("volume", 1.0),
+                loop=layer.attrs["loop"], params={"trim_start": layer.attrs["from"], "trim_end": layer.attrs["to"]}))
         self.layers[name] = layer
         if parent is None:
             self.order.append(layer)
@@ -379,8 +386,21 @@ class SceneCompiler:
         elif word == "expression":
             items.i += 1
             duration = set_expression(act)
+        # run_action would call these "a character action, and 'luna' is a character".
+        elif word in ("point", "look"):
+            raise SceneError(f"expected 'at' after '{word}'", (second or first).span,
+                             hint=f"write: {word} at NAME, or {word} at (x, y)")
+        elif word == "walk":
+            raise SceneError("there is no 'walk' action", first.span,
+                             hint="characters walk when they move: move to (x, y), enter from left, exit to right")
         else:
-            return run_action(layer, items, t, span)
+            try:
+                return run_action(layer, items, t, span)
+            except SceneError as err:
+                if word is not None and err.message.startswith("unknown action") \
+                        and not (err.hint or "").startswith("did you mean"):
+                    err.hint = did_you_mean(word, CHARACTER_WORDS) or err.hint
+                raise
         items.finish(f"'{word}'")
         return duration
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..engine import assets, fonts
-from ..engine.color import css_color_names
+from ..engine import assets, clips, fonts
+from ..engine.color import css_color_names, parse_color
+from ..engine.particles import DEFAULT_COLORS as PARTICLE_COLORS, DEFAULT_COUNT as PARTICLE_COUNT, STYLES as PARTICLE_STYLES
 from ..engine.paths import PathDataError, parse_path
 from . import ast
 from .errors import SceneError, did_you_mean
@@ -218,6 +219,59 @@ def read_inner(items: Items, layer: LayerBuilder, ctx: Context) -> None:
     layer.set("inner", _checked(items, "an inner radius ratio (0 to 1)", 0.0, 1.0))
 
 
+def read_count(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    item = items.peek()
+    n = items.number("a number of particles")
+    if not 1 <= n <= 2000 or n != int(n):
+        raise SceneError(f"particles need a whole count from 1 to 2000, got {n:g}", item.span)  # type: ignore[union-attr]
+    layer.attrs["count"] = int(n)
+
+
+def read_colors(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    colors = [list(items.color("a particle colour"))]
+    while items.is_color_next():
+        colors.append(list(items.color()))
+    layer.attrs["colors"] = colors
+
+
+def read_seed(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.attrs["seed"] = int(items.number("a seed"))
+
+
+def read_area(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    x0, y0, _ = items.position("the area's top-left corner")
+    x1, y1, _ = items.position("the area's bottom-right corner")
+    layer.attrs["area"] = [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]
+
+
+def read_clip_from(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.attrs["from"] = items.time("where the clip starts")
+
+
+def read_clip_to(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.attrs["to"] = items.time("where the clip ends")
+
+
+def read_loop(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.attrs["loop"] = True
+
+
+def read_muted(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.attrs["muted"] = True
+
+
+def read_fit(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.attrs["fit"] = items.expect_word("a fit", ("contain", "cover", "stretch"))
+
+
+def read_volume(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    item = items.peek()
+    value = items.number("a volume (0 to 2)")
+    if not 0 <= value <= 2:
+        raise SceneError(f"volume must be between 0 and 2, got {value:g}", item.span)  # type: ignore[union-attr]
+    layer.attrs["volume"] = value
+
+
 def read_from(items: Items, layer: LayerBuilder, ctx: Context) -> None:
     x, y, _ = items.position("the line's start")
     layer.attrs["_from"] = (x, y)
@@ -263,6 +317,10 @@ ELEMENTS: dict[str, ElementKind] = {
     "image": _k("file", BOX),
     "svg": _k("svg", BOX),
     "group": _k(None, {}),
+    "video": _k("clip", {**BOX, "from": read_clip_from, "to": read_clip_to, "loop": read_loop, "fit": read_fit,
+                         "muted": read_muted, "volume": read_volume}),
+    "particles": ElementKind("particles", {"opacity": read_opacity, "z": read_z, "count": read_count,
+                                           "colors": read_colors, "seed": read_seed, "area": read_area}, {}),
 }
 
 LENGTH_DEFAULTS = {"size", "width", "height", "radius", "stroke_width"}
@@ -311,6 +369,8 @@ def _read_lead(lead: str, items: Items, layer: LayerBuilder, ctx: Context) -> No
     item = items.peek()
     if lead == "text":
         layer.attrs["text"] = items.string("the text")
+    elif lead == "particles":
+        layer.attrs["style"] = items.expect_word("a particle style", PARTICLE_STYLES)
     elif lead == "path":
         data = items.string("SVG path data")
         try:
@@ -319,6 +379,16 @@ def _read_lead(lead: str, items: Items, layer: LayerBuilder, ctx: Context) -> No
             raise SceneError(f"invalid path data: {exc}", item.span, hint='for example path "M 0 0 L 100 0 L 50 80 Z"') from None  # type: ignore[union-attr]
         layer.attrs["d"] = data
         layer.attrs["data_scale"] = items.canvas.unit
+    elif lead == "clip":
+        items.string("a video file")
+        assert isinstance(item, ast.String)
+        path = ctx.asset(item, "video")
+        try:
+            info = clips.probe(path)
+        except assets.AssetError as exc:
+            raise SceneError(str(exc), item.span, hint="a clip is a video file PyAV can decode: MP4, WebM, MOV, …") from None
+        layer.attrs.update(file=path, _natural=(info.width, info.height), _duration=info.duration,
+                           _has_audio=info.has_audio, _span=item.span)
     else:
         items.string("a file name")
         assert isinstance(item, ast.String)
@@ -338,7 +408,19 @@ def _finish(layer: LayerBuilder, items: Items, ctx: Context) -> None:
         layer.attrs.setdefault("weight", 600)
         layer.attrs.setdefault("align", "center")
         layer.attrs.setdefault("wrap", None)
-    elif layer.kind in ("image", "svg"):
+    elif layer.kind == "video":
+        duration = layer.attrs.pop("_duration")
+        span = layer.attrs.pop("_span")
+        start, end = layer.attrs.setdefault("from", 0.0), layer.attrs.setdefault("to", duration)
+        if not 0 <= start < end or end > duration + 1e-3:
+            raise SceneError(f"the clip's range {start:g}s..{end:g}s is outside the file ({duration:.2f}s long)", span,
+                             hint="from and to are times inside the clip file")
+        layer.attrs.setdefault("fit", "contain")
+        layer.attrs.setdefault("loop", False)
+        layer.attrs["audible"] = layer.attrs.pop("_has_audio") and not layer.attrs.pop("muted", False)
+        layer.values["time"] = 0.0
+        layer.tween("time", layer.appear, layer.appear + 3600.0, 3600.0, "linear", from_value=0.0)
+    if layer.kind in ("image", "svg", "video"):
         w0, h0 = layer.attrs.pop("_natural")
         keep = layer.attrs.pop("keep_aspect", None)
         has_w, has_h = "width" in layer.explicit, "height" in layer.explicit
@@ -348,7 +430,7 @@ def _finish(layer: LayerBuilder, items: Items, ctx: Context) -> None:
             layer.values["width"] = layer.values["height"] * w0 / h0
         elif not has_w and not has_h:
             layer.values["width"], layer.values["height"] = w0 * u, h0 * u
-    elif layer.kind == "line":
+    if layer.kind == "line":
         fx, fy = layer.attrs.pop("_from", (layer.values["x"] - 100 * u, layer.values["y"]))
         tx, ty = layer.attrs.pop("_to", (layer.values["x"] + 100 * u, layer.values["y"]))
         layer.values["x"], layer.values["y"] = (fx + tx) / 2, (fy + ty) / 2
@@ -359,6 +441,17 @@ def _finish(layer: LayerBuilder, items: Items, ctx: Context) -> None:
         layer.attrs.setdefault("sides", 6)
     elif layer.kind == "star":
         layer.attrs.setdefault("points", 5)
+    elif layer.kind == "particles":
+        style = layer.attrs["style"]
+        layer.attrs.setdefault("count", PARTICLE_COUNT[style])
+        layer.attrs.setdefault("colors", [list(parse_color(c)) for c in PARTICLE_COLORS[style]])
+        layer.attrs.setdefault("seed", 1)
+        layer.attrs.setdefault("area", [0.0, 0.0, float(items.canvas.width), float(items.canvas.height)])
+        layer.attrs["unit"] = u
+        layer.values["x"] = layer.values["y"] = 0.0  # the area is in canvas coordinates
+        # Particle time runs from the element's appearance: a linear clock for an hour.
+        layer.values["time"] = 0.0
+        layer.tween("time", layer.appear, layer.appear + 3600.0, 3600.0, "linear", from_value=0.0)
     layer.attrs.setdefault("anchor_x", 0.5)
     layer.attrs.setdefault("anchor_y", 0.5)
 

@@ -1,9 +1,6 @@
 """Text -> AST. Lark (LALR, contextual lexer) with the grammar in grammar.lark;
-a Transformer builds the dataclasses of `ast.py` with source spans.
-
-Features that later stages do not support yet (speech, sound, music, cast,
-particles, video clips) parse, and then fail here with an error that names
-the missing feature, so they are never silently ignored.
+a Transformer builds the dataclasses of `ast.py` with source spans, and
+syntax errors become `SceneError`s that say what was expected.
 """
 from __future__ import annotations
 
@@ -18,13 +15,6 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from . import ast
 from .errors import SceneError
 
-# Feature -> where it will come from. Keep in step with docs/LANGUAGE.md.
-NOT_YET = {
-    "particles": "the 'particles' element is not available yet: it comes with the templates feature",
-    "video": "the 'video' element (clips) is not available yet: it comes with the templates feature",
-}
-
-
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     grammar = resources.files("storyreel.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
@@ -33,10 +23,6 @@ def _lark() -> Lark:
 
 def _span(tok_or_meta) -> ast.Span:
     return ast.Span(tok_or_meta.line, tok_or_meta.column, tok_or_meta.end_line, tok_or_meta.end_column)
-
-
-def _not_yet(feature: str, span: ast.Span) -> SceneError:
-    return SceneError(NOT_YET[feature], span, hint="remove this line for now; see docs/LANGUAGE.md, 'Not yet available'")
 
 
 @v_args(meta=True)
@@ -89,8 +75,6 @@ class _ToAst(Transformer):
         children_decls = None
         if rest and isinstance(rest[-1], tuple):
             children_decls = rest.pop()
-        if str(kind) in ("particles", "video"):
-            raise _not_yet(str(kind), _span(kind))
         return ast.Declare(_span(meta), _w(name), _w(kind), tuple(rest), children_decls)
 
     def group_body(self, meta, children):

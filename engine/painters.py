@@ -17,6 +17,7 @@ from .color import RGBA, to_argb_int, with_alpha
 from .display import Node
 from .captions import paint_caption
 from .characters.painter import paint_character
+from .particles import paint_particles
 from .paths import parse_path
 
 SAMPLING = skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear)
@@ -350,4 +351,14 @@ PAINTERS: dict[str, Callable] = {
     "svg": paint_svg,
     "caption": paint_caption,
     "character": paint_character,
+    "particles": paint_particles,
 }
+
+
+def _paint_clip(canvas, node, alpha, ctx):
+    from .clips import paint_clip  # clips imports this module's helpers
+
+    paint_clip(canvas, node, alpha, ctx)
+
+
+PAINTERS["video"] = _paint_clip

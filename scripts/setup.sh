@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what storyreel needs on a fresh Debian/Ubuntu machine with Python 3.11:
 # the system libraries skia-python links against (libGL/libEGL), then the package
-# itself (editable), plus the test extras with `scripts/setup.sh test`.
+# itself (editable), plus the test extras with `scripts/setup.sh test` (and, for the
+# preview page test, Debian's chromium when apt-get is there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +29,17 @@ if need_system; then
     else
         echo "setup: please install libGL, libEGL and libexpat with your package manager" >&2
     fi
+fi
+
+# The watch-mode page test drives Debian's chromium headless. Without it that one test
+# skips, so a failure to install it is not an error.
+if [ "${1:-}" = "test" ] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
+        && command -v apt-get >/dev/null; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    echo "setup: installing chromium for the preview page test" >&2
+    { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+        || echo "setup: could not install chromium; the headless page test will be skipped" >&2
 fi
 
 echo "setup: pip install -e .$extras" >&2

@@ -607,19 +607,6 @@ def test_odd_size_in_the_file(in_tmp):
     """)
 
 
-# ── features that are not available yet ──────────────────────────────────────
-
-NOT_YET_HINT = "  hint: remove this line for now; see docs/LANGUAGE.md, 'Not yet available'"
-
-
-
-
-
-
-
-
-
-
 def test_cast_member_must_be_a_character(in_tmp):
     text = VIDEO + "cast {\n    luna = luna\n}\nscene a {\n    wait 1s\n}\n"
     assert check_error(in_tmp, text) == golden("""
@@ -638,26 +625,6 @@ def test_unknown_character_suggests(in_tmp):
             |                      ^~~~~
           hint: did you mean 'luna'?
     """)
-
-
-def test_particles_are_not_available_yet(in_tmp):
-    text = VIDEO + "scene a {\n    p = particles confetti\n    wait 1s\n}\n"
-    assert check_error(in_tmp, text) == golden("""
-        t.scene:5:9: error: the 'particles' element is not available yet: it comes with the templates feature
-            |     p = particles confetti
-            |         ^~~~~~~~~
-    """) + NOT_YET_HINT + "\n"
-
-
-def test_video_element_is_not_available_yet(in_tmp):
-    text = VIDEO + 'scene a {\n    v = video "clip.mp4"\n    wait 1s\n}\n'
-    assert check_error(in_tmp, text) == golden("""
-        t.scene:5:9: error: the 'video' element (clips) is not available yet: it comes with the templates feature
-            |     v = video "clip.mp4"
-            |         ^~~~~
-    """) + NOT_YET_HINT + "\n"
-
-
 
 
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 import skia
@@ -52,6 +53,8 @@ scene pictures {
     background: zoom 1.0 -> 1.2 over scene
     pic = image "pic.png" at (30%, 50%) width 300
     logo = svg "logo.svg" at (70%, 50%) height 200
+    clip = video "clip.mp4" at (50%, 80%) size 240 135 fit cover
+    sparkles = particles confetti count 40 seed 5
     pic: enter from left 0.4s & logo: scale to 1.5 0.4s
     wait 0.3s
 }
@@ -122,9 +125,25 @@ def scene_file(tmp_path) -> Path:
     image = skia.Image.fromarray(pixels, colorType=skia.kRGBA_8888_ColorType)
     (tmp_path / "pic.png").write_bytes(bytes(image.encodeToData(skia.kPNG, 100)))
     (tmp_path / "logo.svg").write_text(SVG, encoding="utf-8")
+    write_clip(tmp_path / "clip.mp4")
     path = tmp_path / "roundtrip.scene"
     path.write_text(SCENE, encoding="utf-8")
     return path
+
+
+def write_clip(path: Path) -> None:
+    """A 1 s, 12 fps clip: red, then green from frame 6 on, with a moving bar."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=12)
+        stream.width, stream.height, stream.pix_fmt = 64, 36, "yuv420p"
+        for i in range(12):
+            rgb = np.zeros((36, 64, 3), np.uint8)
+            rgb[:] = (220, 30, 30) if i < 6 else (30, 200, 60)
+            rgb[:, i * 5 : i * 5 + 4] = 255
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
 
 
 def compile_file(path: Path):

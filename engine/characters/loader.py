@@ -29,7 +29,7 @@ class CharacterError(ValueError):
     def format(self) -> str:
         out = [f"{self.file}:{self.line}:{self.column}: error: {self.message}"]
         if self.source_line.strip():
-            text = self.source_line.rstrip("\n")
+            text = self.source_line.rstrip("\n").replace("\t", " ")  # as the .scene errors show it
             out += [f"    | {text}", f"    | {' ' * (self.column - 1)}^{'~' * max(0, self.length - 1)}"]
         if self.hint:
             out.append(f"  hint: {self.hint}")

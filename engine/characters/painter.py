@@ -104,7 +104,10 @@ def _draw_part(canvas, part: Part, character: Character, v, expression: Expressi
         canvas.drawPath(path, outline)
     if part.face:
         _draw_face(canvas, character, v, expression, alpha)
-    for child in part.children:
+    # A limb raised past the horizontal (a wave) is drawn in front of its later
+    # siblings, or the head would hide it.
+    raised = [c for c in part.children if abs(v.get(f"pose.{c.id}", 0.0)) > 90.0]
+    for child in [c for c in part.children if c not in raised] + raised:
         _draw_part(canvas, child, character, v, expression, alpha, outline, walk, breath)
     canvas.restore()
 
