@@ -6,10 +6,10 @@ the file the author wrote, before the error is shown.
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Iterable
 
+from ..engine.diagnostics import caret_lines, did_you_mean  # noqa: F401 - did_you_mean is re-exported
 from .ast import Span
 
 
@@ -40,10 +40,10 @@ class SceneError(Exception):
         else:
             lines = [f"{loc.file}:{loc.line}:{loc.column}: error: {self.message}"]
             if loc.source_line.strip():
-                lines += _caret_lines(loc.source_line, loc.column, loc.length)
+                lines += caret_lines(loc.source_line, loc.column, loc.length)
             if loc.expanded_line is not None and loc.expanded_column is not None:
                 lines.append("  after template expansion the line reads:")
-                lines += _caret_lines(loc.expanded_line, loc.expanded_column, loc.length)
+                lines += caret_lines(loc.expanded_line, loc.expanded_column, loc.length)
         if self.hint:
             lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
@@ -51,16 +51,3 @@ class SceneError(Exception):
     def __str__(self) -> str:
         return self.format()
 
-
-def _caret_lines(text: str, column: int, length: int) -> list[str]:
-    text = text.rstrip("\n").replace("\t", " ")
-    gutter = "    | "
-    pad = " " * max(0, column - 1)
-    return [f"{gutter}{text}", f"{gutter}{pad}^{'~' * max(0, min(length, len(text) - column + 1) - 1)}"]
-
-
-def did_you_mean(name: str, choices: Iterable[str], fallback: str | None = None) -> str | None:
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    if close:
-        return f"did you mean '{close[0]}'?"
-    return fallback

@@ -45,10 +45,9 @@ def parse_color(text: str) -> RGBA:
     try:
         hex_value = webcolors.name_to_hex(name, spec="css3")
     except ValueError:
-        import difflib
+        from .diagnostics import did_you_mean
 
-        close = difflib.get_close_matches(name, css_color_names(), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "use a CSS colour name or #RRGGBB"
+        hint = did_you_mean(name, css_color_names(), "use a CSS colour name or #RRGGBB")
         raise ColorError(f"unknown colour '{text}'", hint) from None
     return parse_color(hex_value)
 

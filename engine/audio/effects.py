@@ -6,10 +6,11 @@ noisy ones comes from fixed seeds, so every call gives the same samples.
 """
 from __future__ import annotations
 
-import difflib
 from functools import lru_cache
 
 import numpy as np
+
+from ..diagnostics import did_you_mean
 
 from .errors import AudioError
 from .synth import (
@@ -147,8 +148,8 @@ def sound_effect(name: str) -> np.ndarray:
     """The built-in effect `name` as (2, n) float32 at 48 kHz (a fresh, writable copy)."""
     key = name.strip().lower()
     if key not in _BUILDERS:
-        close = difflib.get_close_matches(key, SOUND_EFFECTS, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = did_you_mean(key, SOUND_EFFECTS, "")
+        hint = f"{hint} " if hint else ""
         raise AudioError(f"unknown sound '{name}'",
                          f"{hint}built-in sounds: {', '.join(SOUND_EFFECTS)}; or give a file in quotes")
     return _render(key).copy()

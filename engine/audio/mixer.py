@@ -24,7 +24,6 @@ Clip semantics (all times on the video's clock, in seconds):
 """
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import threading
@@ -300,10 +299,7 @@ class Mixer:
             else:
                 path = self._resolve(clip.source)
                 if kind == "sound" and not Path(path).exists() and not Path(clip.source).suffix:
-                    close = difflib.get_close_matches(clip.source.strip().lower(), SOUND_EFFECTS, n=1)
-                    hint = f"did you mean '{close[0]}'? " if close else ""
-                    raise AudioError(f"unknown sound '{clip.source}'",
-                                     f"{hint}built-in sounds: {', '.join(SOUND_EFFECTS)}; or give a file in quotes")
+                    sound_effect(clip.source)  # not a file and not a built-in: raises with a suggestion
                 data = self._file(clip, what)
             loop = bool(clip.loop) and kind != "speech"
             reader = _ArrayReader(data, loop)

@@ -5,13 +5,13 @@ PyYAML's node tree keeps each value's position, so every check can say
 """
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..color import ColorError, parse_color
+from ..diagnostics import did_you_mean, format_diagnostic
 from ..paths import PathDataError, parse_path
 from .model import (BODY_CHANNELS, EXPRESSIONS, EYE_VARIANTS, MOUTH_CHANNELS, VISEMES, Character, Expression, Face,
                     Gesture, Part, VoiceSettings)
@@ -27,21 +27,15 @@ class CharacterError(ValueError):
         self.source_line, self.hint, self.length = source_line, hint, length
 
     def format(self) -> str:
-        out = [f"{self.file}:{self.line}:{self.column}: error: {self.message}"]
-        if self.source_line.strip():
-            text = self.source_line.rstrip("\n").replace("\t", " ")  # as the .scene errors show it
-            out += [f"    | {text}", f"    | {' ' * (self.column - 1)}^{'~' * max(0, self.length - 1)}"]
-        if self.hint:
-            out.append(f"  hint: {self.hint}")
-        return "\n".join(out)
+        return format_diagnostic(self.file, self.line, self.column, self.message, self.source_line, self.length,
+                                 self.hint)
 
     def __str__(self) -> str:
         return self.format()
 
 
 def _close(name: str, options) -> str | None:
-    found = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f"did you mean '{found[0]}'?" if found else None
+    return did_you_mean(name, options)
 
 
 class _Doc:

@@ -35,7 +35,6 @@ re-renders exact.
 """
 from __future__ import annotations
 
-import difflib
 import os
 import threading
 from dataclasses import asdict, dataclass, replace
@@ -44,6 +43,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
+from ..diagnostics import closest
 from .audio import SAMPLE_RATE, resample
 
 __all__ = [
@@ -292,9 +292,9 @@ def _names() -> list[str]:
 
 
 def _did_you_mean(name: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(name.lower(), options, n=1, cutoff=0.5)
+    match = closest(name.lower(), options, cutoff=0.5)
     listed = ", ".join(options)
-    return f"did you mean '{close[0]}'? known: {listed}" if close else f"known: {listed}"
+    return f"did you mean '{match}'? known: {listed}" if match else f"known: {listed}"
 
 
 def get_provider(name: str | None = None):
