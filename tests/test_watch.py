@@ -291,8 +291,11 @@ def test_two_tabs_and_a_closed_tab(serve):
 def test_cli_watch_prints_url_and_stops_on_ctrl_c(tmp_path):
     path = tmp_path / "test.scene"
     path.write_text(scene(), encoding="utf-8")
+    # A test run started in the background inherits SIGINT as ignored; restore the
+    # default in the child so Ctrl-C reaches it as it would in a terminal.
     proc = subprocess.Popen([sys.executable, "-m", "storyreel", "watch", str(path), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert select.select([proc.stdout], [], [], 30)[0], "no URL printed"
         line = proc.stdout.readline()
