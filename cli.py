@@ -25,6 +25,8 @@ from .engine import EncoderError, PRESETS, choose_encoder, render_frame, render_
 from .engine.assets import AssetError
 from .engine.audio import AudioError
 from .engine.encoder import QUALITY
+from .engine.platforms import PLATFORM_NAMES, PlatformError, get_platform
+from .engine.publish import write_publish_outputs
 from .engine.render import frame_range
 
 EXIT_ERROR = 1
@@ -92,7 +94,7 @@ def _run(action, output: Path | None = None):
         return action()
     except SceneError as err:
         _fail(err.format())
-    except (EncoderError, AssetError, AudioError) as err:
+    except (EncoderError, AssetError, AudioError, PlatformError) as err:
         _fail(f"error: {err}")
     except OSError as err:
         if output is None:
@@ -143,6 +145,10 @@ def main() -> None:
     render still FILE.scene --at 2.5s   write one frame as PNG
     render compile FILE.scene --json    print the timeline graph
     render check FILE.scene             validate without rendering
+    render story story.txt -o out.mp4   a narrated picture book from a text story
+    render templates                    list the ready-made templates and their parameters
+    render new counting -o out.mp4      render a template (--set k=v, --age N, --length episode)
+    render check-video out.mp4          check a rendered video (flashes, contrast, loudness, limits)
     render say "Hello!" --voice luna    synthesise one line to a WAV
     render voices                       list voices and moods
     render watch FILE.scene --open      live preview in the browser
@@ -159,7 +165,19 @@ def main() -> None:
 @click.option("--from", "t_from", metavar="TIME", help="Start of the range to render (2.5s, 500ms).")
 @click.option("--to", "t_to", metavar="TIME", help="End of the range to render.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
-def video_command(file, preset, fps, size, data, sets, output, quality, encoder, t_from, t_to, quiet):
+@click.option("--platform", type=click.Choice(PLATFORM_NAMES),
+              help="Target this platform's size, encoding and limits (engine/platforms.yaml).")
+@click.option("--no-extras", "--no-publish", "no_extras", is_flag=True,
+              help="Write only the video: no thumbnail, metadata JSON or captions beside it.")
+@click.option("--workers", type=int, default=1, show_default=True, callback=lambda c, p, v: _check_workers(v),
+              help="Processes rendering chunks (scenes) in parallel, joined without re-encoding.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), callback=lambda c, p, v: _check_cache(v),
+              help="Folder of encoded chunks: unchanged scenes are reused on the next render.")
+@click.option("--profile", "profiling", is_flag=True, help="Print where the time went (per stage, per layer kind).")
+@click.option("--gpu/--no-gpu", "gpu", default=None,
+              help="Composite and convert colours on a CUDA GPU (pip install storyreel[gpu]); default: when one is there.")
+def video_command(file, preset, fps, size, data, sets, output, quality, encoder, t_from, t_to, quiet,
+                  platform=None, no_extras=False, workers=1, cache_dir=None, profiling=False, gpu=None):
     """Render FILE.scene to an MP4 video."""
     start = _parse_time(t_from, "--from") if t_from else None
     end = _parse_time(t_to, "--to") if t_to else None
@@ -171,7 +189,14 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
 
     def work():
         began = time.perf_counter()
-        loaded = _load(file, data, sets, preset, fps, size)
+        target = get_platform(platform) if platform else None
+        chosen_preset, chosen_size = preset, size
+        if target is not None and preset is None and size is None:
+            # The platform's layout: its preset (safe area) at its recommended size.
+            chosen_preset = target.preset
+            if target.size != (PRESETS[target.preset].width, PRESETS[target.preset].height):
+                chosen_size = f"{target.size[0]}x{target.size[1]}"
+        loaded = _load(file, data, sets, chosen_preset, fps, chosen_size)
         tl = loaded.timeline
         if not frame_range(tl, start, end):
             # An empty range would write a video with no frames and report success.
@@ -179,18 +204,82 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
                 raise SceneError(f"--from {start:g}s is at or after the end of the video ({tl.duration:g}s)")
             raise SceneError(f"--from/--to select no frames at {tl.fps:g} fps",
                              hint="widen the range to at least one frame")
+        if target is not None:
+            length = len(frame_range(tl, start, end)) / tl.fps
+            problems = target.check_limits(tl.width, tl.height, length)
+            if problems:
+                fixes = []
+                if target.max_duration is not None and length > target.max_duration:
+                    fixes.append("shorten the video (or render a part of it with --from/--to)")
+                if not target.aspect_ok(tl.width, tl.height):
+                    fixes.append(f"use a size {target.label} takes: without --size and --preset, "
+                                 f"--platform {target.name} renders {target.size[0]}x{target.size[1]}")
+                raise SceneError("; ".join(problems), hint="nothing was rendered; " + "; ".join(fixes))
+            if not quiet:
+                for warning in target.warnings(tl.width, tl.height, tl.fps):
+                    click.echo(f"warning: {warning}", err=True)
         codec, why = choose_encoder(encoder)
         if not quiet:
             click.echo(why, err=True)
+            _say_gpu(gpu, codec)
         progress = Progress(quiet)
-        frames = render_video(tl, out, quality=quality, encoder=codec, start=start, end=end, on_progress=progress)
+        from .engine.profile import Profile
+        from .engine.segment_cache import SegmentCache
+
+        prof = Profile() if profiling else None
+        cache = SegmentCache(cache_dir) if cache_dir else None
+        frames = render_video(tl, out, quality=quality, encoder=codec, start=start, end=end, on_progress=progress,
+                              platform=target, workers=workers, cache=cache, profile=prof, gpu=gpu)
         progress.finish()
+        if cache is not None and not quiet:
+            click.echo(str(cache.stats), err=True)
+        if prof is not None:
+            click.echo(prof.table())
+        extras = [] if no_extras else write_publish_outputs(tl, out, target, start=start, end=end)
         if not quiet:
+            if extras:
+                click.echo(f"wrote {', '.join(p.name for p in extras)}", err=True)
             took = time.perf_counter() - began
             click.echo(f"wrote {out} ({frames / tl.fps:.2f}s, {frames} frames, {tl.width}x{tl.height} @ {tl.fps:g} fps) "
                        f"in {took:.1f}s ({frames / max(took, 1e-9):.1f} fps)", err=True)
+        if target is not None:
+            too_big = target.check_file_size(out.stat().st_size)
+            if too_big:
+                _fail(f"error: {target.label}: {'; '.join(too_big)} (the file is kept; lower --quality or shorten it)")
 
     _run(work, out)
+
+
+def _check_workers(value: int) -> int:
+    if value < 1:
+        raise click.BadParameter(f"must be 1 or more (got {value}): the number of processes that render chunks",
+                                 param_hint="--workers")
+    return value
+
+
+def _check_cache(value: str | None) -> str | None:
+    if value is not None:
+        from .engine.segment_cache import CacheError, check_cache_dir
+
+        try:
+            check_cache_dir(Path(value))
+        except CacheError as err:
+            raise click.BadParameter(str(err), param_hint="--cache") from None
+    return value
+
+
+def _say_gpu(gpu: bool | None, codec: str) -> None:
+    """One line on the GPU path: used or not, and what encodes (H100/H200 have no NVENC)."""
+    if gpu is False:
+        return
+    from .engine import gpu as gpu_path
+
+    usable, why = gpu_path.available()
+    if usable:
+        nvenc = " (NVENC encodes)" if codec.endswith("_nvenc") else f" (no NVENC here: {codec} encodes)"
+        click.echo(f"gpu: {why}{nvenc}", err=True)
+    elif gpu:
+        raise EncoderError(f"--gpu: {why}")
 
 
 @main.command("still")
@@ -227,6 +316,31 @@ def check_command(file, preset, fps, size, data, sets):
     def work():
         tl = _load(file, data, sets, preset, fps, size).timeline
         click.echo(f"{file}: ok ({len(tl.scenes)} scenes, {tl.duration:.2f}s, {tl.width}x{tl.height} @ {tl.fps:g} fps)")
+
+    _run(work)
+
+
+@main.command("check-video")
+@click.argument("video", type=click.Path(exists=True, dir_okay=False))
+@click.option("--platform", type=click.Choice(PLATFORM_NAMES), help="Also check this platform's limits and encoding.")
+@click.option("--age", type=click.FloatRange(0, 120), metavar="YEARS",
+              help="The viewers' age, for the caption reading speed (default: children's programmes, 17 chars/s).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def check_video_command(video, platform, age, as_json):
+    """Decode VIDEO and check it: duration, sync, loudness, size, flashes,
+    text contrast, caption reading speed. Exits 1 when a check fails."""
+    import json
+
+    from .engine.quality import QualityError, check_video
+
+    def work():
+        try:
+            report = check_video(video, platform, age)
+        except QualityError as err:
+            _fail(f"error: {err}")
+        click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.table())
+        if not report.ok:
+            sys.exit(EXIT_ERROR)
 
     _run(work)
 
@@ -387,6 +501,181 @@ def characters_command(character, gesture, output, size):
         click.echo(f"wrote {out} ({timeline.duration:.2f}s)", err=True)
 
     _run(work, Path(output) if output else None)
+
+
+@main.command("story")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Output .mp4 (default: FILE with .mp4; with only --emit-scene, no video).")
+@click.option("--emit-scene", "emit_scene", type=click.Path(dir_okay=False),
+              help="Also write the generated .scene file (alone: write it and render nothing).")
+@click.option("--preset", type=click.Choice(sorted(PRESETS)),
+              help="Output format; also sets the length limit (youtube 12 min, vertical and square 60 s).")
+@click.option("--size", help="Canvas size WIDTHxHEIGHT.")
+@click.option("--fps", type=click.FloatRange(1, 240), help="Frames per second.")
+@click.option("--quality", type=click.Choice(list(QUALITY)), default="standard", show_default=True,
+              help="Encoder preset/CRF: draft=ultrafast/28, standard=veryfast/23, high=slow/18.")
+@click.option("--encoder", default="auto", show_default=True,
+              help="auto (probe hardware, else libx264), libx264, h264_nvenc, …")
+@click.option("--age", type=click.IntRange(2, 5), default=4, show_default=True,
+              help="The viewer's age (2-5): younger viewers get longer pauses.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
+def story_command(file, output, emit_scene, preset, size, fps, quality, encoder, age, quiet):
+    """Turn a plain-text story (title on the first line, then paragraphs) into a
+    narrated picture-book video through the storybook template."""
+    from .dsl.story import (check_length, emitted_scene, format_duration, plan_pages, read_story, scene_header,
+                            storybook_template, storybook_variables)
+    from .engine.outputs import atomic_output
+
+    out = Path(output) if output else (None if emit_scene else Path(file).with_suffix(".mp4"))
+    if out is not None and out.suffix.lower() != ".mp4":
+        raise click.BadParameter(f"'{out}' must end in .mp4", param_hint="--output")
+
+    def work():
+        began = time.perf_counter()
+        parsed_size = _parse_size(size)
+        if parsed_size is not None:
+            check_size(*parsed_size, what="--size")
+        story = read_story(file)
+        pages = plan_pages(story, preset, age)
+        seconds = check_length(story, pages, preset, age)
+        loaded = load_scene(storybook_template(), storybook_variables(story, pages, age),
+                            CompileOptions(preset=preset, size=parsed_size, fps=fps))
+        tl = loaded.timeline
+        if not quiet:
+            click.echo(f"{file}: \"{story.title}\", {len(pages)} pages "
+                       f"({', '.join(p.background for p in pages)}), about {format_duration(seconds)}", err=True)
+        if emit_scene:
+            with atomic_output(emit_scene, ".scene") as tmp:
+                Path(tmp).write_text(emitted_scene(scene_header(story, pages, age, preset, seconds),
+                                                   loaded.expanded.text), encoding="utf-8")
+            if not quiet:
+                click.echo(f"wrote {emit_scene}", err=True)
+        if out is None:
+            return
+        codec, why = choose_encoder(encoder)
+        if not quiet:
+            click.echo(why, err=True)
+        progress = Progress(quiet)
+        frames = render_video(tl, out, quality=quality, encoder=codec, on_progress=progress)
+        progress.finish()
+        if not quiet:
+            took = time.perf_counter() - began
+            click.echo(f"wrote {out} ({frames / tl.fps:.2f}s, {frames} frames, {tl.width}x{tl.height} @ {tl.fps:g} fps) "
+                       f"in {took:.1f}s ({frames / max(took, 1e-9):.1f} fps)", err=True)
+
+    _run(work, out or (Path(emit_scene) if emit_scene else None))
+
+
+# ── templates: `render templates`, `render new` ────────────────────────────
+
+
+@main.command("templates")
+@click.argument("name", required=False)
+def templates_command(name):
+    """List the ready-made templates and their parameters (or one template's)."""
+    from .dsl.templates import format_params, list_templates, load_template
+
+    def work():
+        chosen = [load_template(name)] if name else list_templates()
+        for i, template in enumerate(chosen):
+            if i:
+                click.echo("")
+            click.echo(f"{template.name}: {template.title}")
+            if template.description:
+                click.echo(f"    {template.description}")
+            click.echo(format_params(template, indent="      "))
+        if not name:
+            click.echo("\nrender new TEMPLATE [--set key=value …] [--age N] [--length short|episode] -o out.mp4")
+
+    _run(work)
+
+
+@main.command("new")
+@click.argument("template_name", metavar="TEMPLATE")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Set a template parameter (YAML-typed); repeatable; wins over --data.")
+@click.option("--data", type=click.Path(dir_okay=False), help="YAML file of template parameters.")
+@click.option("--age", type=int, help="The viewer's age (same as --set age=N).")
+@click.option("--length", "length", help="short or episode (same as --set length=…).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .mp4 (default: TEMPLATE.mp4).")
+@click.option("--emit-scene", type=click.Path(dir_okay=False),
+              help="Write the expanded .scene file (to edit further); renders only when -o is given too.")
+@click.option("--preset", type=click.Choice(sorted(PRESETS)), help="Output format (overrides the template).")
+@click.option("--size", help="Canvas size WIDTHxHEIGHT (overrides the template).")
+@click.option("--fps", type=click.FloatRange(1, 240), help="Frames per second (overrides the template).")
+@click.option("--quality", type=click.Choice(list(QUALITY)), default="standard", show_default=True,
+              help="Encoder preset/CRF: draft=ultrafast/28, standard=veryfast/23, high=slow/18.")
+@click.option("--encoder", default="auto", show_default=True, help="auto, libx264, h264_nvenc, …")
+@click.option("--from", "t_from", metavar="TIME", help="Start of the range to render (2.5s, 500ms).")
+@click.option("--to", "t_to", metavar="TIME", help="End of the range to render.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
+@click.option("--platform", type=click.Choice(PLATFORM_NAMES),
+              help="Target this platform's size, encoding and limits (as `render FILE --platform`).")
+@click.option("--no-extras", "--no-publish", "no_extras", is_flag=True,
+              help="Write only the video: no thumbnail, metadata JSON or captions beside it.")
+@click.pass_context
+def new_command(ctx, template_name, sets, data, age, length, output, emit_scene, preset, size, fps, quality,
+                encoder, t_from, t_to, quiet, platform, no_extras):
+    """Render the ready-made TEMPLATE (see `render templates`) with its parameters.
+
+    \b
+    render new counting --set count=7 --set thing=duck -o ducks.mp4
+    render new alphabet --set letter=B --age 3 --length episode -o b.mp4
+    render new colors --set color=blue --emit-scene blue.scene
+    """
+    from .dsl.templates import load_template, resolve_params, tidy_scene_text
+
+    def prepare():
+        template = load_template(template_name)
+        data_values = load_data_file(data) if data else {}
+        set_values = dict(parse_set_option(item) for item in sets)
+        params = resolve_params(template, data_values, data, set_values, age=age, length=length)
+        return template, params
+
+    template, params = _run(prepare)
+    if emit_scene:
+        target = Path(emit_scene)
+
+        def emit():
+            parsed = _parse_size(size)
+            loaded = load_scene(template.scene_path, params, CompileOptions(preset=preset, size=parsed, fps=fps))
+            import shlex
+
+            defaults = template.defaults()
+            given = "".join(
+                f" --set {shlex.quote(f'{k}={_yaml_value(v)}') if len(_yaml_value(v)) <= 60 else f'{k}=…'}"
+                for k, v in params.items() if v != defaults.get(k))
+            header = (f"Made by `render new {template.name}{given}`\n"
+                      f"from {template.scene_path} ({loaded.timeline.duration:.1f}s). Edit freely; "
+                      f"render it with `render {target.name}`.")
+            from .engine.outputs import atomic_output
+
+            with atomic_output(target, ".scene") as tmp:
+                Path(tmp).write_text(tidy_scene_text(loaded.expanded.text, header), encoding="utf-8")
+            if not quiet:
+                click.echo(f"wrote {target} ({len(loaded.timeline.scenes)} scenes, "
+                           f"{loaded.timeline.duration:.1f}s)", err=True)
+
+        _run(emit, target)
+        if not output:
+            return
+    out = output or f"{template.name}.mp4"
+    set_items = tuple(f"{k}={_yaml_value(v)}" for k, v in params.items())
+    accepted = {p.name for p in video_command.params}
+    extra = {k: v for k, v in {"platform": platform, "no_extras": no_extras}.items() if k in accepted}
+    ctx.invoke(video_command, file=str(template.scene_path), sets=set_items, output=out, preset=preset,
+               size=size, fps=fps, quality=quality, encoder=encoder, t_from=t_from, t_to=t_to, quiet=quiet,
+               **extra)
+
+
+def _yaml_value(value: Any) -> str:
+    """A parameter's value as `--set` reads it back (YAML, on one line)."""
+    import yaml
+
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
+    return text[:-4].strip() if text.endswith("\n...") else text.removesuffix("...").strip()
+
 
 if __name__ == "__main__":
     main()

@@ -45,6 +45,7 @@ import pytest
 import skia
 
 from storyreel.dsl import CompileOptions, load_scene
+from storyreel.engine.chunks import plan_chunks
 from storyreel.engine.encoder import EncodeSettings, PooledFrame, VideoWriter
 from storyreel.engine.raster import Rasterizer
 from storyreel.engine.render import render_video
@@ -194,7 +195,10 @@ def test_encode_only(benchmark, bench_results, tmp_path, label):
     count = timeline.frame_count
     raster = Rasterizer(timeline.width, timeline.height)
     slots = []
+    cuts = [c.first for c in plan_chunks(timeline)]
     for index in range(count):  # not timed
+        if index in cuts:
+            raster.reset_history()  # as render_video does at each chunk start
         slot = PooledFrame(timeline.width, timeline.height)
         raster.draw(timeline.sample(timeline.time_of_frame(index)), slot)
         slots.append(slot)
@@ -205,7 +209,8 @@ def test_encode_only(benchmark, bench_results, tmp_path, label):
     written: list[int] = []
 
     def run():
-        with timer, VideoWriter(out, settings) as writer:
+        # render_video restarts the encoder at each chunk start (engine/chunks.py): so does this.
+        with timer, VideoWriter(out, settings, restart_at=cuts) as writer:
             for slot in slots:
                 writer.submit(slot)
         written.append(writer.frames_written)

@@ -15,6 +15,7 @@ from .compiler import CompileOptions, check_size, compile_document
 from .errors import SceneError
 from .expand import Expanded, expand, load_data_file, parse_set_option
 from .parser import parse
+from .templates import template_for_file, template_variables, validate_params
 
 __all__ = ["CompileOptions", "LoadedScene", "SceneError", "check_size", "load_data_file", "load_scene",
            "parse_set_option"]
@@ -30,6 +31,10 @@ class LoadedScene:
 def load_scene(path: str | Path, variables: dict[str, Any] | None = None,
                options: CompileOptions | None = None) -> LoadedScene:
     path = Path(path)
+    template = template_for_file(path)
+    if template is not None:
+        # A template's own file: its parameters' defaults and checks apply (dsl/templates.py).
+        variables = template_variables(template, validate_params(template, variables))
     expanded = expand(path, variables)
     opts = options or CompileOptions()
     opts = CompileOptions(base_dir=path.resolve().parent, preset=opts.preset, size=opts.size, fps=opts.fps)
@@ -40,4 +45,6 @@ def load_scene(path: str | Path, variables: dict[str, Any] | None = None,
         if err.location is None:
             err.location = expanded.source_map.locate(err.span)
         raise
-    return LoadedScene(result.timeline, expanded, [str(path.resolve()), *expanded.dependencies, *result.dependencies])
+    extra = [str(template.params_path)] if template is not None else []
+    return LoadedScene(result.timeline, expanded,
+                       [str(path.resolve()), *extra, *expanded.dependencies, *result.dependencies])

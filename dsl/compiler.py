@@ -29,7 +29,7 @@ from .values import Canvas, Items
 
 TRANSITIONS = ("cut", "crossfade", "fade-through", "slide", "wipe", "zoom", "dissolve")
 DIRECTIONS = ("left", "right", "up", "down")
-SETTINGS = ("preset", "size", "fps", "background", "music", "voice", "captions")
+SETTINGS = ("preset", "size", "fps", "background", "music", "voice", "captions", "thumbnail")
 MAX_SIZE = 7680
 CHARACTER_WORDS = ("wave", "jump", "nod", "clap", "point", "look", "face", "expression")
 
@@ -127,6 +127,9 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         else:
             start = end
     duration = built_scenes[-1].end
+    if video.thumbnail_at is not None and video.thumbnail_at[0] > duration + 1e-9:
+        raise SceneError(f"thumbnail at {video.thumbnail_at[0]:g}s is after the end of the video ({duration:g}s)",
+                         video.thumbnail_at[1], hint="pick a time inside the video")
     music_clips = [spec.clip(a, b) for spec, a, b in music_runs]
     timeline = Timeline(
         width=canvas.width, height=canvas.height, fps=canvas.fps, duration=duration, title=video.title,
@@ -134,6 +137,7 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         transitions=tuple(built_transitions), chapters=tuple(Chapter(s.name, s.start) for s in built_scenes),
         audio=tuple(sorted(music_clips + clips, key=lambda c: c.start)), captions=tuple(cues),
         captions_mode=video.captions,
+        thumbnail_at=None if video.thumbnail_at is None else min(video.thumbnail_at[0], duration),
     )
     return CompileResult(timeline, ctx.dependencies)
 
@@ -146,6 +150,7 @@ class VideoSettings:
     music: MusicSpec | None = None
     voice: str = NARRATOR
     captions: str = "off"
+    thumbnail_at: tuple[float, ast.Span] | None = None  # `thumbnail at 3s`
 
 
 def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context) -> VideoSettings:
@@ -155,6 +160,7 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
     bg = (1.0, 1.0, 1.0, 1.0)
     music: MusicSpec | None = None
     voice, captions = NARRATOR, "off"
+    thumbnail_at = None
     probe = Canvas(1920, 1080, DEFAULT_FPS, (0, 0, 1920, 1080))
     for setting in video.settings:
         items = Items(setting.items, probe, setting.span)
@@ -176,6 +182,10 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
             voice = read_voice(items)
         elif name == "captions":
             captions = read_captions(items)
+        elif name == "thumbnail":
+            items.take_word("at")
+            item = items.peek()
+            thumbnail_at = (items.time("the thumbnail's time, e.g. thumbnail at 3s"), item.span if item else setting.span)
         else:
             raise SceneError(f"unknown video setting '{name}'", setting.name.span,
                              hint=did_you_mean(name, SETTINGS, f"settings: {', '.join(SETTINGS)}"))
@@ -188,7 +198,7 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
     if options.fps is not None:
         fps = options.fps
     canvas = Canvas(width, height, fps, preset.safe.rect(width, height))
-    return VideoSettings(canvas, video.title or "", bg, music, voice, captions)
+    return VideoSettings(canvas, video.title or "", bg, music, voice, captions, thumbnail_at)
 
 
 def _size(items: Items, setting: ast.Setting) -> tuple[int, int]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Iterable, Protocol
 
 import av
 import numpy as np
@@ -90,6 +91,51 @@ def choose_encoder(requested: str = "auto") -> tuple[str, str]:
     return SOFTWARE_ENCODER, f"encoder: {SOFTWARE_ENCODER} (no hardware encoder here; tried {', '.join(HARDWARE_ENCODERS)})"
 
 
+# x264's AVX-512 code makes its output depend on uninitialised memory (with mb-tree on,
+# at widths that are not a multiple of 128, e.g. 1080x1920 or 320x180: the same frames
+# encoded twice in one process came out different). Without it x264 is deterministic,
+# which parallel chunks and the segment cache rely on, and no slower here.
+_X264_BASE = "8x8dct=1:open-gop=0"
+_x264_lock = threading.Lock()
+_x264_params: str | None = None
+
+
+def x264_params() -> str:
+    """libx264's `x264-params`: High profile transforms, closed GOPs, and the CPU
+    features x264 detects here less AVX-512 (asked once per process, from x264's log)."""
+    global _x264_params
+    with _x264_lock:
+        if _x264_params is None:
+            _x264_params = _X264_BASE + _cpu_option()
+        return _x264_params
+
+
+def _cpu_option() -> str:
+    import av.logging
+
+    previous = av.logging.get_level()
+    try:
+        av.logging.set_level(av.logging.INFO)
+        with av.logging.Capture() as logs:
+            ctx = av.CodecContext.create(SOFTWARE_ENCODER, "w")
+            ctx.width, ctx.height, ctx.pix_fmt = 64, 64, "yuv420p"
+            ctx.time_base = Fraction(1, 30)
+            ctx.open()
+            del ctx
+    except Exception:  # noqa: BLE001 - no x264, or no log: keep x264's own choice
+        return ""
+    finally:
+        av.logging.set_level(previous)
+    for _level, name, message in logs:
+        if name == "libx264" and "using cpu capabilities:" in message:
+            caps = message.split(":", 1)[1].split()
+            if "AVX512" not in caps:
+                return ""
+            kept = [c for c in caps if c != "AVX512"]
+            return ":asm=" + ",".join(kept) if kept else ":asm=0"
+    return ""
+
+
 @dataclass(frozen=True)
 class EncodeSettings:
     width: int
@@ -98,6 +144,12 @@ class EncodeSettings:
     quality: str = "standard"
     encoder: str = SOFTWARE_ENCODER
     audio: bool = True
+    # Platform profiles (engine/platforms.py); None keeps the defaults above.
+    gop: int | None = None  # keyframe interval in frames (default: 2 s)
+    bframes: int | None = None  # consecutive B-frames
+    maxrate: int | None = None  # video bit-rate ceiling, kbit/s (bufsize twice that)
+    audio_bitrate: int | None = None  # kbit/s
+    x264_params: str = ""  # appended to libx264's x264-params (applied after the preset)
 
 
 def _fps_fraction(fps: float) -> Fraction:
@@ -133,14 +185,25 @@ class VideoWriter:
     writes to a temporary name).
     """
 
-    def __init__(self, path: str | Path, settings: EncodeSettings, audio: AudioSource | None = None):
+    def __init__(self, path: str | Path, settings: EncodeSettings, audio: AudioSource | None = None, *,
+                 restart_at: Iterable[int] = (), profile=None, convert: Converter | None = None):
+        """`restart_at`: frame indices where a fresh encoder starts (an IDR frame, no
+        state carried over), so the file holds exactly the frames a chunked render
+        concatenates. `profile`: an `engine.profile.Profile` to time the stages in.
+        `convert`: BGRA frame -> yuv420p `av.VideoFrame` (default: swscale; the GPU
+        path passes its own)."""
         self.path = str(path)
         self.settings = settings
         self.audio_source = audio or Silence()
         self.frames_written = 0
-        self._queue: queue.Queue = queue.Queue(maxsize=4)
+        self.restart_at = frozenset(restart_at)
+        self.profile = profile
+        self._convert = convert or _to_yuv420p
+        self._queue: queue.Queue = queue.Queue(maxsize=4)  # render -> converter
+        self._converted: queue.Queue = queue.Queue(maxsize=2)  # converter -> encoder
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
+        self._converter: threading.Thread | None = None
         self._audio_samples = 0
         self._free: queue.Queue = queue.Queue()
         self._pooled = 0
@@ -160,27 +223,48 @@ class VideoWriter:
         if s.encoder == SOFTWARE_ENCODER:
             # `profile` is only a ceiling for x264: ultrafast turns 8x8 transforms off and the
             # stream comes out Constrained Baseline. Forcing them keeps every quality High profile.
-            stream.options = {"preset": preset, "crf": str(crf), "profile": "high", "x264-params": "8x8dct=1"}
+            stream.options = {"preset": preset, "crf": str(crf), "profile": "high", "x264-params": x264_params()}
             ctx.thread_type = "FRAME"  # 1.3x faster than PyAV's slice-thread default
         elif s.encoder.endswith("_nvenc"):
             stream.options = {"preset": "p4", "cq": str(crf), "profile": "high"}
         else:
             stream.options = {"profile": "high"}
-        ctx.gop_size = max(1, round(s.fps * 2))
+        ctx.gop_size = s.gop or max(1, round(s.fps * 2))
+        if s.bframes is not None or s.maxrate or s.x264_params:
+            options = dict(stream.options)
+            if s.bframes is not None:
+                ctx.max_b_frames = s.bframes
+                if s.encoder.endswith("_nvenc"):
+                    options["bf"] = str(s.bframes)
+            if s.maxrate:
+                options.update(maxrate=f"{s.maxrate}k", bufsize=f"{2 * s.maxrate}k")
+            if s.x264_params and s.encoder == SOFTWARE_ENCODER:
+                options["x264-params"] = f"{options['x264-params']}:{s.x264_params}"
+            stream.options = options
         self.video = stream
         self.audio = None
         if s.audio:
             self.audio = self.container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
             self.audio.time_base = Fraction(1, AUDIO_RATE)
+            if s.audio_bitrate:
+                self.audio.bit_rate = s.audio_bitrate * 1000
+        # The codec options as set (x264 consumes them when the context opens): a
+        # restarted encoder is configured from these.
+        vctx = self.video.codec_context
+        self._encoder_setup = {"options": dict(vctx.options), "gop_size": vctx.gop_size,
+                               "max_b_frames": vctx.max_b_frames, "bit_rate": vctx.bit_rate,
+                               "thread_type": vctx.thread_type, "thread_count": vctx.thread_count}
         self._thread = threading.Thread(target=self._run, name="storyreel-encoder", daemon=True)
+        self._converter = threading.Thread(target=self._convert_run, name="storyreel-convert", daemon=True)
         self._thread.start()
+        self._converter.start()
         return self
 
     def write(self, bgra: np.ndarray) -> None:
         """Queue one frame; copies `bgra`, so the caller may reuse its buffer."""
         self._raise_if_failed()
         frame = av.VideoFrame.from_ndarray(bgra, format="bgra")
-        self._put(frame)
+        self._put(self._queue, frame, self._converter)
 
     def acquire(self) -> PooledFrame:
         """A frame to draw into; hand it back with `submit`."""
@@ -191,29 +275,37 @@ class VideoWriter:
             if self._pooled < POOL_SIZE:
                 self._pooled += 1
                 return PooledFrame(self.settings.width, self.settings.height)
-        while True:
-            try:
-                return self._free.get(timeout=0.2)
-            except queue.Empty:
-                self._raise_if_failed()
-                if self._thread is not None and not self._thread.is_alive():
-                    raise EncoderError("the encoder stopped")
+        began = time.perf_counter()
+        try:
+            while True:
+                try:
+                    return self._free.get(timeout=0.2)
+                except queue.Empty:
+                    self._raise_if_failed()
+                    if not self._alive():
+                        raise EncoderError("the encoder stopped")
+        finally:
+            if self.profile is not None:
+                self.profile.add("wait", time.perf_counter() - began)
 
     def submit(self, slot: PooledFrame) -> None:
         self._raise_if_failed()
-        self._put(slot)
+        self._put(self._queue, slot, self._converter)
 
     def write_repeat(self) -> None:
         """Queue the previous frame again (nothing changed on screen)."""
         self._raise_if_failed()
-        self._put(None)
+        self._put(self._queue, None, self._converter)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         aborted = exc_type is not None
         try:
-            self._put(_DONE, abort=aborted)
-            if self._thread is not None:
-                self._thread.join()
+            if aborted:
+                self._abort = True
+            self._put(self._queue, _DONE, self._converter)
+            for thread in (self._converter, self._thread):
+                if thread is not None:
+                    thread.join()
         finally:
             try:
                 self.container.close()
@@ -223,18 +315,25 @@ class VideoWriter:
         if not aborted:
             self._raise_if_failed()
 
-    # -- worker ---------------------------------------------------------------------
+    # -- worker threads -----------------------------------------------------------------
 
-    def _put(self, item, abort: bool = False) -> None:
-        if abort:
-            self._abort = True
+    def _alive(self) -> bool:
+        return all(t is None or t.is_alive() for t in (self._converter, self._thread))
+
+    def _put(self, q: queue.Queue, item, consumer: threading.Thread | None) -> None:
+        """Block until `q` takes `item`, unless its consumer has failed or stopped."""
+        began = time.perf_counter()
         while True:
             try:
-                self._queue.put(item, timeout=0.2)
-                return
+                q.put(item, timeout=0.2)
+                break
             except queue.Full:
-                if self._error is not None or (self._thread is not None and not self._thread.is_alive()):
+                if self._error is not None or (consumer is not None and not consumer.is_alive()):
                     return
+        if self.profile is not None and q is self._queue:
+            waited = time.perf_counter() - began
+            if waited > 1e-4:
+                self.profile.add("wait", waited)
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:
@@ -242,11 +341,49 @@ class VideoWriter:
 
     _abort = False
 
-    def _run(self) -> None:
-        last = None
+    def _fail(self, exc: BaseException, inbox: queue.Queue) -> None:
+        """Record the error and drain `inbox` so a blocked producer wakes up."""
+        if self._error is None:
+            self._error = exc
+        while True:
+            try:
+                if inbox.get_nowait() is _DONE:
+                    break
+            except queue.Empty:
+                break
+
+    def _convert_run(self) -> None:
+        """BGRA -> yuv420p on a thread of its own, off the render and encode paths
+        (swscale releases the GIL). A pooled frame is free again once converted."""
+        profile = self.profile
         try:
             while True:
                 item = self._queue.get()
+                if item is _DONE:
+                    break
+                if self._abort or self._error is not None:
+                    continue
+                if item is not None:
+                    began = time.perf_counter()
+                    converted = self._convert(item)
+                    if profile is not None:
+                        profile.add("convert", time.perf_counter() - began)
+                    if isinstance(item, PooledFrame):
+                        self._free.put(item)
+                    item = converted
+                self._put(self._converted, item, self._thread)
+        except BaseException as exc:  # noqa: BLE001 - reported to the writing thread
+            self._fail(exc, self._queue)
+        finally:
+            self._put(self._converted, _DONE, self._thread)
+
+    def _run(self) -> None:
+        """Encode and mux; a fresh encoder at each frame of `restart_at`."""
+        last = None
+        encoder, base = None, 0  # None: the stream's own codec context
+        try:
+            while True:
+                item = self._converted.get()
                 if item is _DONE:
                     break
                 if self._abort:
@@ -254,38 +391,107 @@ class VideoWriter:
                 current = item if item is not None else last
                 if current is None:
                     continue
-                frame = current.frame if isinstance(current, PooledFrame) else current
-                frame.pts = self.frames_written
-                self.container.mux(self.video.encode(frame))  # converts to yuv420p: the frame is free after
-                if current is not last and isinstance(last, PooledFrame):
-                    self._free.put(last)
+                index = self.frames_written
+                if index in self.restart_at and index > base:
+                    self._flush(encoder, base)
+                    encoder, base = self._fresh_encoder(), index
+                current.pts = index - base
+                self._encode(encoder, current, base)
                 last = current
                 self.frames_written += 1
                 self._write_audio_until(self.frames_written / self.settings.fps)
-            if not self._abort:
-                self.container.mux(self.video.encode(None))
+            if not self._abort and self._error is None:
+                self._flush(encoder, base)
                 self._write_audio_until(self.frames_written / self.settings.fps, final=True)
         except BaseException as exc:  # noqa: BLE001 - reported to the writing thread
-            self._error = exc
-            # Drain so a blocked producer wakes up.
-            while True:
-                try:
-                    if self._queue.get_nowait() is _DONE:
-                        break
-                except queue.Empty:
-                    break
+            self._fail(exc, self._converted)
+
+    def _encode(self, encoder, frame, base: int) -> None:
+        profile = self.profile
+        began = time.perf_counter()
+        packets = self.video.encode(frame) if encoder is None else encoder.encode(frame)
+        if profile is not None:
+            now = time.perf_counter()
+            profile.add("encode", now - began)
+            began = now
+        self._mux_video(packets, base)
+        if profile is not None:
+            profile.add("mux", time.perf_counter() - began)
+
+    def _flush(self, encoder, base: int) -> None:
+        self._encode(encoder, None, base)
+
+    _muxed = 0  # video packets muxed so far
+    _delay: int | None = None  # the stream's reorder depth (B-frames): dts run `delay` frames behind
+
+    def _mux_video(self, packets, base: int) -> None:
+        """Mux, with dts renumbered `packet index - reorder depth` (in frames): x264
+        gives a chunk of one or two frames no B-frame delay, and its dts would then
+        collide with the next chunk's. Renumbering keeps dts strictly increasing, one
+        frame apart, never after pts; for an unbroken stream it changes nothing."""
+        for packet in packets:
+            if self._delay is None:  # from the encoder's own first dts, or its stated depth
+                depth = int(getattr(self.video.codec_context, "reorder_depth", 0) or 0)
+                self._delay = max(depth, -(packet.dts or 0))
+            if base:
+                packet.pts += base
+                packet.stream = self.video
+            packet.dts = self._muxed - self._delay
+            self._muxed += 1
+            if packet.pts is not None and packet.dts > packet.pts:
+                raise EncoderError(f"the encoder's frame order needs more than {self._delay} frames of delay")
+        self.container.mux(packets)
+
+    def _fresh_encoder(self):
+        """A new encoder configured exactly like the stream's: its packets continue
+        the stream (same headers), and it starts with an IDR frame."""
+        src, setup = self.video.codec_context, self._encoder_setup
+        ctx = av.CodecContext.create(self.settings.encoder, "w")
+        ctx.width, ctx.height, ctx.pix_fmt = src.width, src.height, src.pix_fmt
+        ctx.time_base, ctx.framerate = src.time_base, src.framerate
+        ctx.flags = src.flags
+        ctx.gop_size, ctx.max_b_frames = setup["gop_size"], setup["max_b_frames"]
+        if setup["bit_rate"]:
+            ctx.bit_rate = setup["bit_rate"]
+        ctx.thread_type, ctx.thread_count = setup["thread_type"], setup["thread_count"]
+        ctx.options = dict(setup["options"])
+        ctx.open()
+        if bytes(ctx.extradata or b"") != bytes(src.extradata or b""):
+            raise EncoderError("a restarted encoder wrote different stream headers; cannot continue the stream")
+        return ctx
 
     def _write_audio_until(self, seconds: float, final: bool = False) -> None:
         if self.audio is None:
             return
-        target = round(seconds * AUDIO_RATE)
-        while self._audio_samples + (0 if final else AAC_FRAME) <= target and self._audio_samples < target:
-            count = min(AAC_FRAME, target - self._audio_samples)
-            samples = np.ascontiguousarray(self.audio_source.read(self._audio_samples, count), dtype=np.float32)
-            frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="stereo")
-            frame.sample_rate = AUDIO_RATE
-            frame.pts = self._audio_samples
-            self._audio_samples += count
-            self.container.mux(self.audio.encode(frame))
-        if final:
-            self.container.mux(self.audio.encode(None))
+        began = time.perf_counter()
+        self._audio_samples = encode_audio_until(
+            self.container, self.audio, self.audio_source, self._audio_samples, seconds, final)
+        if self.profile is not None:
+            self.profile.add("audio", time.perf_counter() - began)
+
+
+def encode_audio_until(container, stream, source: AudioSource, written: int, seconds: float,
+                       final: bool = False) -> int:
+    """Encode `source` from sample `written` up to `seconds` into `stream` (AAC, whole
+    1024-sample frames until `final`) and mux it; returns the samples written. The
+    render loop and the chunk joiner both call this, so their audio is the same."""
+    target = round(seconds * AUDIO_RATE)
+    while written + (0 if final else AAC_FRAME) <= target and written < target:
+        count = min(AAC_FRAME, target - written)
+        samples = np.ascontiguousarray(source.read(written, count), dtype=np.float32)
+        frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="stereo")
+        frame.sample_rate = AUDIO_RATE
+        frame.pts = written
+        written += count
+        container.mux(stream.encode(frame))
+    if final:
+        container.mux(stream.encode(None))
+    return written
+
+
+Converter = Callable[["PooledFrame | av.VideoFrame"], av.VideoFrame]
+
+
+def _to_yuv420p(item: "PooledFrame | av.VideoFrame") -> av.VideoFrame:
+    frame = item.frame if isinstance(item, PooledFrame) else item
+    return frame.reformat(format="yuv420p")

@@ -7,6 +7,7 @@ syntax, no timing.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import skia
@@ -29,6 +30,13 @@ class Rasterizer:
         self._noise: np.ndarray | None = None
         self._sprites: dict[tuple, tuple[skia.Image, skia.IRect]] = {}
         self._seen: dict[str, tuple] = {}
+        # Static prefixes: per call site ("scene", or a transition's "a"/"b"), the leading
+        # items that stayed the same, drawn once into an image, and the last frame's items.
+        self._static: dict[str, tuple] = {}
+        self._last: dict[str, tuple] = {}
+        self.flatten = True  # reuse static prefixes (False: draw every item every frame)
+        self.profile = None  # an engine.profile.Profile: time each top-level layer kind
+        self._timed = 0.0
 
     # -- public ---------------------------------------------------------------
 
@@ -40,14 +48,32 @@ class Rasterizer:
                 target.target = skia.Surface(target.pixels, colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE)
             self.buffer, self.canvas = target.pixels, target.target.getCanvas()
         canvas = self.canvas
+        profile = self.profile
+        began = time.perf_counter()
+        self._timed = 0.0
         transition = next((item for item in frame.items if isinstance(item, TransitionNode)), None)
         if transition is not None:
             self._draw_transition(canvas, transition, frame.background)
         else:
             self._draw_scene(canvas, frame.items, frame.background)
         for node in frame.overlay:
-            self._draw_node(canvas, node)
+            self._draw_top(canvas, node)
+        if profile is not None:
+            # What no layer accounts for: clearing, and compositing a transition's two scenes.
+            rest = time.perf_counter() - began - self._timed
+            profile.add("raster:transition" if transition is not None else "raster:clear", rest)
         return self.buffer
+
+    def reset_history(self) -> None:
+        """Forget what earlier frames looked like (text sprites, static prefixes), so
+        the next frame is drawn exactly as a fresh rasteriser would draw it: a chunked
+        render starts each chunk this way and must match a render in one piece.
+        Content caches (backgrounds, fitted images) are kept: they do not depend on
+        history."""
+        self._sprites.clear()
+        self._seen.clear()
+        self._static.clear()
+        self._last.clear()
 
     def snapshot_rgba(self) -> np.ndarray:
         """A copy of the current frame as straight RGBA (for PNG stills and tests)."""
@@ -55,10 +81,76 @@ class Rasterizer:
 
     # -- scenes ----------------------------------------------------------------
 
-    def _draw_scene(self, canvas: skia.Canvas, items: tuple, background) -> None:
+    def _draw_scene(self, canvas: skia.Canvas, items: tuple, background, site: str = "scene") -> None:
+        first = self._static_prefix(canvas, items, background, site) if self.flatten else 0
+        if first == 0:
+            canvas.clear(to_argb_int(background))
+        for node in items[first:] if first else items:
+            self._draw_top(canvas, node)
+
+    def _draw_top(self, canvas: skia.Canvas, node: Node) -> None:
+        """A top-level item, timed per layer kind when profiling."""
+        if self.profile is None:
+            self._draw_node(canvas, node)
+            return
+        began = time.perf_counter()
+        self._draw_node(canvas, node)
+        took = time.perf_counter() - began
+        self._timed += took
+        self.profile.add(f"raster:{node.kind}", took)
+
+    # -- static prefixes ---------------------------------------------------------------
+
+    def _static_prefix(self, canvas: skia.Canvas, items: tuple, background, site: str) -> int:
+        """Leading items that did not change since the previous frame are drawn once
+        into an image (background included) and then copied in with one blit; returns
+        how many items the blit covers. Exact: the image holds the very pixels drawing
+        those items onto the cleared canvas gives, and the rest is drawn on top as usual.
+        Only where the canvas maps 1:1 onto the whole device (not inside a slide or a
+        zoom)."""
+        last = self._last.get(site)
+        self._last[site] = (background, items)
+        if not self._whole_device(canvas):
+            return 0
+        entry = self._static.get(site)
+        covered = 0
+        if entry is not None and entry[0] == background and _starts_with(items, entry[1]):
+            covered = len(entry[1])
+        if last is not None and last[0] == background:
+            shared = _common_prefix(items, last[1])
+            if shared > covered and shared >= 2:  # one item alone is already a single blit
+                began = time.perf_counter()
+                entry = (background, items[:shared], self._flatten(items[:shared], background))
+                self._static[site] = entry
+                covered = shared
+                if self.profile is not None:
+                    took = time.perf_counter() - began
+                    self._timed += took
+                    self.profile.add("raster:static", took)
+        if covered == 0:
+            return 0
+        began = time.perf_counter()
+        canvas.drawImage(entry[2], 0, 0, _EXACT, _COPY)
+        if self.profile is not None:
+            took = time.perf_counter() - began
+            self._timed += took
+            self.profile.add("raster:static", took)
+        return covered
+
+    def _whole_device(self, canvas: skia.Canvas) -> bool:
+        if not canvas.getTotalMatrix().isIdentity():
+            return False
+        clip = canvas.getDeviceClipBounds()
+        return clip.left() <= 0 and clip.top() <= 0 and clip.right() >= self.width and clip.bottom() >= self.height
+
+    def _flatten(self, items: tuple, background) -> skia.Image:
+        info = skia.ImageInfo.Make(self.width, self.height, SURFACE_COLOR_TYPE, SURFACE_ALPHA_TYPE)
+        surface = skia.Surface.MakeRaster(info)
+        canvas = surface.getCanvas()
         canvas.clear(to_argb_int(background))
         for node in items:
             self._draw_node(canvas, node)
+        return surface.makeImageSnapshot()
 
     def _draw_node(self, canvas: skia.Canvas, node: Node) -> None:
         if node.kind == "background":
@@ -203,14 +295,14 @@ class Rasterizer:
         w, h = self.width, self.height
         kind = tn.kind
         if kind == "crossfade":
-            self._draw_scene(canvas, tn.a, background)
+            self._draw_scene(canvas, tn.a, background, "a")
             canvas.saveLayerAlpha(None, round(p * 255))
-            self._draw_scene(canvas, tn.b, background)
+            self._draw_scene(canvas, tn.b, background, "b")
             canvas.restore()
         elif kind == "fade-through":
             color = tuple(tn.params.get("color", (0, 0, 0, 1)))
             first_half = p < 0.5
-            self._draw_scene(canvas, tn.a if first_half else tn.b, background)
+            self._draw_scene(canvas, tn.a if first_half else tn.b, background, "a" if first_half else "b")
             amount = p * 2 if first_half else (1 - p) * 2
             canvas.drawColor(to_argb_int((color[0], color[1], color[2], color[3] * amount)))
         elif kind in ("slide", "wipe"):
@@ -218,7 +310,7 @@ class Rasterizer:
             if kind == "slide":
                 canvas.save()
                 canvas.translate(dx * p * w, dy * p * h)
-                self._draw_scene(canvas, tn.a, background)
+                self._draw_scene(canvas, tn.a, background, "a")
                 canvas.restore()
                 canvas.save()
                 canvas.translate(-dx * (1 - p) * w, -dy * (1 - p) * h)
@@ -226,7 +318,7 @@ class Rasterizer:
                 self._draw_scene_clipped(canvas, tn.b, background)
                 canvas.restore()
             else:
-                self._draw_scene(canvas, tn.a, background)
+                self._draw_scene(canvas, tn.a, background, "a")
                 # The wipe edge travels in the named direction, revealing B behind it.
                 if dx < 0:
                     clip = skia.Rect.MakeLTRB(w * (1 - p), 0, w, h)
@@ -242,7 +334,7 @@ class Rasterizer:
                 canvas.restore()
         elif kind == "zoom":
             # A zooms towards the viewer and fades; B settles in from slightly small.
-            self._draw_scene(canvas, tn.b, background)
+            self._draw_scene(canvas, tn.b, background, "b")
             canvas.save()
             k = 1.0 + p
             canvas.translate(w / 2, h / 2)
@@ -253,9 +345,9 @@ class Rasterizer:
             canvas.restore()
             canvas.restore()
         elif kind == "dissolve":
-            self._draw_scene(canvas, tn.a, background)
+            self._draw_scene(canvas, tn.a, background, "a")
             scratch_buffer, scratch_surface = self._scratch_surface()
-            self._draw_scene(scratch_surface.getCanvas(), tn.b, background)
+            self._draw_scene(scratch_surface.getCanvas(), tn.b, background, "b")
             mask = self._noise_mask() < p
             np.copyto(self.buffer, scratch_buffer, where=mask[..., None])
         else:
@@ -266,7 +358,7 @@ class Rasterizer:
         clip and transform) instead of clearing the whole surface."""
         canvas.drawRect(skia.Rect.MakeWH(self.width, self.height), skia.Paint(Color=to_argb_int(background)))
         for node in items:
-            self._draw_node(canvas, node)
+            self._draw_top(canvas, node)
 
     def _scratch_surface(self) -> tuple[np.ndarray, skia.Surface]:
         if self._scratch is None:
@@ -293,6 +385,22 @@ def _alpha_paint(opacity: float) -> skia.Paint | None:
 
 
 _BLIT = skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kNone)
+_EXACT = skia.SamplingOptions()  # nearest: an unscaled blit copies pixels
+_COPY = skia.Paint(BlendMode=skia.BlendMode.kSrc)
+
+
+def _starts_with(items: tuple, prefix: tuple) -> bool:
+    n = len(prefix)
+    return len(items) >= n and all(a is b or a == b for a, b in zip(items, prefix))
+
+
+def _common_prefix(a: tuple, b: tuple) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x is not y and x != y:
+            break
+        n += 1
+    return n
 _PLACEMENT = frozenset({"x", "y", "offset_x", "offset_y", "opacity"})
 
 

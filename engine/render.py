@@ -6,8 +6,9 @@ error or Ctrl-C never leaves a partial video behind.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Collection
 
 import numpy as np
 import skia
@@ -37,35 +38,126 @@ def render_video(
     start: float | None = None,
     end: float | None = None,
     on_progress: ProgressCallback | None = None,
+    platform=None,
+    workers: int = 1,
+    cache=None,
+    profile=None,
+    gpu: bool | None = False,
 ) -> int:
     """Render `timeline` (or the time range start..end) to `output`; returns the frame count.
 
     With captions on (or burned), OUT.srt and OUT.vtt are written beside it.
+    `platform` (an `engine.platforms.Platform`) applies its encoder profile.
+
+    The video is encoded in chunks (`engine.chunks.plan_chunks`: cut at scene starts
+    and every few seconds inside long scenes), each starting a fresh encoder, so
+    the pictures do not depend on how the chunks are rendered:
+    `workers` > 1 renders them in that many processes and joins them by stream
+    copy; `cache` (a folder, or an `engine.segment_cache.SegmentCache`) reuses the
+    chunks whose content did not change. With neither, one process encodes them
+    in turn into the output. `profile` (an `engine.profile.Profile`) collects
+    where the time goes. `gpu`: True composites and converts colours on a CUDA
+    GPU (`engine.gpu`; an error when there is none), None when one is there,
+    False never.
     """
+    from .chunks import check_workers, plan_chunks
+
+    check_workers(workers)
     output = Path(output)
     frames = frame_range(timeline, start, end)
     settings = EncodeSettings(timeline.width, timeline.height, timeline.fps, quality, encoder)
-    # Mixed (and loudness-normalised) before the first frame, so bad audio fails early
-    # and the encoder thread never waits on the analysis.
-    audio = soundtrack(timeline, frames.start / timeline.fps)
-    with atomic_output(output, ".mp4") as tmp:
-        raster = Rasterizer(timeline.width, timeline.height)
-        previous = None
-        with VideoWriter(tmp, settings, audio) as writer:
-            for n, index in enumerate(frames, start=1):
-                display = timeline.sample(timeline.time_of_frame(index))
-                if display == previous:
-                    writer.write_repeat()  # nothing moved: skip rasterising entirely
-                else:
-                    slot = writer.acquire()
-                    raster.draw(display, slot)  # straight into the encoder's frame
-                    writer.submit(slot)
-                    previous = display
-                if on_progress is not None:
-                    on_progress(n, len(frames))
+    if platform is not None:
+        settings = platform.encode_settings(settings)
+    if profile is not None:
+        profile.start()
+    if workers > 1 or cache is not None:
+        from .chunks import render_chunked
+
+        render_chunked(timeline, output, frames, settings, workers=workers, cache=cache,
+                       on_progress=on_progress, profile=profile, gpu=gpu)
+    else:
+        raster, convert = pipeline(timeline.width, timeline.height, gpu, profile)
+        # Mixed (and loudness-normalised) before the first frame, so bad audio fails early
+        # and the encoder thread never waits on the analysis.
+        began = time.perf_counter()
+        audio = soundtrack(timeline, frames.start / timeline.fps)
+        if profile is not None:
+            profile.add("prepare:audio", time.perf_counter() - began)
+        cuts = [chunk.first for chunk in plan_chunks(timeline, frames, settings.gop)]
+        with atomic_output(output, ".mp4") as tmp:
+            restarts = [cut - frames.start for cut in cuts]  # the writer counts from the output's first frame
+            with VideoWriter(tmp, settings, audio, restart_at=restarts, profile=profile, convert=convert) as writer:
+                render_frames(timeline, frames, writer, restart_at=cuts, raster=raster, profile=profile,
+                              on_progress=on_progress)
+    if profile is not None:
+        profile.stop(len(frames))
     if timeline.captions_mode != "off":
         write_caption_files(timeline, output, frames.start / timeline.fps, frames.stop / timeline.fps)
     return len(frames)
+
+
+def render_frames(
+    timeline: Timeline,
+    frames: range,
+    writer: VideoWriter,
+    *,
+    restart_at: Collection[int] = (),
+    raster: Rasterizer | None = None,
+    profile=None,
+    on_progress: ProgressCallback | None = None,
+    progress_offset: int = 0,
+    progress_total: int | None = None,
+) -> None:
+    """The render loop: sample each frame, rasterise it into one of the writer's
+    frames, or repeat the previous frame when the display list did not change.
+
+    At each frame of `restart_at` (the starts of chunks) nothing is carried over
+    from the frames before: the frame is rasterised afresh, as a chunk rendered on
+    its own would do."""
+    raster = raster or Rasterizer(timeline.width, timeline.height)
+    raster.profile = profile
+    cuts = frozenset(restart_at)
+    total = progress_total if progress_total is not None else len(frames)
+    previous = None
+    clock = time.perf_counter
+    for n, index in enumerate(frames, start=1):
+        if index in cuts and previous is not None:
+            previous = None
+            raster.reset_history()
+        began = clock()
+        display = timeline.sample(timeline.time_of_frame(index))
+        same = display == previous
+        if profile is not None:
+            profile.add("sample", clock() - began)
+        if same:
+            writer.write_repeat()  # nothing moved: skip rasterising entirely
+        else:
+            slot = writer.acquire()
+            raster.draw(display, slot)  # straight into the encoder's frame
+            writer.submit(slot)
+            previous = display
+        if on_progress is not None:
+            on_progress(progress_offset + n, total)
+
+
+def pipeline(width: int, height: int, gpu: bool | None, profile=None):
+    """(rasteriser, colour converter or None for swscale): the CPU path, or the
+    CUDA one (`engine.gpu`) when `gpu` is True, or None and a GPU is there."""
+    if gpu is False:
+        return Rasterizer(width, height), None
+    from . import gpu as gpu_path
+
+    usable, why = gpu_path.available()
+    if not usable:
+        if gpu:
+            from .encoder import EncoderError
+
+            raise EncoderError(f"--gpu: {why}")
+        return Rasterizer(width, height), None
+    compositor = gpu_path.Compositor(width, height)
+    if profile is not None:
+        profile.notes.append(f"gpu: {why}")
+    return gpu_path.GpuRasterizer(width, height, compositor), compositor.convert
 
 
 def render_frame(timeline: Timeline, t: float) -> np.ndarray:

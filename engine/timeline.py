@@ -200,6 +200,7 @@ class Timeline:
     captions: tuple[CaptionCue, ...] = ()
     chapters: tuple[Chapter, ...] = ()
     captions_mode: str = "off"  # off | on (SRT/VTT files) | burned (drawn into the frames, files too)
+    thumbnail_at: float | None = None  # the thumbnail's frame (None: the most colourful of the first scene)
 
     @property
     def frame_count(self) -> int:

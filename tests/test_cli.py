@@ -111,7 +111,7 @@ def test_render_writes_a_valid_faststart_mp4(tmp_path):
     boxes = dict(top_level_boxes(tmp_path / "out.mp4"))
     assert "moov" in boxes and "mdat" in boxes
     assert boxes["moov"] < boxes["mdat"], "moov must come first (faststart)"
-    assert leftovers(tmp_path) == ["out.mp4"]
+    assert leftovers(tmp_path) == ["out.mp4", "out.thumbnail.png"]  # and the other publish outputs (test_publish.py)
 
 
 def test_default_output_name_is_the_scene_name(in_tmp):

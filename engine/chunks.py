@@ -1,0 +1,430 @@
+"""Chunked rendering: frame ranges encoded on their own, in parallel processes
+(`--workers N`) and/or reused from a content-hash cache (`--cache DIR`), joined
+by stream copy.
+
+The plan (`plan_chunks`) cuts the frames at every scene start and, inside a
+long scene, every `CHUNK_SECONDS` (a whole number of GOPs from the scene's
+start). Every render follows it: each chunk starts a fresh encoder (an IDR
+frame, closed GOPs, no rate-control state carried over) and a rasteriser with
+no history, whether it is encoded in this process straight into the output
+(`render_video` with one worker and no cache), in a worker process, or taken
+from the cache. x264 is deterministic here (see `encoder.x264_params`), so the
+output decodes to the same frames whatever the number of workers.
+
+A chunked render: the timeline goes to the workers as JSON (engine.serialize),
+each worker renders its chunks video-only into segment files
+(`render_segment`: the render loop of `render_video`), and the main process
+concatenates them in order by stream copy, offsetting pts/dts (no re-encode),
+while it encodes the whole soundtrack (the `Mixer`) once and interleaves it.
+Segments are deleted once copied (or kept in the cache), so disk and memory
+stay flat however long the video. A worker's exception fails the render with
+that exception; a worker that dies fails it with `RenderWorkerError`; either
+way the other workers are stopped and no partial output is left.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import shutil
+import tempfile
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+import av
+
+from .encoder import EncodeSettings, EncoderError, VideoWriter, _fps_fraction, encode_audio_until
+from .outputs import atomic_output
+from .timeline import Timeline
+
+CHUNK_SECONDS = 10.0  # longest chunk inside a scene (rounded to whole GOPs)
+
+
+class RenderWorkerError(EncoderError):
+    """A worker process died (crashed, killed) or failed in a way that cannot be
+    passed back as its own exception."""
+
+
+def check_workers(workers) -> None:
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a whole number, 1 or more (got {workers!r})")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    first: int  # first frame (inclusive)
+    stop: int  # last frame (exclusive)
+    scene: str  # the scene showing at its first frame (during a transition, the one it leads into)
+    part: int  # 0: the first chunk of its stretch; k: the k-th cut inside a long one
+    transition: bool = False  # the frames of a transition
+
+    @property
+    def frames(self) -> int:
+        return self.stop - self.first
+
+    def describe(self) -> str:
+        where = (f"the transition into scene '{self.scene}'" if self.transition
+                 else f"scene '{self.scene}'" + (f", part {self.part + 1}" if self.part else ""))
+        return f"frames {self.first}-{self.stop - 1} ({where})"
+
+
+def gop_frames(fps: float, gop: int | None = None) -> int:
+    return gop or max(1, round(fps * 2))
+
+
+def plan_chunks(timeline: Timeline, frames: range | None = None, gop: int | None = None) -> list[Chunk]:
+    """The chunks tiling `frames` (default: the whole timeline).
+
+    Cuts fall at every scene start and every transition's end, so a transition's
+    frames are a chunk of their own and a scene's other frames depend on that
+    scene alone (editing it re-renders it and the transitions touching it); a
+    stretch longer than CHUNK_SECONDS is cut every whole number of GOPs from its
+    start."""
+    total = timeline.frame_count
+    frames = range(0, total) if frames is None else frames
+    fps = timeline.fps
+    step = gop_frames(fps, gop)
+    span = step * max(1, round(CHUNK_SECONDS * fps / step))
+
+    def frame(t: float) -> int:
+        return min(total, max(0, round(t * fps)))
+
+    marks = {0, *(frame(s.start) for s in timeline.scenes),
+             *(frame(t.end) for t in timeline.transitions if t.kind != "cut" and t.end > t.start)}
+    marks = sorted(m for m in marks if m < total)
+    bounds: list[tuple[int, int]] = []  # (first frame, part within the stretch)
+    for i, mark in enumerate(marks):
+        stop = marks[i + 1] if i + 1 < len(marks) else total
+        bounds.extend((cut, part) for part, cut in enumerate(range(mark, stop, span)))
+    chunks = []
+    for i, (cut, part) in enumerate(bounds):
+        stop = bounds[i + 1][0] if i + 1 < len(bounds) else total
+        first, last = max(cut, frames.start), min(stop, frames.stop)
+        if last > first:
+            t = cut / fps
+            scene = timeline.scene_at(t)
+            moving = any(tr.start <= t < tr.end and tr.kind != "cut" for tr in timeline.transitions)
+            chunks.append(Chunk(len(chunks), first, last, scene.name if scene else "", part, moving))
+    return chunks
+
+
+# -- rendering one chunk ---------------------------------------------------------------
+
+def render_segment(timeline: Timeline, chunk: Chunk, path: Path, settings: EncodeSettings, *,
+                   raster=None, convert=None, profile=None, on_frame: Callable[[], None] | None = None) -> int:
+    """Encode `chunk`'s frames, video only, into `path` (one fresh encoder)."""
+    from .render import render_frames
+
+    settings = replace(settings, audio=False)
+    progress = (lambda done, total: on_frame()) if on_frame is not None else None
+    if raster is not None:
+        raster.reset_history()
+    with VideoWriter(path, settings, None, profile=profile, convert=convert) as writer:
+        render_frames(timeline, range(chunk.first, chunk.stop), writer, raster=raster, profile=profile,
+                      on_progress=progress)
+    return writer.frames_written
+
+
+# Per worker process: the timeline's JSON (from the pool's initializer), parsed on
+# first use inside a task so that a bad timeline fails that task with its own error.
+_worker: dict = {}
+
+
+def _init_worker(timeline_json: str, counter) -> None:
+    _worker.clear()
+    _worker.update(json=timeline_json, counter=counter)
+
+
+def _worker_task(chunk: Chunk, path: str, settings: dict, profiling: bool, gpu: bool | None) -> tuple[int, dict | None]:
+    try:
+        from .profile import Profile
+        from .render import pipeline
+        from .serialize import timeline_from_json
+
+        if "timeline" not in _worker:
+            _worker["timeline"] = timeline_from_json(_worker["json"])
+        timeline = _worker["timeline"]
+        profile = Profile() if profiling else None
+        if "pipeline" not in _worker:
+            _worker["pipeline"] = pipeline(timeline.width, timeline.height, gpu)
+        raster, convert = _worker["pipeline"]
+        counter = _worker["counter"]
+        pending = [0]
+
+        def on_frame() -> None:
+            pending[0] += 1
+            if pending[0] >= 8:
+                with counter.get_lock():
+                    counter.value += pending[0]
+                pending[0] = 0
+
+        written = render_segment(timeline, chunk, Path(path), EncodeSettings(**settings), raster=raster,
+                                 convert=convert, profile=profile, on_frame=on_frame)
+        with counter.get_lock():
+            counter.value += pending[0]
+        return written, profile.to_dict() if profile else None
+    except BaseException as exc:  # noqa: BLE001 - sent back to the main process
+        raise _portable(exc, chunk) from None
+
+
+def _portable(exc: BaseException, chunk: Chunk) -> BaseException:
+    """`exc` if it survives pickling (it is re-raised in the main process as is),
+    else a RenderWorkerError with its type and message."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001
+        return RenderWorkerError(f"rendering {chunk.describe()} failed: {type(exc).__name__}: {exc}")
+
+
+# -- the chunked render ------------------------------------------------------------------
+
+def render_chunked(timeline: Timeline, output: Path, frames: range, settings: EncodeSettings, *,
+                   workers: int = 1, cache=None, on_progress=None, profile=None, gpu: bool | None = False) -> int:
+    from .render import pipeline, soundtrack
+    from .segment_cache import SegmentCache, chunk_keys
+
+    check_workers(workers)
+    if cache is not None and not isinstance(cache, SegmentCache):
+        cache = SegmentCache(cache)
+    chunks = plan_chunks(timeline, frames, settings.gop)
+    total = len(frames)
+    began = time.perf_counter()
+    keys = chunk_keys(timeline, chunks, settings) if cache is not None else [None] * len(chunks)
+    ready: dict[int, Path] = {}
+    if cache is not None:
+        for chunk, key in zip(chunks, keys):
+            hit = cache.get(key, chunk.frames)
+            if hit is not None:
+                ready[chunk.index] = hit
+    if profile is not None:
+        profile.add("cache:lookup", time.perf_counter() - began)
+    todo = [c for c in chunks if c.index not in ready]
+    cached_frames = sum(c.frames for c in chunks if c.index in ready)
+
+    began = time.perf_counter()
+    audio = soundtrack(timeline, frames.start / timeline.fps)
+    if profile is not None:
+        profile.add("prepare:audio", time.perf_counter() - began)
+
+    temp = Path(cache.temp_dir() if cache is not None
+                else tempfile.mkdtemp(prefix=f".{output.stem}.chunks-", dir=output.parent))
+    pool = None
+    try:
+        with atomic_output(output, ".mp4") as tmp:
+            with SegmentJoiner(tmp, settings, audio, frames.start, profile) as joiner:
+                done = cached_frames
+                if on_progress is not None and done:
+                    on_progress(done, total)
+                if len(todo) >= 2 and workers >= 2:
+                    pool, counter, futures = _start_pool(timeline, todo, temp, settings, workers, profile, gpu)
+                else:
+                    raster, convert = pipeline(timeline.width, timeline.height, gpu, profile)
+                for chunk, key in zip(chunks, keys):
+                    if chunk.index in ready:
+                        path = ready[chunk.index]
+                    else:
+                        path = temp / f"{chunk.index:05d}.mp4"
+                        if pool is None:
+                            offset = done
+
+                            def on_frame(_offset=offset, _n=[0]) -> None:
+                                _n[0] += 1
+                                if on_progress is not None:
+                                    on_progress(_offset + _n[0], total)
+
+                            render_segment(timeline, chunk, path, settings, raster=raster, convert=convert,
+                                           profile=profile, on_frame=on_frame)
+                        else:
+                            _wait_for(futures[chunk.index], chunk, futures, counter, cached_frames, total,
+                                      on_progress, profile)
+                        done += chunk.frames
+                        if cache is not None:
+                            path = cache.put(key, path, chunk.frames)
+                    joiner.add(path, chunk)
+                    if cache is None:
+                        path.unlink(missing_ok=True)  # disk stays flat: a segment lives until it is copied
+                if on_progress is not None:
+                    on_progress(total, total)
+    except BaseException:
+        if pool is not None:
+            _stop_pool(pool)
+            pool = None
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+        shutil.rmtree(temp, ignore_errors=True)
+    if profile is not None and cache is not None:
+        profile.notes.append(str(cache.stats))
+    return total
+
+
+def _start_pool(timeline, todo, temp, settings, workers, profile, gpu):
+    from .serialize import timeline_to_json
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        # The fork server imports the engine (Skia, PyAV) once; each worker is a fork of it.
+        context.set_forkserver_preload(["storyreel.engine.chunks", "storyreel.engine.render"])
+    counter = context.Value("q", 0)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
+                               initializer=_init_worker, initargs=(timeline_to_json(timeline), counter))
+    data = asdict(settings)
+    try:
+        # Longest first: the workers finish closer together than in timeline order.
+        futures = {c.index: pool.submit(_worker_task, c, str(temp / f"{c.index:05d}.mp4"), data,
+                                        profile is not None, gpu)
+                   for c in sorted(todo, key=lambda c: -c.frames)}
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    return pool, counter, futures
+
+
+def _wait_for(future: Future, chunk: Chunk, futures: dict, counter, cached: int, total: int,
+              on_progress, profile) -> None:
+    """Wait for `future` (reporting progress); any failed chunk fails the render at once."""
+    pending = set(futures.values())
+    while True:
+        finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        for f in finished:
+            if f.exception() is not None:
+                _raise_from(f)
+        pending -= finished
+        if on_progress is not None:
+            on_progress(min(total - 1, cached + counter.value), total)  # `total` once, at the end
+        if future.done():
+            written, stages = future.result()
+            if profile is not None and stages is not None:
+                profile.merge(stages)
+            return
+
+
+def _raise_from(future: Future) -> None:
+    exc = future.exception()
+    if isinstance(exc, BrokenProcessPool):
+        raise RenderWorkerError(f"a render worker died ({exc}); nothing was written") from exc
+    raise exc
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now (a render that failed
+    or was interrupted does not wait for the other chunks)."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.terminate()
+        except Exception:  # noqa: BLE001
+            pass
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
+    try:
+        pool.shutdown(wait=True)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+# -- joining ---------------------------------------------------------------------------------
+
+class SegmentJoiner:
+    """Concatenates video-only segments by stream copy into one MP4 and encodes
+    the soundtrack into it as it goes (the same AAC frames `VideoWriter` makes)."""
+
+    def __init__(self, path: str | Path, settings: EncodeSettings, audio, first_frame: int = 0, profile=None):
+        self.path = str(path)
+        self.settings = settings
+        self.audio_source = audio
+        self.first_frame = first_frame  # the output's frame 0 is this frame of the timeline
+        self.profile = profile
+        self.rate = _fps_fraction(settings.fps)
+        self.video = None
+        self.audio = None
+        self._extradata: bytes | None = None
+        self._samples = 0
+        self._frames = 0  # frames joined so far
+
+    def __enter__(self) -> "SegmentJoiner":
+        self.container = av.open(self.path, mode="w", format="mp4", options={"movflags": "+faststart"})
+        return self
+
+    def _open_streams(self, template) -> None:
+        self.video = self.container.add_stream_from_template(template)
+        self.video.time_base = template.time_base
+        self._extradata = bytes(template.codec_context.extradata or b"")
+        if self.settings.audio:
+            from .encoder import AUDIO_RATE
+
+            self.audio = self.container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
+            self.audio.time_base = Fraction(1, AUDIO_RATE)
+            if self.settings.audio_bitrate:
+                self.audio.bit_rate = self.settings.audio_bitrate * 1000
+
+    def add(self, segment: Path, chunk: Chunk) -> None:
+        began = time.perf_counter()
+        offset = chunk.first - self.first_frame
+        if offset != self._frames:
+            raise EncoderError(f"segment for {chunk.describe()} does not follow the previous one")
+        count = 0
+        with av.open(str(segment)) as source:
+            stream = source.streams.video[0]
+            if self.video is None:
+                self._open_streams(stream)
+            elif bytes(stream.codec_context.extradata or b"") != self._extradata:
+                raise EncoderError(f"segment for {chunk.describe()} was encoded with other settings; "
+                                   "cannot join it by stream copy")
+            tb = stream.time_base
+            shift = Fraction(offset) / self.rate / tb
+            if shift.denominator != 1:
+                raise EncoderError(f"frame {chunk.first} does not fall on the segment's time base {tb}")
+            shift = int(shift)
+            for packet in source.demux(stream):
+                if packet.dts is None:  # the demuxer's end-of-stream marker
+                    continue
+                packet.pts += shift
+                packet.dts += shift
+                packet.stream = self.video
+                self.container.mux(packet)
+                count += 1
+                if self.audio is not None:
+                    shown = offset + min(chunk.frames, round(float((packet.pts - shift) * tb * self.rate)) + 1)
+                    self._audio_until(max(shown, 0))
+        if count != chunk.frames:
+            raise EncoderError(f"segment for {chunk.describe()} holds {count} frames, expected {chunk.frames}")
+        self._frames += chunk.frames
+        if self.audio is not None:
+            self._audio_until(self._frames)
+        if self.profile is not None:
+            self.profile.add("concat", time.perf_counter() - began - self._audio_time)
+        self._audio_time = 0.0
+
+    _audio_time = 0.0  # audio encoding time inside the current `add` (not counted as concat)
+
+    def _audio_until(self, frames: int, final: bool = False) -> None:
+        target = frames / self.settings.fps
+        if target * 48_000 <= self._samples and not final:
+            return
+        began = time.perf_counter()
+        self._samples = encode_audio_until(self.container, self.audio, self.audio_source, self._samples,
+                                           target, final)
+        took = time.perf_counter() - began
+        self._audio_time += took
+        if self.profile is not None:
+            self.profile.add("audio", took)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None and self.audio is not None:
+                self._audio_until(self._frames, final=True)
+        finally:
+            self.container.close()
