@@ -559,7 +559,10 @@ def story_command(file, output, emit_scene, preset, size, fps, quality, encoder,
         progress = Progress(quiet)
         frames = render_video(tl, out, quality=quality, encoder=codec, on_progress=progress)
         progress.finish()
+        extras = write_publish_outputs(tl, out)  # thumbnail, captions, metadata, as for any render
         if not quiet:
+            for path in extras:
+                click.echo(f"wrote {path}", err=True)
             took = time.perf_counter() - began
             click.echo(f"wrote {out} ({frames / tl.fps:.2f}s, {frames} frames, {tl.width}x{tl.height} @ {tl.fps:g} fps) "
                        f"in {took:.1f}s ({frames / max(took, 1e-9):.1f} fps)", err=True)
