@@ -28,16 +28,22 @@ import pickle
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
 
 import av
 
-from .encoder import EncodeSettings, EncoderError, VideoWriter, _fps_fraction, encode_audio_until
+from .encoder import (
+    EncoderError,
+    EncodeSettings,
+    VideoWriter,
+    _fps_fraction,
+    encode_audio_until,
+)
 from .outputs import atomic_output
 from .timeline import Timeline
 
@@ -86,7 +92,7 @@ def plan_chunks(timeline: Timeline, frames: range | None = None, gop: int | None
     stretch longer than CHUNK_SECONDS is cut every whole number of GOPs from its
     start."""
     total = timeline.frame_count
-    frames = range(0, total) if frames is None else frames
+    frames = range(total) if frames is None else frames
     fps = timeline.fps
     step = gop_frames(fps, gop)
     span = step * max(1, round(CHUNK_SECONDS * fps / step))
@@ -231,15 +237,8 @@ def render_chunked(timeline: Timeline, output: Path, frames: range, settings: En
                     else:
                         path = temp / f"{chunk.index:05d}.mp4"
                         if pool is None:
-                            offset = done
-
-                            def on_frame(_offset=offset, _n=[0]) -> None:
-                                _n[0] += 1
-                                if on_progress is not None:
-                                    on_progress(_offset + _n[0], total)
-
                             render_segment(timeline, chunk, path, settings, raster=raster, convert=convert,
-                                           profile=profile, on_frame=on_frame)
+                                           profile=profile, on_frame=_Counter(done, total, on_progress))
                         else:
                             _wait_for(futures[chunk.index], chunk, futures, counter, cached_frames, total,
                                       on_progress, profile)
@@ -263,6 +262,18 @@ def render_chunked(timeline: Timeline, output: Path, frames: range, settings: En
     if profile is not None and cache is not None:
         profile.notes.append(str(cache.stats))
     return total
+
+
+class _Counter:
+    """on_frame for a chunk rendered in this process: progress from `done` on."""
+
+    def __init__(self, done: int, total: int, on_progress) -> None:
+        self.done, self.total, self.on_progress = done, total, on_progress
+
+    def __call__(self) -> None:
+        self.done += 1
+        if self.on_progress is not None:
+            self.on_progress(self.done, self.total)
 
 
 def _start_pool(timeline, todo, temp, settings, workers, profile, gpu):
@@ -301,7 +312,7 @@ def _wait_for(future: Future, chunk: Chunk, futures: dict, counter, cached: int,
         if on_progress is not None:
             on_progress(min(total - 1, cached + counter.value), total)  # `total` once, at the end
         if future.done():
-            written, stages = future.result()
+            _written, stages = future.result()
             if profile is not None and stages is not None:
                 profile.merge(stages)
             return
@@ -322,7 +333,7 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         try:
             process.terminate()
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001, S110 - already gone
             pass
     for process in processes:
         process.join(timeout=5)
@@ -331,7 +342,7 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
             process.join(timeout=5)
     try:
         pool.shutdown(wait=True)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001, S110 - a broken pool may complain; it is stopped either way
         pass
 
 
@@ -354,7 +365,7 @@ class SegmentJoiner:
         self._samples = 0
         self._frames = 0  # frames joined so far
 
-    def __enter__(self) -> "SegmentJoiner":
+    def __enter__(self) -> SegmentJoiner:
         self.container = av.open(self.path, mode="w", format="mp4", options={"movflags": "+faststart"})
         return self
 

@@ -171,6 +171,7 @@ class PooledFrame:
         self.pixels = np.lib.stride_tricks.as_strided(
             flat, shape=(height, width, 4), strides=(plane.line_size, 4, 1), writeable=True)
         self.target = None  # the rasteriser's surface over `pixels`, made once
+        self.dirty: tuple[int, int] | None = None  # rows changed since the previous frame (None: all)
 
 
 POOL_SIZE = 7  # queue (4) + one being drawn + the last one sent (kept for repeats) + slack
@@ -198,7 +199,8 @@ class VideoWriter:
         self.frames_written = 0
         self.restart_at = frozenset(restart_at)
         self.profile = profile
-        self._convert = convert or _to_yuv420p
+        self._convert = convert or SwscaleConverter()
+        self._release = getattr(self._convert, "release", None)
         self._queue: queue.Queue = queue.Queue(maxsize=4)  # render -> converter
         self._converted: queue.Queue = queue.Queue(maxsize=2)  # converter -> encoder
         self._error: BaseException | None = None
@@ -288,8 +290,11 @@ class VideoWriter:
             if self.profile is not None:
                 self.profile.add("wait", time.perf_counter() - began)
 
-    def submit(self, slot: PooledFrame) -> None:
+    def submit(self, slot: PooledFrame, dirty: tuple[int, int] | None = None) -> None:
+        """Queue a drawn frame. `dirty`: the rows [a, b) that may differ from the
+        previous frame (the rasteriser's `dirty_rows`); only those are converted."""
         self._raise_if_failed()
+        slot.dirty = dirty
         self._put(self._queue, slot, self._converter)
 
     def write_repeat(self) -> None:
@@ -397,6 +402,8 @@ class VideoWriter:
                     encoder, base = self._fresh_encoder(), index
                 current.pts = index - base
                 self._encode(encoder, current, base)
+                if last is not None and last is not current and self._release is not None:
+                    self._release(last)  # encoded (x264 copied it) and no longer the one to repeat
                 last = current
                 self.frames_written += 1
                 self._write_audio_until(self.frames_written / self.settings.fps)
@@ -492,6 +499,53 @@ def encode_audio_until(container, stream, source: AudioSource, written: int, sec
 Converter = Callable[["PooledFrame | av.VideoFrame"], av.VideoFrame]
 
 
-def _to_yuv420p(item: "PooledFrame | av.VideoFrame") -> av.VideoFrame:
-    frame = item.frame if isinstance(item, PooledFrame) else item
-    return frame.reformat(format="yuv420p")
+class SwscaleConverter:
+    """BGRA -> yuv420p with swscale. When a pooled frame says which rows changed
+    since the previous frame, the previous result is copied and only a band around
+    those rows is converted (8 rows of context either side, so the chroma filter
+    sees what it would in the whole frame: the band's rows come out exactly as a
+    whole-frame conversion makes them). A mostly static frame then costs a copy."""
+
+    PAD = 8
+
+    def __init__(self) -> None:
+        self.last: av.VideoFrame | None = None
+        self._spare: queue.SimpleQueue = queue.SimpleQueue()  # frames the encoder is done with
+
+    def release(self, frame: av.VideoFrame) -> None:
+        """The encoder has encoded `frame` and will not repeat it: it may be reused."""
+        self._spare.put(frame)
+
+    def __call__(self, item: "PooledFrame | av.VideoFrame") -> av.VideoFrame:
+        rows = getattr(item, "dirty", None)
+        if rows is None or self.last is None or not isinstance(item, PooledFrame):
+            frame = item.frame if isinstance(item, PooledFrame) else item
+            out = frame.reformat(format="yuv420p")
+        else:
+            out = self._update(item, rows)
+        self.last = out
+        return out
+
+    def _update(self, slot: PooledFrame, rows: tuple[int, int]) -> av.VideoFrame:
+        height = slot.pixels.shape[0]
+        first, stop = max(0, rows[0]) // 2 * 2, min(height, rows[1] + 1) // 2 * 2
+        try:
+            out = self._spare.get_nowait()  # reused: no fresh memory to fault in
+        except queue.Empty:
+            out = av.VideoFrame(slot.frame.width, height, "yuv420p")
+        for dst, src in zip(out.planes, self.last.planes):
+            _rows(dst)[:] = _rows(src)
+        if stop > first:
+            lo = max(0, first - self.PAD)
+            hi = min(height, stop + self.PAD + (stop + self.PAD) % 2)
+            band = av.VideoFrame.from_ndarray(np.ascontiguousarray(slot.pixels[lo:hi]), format="bgra")
+            converted = band.reformat(format="yuv420p")
+            for plane, part, scale in zip(out.planes, converted.planes, (1, 2, 2)):
+                a, b = first // scale, stop // scale
+                _rows(plane)[a:b] = _rows(part)[a - lo // scale: b - lo // scale]
+        return out
+
+
+def _rows(plane) -> np.ndarray:
+    """A plane's pixels as (height, width), without the row padding."""
+    return np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[: plane.height, : plane.width]

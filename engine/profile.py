@@ -2,8 +2,9 @@
 
 A `Profile` sums wall-clock seconds per stage. The render thread records
 `sample` (Timeline.sample), `raster:KIND` (each top-level layer kind; groups
-count as `group`, the static-prefix blit as `raster:static`, transition
-compositing as `raster:transition`) and `wait` (blocked on a full encoder
+count as `group`, the static-prefix blit as `raster:static`; above a static
+prefix KIND times the recording and `raster:playback` the drawing; transition
+compositing is `raster:transition`) and `wait` (blocked on a full encoder
 queue: the encoder is the bottleneck). The converter thread records `convert`
 (BGRA -> yuv420p) and the encoder thread `encode` (x264 or NVENC), `mux` and
 `audio` (mixing + AAC + muxing the audio). A chunked render adds `concat`
@@ -18,8 +19,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 # Stage -> the thread it runs on (for the table).
 THREADS = {
@@ -64,7 +65,7 @@ class Profile:
             self._began = None
         self.frames += frames
 
-    def merge(self, other: "Profile | dict") -> None:
+    def merge(self, other: Profile | dict) -> None:
         """Add another profile's stage times (a worker's, as `to_dict()`)."""
         data = other.to_dict() if isinstance(other, Profile) else other
         for stage, seconds in data["seconds"].items():

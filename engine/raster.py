@@ -37,6 +37,10 @@ class Rasterizer:
         self.flatten = True  # reuse static prefixes (False: draw every item every frame)
         self.profile = None  # an engine.profile.Profile: time each top-level layer kind
         self._timed = 0.0
+        # Rows [a, b) that may differ from the previous frame drawn, or None (all of
+        # them): the colour converter converts only those (`encoder.SwscaleConverter`).
+        self.dirty_rows: tuple[int, int] | None = None
+        self._moving: tuple | None = None  # (static prefix entry, rows the other items covered)
 
     # -- public ---------------------------------------------------------------
 
@@ -52,12 +56,22 @@ class Rasterizer:
         began = time.perf_counter()
         self._timed = 0.0
         transition = next((item for item in frame.items if isinstance(item, TransitionNode)), None)
+        self.dirty_rows = None
         if transition is not None:
+            self._moving = None
             self._draw_transition(canvas, transition, frame.background)
+            for node in frame.overlay:
+                self._draw_top(canvas, node)
         else:
-            self._draw_scene(canvas, frame.items, frame.background)
-        for node in frame.overlay:
-            self._draw_top(canvas, node)
+            first = self._static_prefix(canvas, frame.items, frame.background, "scene") if self.flatten else 0
+            rest = frame.items[first:] + frame.overlay if first else frame.items + frame.overlay
+            if first:
+                self._draw_tracked(canvas, rest)
+            else:
+                self._moving = None
+                canvas.clear(to_argb_int(frame.background))
+                for node in rest:
+                    self._draw_top(canvas, node)
         if profile is not None:
             # What no layer accounts for: clearing, and compositing a transition's two scenes.
             rest = time.perf_counter() - began - self._timed
@@ -74,6 +88,7 @@ class Rasterizer:
         self._seen.clear()
         self._static.clear()
         self._last.clear()
+        self._moving = None
 
     def snapshot_rgba(self) -> np.ndarray:
         """A copy of the current frame as straight RGBA (for PNG stills and tests)."""
@@ -136,6 +151,33 @@ class Rasterizer:
             self._timed += took
             self.profile.add("raster:static", took)
         return covered
+
+    def _draw_tracked(self, canvas: skia.Canvas, nodes: tuple) -> None:
+        """Draw the items above a static prefix through a recording, whose tight
+        bounds say which rows they cover; with the previous frame's (on the same
+        prefix image) they bound the rows that changed."""
+        recorder = skia.PictureRecorder()
+        recording = recorder.beginRecording(skia.Rect.MakeWH(self.width, self.height), _RTREE())
+        for node in nodes:
+            self._draw_top(recording, node)
+        picture = recorder.finishRecordingAsPicture()
+        began = time.perf_counter()
+        canvas.drawPicture(picture)
+        if self.profile is not None:
+            took = time.perf_counter() - began
+            self._timed += took
+            self.profile.add("raster:playback", took)
+        bounds = picture.cullRect()
+        if not nodes or bounds.isEmpty():
+            rows = (0, 0)
+        else:  # antialiasing may touch the pixel beyond the geometry
+            rows = (max(0, math.floor(bounds.top()) - 2), min(self.height, math.ceil(bounds.bottom()) + 2))
+        entry = self._static.get("scene")
+        previous = self._moving
+        if previous is not None and previous[0] is entry:
+            spans = [r for r in (previous[1], rows) if r[1] > r[0]]
+            self.dirty_rows = (min(r[0] for r in spans), max(r[1] for r in spans)) if spans else (0, 0)
+        self._moving = (entry, rows)
 
     def _whole_device(self, canvas: skia.Canvas) -> bool:
         if not canvas.getTotalMatrix().isIdentity():
@@ -387,6 +429,7 @@ def _alpha_paint(opacity: float) -> skia.Paint | None:
 _BLIT = skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kNone)
 _EXACT = skia.SamplingOptions()  # nearest: an unscaled blit copies pixels
 _COPY = skia.Paint(BlendMode=skia.BlendMode.kSrc)
+_RTREE = skia.RTreeFactory()  # called for a bounding-box hierarchy: recordings then know their tight bounds
 
 
 def _starts_with(items: tuple, prefix: tuple) -> bool:

@@ -134,7 +134,7 @@ def render_frames(
         else:
             slot = writer.acquire()
             raster.draw(display, slot)  # straight into the encoder's frame
-            writer.submit(slot)
+            writer.submit(slot, raster.dirty_rows)  # only the rows that changed are converted
             previous = display
         if on_progress is not None:
             on_progress(progress_offset + n, total)

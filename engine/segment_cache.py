@@ -22,11 +22,12 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from .encoder import EncodeSettings, EncoderError
+from .encoder import EncoderError, EncodeSettings
 
 SEGMENT_FORMAT = 1  # bump when the way chunks are rendered or stored changes
 

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 import skia
 from click.testing import CliRunner
-
 from helpers import decode
 from storyreel.cli import main
 from storyreel.dsl import CompileOptions, load_scene

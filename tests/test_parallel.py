@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import av
@@ -21,7 +22,6 @@ import numpy as np
 import pytest
 import skia
 from click.testing import CliRunner
-
 from helpers import decode
 from storyreel.cli import main
 from storyreel.dsl import CompileOptions, load_scene
@@ -127,7 +127,7 @@ def test_plan_cuts_at_scene_starts_and_transition_ends(project):
     chunks = plan_chunks(timeline)
     cuts = [c.first for c in chunks]
     assert cuts[0] == 0 and chunks[-1].stop == timeline.frame_count
-    assert all(a.stop == b.first for a, b in zip(chunks, chunks[1:]))  # they tile the video
+    assert all(a.stop == b.first for a, b in pairwise(chunks))  # they tile the video
     for scene in timeline.scenes[1:]:
         assert round(scene.start * FPS) in cuts
     for tr in timeline.transitions:
@@ -167,12 +167,12 @@ def test_joins_are_clean(project, tmp_path):
     found = packets(out)
     assert sorted(p[0] for p in found) == list(range(timeline.frame_count))  # none missing, none twice
     dts = [p[1] for p in found]
-    assert all(a < b for a, b in zip(dts, dts[1:]))
+    assert all(a < b for a, b in pairwise(dts))
     keyframes = {p[0] for p in found if p[2]}
     assert {c.first for c in plan_chunks(timeline)} <= keyframes
     with av.open(str(out)) as container:
         pts = [f.pts for f in container.decode(video=0)]
-    assert all(b > a for a, b in zip(pts, pts[1:]))
+    assert all(b > a for a, b in pairwise(pts))
     assert len(set(np.diff(pts))) == 1  # evenly spaced: no gap or repeat at a join
 
 
