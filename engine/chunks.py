@@ -41,6 +41,7 @@ from .encoder import (
     EncoderError,
     EncodeSettings,
     VideoWriter,
+    write_chapters,
     _fps_fraction,
     encode_audio_until,
 )
@@ -367,6 +368,7 @@ class SegmentJoiner:
 
     def __enter__(self) -> SegmentJoiner:
         self.container = av.open(self.path, mode="w", format="mp4", options={"movflags": "+faststart"})
+        write_chapters(self.container, self.settings.chapters)
         return self
 
     def _open_streams(self, template) -> None:

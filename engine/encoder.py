@@ -150,6 +150,18 @@ class EncodeSettings:
     maxrate: int | None = None  # video bit-rate ceiling, kbit/s (bufsize twice that)
     audio_bitrate: int | None = None  # kbit/s
     x264_params: str = ""  # appended to libx264's x264-params (applied after the preset)
+    # Chapter markers written into the MP4: (title, start s, end s), on the output's clock.
+    chapters: tuple[tuple[str, float, float], ...] = ()
+
+
+def write_chapters(container, chapters) -> None:
+    """MP4 chapter atoms, so players list the scenes."""
+    if chapters:
+        container.set_chapters([
+            {"id": i + 1, "start": round(a * 1000), "end": round(b * 1000), "time_base": Fraction(1, 1000),
+             "metadata": {"title": title}}
+            for i, (title, a, b) in enumerate(chapters)
+        ])
 
 
 def _fps_fraction(fps: float) -> Fraction:
@@ -215,6 +227,7 @@ class VideoWriter:
     def __enter__(self) -> "VideoWriter":
         s = self.settings
         self.container = av.open(self.path, mode="w", format="mp4", options={"movflags": "+faststart"})
+        write_chapters(self.container, s.chapters)
         rate = _fps_fraction(s.fps)
         stream = self.container.add_stream(s.encoder, rate=rate)
         stream.width, stream.height = s.width, s.height

@@ -65,7 +65,8 @@ def render_video(
     check_workers(workers)
     output = Path(output)
     frames = frame_range(timeline, start, end)
-    settings = EncodeSettings(timeline.width, timeline.height, timeline.fps, quality, encoder)
+    settings = EncodeSettings(timeline.width, timeline.height, timeline.fps, quality, encoder,
+                              chapters=chapter_marks(timeline, frames.start / timeline.fps, frames.stop / timeline.fps))
     if platform is not None:
         settings = platform.encode_settings(settings)
     if profile is not None:
@@ -196,6 +197,18 @@ def soundtrack(timeline: Timeline, start: float = 0.0) -> AudioSource:
     mixer.prepare()
     offset = round(start * AUDIO_RATE)
     return _Offset(mixer, offset) if offset else mixer
+
+
+def chapter_marks(timeline: Timeline, start: float, end: float) -> tuple[tuple[str, float, float], ...]:
+    """(scene name, start, end) for the scenes inside start..end, on the output's clock."""
+    marks = []
+    chapters = list(timeline.chapters)
+    for i, chapter in enumerate(chapters):
+        until = chapters[i + 1].time if i + 1 < len(chapters) else timeline.duration
+        a, b = max(chapter.time, start), min(until, end)
+        if b > a:
+            marks.append((chapter.name, round(a - start, 6), round(b - start, 6)))
+    return tuple(marks)
 
 
 def caption_cues(timeline: Timeline, start: float = 0.0, end: float | None = None) -> list[CaptionCue]:
