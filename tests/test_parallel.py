@@ -412,7 +412,9 @@ def test_ctrl_c_stops_a_parallel_render_cleanly(project, tmp_path):
     out = tmp_path / "out.mp4"
     proc = subprocess.Popen([sys.executable, "-m", "storyreel", str(long_scene), "-o", str(out), "--size", "320x180",
                              "--workers", "2", "--no-extras"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            # a run started in the background inherits SIGINT as ignored: restore it
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(3)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
     try:
