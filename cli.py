@@ -70,6 +70,26 @@ def _source_options(f):
     return f
 
 
+def _encode_options(f):
+    """How a video is encoded and what is written beside it: shared by `render FILE` and `render new`."""
+    options = [
+        click.option("--quality", type=click.Choice(list(QUALITY)), default="standard", show_default=True,
+                     help="Encoder preset/CRF: draft=ultrafast/28, standard=veryfast/23, high=slow/18."),
+        click.option("--encoder", default="auto", show_default=True,
+                     help="auto (probe hardware, else libx264), libx264, h264_nvenc, h264_vaapi, h264_qsv, …"),
+        click.option("--from", "t_from", metavar="TIME", help="Start of the range to render (2.5s, 500ms)."),
+        click.option("--to", "t_to", metavar="TIME", help="End of the range to render."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress or summary."),
+        click.option("--platform", type=click.Choice(PLATFORM_NAMES),
+                     help="Target this platform's size, encoding and limits (engine/platforms.yaml)."),
+        click.option("--no-extras", "--no-publish", "no_extras", is_flag=True,
+                     help="Write only the video: no thumbnail, metadata JSON or captions beside it."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def _load(file: str, data: str | None, sets: tuple[str, ...], preset: str | None, fps: float | None, size: str | None):
     variables: dict[str, Any] = {}
     if data:
@@ -158,17 +178,7 @@ def main() -> None:
 @main.command("video")
 @_source_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .mp4 (default: FILE with .mp4).")
-@click.option("--quality", type=click.Choice(list(QUALITY)), default="standard", show_default=True,
-              help="Encoder preset/CRF: draft=ultrafast/28, standard=veryfast/23, high=slow/18.")
-@click.option("--encoder", default="auto", show_default=True,
-              help="auto (probe hardware, else libx264), libx264, h264_nvenc, h264_vaapi, h264_qsv, …")
-@click.option("--from", "t_from", metavar="TIME", help="Start of the range to render (2.5s, 500ms).")
-@click.option("--to", "t_to", metavar="TIME", help="End of the range to render.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
-@click.option("--platform", type=click.Choice(PLATFORM_NAMES),
-              help="Target this platform's size, encoding and limits (engine/platforms.yaml).")
-@click.option("--no-extras", "--no-publish", "no_extras", is_flag=True,
-              help="Write only the video: no thumbnail, metadata JSON or captions beside it.")
+@_encode_options
 @click.option("--workers", type=int, default=1, show_default=True, callback=lambda c, p, v: _check_workers(v),
               help="Processes rendering chunks (scenes) in parallel, joined without re-encoding.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), callback=lambda c, p, v: _check_cache(v),
@@ -607,16 +617,7 @@ def templates_command(name):
 @click.option("--preset", type=click.Choice(sorted(PRESETS)), help="Output format (overrides the template).")
 @click.option("--size", help="Canvas size WIDTHxHEIGHT (overrides the template).")
 @click.option("--fps", type=click.FloatRange(1, 240), help="Frames per second (overrides the template).")
-@click.option("--quality", type=click.Choice(list(QUALITY)), default="standard", show_default=True,
-              help="Encoder preset/CRF: draft=ultrafast/28, standard=veryfast/23, high=slow/18.")
-@click.option("--encoder", default="auto", show_default=True, help="auto, libx264, h264_nvenc, …")
-@click.option("--from", "t_from", metavar="TIME", help="Start of the range to render (2.5s, 500ms).")
-@click.option("--to", "t_to", metavar="TIME", help="End of the range to render.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
-@click.option("--platform", type=click.Choice(PLATFORM_NAMES),
-              help="Target this platform's size, encoding and limits (as `render FILE --platform`).")
-@click.option("--no-extras", "--no-publish", "no_extras", is_flag=True,
-              help="Write only the video: no thumbnail, metadata JSON or captions beside it.")
+@_encode_options
 @click.pass_context
 def new_command(ctx, template_name, sets, data, age, length, output, emit_scene, preset, size, fps, quality,
                 encoder, t_from, t_to, quiet, platform, no_extras):
