@@ -19,6 +19,10 @@ def bench_results(pytestconfig) -> dict:
     return _store(pytestconfig)
 
 
+def _fps(value: float | None) -> str:
+    return f"{value:.1f} fps" if value is not None else "-"
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     results = config.stash.get(_RESULTS, None)
     if not results:
@@ -31,8 +35,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         enc = row.get("encode_only", {}).get("fps")
         ratio = row.get("ratio")
         frames = (row.get("end_to_end") or row.get("encode_only") or {}).get("frames", "?")
-        fmt = lambda v, unit: f"{v:.1f} {unit}" if v is not None else "-"  # noqa: E731
-        tr.write_line(f"{label:<7} {frames:>6} {fmt(e2e, 'fps'):>12} {fmt(enc, 'fps'):>12} "
+        tr.write_line(f"{label:<7} {frames:>6} {_fps(e2e):>12} {_fps(enc):>12} "
                       f"{(f'{ratio:.2f}' if ratio is not None else '-'):>7}")
     differ = [label for label, row in results.items() if row.get("identical_output") is False]
     if differ:
