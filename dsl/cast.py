@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..engine.characters import (EXPRESSIONS, Character, CharacterError, available_characters, find_character,
                                  load_character)
@@ -30,7 +29,6 @@ MOOD_EXPRESSIONS = {
     "loudly": "excited", "proudly": "happy",
 }
 WALK_SPEED = 380.0  # design px per second
-CHARACTER_ACTIONS = ("wave", "jump", "nod", "clap", "point", "look", "face", "expression")
 
 
 @dataclass(frozen=True)
@@ -136,7 +134,7 @@ def _walk(layer: LayerBuilder, start: float, duration: float, distance_units: fl
     layer.tween("walk", start, start + duration, base + steps, "linear", from_value=base)
 
 
-def _walk_time(distance_px: float, canvas: Canvas, timing_default: float | None = None) -> float:
+def _walk_time(distance_px: float, canvas: Canvas) -> float:
     return max(0.4, distance_px / (WALK_SPEED * canvas.unit))
 
 
@@ -296,7 +294,3 @@ def speak(layer: LayerBuilder, speech, start: float, mood: str | None) -> None:
 
 def voice_of(member: CastMember) -> str:
     return member.character.voice.preset
-
-
-def cast_folder_hint(path: str) -> str:
-    return str(Path(path).parent)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine.color import parse_color
 from ..engine.presets import DEFAULT_FPS, DEFAULT_PRESET, PRESETS
 from ..engine.timeline import AudioClip, CaptionCue, Chapter, Scene, Timeline, Transition
 from . import ast

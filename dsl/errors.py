@@ -7,7 +7,6 @@ the file the author wrote, before the error is shown.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
 
 from ..engine.diagnostics import caret_lines, did_you_mean  # noqa: F401 - did_you_mean is re-exported
 from .ast import Span

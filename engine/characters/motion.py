@@ -8,7 +8,7 @@ painter only draws what it is given.
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from typing import Iterable
 
 import numpy as np
 
@@ -140,11 +140,3 @@ def arm_angle_towards(character: Character, arm: str, from_x: float, from_y: flo
 
 def phonemes_of(speech) -> list[tuple[str, float, float]]:
     return [(p.phoneme, p.start, p.end) for p in speech.phonemes]
-
-
-def merged(*tracks: dict[str, Sequence[Segment]]) -> dict[str, list[Segment]]:
-    out: dict[str, list[Segment]] = {}
-    for t in tracks:
-        for k, v in t.items():
-            out.setdefault(k, []).extend(v)
-    return out
