@@ -13,7 +13,6 @@ from fractions import Fraction
 from functools import lru_cache
 
 import av
-import numpy as np
 import skia
 
 from .assets import AssetError, SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
@@ -126,9 +125,3 @@ def paint_clip(canvas: skia.Canvas, node, alpha: float, ctx) -> None:
     canvas.clipRect(box, doAntiAlias=True)
     canvas.drawImageRect(image, dest, SAMPLING, _image_paint(node, alpha))
     canvas.restore()
-
-
-def frame_pixels(path: str, t: float) -> np.ndarray:
-    """The clip's frame at `t` as BGRA (for tests and tools)."""
-    image = reader(path).frame_at(t)
-    return image.toarray(colorType=SURFACE_COLOR_TYPE) if image is not None else np.zeros((0, 0, 4), np.uint8)
