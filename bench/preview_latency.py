@@ -80,7 +80,7 @@ def main() -> None:
     path = work / source.name
     original = path.read_text(encoding="utf-8")
 
-    server = PreviewServer(path, port=0).start()
+    server = PreviewServer(path, port=0, cache_dir=work / ".segment-cache").start()  # cold: no earlier run helps
     try:
         states = events(server.url)
         _, state = wait(states, lambda s: s["segments"] and s["ready"] == len(s["segments"]))

@@ -127,7 +127,7 @@ def render_segment(timeline: Timeline, chunk: Chunk, path: Path, settings: Encod
     """Encode `chunk`'s frames, video only, into `path` (one fresh encoder)."""
     from .render import render_frames
 
-    settings = replace(settings, audio=False)
+    settings = replace(settings, audio=False, chapters=())  # the joined output carries both
     progress = (lambda done, total: on_frame()) if on_frame is not None else None
     if raster is not None:
         raster.reset_history()
@@ -203,26 +203,28 @@ def render_chunked(timeline: Timeline, output: Path, frames: range, settings: En
     total = len(frames)
     began = time.perf_counter()
     keys = chunk_keys(timeline, chunks, settings) if cache is not None else [None] * len(chunks)
-    ready: dict[int, Path] = {}
-    if cache is not None:
-        for chunk, key in zip(chunks, keys):
-            hit = cache.get(key, chunk.frames)
-            if hit is not None:
-                ready[chunk.index] = hit
-    if profile is not None:
-        profile.add("cache:lookup", time.perf_counter() - began)
-    todo = [c for c in chunks if c.index not in ready]
-    cached_frames = sum(c.frames for c in chunks if c.index in ready)
-
-    began = time.perf_counter()
-    audio = soundtrack(timeline, frames.start / timeline.fps)
-    if profile is not None:
-        profile.add("prepare:audio", time.perf_counter() - began)
-
+    # Cached chunks are linked into `temp` (on the cache's file system), so another render
+    # evicting them meanwhile does not pull them from under the join.
     temp = Path(cache.temp_dir() if cache is not None
                 else tempfile.mkdtemp(prefix=f".{output.stem}.chunks-", dir=output.parent))
     pool = None
     try:
+        ready: dict[int, Path] = {}
+        if cache is not None:
+            for chunk, key in zip(chunks, keys):
+                hit = cache.get(key, chunk.frames, into=temp)
+                if hit is not None:
+                    ready[chunk.index] = hit
+        if profile is not None:
+            profile.add("cache:lookup", time.perf_counter() - began)
+        todo = [c for c in chunks if c.index not in ready]
+        cached_frames = sum(c.frames for c in chunks if c.index in ready)
+
+        began = time.perf_counter()
+        audio = soundtrack(timeline, frames.start / timeline.fps)
+        if profile is not None:
+            profile.add("prepare:audio", time.perf_counter() - began)
+
         with atomic_output(output, ".mp4") as tmp:
             with SegmentJoiner(tmp, settings, audio, frames.start, profile) as joiner:
                 done = cached_frames
@@ -245,10 +247,9 @@ def render_chunked(timeline: Timeline, output: Path, frames: range, settings: En
                                       on_progress, profile)
                         done += chunk.frames
                         if cache is not None:
-                            path = cache.put(key, path, chunk.frames)
+                            cache.put(key, path, chunk.frames)  # linked in: `path` stays ours to join
                     joiner.add(path, chunk)
-                    if cache is None:
-                        path.unlink(missing_ok=True)  # disk stays flat: a segment lives until it is copied
+                    path.unlink(missing_ok=True)  # disk stays flat: a segment lives until it is copied
                 if on_progress is not None:
                     on_progress(total, total)
     except BaseException:
@@ -260,6 +261,11 @@ def render_chunked(timeline: Timeline, output: Path, frames: range, settings: En
         if pool is not None:
             pool.shutdown(wait=True)
         shutil.rmtree(temp, ignore_errors=True)
+        if cache is not None:
+            try:
+                cache.evict()  # within --cache-size, keeping what this render used
+            except Exception:  # noqa: BLE001, S110 - a cache that cannot be trimmed never fails a render
+                pass
     if profile is not None and cache is not None:
         profile.notes.append(str(cache.stats))
     return total

@@ -53,8 +53,8 @@ def render_video(
     and every few seconds inside long scenes), each starting a fresh encoder, so
     the pictures do not depend on how the chunks are rendered:
     `workers` > 1 renders them in that many processes and joins them by stream
-    copy; `cache` (a folder, or an `engine.segment_cache.SegmentCache`) reuses the
-    chunks whose content did not change. With neither, one process encodes them
+    copy; `cache` (a folder, bounded to 5 GB, or an `engine.segment_cache.SegmentCache`)
+    reuses the chunks whose content did not change. With neither, one process encodes them
     in turn into the output. `profile` (an `engine.profile.Profile`) collects
     where the time goes. `gpu`: True composites and converts colours on a CUDA
     GPU (`engine.gpu`; an error when there is none), None when one is there,

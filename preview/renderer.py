@@ -12,6 +12,15 @@ cache is not rendered again.
 One worker thread renders the missing segments, the one under the playhead
 first, then the ones after it, then the ones before. A render whose segment the
 newest timeline no longer wants is abandoned between two frames.
+
+The pictures come from the engine's segment cache (`engine.segment_cache`, the
+store `render FILE --cache DIR` uses): a segment is rendered with
+`render_video(…, cache=…)`, which reuses the encoded chunks whose content key is
+there (settings included: the preview's small size and draft quality are part
+of the key, so its chunks never stand in for a final render's) and stores the
+new ones; the chunks are joined with the segment's sound into KEY.mp4 in the
+session's own folder. After each segment the store is trimmed to its bound,
+keeping the chunks of the segments on show.
 """
 from __future__ import annotations
 
@@ -24,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..engine import render_video
+from ..engine.segment_cache import SegmentCache
 from ..engine.serialize import timeline_to_dict
 from ..engine.timeline import Timeline
 
@@ -133,15 +143,20 @@ class _Abandoned(Exception):
 
 
 class SegmentRenderer:
-    """Renders the segments of the newest timeline into `cache_dir`, KEY.mp4 each.
+    """Renders the segments of the newest timeline into `cache_dir`, KEY.mp4 each,
+    their chunks through `store` (default: an unbounded one in `cache_dir`/chunks).
 
     `on_ready(key)` is called (on the worker thread) after each segment is written,
     `on_error(message)` when one cannot be rendered.
     """
 
-    def __init__(self, cache_dir: Path, on_ready: Callable[[str], None], on_error: Callable[[str], None]):
+    def __init__(self, cache_dir: Path, on_ready: Callable[[str], None], on_error: Callable[[str], None],
+                 store: SegmentCache | None = None):
         self.cache_dir = Path(cache_dir)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
+        self.store = store if store is not None else SegmentCache(self.cache_dir / "chunks", max_bytes=None)
+        self._chunks: dict[str, set[str]] = {}  # segment key -> the chunk keys it was made of
+        self._keep: set[str] = set()  # segment keys shown besides the current ones (stale versions)
         self.on_ready, self.on_error = on_ready, on_error
         self._cond = threading.Condition()
         self._timeline: Timeline | None = None
@@ -162,6 +177,7 @@ class SegmentRenderer:
         """Render these from now on (abandoning any render they no longer include)."""
         with self._cond:
             self._timeline, self._segments, self._failed = timeline, list(segments), set()
+            self._keep = set(keep)
             self._cond.notify_all()
         self._prune({s.key for s in segments} | set(keep))
 
@@ -212,9 +228,19 @@ class SegmentRenderer:
             with self._cond:
                 if not self._wanted(segment.key):
                     raise _Abandoned
-        # render_video writes to a temporary name and renames at the end: a cached file is always whole.
+        # render_video writes to a temporary name and renames at the end: a segment file is always whole.
+        # A view of the store per segment: its `used` is this segment's chunks; the bound is applied below.
+        view = SegmentCache(self.store.directory, max_bytes=None)
         render_video(timeline, self.path(segment.key), quality="draft", encoder="libx264",
-                     start=segment.start, end=segment.end, on_progress=check)
+                     start=segment.start, end=segment.end, on_progress=check, cache=view)
+        with self._cond:
+            self._chunks[segment.key] = set(view.used)
+            shown = {s.key for s in self._segments} | self._keep | {segment.key}
+            keep = set().union(*(self._chunks.get(k, ()) for k in shown))
+        try:
+            self.store.evict(keep=keep)
+        except OSError:
+            pass  # trimming the store never fails the preview
 
     def _prune(self, keep: set[str]) -> None:
         """Delete the oldest segments beyond KEEP_FILES, never the ones in `keep`."""
@@ -226,3 +252,5 @@ class SegmentRenderer:
         for old in spare[KEEP_FILES:]:
             for suffix in (".mp4", ".srt", ".vtt"):  # captions are written beside the video
                 old.with_suffix(suffix).unlink(missing_ok=True)
+            with self._cond:
+                self._chunks.pop(old.stem, None)

@@ -13,7 +13,9 @@ Three threads do the work:
   settle (debounce), then recompiles (`reload`); while the file does not
   compile it also retries every second, so that a file appearing where no
   watcher looks (an image in a new folder) still clears the error;
-- the renderer (`renderer.SegmentRenderer`): renders the segments that changed.
+- the renderer (`renderer.SegmentRenderer`): renders the segments that changed,
+  their chunks through the engine's segment cache (`cache_dir`, default
+  `engine.segment_cache.default_cache_dir()`), kept after the session.
 
 Every change of state bumps `version` and wakes the event streams, which each
 send the whole state as JSON: a page that missed events only needs the last.
@@ -40,6 +42,7 @@ import watchfiles
 
 from ..dsl import CompileOptions, SceneError, load_data_file, load_scene
 from ..engine import render_frame
+from ..engine.segment_cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
 from ..engine.timeline import Timeline
 from .renderer import LONG_SIDE, SegmentRenderer, files_named, plan_segments, preview_size
 
@@ -68,13 +71,20 @@ def error_payload(err: BaseException) -> dict[str, Any]:
 class PreviewServer:
     """Serve a live preview of `file` on http://host:port/ (port 0: any free port).
 
+    Encoded chunks go to the segment cache in `cache_dir` (default:
+    `default_cache_dir()`, the one `render FILE --cache DIR` can share), trimmed
+    to `cache_size` bytes (None: unbounded); the joined per-scene segments go to
+    a folder of the session's own.
     `start()` returns once the server listens and the first compile is done;
-    `close()` stops everything and deletes the segment cache it made.
+    `close()` stops everything and deletes the session's folder (the cache stays).
     """
 
     def __init__(self, file: str | Path, *, variables: dict[str, Any] | None = None, data: str | Path | None = None,
                  options: CompileOptions | None = None, host: str = "127.0.0.1", port: int = 8765,
-                 long_side: int = LONG_SIDE, cache_dir: str | Path | None = None, debounce_ms: int = DEBOUNCE_MS):
+                 long_side: int = LONG_SIDE, cache_dir: str | Path | None = None,
+                 cache_size: int | None = DEFAULT_MAX_BYTES, debounce_ms: int = DEBOUNCE_MS):
+        # Before the port: a cache folder that cannot be used fails with nothing to undo.
+        self.cache = SegmentCache(default_cache_dir() if cache_dir is None else cache_dir, max_bytes=cache_size)
         self.httpd = _HTTPServer((host, port), _Handler)  # first: a busy port fails before anything starts
         self.httpd.preview = self
         self.file = Path(file).absolute()
@@ -83,8 +93,7 @@ class PreviewServer:
         self.options = options or CompileOptions()
         self.long_side = long_side
         self.debounce_ms = debounce_ms
-        self._own_cache = cache_dir is None
-        self.cache_dir = Path(cache_dir) if cache_dir else Path(tempfile.mkdtemp(prefix="storyreel-preview-"))
+        self.work_dir = Path(tempfile.mkdtemp(prefix="storyreel-preview-"))
         self._cond = threading.Condition()  # guards everything below; notified on each new version
         self.version = 0
         self.compiles = 0  # how many times the file was compiled (saves are debounced)
@@ -100,7 +109,8 @@ class PreviewServer:
         self.closing = False
         self.started = False
         self.stop = threading.Event()
-        self.renderer = SegmentRenderer(self.cache_dir / "segments", self._segment_ready, self._render_failed)
+        self.renderer = SegmentRenderer(self.work_dir / "segments", self._segment_ready, self._render_failed,
+                                        store=self.cache)
         self._threads: list[threading.Thread] = []
 
     @property
@@ -130,8 +140,7 @@ class PreviewServer:
         self.renderer.close()
         for thread in self._threads:
             thread.join(timeout=5)
-        if self._own_cache:
-            shutil.rmtree(self.cache_dir, ignore_errors=True)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def __enter__(self) -> "PreviewServer":
         return self.start()

@@ -270,6 +270,118 @@ def test_cli_cache_says_what_it_reused(project, tmp_path):
     assert "3 chunk(s) reused, 2 rendered" in second.output  # scene one and the crossfade
 
 
+def cached(folder: Path) -> dict[str, int]:
+    """key -> bytes of each whole entry (KEY.mp4 + KEY.json) in the cache folder."""
+    keys = {p.stem for p in folder.glob("*.mp4")} & {p.stem for p in folder.glob("*.json")}
+    return {k: (folder / f"{k}.mp4").stat().st_size + (folder / f"{k}.json").stat().st_size for k in keys}
+
+
+def keys_of(path: Path) -> set[str]:
+    """The cache keys of the chunks of a draft libx264 render of `path` at SIZE."""
+    from storyreel.engine.encoder import EncodeSettings
+    from storyreel.engine.segment_cache import chunk_keys
+
+    tl = load(path)
+    return set(chunk_keys(tl, plan_chunks(tl), EncodeSettings(tl.width, tl.height, tl.fps, "draft", "libx264")))
+
+
+def test_cache_size_evicts_least_recently_used_and_keeps_the_latest_render(project, tmp_path):
+    path, write = project
+    folder = tmp_path / "cache"
+    runner = CliRunner()
+
+    def render(*extra: str) -> str:
+        result = runner.invoke(main, [str(path), "-o", str(tmp_path / "out.mp4"), "--size", "160x90",
+                                      "--quality", "draft", "--encoder", "libx264", "--cache", str(folder),
+                                      "--no-extras", *extra])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    render()
+    first = set(cached(folder))
+    write(title="Uno", label="Deux")  # four of the five chunks change; scene three's is shared
+    render()
+    latest = keys_of(path)
+    assert len(first) == 5
+    assert len(cached(folder)) == 9 and latest <= set(cached(folder)) and len(latest & first) == 1
+
+    # The same file again under a bound that fits one version and a bit: the other
+    # version's entries (least recently used) are evicted, none of this render's.
+    sizes = cached(folder)
+    bound = sum(sizes[k] for k in latest) + min(sizes.values()) // 2
+    output = render("--cache-size", f"{bound}B")
+    assert "5 chunk(s) reused, 0 rendered, 4 old entries evicted" in output, output
+    after = cached(folder)
+    assert set(after) == latest and sum(after.values()) <= bound
+    assert not any(p.name.startswith(".") for p in folder.iterdir())  # no temporary leftovers
+    assert "5 chunk(s) reused, 0 rendered" in render()  # and they serve the next render
+
+    # A bound below one render's own chunks: they are all kept, and the log says so.
+    write(title="Eins", label="Deux")
+    output = render("--cache-size", "1KB")
+    assert "3 chunk(s) reused, 2 rendered" in output and "over --cache-size" in output, output
+    assert keys_of(path) <= set(cached(folder))
+
+
+def test_a_hit_refreshes_an_entry_and_evict_is_lru(project, tmp_path):
+    path, write = project
+    folder = tmp_path / "cache"
+    render_video(load(path), tmp_path / "a.mp4", quality="draft", cache=SegmentCache(folder, max_bytes=None))
+    v1 = cached(folder)
+    write(label="Deux")
+    render_video(load(path), tmp_path / "b.mp4", quality="draft", cache=SegmentCache(folder, max_bytes=None))
+    v2_only = set(cached(folder)) - set(v1)
+    assert len(v2_only) == 3
+    now = time.time()
+    for i, path_ in enumerate(sorted(folder.glob("*.*"))):
+        os.utime(path_, (now - 7200 + i, now - 7200 + i))  # everything old, in no useful order
+    cache = SegmentCache(folder)
+    write(label="Two")  # back to version one: all five hits, each touched
+    render_video(load(path), tmp_path / "c.mp4", quality="draft", cache=cache)
+    assert (cache.stats.hits, cache.stats.misses) == (5, 0)
+    trim = SegmentCache(folder, max_bytes=sum(v1.values()))  # room for version one only
+    trim.evict()
+    assert set(cached(folder)) == set(v1) and trim.stats.evicted == 3  # the untouched ones went
+
+
+def test_an_entry_evicted_during_a_render_does_not_break_it(project, tmp_path):
+    """Another render emptying the shared folder mid-render (after the lookups): the
+    hits were linked into this render's own folder, so it still joins them."""
+    path, _ = project
+    folder = tmp_path / "cache"
+    render_video(load(path), tmp_path / "a.mp4", quality="draft", cache=folder)
+    cleared = []
+
+    def on_progress(done: int, total: int) -> None:
+        if not cleared:
+            cleared.append(SegmentCache(folder).clear().evicted)
+
+    cache = SegmentCache(folder)
+    render_video(load(path), tmp_path / "b.mp4", quality="draft", cache=cache, on_progress=on_progress)
+    assert cleared == [5] and cache.stats.hits == 5
+    assert same_frames(decode(tmp_path / "a.mp4"), decode(tmp_path / "b.mp4"))
+
+    # Half an entry (its JSON gone: being evicted, or written): a miss, not corruption.
+    render_video(load(path), tmp_path / "c.mp4", quality="draft", cache=folder)
+    key = min(cached(folder))
+    (folder / f"{key}.json").unlink()
+    cache = SegmentCache(folder)
+    render_video(load(path), tmp_path / "d.mp4", quality="draft", cache=cache)
+    assert (cache.stats.hits, cache.stats.misses, cache.stats.corrupt) == (4, 1, 0)
+    assert len(cached(folder)) == 5
+
+
+def test_cache_command_shows_and_clears(project, tmp_path):
+    folder = tmp_path / "cache"
+    render_video(load(project[0]), tmp_path / "a.mp4", quality="draft", cache=folder)
+    runner = CliRunner()
+    info = runner.invoke(main, ["cache", str(folder)])
+    assert info.exit_code == 0 and f"{folder}: 5 entries" in info.output
+    cleared = runner.invoke(main, ["cache", str(folder), "--clear"])
+    assert cleared.exit_code == 0 and "5 entries deleted" in cleared.output
+    assert cached(folder) == {} and folder.is_dir()
+
+
 # -- misuse and failures ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("args, words", [
@@ -277,6 +389,11 @@ def test_cli_cache_says_what_it_reused(project, tmp_path):
     (["--workers", "-1"], ["--workers", "1 or more", "got -1"]),
     (["--workers", "two"], ["--workers", "two"]),
     (["--cache", "/proc/storyreel-cache"], ["--cache", "/proc/storyreel-cache"]),
+    (["--cache-size", "0"], ["--cache-size", "more than 0", "got 0"]),
+    (["--cache-size", "-1"], ["--cache-size", "more than 0", "got -1"]),
+    (["--cache-size", "abc"], ["--cache-size", "'abc' is not a size", "500MB"]),
+    (["--cache-size", "12"], ["--cache-size", "no unit", "12MB"]),
+    (["--cache-size", "2GB"], ["--cache-size", "give --cache DIR too"]),
 ])
 def test_misuse_is_a_usage_error_with_no_output(project, tmp_path, args, words):
     out = tmp_path / "out.mp4"

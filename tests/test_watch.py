@@ -288,28 +288,47 @@ def test_two_tabs_and_a_closed_tab(serve):
     assert status == 200
 
 
+class WatchProcess:
+    """`render watch FILE ARGS…` in a real process: `url` once it is serving;
+    `stop()` sends Ctrl-C and returns (exit code, stderr)."""
+
+    def __init__(self, path: Path, *args: str):
+        # A test run started in the background inherits SIGINT as ignored; restore the
+        # default in the child so Ctrl-C reaches it as it would in a terminal.
+        self.proc = subprocess.Popen([sys.executable, "-m", "storyreel", "watch", str(path), "--port", "0", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        self.first_line = ""
+
+    def __enter__(self) -> "WatchProcess":
+        assert select.select([self.proc.stdout], [], [], 30)[0], "no URL printed"
+        self.first_line = self.proc.stdout.readline()
+        return self
+
+    @property
+    def url(self) -> str:
+        return self.first_line.split()[1]
+
+    def stop(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGINT)
+        _, err = self.proc.communicate(timeout=20)
+        return self.proc.returncode, err
+
+    def __exit__(self, *exc) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate(timeout=5)
+
+
 def test_cli_watch_prints_url_and_stops_on_ctrl_c(tmp_path):
     path = tmp_path / "test.scene"
     path.write_text(scene(), encoding="utf-8")
-    # A test run started in the background inherits SIGINT as ignored; restore the
-    # default in the child so Ctrl-C reaches it as it would in a terminal.
-    proc = subprocess.Popen([sys.executable, "-m", "storyreel", "watch", str(path), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
-        assert select.select([proc.stdout], [], [], 30)[0], "no URL printed"
-        line = proc.stdout.readline()
-        assert line.startswith("preview: http://127.0.0.1:")
-        url = line.split()[1]
-        status, _, body = get(url)
+    with WatchProcess(path) as watch:
+        assert watch.first_line.startswith("preview: http://127.0.0.1:")
+        status, _, body = get(watch.url)
         assert status == 200 and b"<video" in body
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate(timeout=5)
-    assert proc.returncode == 0
+        code, err = watch.stop()
+    assert code == 0
     assert "preview stopped" in err and "Traceback" not in err
 
 
@@ -321,6 +340,42 @@ def test_cli_watch_busy_port(tmp_path):
         taken.listen()
         result = CliRunner().invoke(main, ["watch", str(path), "--port", str(taken.getsockname()[1])])
     assert result.exit_code == 1 and "cannot listen" in result.output
+
+
+def test_cli_watch_cache_is_shared_with_render(tmp_path):
+    """`render watch --cache DIR` stores its chunks where `render FILE --cache DIR` finds
+    them: the same file at the preview's settings renders nothing new."""
+    path, folder = tmp_path / "test.scene", tmp_path / "shared"
+    path.write_text(scene(size="192x108"), encoding="utf-8")  # below the preview's size: rendered as is
+    with WatchProcess(path, "--cache", str(folder), "--cache-size", "100MB") as watch:
+        deadline = time.monotonic() + 30
+        while not ready(json.loads(get(watch.url + "state")[2])):
+            assert time.monotonic() < deadline, "the preview never got ready"
+            time.sleep(0.1)
+        code, err = watch.stop()
+    assert code == 0 and "Traceback" not in err
+    entries = sorted(p.name for p in folder.iterdir())
+    assert len(entries) == 4 and {Path(e).suffix for e in entries} == {".mp4", ".json"}  # two scenes' chunks
+
+    result = CliRunner().invoke(main, [str(path), "-o", str(tmp_path / "out.mp4"), "--quality", "draft",
+                                       "--encoder", "libx264", "--cache", str(folder), "--no-extras"])
+    assert result.exit_code == 0, result.output
+    assert "cache: 2 chunk(s) reused, 0 rendered" in result.output
+    assert sorted(p.name for p in folder.iterdir()) == entries  # nothing new
+    video = decode(tmp_path / "out.mp4")
+    assert len(video.frames) == 30 and close(centre(video.frames[7]), RED) and close(centre(video.frames[22]), BLUE)
+
+    bad = CliRunner().invoke(main, ["watch", str(path), "--cache-size", "abc"])
+    assert bad.exit_code == 2 and "'abc' is not a size" in bad.output and "Traceback" not in bad.output
+
+
+def test_watch_cache_defaults_to_the_user_cache_and_outlives_the_server(serve, tmp_path, monkeypatch):
+    monkeypatch.setenv("STORYREEL_CACHE", str(tmp_path / "user-cache"))
+    server, _ = serve(scene())
+    assert server.wait_for(ready, 30) is not None
+    server.close()
+    chunks = list((tmp_path / "user-cache" / "segments").glob("*.mp4"))
+    assert len(chunks) == 2 and not server.work_dir.exists()
 
 
 VIDEO_PIXEL = """(() => {
