@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ..engine.characters import (EXPRESSIONS, Character, CharacterError, available_characters, find_character,
                                  load_character)
 from ..engine.characters import motion
+from ..engine.speech import MOOD_ALIASES
 from ..engine.timeline import AudioClip, Segment
 from . import ast
 from .actions import Action, read_timing
@@ -21,11 +22,11 @@ from .errors import Location, SceneError, did_you_mean
 from .layers import LayerBuilder
 from .values import SIDES, Canvas, Items
 
-# A line said happily shows a happy face, and so on.
+# A line said happily shows a happy face, and so on: one entry per speech mood
+# (engine/speech MOODS); short forms (`happy`, `angry`, `afraid`) go through its MOOD_ALIASES.
 MOOD_EXPRESSIONS = {
-    "happily": "happy", "happy": "happy", "sadly": "sad", "sad": "sad", "excitedly": "excited",
-    "excited": "excited", "surprised": "surprised", "quietly": "neutral", "gently": "happy",
-    "curiously": "thinking", "sleepily": "sleepy", "sleepy": "sleepy", "grumpily": "sad", "angrily": "sad",
+    "happily": "happy", "sadly": "sad", "excitedly": "excited", "surprised": "surprised", "quietly": "neutral",
+    "gently": "happy", "curiously": "thinking", "sleepily": "sleepy", "grumpily": "angry", "scared": "scared",
     "loudly": "excited", "proudly": "happy",
 }
 WALK_SPEED = 380.0  # design px per second
@@ -282,7 +283,8 @@ def speak(layer: LayerBuilder, speech, start: float, mood: str | None) -> None:
     c = _character(layer)
     end = start + speech.duration
     _add(layer, {"mouth": motion.lip_sync(c, motion.phonemes_of(speech), start, end)})
-    expression = MOOD_EXPRESSIONS.get(mood or "")
+    mood = (mood or "").strip().lower()
+    expression = MOOD_EXPRESSIONS.get(MOOD_ALIASES.get(mood, mood))
     if expression:
         # If the line before has not restored its face yet, this line's mood takes
         # over, and this line restores the face from before both.

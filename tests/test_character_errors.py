@@ -143,7 +143,7 @@ def test_missing_required_field(chars, field):
 
 def test_unknown_section_suggests(chars):
     assert_error(chars, replace(LUNA, "gestures:\n", "gesture:\n"), """
-        chars/bad/character.yaml:120:1: error: unknown section 'gesture'
+        chars/bad/character.yaml:122:1: error: unknown section 'gesture'
             | gesture:
             | ^~~~~~~
           hint: did you mean 'gestures'?
@@ -302,7 +302,7 @@ def test_unknown_expression_lists_expressions(chars):
         chars/bad/character.yaml:106:3: error: unknown expression 'grumpy'
             |   grumpy:    { eyes: half,   brows: -3, smile: 0.15, blush: 0.3 }
             |   ^~~~~~
-          hint: expressions: neutral, happy, sad, surprised, excited, thinking, sleepy
+          hint: expressions: neutral, happy, sad, surprised, excited, thinking, sleepy, angry, scared
     """)
 
 
@@ -315,7 +315,7 @@ def test_missing_expression(chars):
         chars/bad/character.yaml:100:3: error: missing expression: sleepy
             |   neutral:   { eyes: open,   brows: 0,  smile: 0.35 }
             |   ^
-          hint: a character needs all of: neutral, happy, sad, surprised, excited, thinking, sleepy
+          hint: a character needs all of: neutral, happy, sad, surprised, excited, thinking, sleepy, angry, scared
     """)
 
 
@@ -324,7 +324,7 @@ def test_missing_expressions_plural(chars):
         chars/bad/character.yaml:100:3: error: missing expressions: thinking, sleepy
             |   neutral:   { eyes: open,   brows: 0,  smile: 0.35 }
             |   ^
-          hint: a character needs all of: neutral, happy, sad, surprised, excited, thinking, sleepy
+          hint: a character needs all of: neutral, happy, sad, surprised, excited, thinking, sleepy, angry, scared
     """)
 
 
@@ -342,13 +342,13 @@ def test_unknown_eye_variant_lists_variants(chars):
         chars/bad/character.yaml:101:22: error: unknown eye variant 'starry'
             |   happy:     { eyes: starry,  brows: 4,  smile: 1.0, blush: 0.9 }
             |                      ^~~~~~
-          hint: eye variants: open, smile, closed, wide, half
+          hint: eye variants: open, smile, closed, wide, half, narrow
     """)
 
 
 def test_unknown_viseme_suggests(chars):
     assert_error(chars, replace(LUNA, "  L:    {", "  LL:   {"), """
-        chars/bad/character.yaml:116:3: error: unknown viseme 'LL'
+        chars/bad/character.yaml:118:3: error: unknown viseme 'LL'
             |   LL:   { open: 0.5,  width: 1.0, tongue: 1 }
             |   ^~
           hint: did you mean 'L'?
@@ -357,7 +357,7 @@ def test_unknown_viseme_suggests(chars):
 
 def test_unknown_viseme_lists_visemes(chars):
     assert_error(chars, replace(LUNA, "  rest: {", "  idle: {"), """
-        chars/bad/character.yaml:110:3: error: unknown viseme 'idle'
+        chars/bad/character.yaml:112:3: error: unknown viseme 'idle'
             |   idle: { open: 0,    width: 1.0 }
             |   ^~~~
           hint: visemes: rest, A, E, O, M, F, L
@@ -366,7 +366,7 @@ def test_unknown_viseme_lists_visemes(chars):
 
 def test_missing_viseme(chars):
     assert_error(chars, replace(LUNA, "  F:    { open: 0.18, width: 1.05, teeth: 1 }\n", ""), """
-        chars/bad/character.yaml:110:3: error: missing viseme: F
+        chars/bad/character.yaml:112:3: error: missing viseme: F
             |   rest: { open: 0,    width: 1.0 }
             |   ^
           hint: a character needs all of: rest, A, E, O, M, F, L
@@ -375,7 +375,7 @@ def test_missing_viseme(chars):
 
 def test_unknown_mouth_channel_suggests(chars):
     assert_error(chars, replace(LUNA, "teeth: 0.6", "teef: 0.6"), """
-        chars/bad/character.yaml:112:35: error: unknown mouth channel 'teef'
+        chars/bad/character.yaml:114:35: error: unknown mouth channel 'teef'
             |   E:    { open: 0.45, width: 1.3, teef: 0.6 }
             |                                   ^~~~
           hint: did you mean 'teeth'?
@@ -384,7 +384,7 @@ def test_unknown_mouth_channel_suggests(chars):
 
 def test_unknown_mouth_channel_lists_channels(chars):
     assert_error(chars, replace(LUNA, "teeth: 0.6", "lips: 0.6"), """
-        chars/bad/character.yaml:112:35: error: unknown mouth channel 'lips'
+        chars/bad/character.yaml:114:35: error: unknown mouth channel 'lips'
             |   E:    { open: 0.45, width: 1.3, lips: 0.6 }
             |                                   ^~~~
           hint: channels: open, width, round, teeth, tongue
@@ -396,7 +396,7 @@ def test_unknown_mouth_channel_lists_channels(chars):
 
 def test_gesture_moves_unknown_part_suggests(chars):
     assert_error(chars, replace(LUNA, "{ t: 0.3,  arm_r: -150 }", "{ t: 0.3,  arm_rr: -150 }"), """
-        chars/bad/character.yaml:125:20: error: gesture 'wave' moves unknown part 'arm_rr'
+        chars/bad/character.yaml:127:20: error: gesture 'wave' moves unknown part 'arm_rr'
             |       - { t: 0.3,  arm_rr: -150 }
             |                    ^~~~~~
           hint: did you mean 'arm_r'?
@@ -405,7 +405,7 @@ def test_gesture_moves_unknown_part_suggests(chars):
 
 def test_gesture_moves_unknown_part_lists_parts(chars):
     assert_error(chars, replace(LUNA, "{ t: 0.3,  arm_r: -150 }", "{ t: 0.3,  tail: -150 }"), """
-        chars/bad/character.yaml:125:20: error: gesture 'wave' moves unknown part 'tail'
+        chars/bad/character.yaml:127:20: error: gesture 'wave' moves unknown part 'tail'
             |       - { t: 0.3,  tail: -150 }
             |                    ^~~~
           hint: parts: arm_l, arm_r, badge, bangs, body, clip, face, hand_l, hand_r, head, hem, leg_l, leg_r, shine
@@ -414,7 +414,7 @@ def test_gesture_moves_unknown_part_lists_parts(chars):
 
 def test_gesture_key_times_going_back(chars):
     assert_error(chars, replace(LUNA, "{ t: 0.5,  arm_r: -118 }", "{ t: 0.2,  arm_r: -118 }"), """
-        chars/bad/character.yaml:126:14: error: gesture 'wave': key times must increase from 0 to its duration (1.4)
+        chars/bad/character.yaml:128:14: error: gesture 'wave': key times must increase from 0 to its duration (1.4)
             |       - { t: 0.2,  arm_r: -118 }
             |              ^~~
     """)
@@ -422,7 +422,7 @@ def test_gesture_key_times_going_back(chars):
 
 def test_gesture_key_time_past_its_duration(chars):
     assert_error(chars, replace(LUNA, "{ t: 1.4,  arm_r: 0 }", "{ t: 1.6,  arm_r: 0 }"), """
-        chars/bad/character.yaml:130:14: error: gesture 'wave': key times must increase from 0 to its duration (1.4)
+        chars/bad/character.yaml:132:14: error: gesture 'wave': key times must increase from 0 to its duration (1.4)
             |       - { t: 1.6,  arm_r: 0 }
             |              ^~~
     """)

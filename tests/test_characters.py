@@ -431,6 +431,160 @@ def test_expression_sad_and_happy_differ_in_the_face(stage):
     assert diff(happy(0.5), sad(0.5), box(-100, -195, 100, 0)) == 0
 
 
+# ── angry and scared ──────────────────────────────────────────────────────────
+# Faces drawn big (scale 2 on a 1280x720 canvas: 4/3 px per unit) and measured
+# with each character's own face geometry, against its neutral face in the same
+# scene (so blinks and breathing match).
+
+BIG = (1280, 720)
+BIG_U = 2 * 720 / 1080
+BIG_FEET = (0.5 * 1280, 0.92 * 720)
+
+
+def face_still(stage, who: str, expression: str) -> np.ndarray:
+    cast = f"{who} = character {who} at (50%, 92%) scale 2"
+    timeline, frame = stage(doc(f"{who}: expression {expression}\nwait 1.5s", cast=cast), size=BIG)
+    t = next(t for t in np.arange(0.3, 1.5, 0.1) if calm(timeline, who, t, 0.2))
+    return frame(t)
+
+
+def big_box(x0: float, y0: float, x1: float, y1: float) -> tuple[slice, slice]:
+    return box(x0, y0, x1, y1, BIG_FEET, BIG_U)
+
+
+def rgb255(color) -> tuple[int, ...]:
+    return tuple(round(c * 255) for c in color[:3])
+
+
+def brows(frame: np.ndarray, c) -> list[tuple[float, float]]:
+    """(slope dy/dx, mean y in px) of each brow, left of the nose first."""
+    f = c.face
+    out = []
+    for side in (-1, 1):
+        cx = f.center_x + side * f.eye_spacing
+        where = big_box(cx - f.eye_width, f.brow_y - 16, cx + f.eye_width, f.eye_y - f.eye_height * 0.625 - 2)
+        ys, xs = np.nonzero(near(frame, rgb255(f.brow_color), 30)[where])
+        assert len(xs) > 30, "no brow found"
+        out.append((float(np.polyfit(xs, ys, 1)[0]), float(ys.mean() + where[0].start)))
+    return out
+
+
+def eyes(frame: np.ndarray, c) -> list[dict[str, float]]:
+    """Per eye (left of the nose first): the eye's ink height, its centre x, and
+    the top row of ink over its inner and outer thirds (px)."""
+    f = c.face
+    out = []
+    for side in (-1, 1):
+        cx = f.center_x + side * f.eye_spacing
+        where = big_box(cx - f.eye_width * 1.2, f.eye_y - f.eye_height * 0.75,
+                        cx + f.eye_width * 1.2, f.eye_y + f.eye_height * 0.75)
+        m = near(frame, rgb255(f.eye_color), 30)[where]
+        ys, xs = np.nonzero(m)
+        assert len(xs) > 30, "no eye found"
+        x0, x1 = int(xs.min()), int(xs.max()) + 1
+        third = (x1 - x0) // 3
+
+        def top(cols):
+            return float(np.nonzero(m[:, cols].any(axis=1))[0].min())
+        left, right = slice(x0, x0 + third), slice(x1 - third, x1)
+        inner, outer = (right, left) if side < 0 else (left, right)
+        out.append({"height": float(ys.max() - ys.min() + 1), "x": float(xs.mean()),
+                    "inner_top": top(inner), "outer_top": top(outer)})
+    return out
+
+
+def mouth_profile(frame: np.ndarray, c) -> np.ndarray:
+    """The closed mouth line's mean row (px) in each column across it."""
+    f = c.face
+    half = f.mouth_width / 2
+    where = big_box(f.center_x - half * 0.9, f.mouth_y - 14, f.center_x + half * 0.9, f.mouth_y + 14)
+    m = near(frame, rgb255(f.eye_color), 30)[where]
+    assert m.any(axis=0).all(), "the mouth line has gaps"
+    rows = np.arange(m.shape[0])[:, None]
+    return (rows * m).sum(axis=0) / m.sum(axis=0)
+
+
+@pytest.mark.parametrize("who", ["luna", "sunny"])
+def test_angry_face_has_v_brows_narrowed_eyes_a_frown_and_red_cheeks(stage, who):
+    c = load_character(who)
+    neutral, angry = face_still(stage, who, "neutral"), face_still(stage, who, "angry")
+    # The body is untouched; the face changes.
+    assert diff(neutral, angry, big_box(-100, -195, 100, 0)) == 0
+    # Brows: tilted down towards the nose (a V) and lower than at rest.
+    (nl, ny_l), (nr, ny_r) = brows(neutral, c)
+    (al, ay_l), (ar, ay_r) = brows(angry, c)
+    assert abs(nl) < 0.1 and abs(nr) < 0.1
+    assert al > 0.25 and ar < -0.25, (al, ar)
+    assert ay_l > ny_l + 3 and ay_r > ny_r + 3
+    # Eyes: shorter, with the lid slanting down towards the nose.
+    for n, a in zip(eyes(neutral, c), eyes(angry, c)):
+        assert abs(n["inner_top"] - n["outer_top"]) <= 1
+        assert a["inner_top"] - a["outer_top"] >= 3, a
+        assert a["height"] <= n["height"] - 3
+    # Mouth: a frown (the middle above the corners), where neutral smiles.
+    n, a = mouth_profile(neutral, c), mouth_profile(angry, c)
+    ends = lambda p: (p[:3].mean() + p[-3:].mean()) / 2
+    middle = lambda p: p[len(p) // 2 - 2:len(p) // 2 + 2].mean()
+    assert middle(n) > ends(n) + 2
+    assert middle(a) < ends(a) - 3
+    # Cheeks flush in full colour (at rest they are half see-through).
+    cheeks = big_box(-c.face.cheek_spacing - 20, c.face.cheek_y - 12, c.face.cheek_spacing + 20, c.face.cheek_y + 12)
+    blush = rgb255(c.face.cheek_color)
+    assert near(angry, blush, 16)[cheeks].sum() > 200
+    assert near(neutral, blush, 16)[cheeks].sum() == 0
+
+
+@pytest.mark.parametrize("who", ["luna", "sunny"])
+def test_scared_face_has_worried_brows_wide_eyes_looking_aside_and_a_wobbly_mouth(stage, who):
+    c = load_character(who)
+    neutral, scared = face_still(stage, who, "neutral"), face_still(stage, who, "scared")
+    assert diff(neutral, scared, big_box(-100, -195, 100, 0)) == 0
+    # Brows: raised, the inner ends up (worried), the opposite of angry's V.
+    (nl, ny_l), (nr, ny_r) = brows(neutral, c)
+    (sl, sy_l), (sr, sy_r) = brows(scared, c)
+    assert sl < -0.25 and sr > 0.25, (sl, sr)
+    assert sy_l < ny_l - 3 and sy_r < ny_r - 3
+    # Eyes: wide open, round-topped, and both shifted to the side the data looks.
+    look = c.expressions["scared"].look[0]
+    assert abs(look) >= 0.3  # a scared glance aside
+    for n, s in zip(eyes(neutral, c), eyes(scared, c)):
+        assert s["height"] > 1.15 * n["height"]
+        assert abs(s["inner_top"] - s["outer_top"]) <= 2
+        shift = s["x"] - n["x"]
+        assert np.sign(shift) == np.sign(look) and abs(shift) > 0.2 * c.face.eye_width * BIG_U, shift
+    # Mouth: a wobbly line, waving up and down around its curve; neutral's is smooth.
+    def wobble(profile):
+        x = np.arange(len(profile))
+        residual = profile - np.polyval(np.polyfit(x, profile, 2), x)
+        signs = np.sign(residual[np.abs(residual) > 0.5])
+        return float(np.abs(residual).max()), int((np.diff(signs) != 0).sum())
+    n_amp, _ = wobble(mouth_profile(neutral, c))
+    s_amp, s_turns = wobble(mouth_profile(scared, c))
+    assert n_amp < 1.0
+    assert s_amp > 2.0 and s_turns >= 3, (s_amp, s_turns)
+
+
+def test_angry_and_scared_moods_show_their_faces(compile_scene):
+    from storyreel.engine.speech import MOOD_ALIASES
+    lines = [("I want the ball!", "grumpily", "angry"), ("Give it back!", "angry", "angry"),
+             ("It is so dark.", "scared", "scared"), ("What was that?", "afraid", "scared")]
+    durations = [speech.synthesize(text, voice="luna", mood=mood).duration for text, mood, _ in lines]
+    text = doc("\n".join(f'luna says "{t}" {m}' for t, m, _ in lines) + "\nwait 1s")
+    expression = layer_of(compile_scene(text, size=SIZE), "luna").tracks["expression"]
+    start = 0.0
+    for (_, mood, face), d in zip(lines, durations):
+        assert {expression.value_at(t) for t in np.arange(start + 0.01, start + d, 0.05)} == {face}, mood
+        start += d
+    assert expression.value_at(start + 0.5) == "neutral"
+    # The scared voice is a small one: quieter and slower than the plain voice.
+    plain = speech.synthesize("It is so dark in here.", voice="luna")
+    scared = speech.synthesize("It is so dark in here.", voice="luna", mood="scared")
+    assert MOOD_ALIASES["afraid"] == "scared"
+    assert scared.duration > 1.05 * plain.duration
+    rms = lambda s: float(np.sqrt(np.mean(np.square(s.samples.astype(float)))))
+    assert rms(scared) < 0.85 * rms(plain)
+
+
 # ── entering, exiting, speaking ───────────────────────────────────────────────
 
 

@@ -257,11 +257,12 @@ def _expressions(doc: _Doc, node: yaml.Node) -> dict[str, Expression]:
                 kwargs["eyes"] = eyes
             elif key == "look":
                 kwargs["look"] = doc.point(v2, "look")
-            elif key in ("brows", "brow_tilt", "smile", "mouth_open", "blush"):
+            elif key in ("brows", "brow_tilt", "smile", "mouth_open", "blush", "wavy"):
                 kwargs[key] = doc.number(v2, key)
             else:
                 raise doc.error(k2, f"unknown expression field '{key}'",
-                                _close(key, ("eyes", "brows", "brow_tilt", "smile", "mouth_open", "look", "blush")))
+                                _close(key, ("eyes", "brows", "brow_tilt", "smile", "mouth_open", "look", "blush",
+                                            "wavy")))
         out[name] = Expression(**kwargs)
     missing = [e for e in EXPRESSIONS if e not in out]
     if missing:

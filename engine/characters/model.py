@@ -14,8 +14,8 @@ RGBA = tuple[float, float, float, float]
 # it and the timeline interpolates it like any other tuple.
 MOUTH_CHANNELS = ("open", "width", "round", "teeth", "tongue")
 VISEMES = ("rest", "A", "E", "O", "M", "F", "L")
-EYE_VARIANTS = ("open", "smile", "closed", "wide", "half")
-EXPRESSIONS = ("neutral", "happy", "sad", "surprised", "excited", "thinking", "sleepy")
+EYE_VARIANTS = ("open", "smile", "closed", "wide", "half", "narrow")
+EXPRESSIONS = ("neutral", "happy", "sad", "surprised", "excited", "thinking", "sleepy", "angry", "scared")
 # Gesture channels that are not part rotations.
 BODY_CHANNELS = ("lift", "squash", "lean", "nod")
 
@@ -64,6 +64,7 @@ class Expression:
     mouth_open: float = 0.0  # held open (surprise)
     look: tuple[float, float] = (0.0, 0.0)
     blush: float = 0.5
+    wavy: float = 0.0  # 0..1: the closed mouth wobbles (nervous, scared)
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,9 @@ def _draw_eye(canvas, f, x: float, y: float, variant: str, blink: float, alpha: 
         path.quadTo(x, y + bend, x + w * 0.6, y)
         canvas.drawPath(path, line)
         return
+    if variant == "narrow":
+        _draw_narrow_eye(canvas, x, y, w, h * (1.0 - blink), ink, line, alpha, side)
+        return
     if variant == "wide":
         w, h = w * 1.2, h * 1.25
     open_h = h * (1.0 - blink)
@@ -161,6 +164,29 @@ def _draw_eye(canvas, f, x: float, y: float, variant: str, blink: float, alpha: 
         shine = _paint((1.0, 1.0, 1.0, 1.0), alpha)
         canvas.drawCircle(x + w * 0.18, rect.top() + open_h * 0.3, w * 0.2, shine)
         canvas.drawCircle(x - w * 0.15, rect.top() + open_h * 0.62, w * 0.09, shine)
+
+
+def _draw_narrow_eye(canvas, x: float, y: float, w: float, h: float, ink: skia.Paint, line: skia.Paint,
+                     alpha: float, side: int) -> None:
+    """A cross eye: a shorter oval whose upper lid slants down towards the nose."""
+    open_h = h * 0.8
+    rect = skia.Rect.MakeXYWH(x - w / 2, y - open_h / 2 + h * 0.1, w, open_h)
+    inner, outer = x - side * w * 0.7, x + side * w * 0.7  # side -1 is the eye left of the nose
+    inner_y, outer_y = rect.top() + open_h * 0.5, rect.top() + open_h * 0.05
+    lid = skia.Path()
+    lid.moveTo(outer, outer_y)
+    lid.lineTo(inner, inner_y)
+    below = skia.Path(lid)
+    below.lineTo(inner, rect.bottom() + h)
+    below.lineTo(outer, rect.bottom() + h)
+    below.close()
+    canvas.save()
+    canvas.clipPath(below, doAntiAlias=True)
+    canvas.drawOval(rect, ink)
+    canvas.restore()
+    canvas.drawPath(lid, line)
+    if open_h > h * 0.35:
+        canvas.drawCircle(x + w * 0.12, rect.top() + open_h * 0.62, w * 0.16, _paint((1.0, 1.0, 1.0, 1.0), alpha))
 
 
 def _draw_brow(canvas, f, x: float, expression: Expression, alpha: float, side: int) -> None:
@@ -189,9 +215,17 @@ def _draw_mouth(canvas, character: Character, v, expression: Expression, alpha: 
                  StrokeCap=skia.Paint.kRound_Cap, StrokeJoin=skia.Paint.kRound_Join)
     if opened < 0.06:
         path = skia.Path()
-        press = shape["round"] * 0.0
-        path.moveTo(x - half, y - smile * width * 0.12)
-        path.quadTo(x, y + smile * width * 0.45 + press, x + half, y - smile * width * 0.12)
+        if expression.wavy > 0:
+            # A wobbly line: two waves along the smile's curve.
+            steps = 24
+            for i in range(steps + 1):
+                u = i / steps * 2 - 1  # -1 .. 1 across the mouth
+                curve = smile * width * (0.285 * (1 - u * u) - 0.12)  # the quad below, as a parabola
+                wave = math.sin((u + 1) * 2 * math.pi) * expression.wavy * width * 0.1
+                (path.lineTo if i else path.moveTo)(x + u * half, y + curve + wave)
+        else:
+            path.moveTo(x - half, y - smile * width * 0.12)
+            path.quadTo(x, y + smile * width * 0.45, x + half, y - smile * width * 0.12)
         canvas.drawPath(path, ink)
         return
     top = y - smile * width * 0.1 - opened * width * 0.08 * (1 + shape["round"])

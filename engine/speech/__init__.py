@@ -183,6 +183,8 @@ MOODS: dict[str, Mood] = {m.name: m for m in [
     Mood("curiously", rate=0.95, pitch=6, pitch_range=1.4, volume=0.95, description="slightly higher, wondering"),
     Mood("sleepily", rate=0.75, pitch=-8, pitch_range=0.35, volume=0.6, word_gap=0.04, description="slow, low, drowsy"),
     Mood("grumpily", rate=0.9, pitch=-12, pitch_range=0.6, volume=1.1, description="low and gruff (the child-friendly angry)"),
+    Mood("scared", rate=0.9, pitch=6, pitch_range=1.2, volume=0.7, word_gap=0.03,
+         description="a small, hesitant voice, a little high"),
     Mood("loudly", rate=1.0, pitch=4, pitch_range=1.1, volume=1.5, description="calling out"),
     Mood("proudly", rate=0.95, pitch=3, pitch_range=1.25, volume=1.15, description="steady and strong"),
 ]}
@@ -192,6 +194,8 @@ MOOD_ALIASES: dict[str, str] = {
     "surprise": "surprised", "surprisedly": "surprised", "gentle": "gently", "curious": "curiously",
     "sleepy": "sleepily", "grumpy": "grumpily", "angrily": "grumpily", "angry": "grumpily",
     "loud": "loudly", "proud": "proudly", "softly": "gently", "whispering": "quietly",
+    "scaredly": "scared", "afraid": "scared", "fearfully": "scared", "frightened": "scared", "nervously": "scared",
+    "worried": "scared", "worriedly": "scared",
 }
 
 VOICES: dict[str, Voice] = {v.name: v for v in [
