@@ -172,6 +172,7 @@ def main() -> None:
     render say "Hello!" --voice luna    synthesise one line to a WAV
     render voices                       list voices and moods
     render watch FILE.scene --open      live preview in the browser
+    render cache [DIR] [--clear]        size of (or empty) the segment cache
     """
 
 
@@ -183,12 +184,17 @@ def main() -> None:
               help="Processes rendering chunks (scenes) in parallel, joined without re-encoding.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), callback=lambda c, p, v: _check_cache(v),
               help="Folder of encoded chunks: unchanged scenes are reused on the next render.")
+@click.option("--cache-size", "cache_size", metavar="SIZE", callback=lambda c, p, v: _check_cache_size(v),
+              help="Bound on the --cache folder (500MB, 2GB; default 5GB): least recently used chunks go first.")
 @click.option("--profile", "profiling", is_flag=True, help="Print where the time went (per stage, per layer kind).")
 @click.option("--gpu/--no-gpu", "gpu", default=None,
               help="Composite and convert colours on a CUDA GPU (pip install storyreel[gpu]); default: when one is there.")
 def video_command(file, preset, fps, size, data, sets, output, quality, encoder, t_from, t_to, quiet,
-                  platform=None, no_extras=False, workers=1, cache_dir=None, profiling=False, gpu=None):
+                  platform=None, no_extras=False, workers=1, cache_dir=None, cache_size=None, profiling=False,
+                  gpu=None):
     """Render FILE.scene to an MP4 video."""
+    if cache_size is not None and not cache_dir:
+        raise click.BadParameter("bounds the --cache folder; give --cache DIR too", param_hint="--cache-size")
     start = _parse_time(t_from, "--from") if t_from else None
     end = _parse_time(t_to, "--to") if t_to else None
     if start is not None and end is not None and end <= start:
@@ -234,10 +240,10 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
             _say_gpu(gpu, codec)
         progress = Progress(quiet)
         from .engine.profile import Profile
-        from .engine.segment_cache import SegmentCache
+        from .engine.segment_cache import DEFAULT_MAX_BYTES, SegmentCache
 
         prof = Profile() if profiling else None
-        cache = SegmentCache(cache_dir) if cache_dir else None
+        cache = SegmentCache(cache_dir, max_bytes=cache_size or DEFAULT_MAX_BYTES) if cache_dir else None
         frames = render_video(tl, out, quality=quality, encoder=codec, start=start, end=end, on_progress=progress,
                               platform=target, workers=workers, cache=cache, profile=prof, gpu=gpu)
         progress.finish()
@@ -276,6 +282,43 @@ def _check_cache(value: str | None) -> str | None:
         except CacheError as err:
             raise click.BadParameter(str(err), param_hint="--cache") from None
     return value
+
+
+def _check_cache_size(value: str | None) -> int | None:
+    if value is None:
+        return None
+    from .engine.segment_cache import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--cache-size") from None
+
+
+@main.command("cache")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--clear", is_flag=True, help="Delete every cached chunk.")
+def cache_command(directory, clear):
+    """Show (or --clear) a segment cache: DIRECTORY, default the one `render watch` uses."""
+    from .engine.segment_cache import SegmentCache, default_cache_dir, format_size, scan_entries
+
+    def work():
+        folder = Path(directory) if directory else default_cache_dir()
+        if folder.exists() and not folder.is_dir():
+            raise click.BadParameter(f"'{folder}' is a file, not a folder", param_hint="DIRECTORY")
+        if clear:
+            if not folder.is_dir():
+                click.echo(f"{folder}: no cache here, nothing to clear")
+                return
+            stats = SegmentCache(folder).clear()
+            click.echo(f"{folder}: {stats.evicted} entr{'y' if stats.evicted == 1 else 'ies'} deleted "
+                       f"({format_size(stats.freed)})")
+            return
+        entries = scan_entries(folder) if folder.is_dir() else []
+        click.echo(f"{folder}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, "
+                   f"{format_size(sum(e.size for e in entries))}")
+
+    _run(work)
 
 
 def _say_gpu(gpu: bool | None, codec: str) -> None:
@@ -334,7 +377,8 @@ def check_command(file, preset, fps, size, data, sets):
 @click.argument("video", type=click.Path(exists=True, dir_okay=False))
 @click.option("--platform", type=click.Choice(PLATFORM_NAMES), help="Also check this platform's limits and encoding.")
 @click.option("--age", type=click.FloatRange(0, 120), metavar="YEARS",
-              help="The viewers' age, for the caption reading speed (default: children's programmes, 17 chars/s).")
+              help="The viewers' age, for the caption reading speed (default: the video's `age` as "
+                   "recorded in OUT.json, else children's programmes, 17 chars/s).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def check_video_command(video, platform, age, as_json):
     """Decode VIDEO and check it: duration, sync, loudness, size, flashes,
@@ -417,11 +461,17 @@ def voices_command():
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser.")
-def watch_command(file, preset, fps, size, data, sets, port, open_browser):
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), callback=lambda c, p, v: _check_cache(v),
+              help="Folder of encoded chunks, shared with `render FILE --cache DIR` "
+                   "(default: $STORYREEL_CACHE/segments, else ~/.cache/storyreel/segments).")
+@click.option("--cache-size", "cache_size", metavar="SIZE", callback=lambda c, p, v: _check_cache_size(v),
+              help="Bound on the cache folder (500MB, 2GB; default 5GB).")
+def watch_command(file, preset, fps, size, data, sets, port, open_browser, cache_dir=None, cache_size=None):
     """Preview FILE.scene in the browser, updated on every save (Ctrl-C stops)."""
     import signal
     import webbrowser
 
+    from .engine.segment_cache import DEFAULT_MAX_BYTES, CacheError, default_cache_dir
     from .preview import PreviewServer
 
     def work():
@@ -429,9 +479,13 @@ def watch_command(file, preset, fps, size, data, sets, port, open_browser):
         parsed_size = _parse_size(size)
         if parsed_size is not None:
             check_size(*parsed_size, what="--size")
+        folder = cache_dir or default_cache_dir()
         try:
-            server = PreviewServer(file, variables=variables, data=data, port=port,
+            server = PreviewServer(file, variables=variables, data=data, port=port, cache_dir=folder,
+                                   cache_size=cache_size or DEFAULT_MAX_BYTES,
                                    options=CompileOptions(preset=preset, size=parsed_size, fps=fps))
+        except CacheError as err:
+            _fail(f"error: {err}" + ("" if cache_dir else "; choose another folder with --cache DIR"))
         except OSError as err:
             _fail(f"error: cannot listen on 127.0.0.1:{port}: {err.strerror or err}; try another --port (0: any free one)")
         signal.signal(signal.SIGTERM, _interrupt)  # stops the server as cleanly as Ctrl-C does

@@ -8,7 +8,7 @@ video's clock when it places the scenes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..engine import speech as speech_service
@@ -142,8 +142,14 @@ def _is_mood(name: str) -> bool:
 
 
 def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, out: SceneAudio,
-                 cast_voice: str | None = None):
-    """Synthesise the line, place it at `t`, caption it; return (speech, mood)."""
+                 cast_voice: str | None = None, speech_rate: float = 1.0):
+    """Synthesise the line, place it at `t`, caption it; return (speech, mood).
+
+    `SPEAKER says "caption text" [MOOD] [pronounced "spoken text"]`: the caption
+    shows the first text; the voice says the second when it is given (a
+    respelling for the synthesiser, e.g. "Ah" for the short a of "apple").
+    `speech_rate` scales the voice's words per minute (`video { speech rate 0.85 }`).
+    """
     speaker = step.speaker.name
     voices = sorted(speech_service.VOICES)
     if cast_voice is not None:
@@ -156,30 +162,56 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
         raise SceneError(f"unknown speaker '{speaker}'", step.speaker.span,
                          hint=did_you_mean(speaker, voices, None)
                          or f"speakers: {', '.join(voices)}; cast members come with the characters feature")
-    text_item = items.next("the words to say, in double quotes")
-    if not isinstance(text_item, ast.String):
-        raise SceneError(f"expected the words to say in double quotes, got '{text_item.text}'", text_item.span)
-    if not text_item.value.strip():
-        raise SceneError("there is nothing to say: the text is empty", text_item.span,
-                         hint='write the words between the quotes: narrator says "Hello!"')
+    text_item = _words(items, "the words to say, in double quotes", 'narrator says "Hello!"')
     mood = None
-    if not items.at_end():
+    spoken_item = None
+    while not items.at_end():
+        keyword = items.take_word("pronounced")
+        if keyword is not None:
+            if spoken_item is not None:
+                raise SceneError("'pronounced' is given twice", keyword.span, hint="keep one")
+            spoken_item = _words(items, "how to say it, in double quotes, after 'pronounced'",
+                                 'luna says "A is for apple" pronounced "Ay is for apple"')
+            continue
         mood_item = items.next("a mood")
         moods = sorted({*speech_service.MOODS, *speech_service.MOOD_ALIASES})
-        if not isinstance(mood_item, ast.Word) or not _is_mood(mood_item.name):
-            raise SceneError(f"unknown mood '{mood_item.text}'", mood_item.span,
-                             hint=did_you_mean(mood_item.text, moods, f"moods: {', '.join(sorted(speech_service.MOODS))}"))
+        if mood is not None or not isinstance(mood_item, ast.Word) or not _is_mood(mood_item.name):
+            raise SceneError(f"unknown mood '{mood_item.text}'" if mood is None else f"unexpected '{mood_item.text}'",
+                             mood_item.span,
+                             hint=did_you_mean(mood_item.text, moods, f"moods: {', '.join(sorted(speech_service.MOODS))}")
+                             if mood is None else "a line has one mood and one 'pronounced \"…\"'")
         mood = mood_item.name
     items.finish("says")
+    caption_text = text_item.value.strip()
+    spoken_text = spoken_item.value.strip() if spoken_item is not None else caption_text
     try:
-        spoken = speech_service.synthesize(text_item.value, voice=voice, mood=mood)
+        voice_preset = speech_service.resolve_voice(voice)
+        if speech_rate != 1.0:
+            voice_preset = replace(voice_preset, rate_wpm=round(voice_preset.rate_wpm * speech_rate, 2))
+        spoken = speech_service.synthesize(spoken_text, voice=voice_preset, mood=mood)
     except speech_service.SpeechError as exc:
         raise SceneError(f"speech synthesis failed: {exc.message}", step.span, hint=exc.hint) from None
     duration = spoken.duration
     out.clips.append(AudioClip(start=t, kind="speech", source=str(spoken.path), params={"speaker": speaker}))
     words = tuple(WordCue(w.text, t + w.start, t + w.end) for w in spoken.words)
-    out.cues.extend(cues_for_utterance(text_item.value.strip(), t, t + duration, words, speaker))
+    captions = caption_text.split()
+    if spoken_item is not None and len(words) == len(captions):
+        # Word for word: the caption's words take the spoken words' times (karaoke still works).
+        words = tuple(WordCue(shown, w.start, w.end) for shown, w in zip(captions, words))
+    elif spoken_item is not None:
+        words = ()
+    out.cues.extend(cues_for_utterance(caption_text, t, t + duration, words, speaker))
     return spoken, mood
+
+
+def _words(items: Items, what: str, example: str) -> ast.String:
+    item = items.next(what)
+    if not isinstance(item, ast.String):
+        raise SceneError(f"expected {what}, got '{item.text}'", item.span)
+    if not item.value.strip():
+        raise SceneError("there is nothing to say: the text is empty", item.span,
+                         hint=f"write the words between the quotes: {example}")
+    return item
 
 
 def compile_sound(step: ast.SoundStep, items: Items, t: float, ctx: Context, out: SceneAudio) -> float:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine.presets import DEFAULT_FPS, DEFAULT_PRESET, PRESETS
+from ..engine.captions import hold_for_reading, readable_at, reading_speed_limit
 from ..engine.timeline import AudioClip, CaptionCue, Chapter, Scene, Timeline, Transition
 from . import ast
 from .actions import read_timing, run_action
@@ -28,7 +29,7 @@ from .values import Canvas, Items
 
 TRANSITIONS = ("cut", "crossfade", "fade-through", "slide", "wipe", "zoom", "dissolve")
 DIRECTIONS = ("left", "right", "up", "down")
-SETTINGS = ("preset", "size", "fps", "background", "music", "voice", "captions", "thumbnail")
+SETTINGS = ("preset", "size", "fps", "background", "music", "voice", "speech", "captions", "thumbnail", "age")
 MAX_SIZE = 7680
 CHARACTER_WORDS = ("wave", "jump", "nod", "clap", "point", "look", "face", "expression")
 
@@ -74,7 +75,7 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
             raise SceneError(f"a second scene named '{part.name.name}'", part.name.span,
                              hint="scene names must be unique (they become chapters)")
         seen_names[part.name.name] = part
-        scene = SceneCompiler(part, canvas, ctx, video.voice, cast)
+        scene = SceneCompiler(part, canvas, ctx, video, cast)
         duration, layers = scene.run()
         scenes.append((part, duration, layers, scene.audio))
     if not scenes:
@@ -134,9 +135,11 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         width=canvas.width, height=canvas.height, fps=canvas.fps, duration=duration, title=video.title,
         background=video.background, safe_area=canvas.safe, scenes=tuple(built_scenes),
         transitions=tuple(built_transitions), chapters=tuple(Chapter(s.name, s.start) for s in built_scenes),
-        audio=tuple(sorted(music_clips + clips, key=lambda c: c.start)), captions=tuple(cues),
+        audio=tuple(sorted(music_clips + clips, key=lambda c: c.start)),
+        captions=tuple(hold_for_reading(cues, reading_speed_limit(video.age), duration)),
         captions_mode=video.captions,
         thumbnail_at=None if video.thumbnail_at is None else min(video.thumbnail_at[0], duration),
+        audience_age=video.age,
     )
     return CompileResult(timeline, ctx.dependencies)
 
@@ -150,6 +153,8 @@ class VideoSettings:
     voice: str = NARRATOR
     captions: str = "off"
     thumbnail_at: tuple[float, ast.Span] | None = None  # `thumbnail at 3s`
+    age: float | None = None  # `age 4`: the viewers' age
+    speech_rate: float = 1.0  # `speech rate 0.85`: every voice's pace, scaled
 
 
 def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context) -> VideoSettings:
@@ -160,6 +165,8 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
     music: MusicSpec | None = None
     voice, captions = NARRATOR, "off"
     thumbnail_at = None
+    age: float | None = None
+    speech_rate = 1.0
     probe = Canvas(1920, 1080, DEFAULT_FPS, (0, 0, 1920, 1080))
     for setting in video.settings:
         items = Items(setting.items, probe, setting.span)
@@ -181,6 +188,18 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
             voice = read_voice(items)
         elif name == "captions":
             captions = read_captions(items)
+        elif name == "speech":
+            items.take_word("rate") or items.expect_word("'rate', as in: speech rate 0.85", ("rate",))
+            item = items.peek()
+            speech_rate = items.number("how much faster or slower everyone speaks, e.g. speech rate 0.85")
+            if not 0.5 <= speech_rate <= 2:
+                raise SceneError(f"speech rate must be between 0.5 and 2, got {speech_rate:g}", item.span,  # type: ignore[union-attr]
+                                 hint="1 is each voice's own pace; 0.8 is a fifth slower")
+        elif name == "age":
+            item = items.peek()
+            age = items.number("the viewers' age in years, e.g. age 4")
+            if not 1 <= age <= 120:
+                raise SceneError(f"age must be between 1 and 120 years, got {age:g}", item.span)  # type: ignore[union-attr]
         elif name == "thumbnail":
             items.take_word("at")
             item = items.peek()
@@ -197,7 +216,7 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
     if options.fps is not None:
         fps = options.fps
     canvas = Canvas(width, height, fps, preset.safe.rect(width, height))
-    return VideoSettings(canvas, video.title or "", bg, music, voice, captions, thumbnail_at)
+    return VideoSettings(canvas, video.title or "", bg, music, voice, captions, thumbnail_at, age, speech_rate)
 
 
 def _size(items: Items, setting: ast.Setting) -> tuple[int, int]:
@@ -242,13 +261,15 @@ def _transition(decl: ast.TransitionDecl, canvas: Canvas):
 class SceneCompiler:
     """Runs one scene's steps on a cursor and collects its layers."""
 
-    def __init__(self, decl: ast.SceneDecl, canvas: Canvas, ctx: Context, narrator_voice: str = NARRATOR,
+    def __init__(self, decl: ast.SceneDecl, canvas: Canvas, ctx: Context, video: VideoSettings,
                  cast: dict[str, CastMember] | None = None):
         self.cast = cast or {}
+        self.speech_rate = video.speech_rate
+        self.reading_cps = reading_speed_limit(video.age)
         self.decl = decl
         self.canvas = canvas
         self.ctx = ctx
-        self.narrator_voice = narrator_voice
+        self.narrator_voice = video.voice
         self.audio = SceneAudio()
         self.layers: dict[str, LayerBuilder] = {}
         self.order: list[LayerBuilder] = []
@@ -274,6 +295,16 @@ class SceneCompiler:
                 add_idle_life(layer, self.decl.name.name, duration)
         return duration, self.order
 
+    def reading_time_left(self, t: float) -> float:
+        """`wait for reading`: how long the caption of the line said last needs to
+        stay up, from `t`, to be read at the viewers' reading speed (`age`)."""
+        said = [cue for cue in self.audio.cues if cue.start <= t + 1e-9]
+        if not said:
+            return 0.0
+        last = max(said, key=lambda cue: cue.start)
+        # hold_for_reading then keeps the cue up until this time.
+        return max(0.0, round(readable_at(last, self.reading_cps) - t, 6))
+
     def run_sequence(self, steps: tuple[ast.Step, ...], start: float) -> float:
         cursor = start
         for step in steps:
@@ -298,14 +329,18 @@ class SceneCompiler:
             return end
         if isinstance(step, ast.Wait):
             items = Items(step.items, self.canvas, step.span)
-            duration = items.time("how long to wait")
+            if items.take_word("for"):
+                items.expect_word("'reading', as in: wait for reading", ("reading",))
+                items.finish("wait for reading")
+                return t + self.reading_time_left(t)
+            duration = items.time("how long to wait, or 'for reading'")
             items.finish("wait")
             return t + duration
         if isinstance(step, ast.Says):
             member = self.cast.get(step.speaker.name)
             items = Items(step.items, self.canvas, step.span)
             spoken, mood = compile_says(step, items, t, self.narrator_voice, self.audio,
-                                        voice_of(member) if member else None)
+                                        voice_of(member) if member else None, self.speech_rate)
             if member is not None:
                 speak(self.lookup(step.speaker), spoken, t, mood)
             end = t + spoken.duration

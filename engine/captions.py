@@ -2,7 +2,10 @@
 
 A cue holds at most two lines of at most ~42 characters (the broadcast
 convention); a longer utterance is split into several cues at word boundaries,
-each timed by its words. `pysubs2` writes the files.
+each timed by its words. A cue starts when its words are spoken and ends when
+they end, unless it is too short to read at the viewers' reading speed: then it
+stays up until it can be read, but never past the next cue or the end of the
+video (`hold_for_reading`). `pysubs2` writes the files.
 """
 from __future__ import annotations
 
@@ -14,6 +17,54 @@ from .timeline import CaptionCue, WordCue
 
 MAX_CHARS = 42
 MAX_LINES = 2
+
+# Caption reading speed, characters per second (spaces and punctuation count, line
+# breaks do not; Netflix's counting). Upper bands are Netflix's Timed Text Style
+# Guide (adult programmes 20 cps, children's programmes 17 cps); younger bands
+# follow the pace of speech aimed at that age and the DCMP Captioning Key's
+# 120-130 words per minute for lower-level educational media (one word ~ 5.7
+# characters with its space): pre-readers' captions serve the adults and early
+# readers watching with them, and should not run ahead of the speech.
+READING_SPEED = ((5, 12.0), (8, 15.0), (12, 17.0), (200, 20.0))  # (up to age, cps)
+DEFAULT_READING_SPEED = 17.0  # no age given: children's programmes (storyreel makes children's videos)
+
+
+def reading_speed_limit(age: float | None) -> float:
+    """The most characters per second a caption may ask viewers of `age` to read."""
+    if age is None:
+        return DEFAULT_READING_SPEED
+    for upto, cps in READING_SPEED:
+        if age <= upto:
+            return cps
+    return READING_SPEED[-1][1]
+
+
+def reading_length(text: str) -> int:
+    """Characters a viewer reads in a cue: line breaks count as one space."""
+    return len(" ".join(text.split()))
+
+
+def readable_at(cue: CaptionCue, cps: float) -> float:
+    """When a cue shown from its start has been up long enough to read at `cps`."""
+    # 2 ms spare: SRT and VTT round times to the millisecond.
+    return cue.start + reading_length(cue.text) / cps + 0.002
+
+
+def hold_for_reading(cues: Sequence[CaptionCue], cps: float, until: float) -> list[CaptionCue]:
+    """Keep each cue on screen long enough to read at `cps` characters per second.
+
+    A short exclamation ("Yay!") is spoken in a fifth of a second, far faster than
+    anyone reads; its cue stays up after the speech, into the pause that follows,
+    but never past the start of the next cue or `until` (the end of the video).
+    A cue already slow enough keeps its speech window exactly.
+    """
+    ordered = sorted(cues, key=lambda c: c.start)
+    held = []
+    for i, cue in enumerate(ordered):
+        limit = ordered[i + 1].start if i + 1 < len(ordered) else until
+        end = min(max(cue.end, readable_at(cue, cps)), max(cue.end, limit))
+        held.append(cue if end == cue.end else CaptionCue(cue.start, round(end, 6), cue.text, cue.speaker, cue.words))
+    return held
 
 
 def break_lines(text: str, max_chars: int = MAX_CHARS) -> list[str]:

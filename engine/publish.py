@@ -539,6 +539,7 @@ def write_metadata(timeline: Timeline, video: str | Path, platform=None, loudnes
         "captions": None,
         "text": text_regions(timeline, start, end),
         "platform": platform.name if platform is not None else None,
+        "audience_age": timeline.audience_age,
     }
     if captions:
         speeds = caption_speeds(captions[0]) if captions[0].suffix == ".srt" else []

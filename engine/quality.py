@@ -29,6 +29,7 @@ import av
 import numpy as np
 
 from .audio.loudness import LoudnessMeter
+from .captions import reading_length, reading_speed_limit
 
 # -- thresholds ---------------------------------------------------------------------
 
@@ -63,28 +64,9 @@ LARGE_BOLD_TEXT = 24.0
 OUTLINE_COUNTS = 0.05  # an outline at least this fraction of the font size is the text's own background
 MIN_TEXT_PX = 8.0  # smaller text (a preview-sized render) is mostly anti-aliasing: not measured
 
-# Caption reading speed, characters per second (spaces and punctuation count, line
-# breaks do not; Netflix's counting). Upper bands are Netflix's Timed Text Style
-# Guide (adult programmes 20 cps, children's programmes 17 cps); younger bands
-# follow the pace of speech aimed at that age and the DCMP Captioning Key's
-# 120-130 words per minute for lower-level educational media (one word ~ 5.7
-# characters with its space): pre-readers' captions serve the adults and early
-# readers watching with them, and should not run ahead of the speech.
-READING_SPEED = ((3, 10.0), (5, 12.0), (8, 15.0), (12, 17.0), (200, 20.0))  # (up to age, cps)
-DEFAULT_READING_SPEED = 17.0  # no --age: children's programmes (storyreel makes children's videos)
-
 LOUDNESS_TARGET = -14.0
 LOUDNESS_TOLERANCE = 1.0
 TRUE_PEAK = -1.0
-
-
-def reading_speed_limit(age: float | None) -> float:
-    if age is None:
-        return DEFAULT_READING_SPEED
-    for upto, cps in READING_SPEED:
-        if age <= upto:
-            return cps
-    return READING_SPEED[-1][1]
 
 
 # -- probing -------------------------------------------------------------------------
@@ -478,7 +460,8 @@ def load_metadata(path: Path) -> dict | None:
 
 def check_video(path: str | Path, platform=None, age: float | None = None) -> Report:
     """Decode `path` and check it (see the module's docstring). `platform`: a
-    `Platform` or its name."""
+    `Platform` or its name. `age`: the viewers' age; by default the `age` the
+    video was made for (OUT.json's audience_age), if any."""
     from .platforms import get_platform
 
     path = Path(path)
@@ -488,6 +471,8 @@ def check_video(path: str | Path, platform=None, age: float | None = None) -> Re
     if info.video is None:
         raise QualityError(f"{path} has no video stream")
     meta = load_metadata(path)
+    if age is None and meta is not None and isinstance(meta.get("audience_age"), (int, float)):
+        age = float(meta["audience_age"])
     texts = _text_entries(meta, info.video)
     wanted = {t["frame"] for t in texts}
     frames_for_text: dict[int, np.ndarray] = {}
@@ -758,8 +743,8 @@ def caption_speeds(path: Path) -> list[tuple[float, float, float, str]]:
     for event in subs:
         if event.is_comment:
             continue
-        text = " ".join(event.plaintext.split("\n")).strip()
-        chars = len(text.replace("  ", " "))
+        text = " ".join(event.plaintext.split())
+        chars = reading_length(text)
         seconds = max(1e-3, (event.end - event.start) / 1000)
         out.append((event.start / 1000, event.end / 1000, chars / seconds, text))
     return out

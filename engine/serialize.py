@@ -68,6 +68,7 @@ def timeline_to_dict(tl: Timeline) -> dict:
         "chapters": [{"name": c.name, "time": c.time} for c in tl.chapters],
         "captions_mode": tl.captions_mode,
         **({"thumbnail_at": tl.thumbnail_at} if tl.thumbnail_at is not None else {}),
+        **({"audience_age": tl.audience_age} if tl.audience_age is not None else {}),
     }
 
 
@@ -127,6 +128,7 @@ def timeline_from_dict(d: dict) -> Timeline:
         chapters=tuple(Chapter(**c) for c in d.get("chapters", [])),
         captions_mode=d.get("captions_mode", "off"),
         thumbnail_at=d.get("thumbnail_at"),
+        audience_age=d.get("audience_age"),
     )
 
 

@@ -201,6 +201,7 @@ class Timeline:
     chapters: tuple[Chapter, ...] = ()
     captions_mode: str = "off"  # off | on (SRT/VTT files) | burned (drawn into the frames, files too)
     thumbnail_at: float | None = None  # the thumbnail's frame (None: the most colourful of the first scene)
+    audience_age: float | None = None  # the viewers' age: caption reading speed, metadata, check-video
 
     @property
     def frame_count(self) -> int:

@@ -380,7 +380,7 @@ def test_check_video_fails_captions_too_fast_for_the_age(story, tmp_path):
     # The narrator's pace is fine for children's programmes (17 chars/s), too fast for a three-year-old.
     result = invoke("check-video", story, "--age", "3")
     assert _failed(result) == "reading speed"
-    assert "<= 10 chars/s (age 3)" in result.output
+    assert "<= 12 chars/s (age 3)" in result.output
     # A cue crammed with words fails at any age.
     copy = tmp_path / "fast.mp4"
     shutil.copy(story, copy)
