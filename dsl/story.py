@@ -84,7 +84,7 @@ MOODS: dict[str, dict[str, str]] = {
     "excited": {"expression": "excited", "narration": "excitedly"},
     "calm": {"expression": "neutral", "narration": "gently"},
     "sad": {"expression": "sad", "narration": "sadly"},
-    "scary": {"expression": "sad", "narration": "quietly"},  # worried brows; the characters shiver
+    "scary": {"expression": "scared", "narration": "quietly"},  # worried brows, wide eyes; the characters shiver
     "sleepy": {"expression": "sleepy", "narration": "sleepily"},
     "surprised": {"expression": "surprised", "narration": "surprised"},
     "curious": {"expression": "thinking", "narration": "curiously"},
