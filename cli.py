@@ -206,12 +206,7 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
     def work():
         began = time.perf_counter()
         target = get_platform(platform) if platform else None
-        chosen_preset, chosen_size = preset, size
-        if target is not None and preset is None and size is None:
-            # The platform's layout: its preset (safe area) at its recommended size.
-            chosen_preset = target.preset
-            if target.size != (PRESETS[target.preset].width, PRESETS[target.preset].height):
-                chosen_size = f"{target.size[0]}x{target.size[1]}"
+        chosen_preset, chosen_size = _platform_layout(target, preset, size)
         loaded = _load(file, data, sets, chosen_preset, fps, chosen_size)
         tl = loaded.timeline
         if not frame_range(tl, start, end):
@@ -264,6 +259,17 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
                 _fail(f"error: {target.label}: {'; '.join(too_big)} (the file is kept; lower --quality or shorten it)")
 
     _run(work, out)
+
+
+def _platform_layout(target, preset: str | None, size: str | None) -> tuple[str | None, str | None]:
+    """--preset and --size, or, when neither is given, the platform's layout: its
+    preset (safe area) at its recommended size."""
+    if target is None or preset is not None or size is not None:
+        return preset, size
+    recommended = None
+    if target.size != (PRESETS[target.preset].width, PRESETS[target.preset].height):
+        recommended = f"{target.size[0]}x{target.size[1]}"
+    return target.preset, recommended
 
 
 def _check_workers(value: int) -> int:
@@ -573,8 +579,10 @@ def characters_command(character, gesture, output, size):
               help="Output .mp4 (default: FILE with .mp4; with only --emit-scene, no video).")
 @click.option("--emit-scene", "emit_scene", type=click.Path(dir_okay=False),
               help="Also write the generated .scene file (alone: write it and render nothing).")
-@click.option("--preset", type=click.Choice(sorted(PRESETS)),
-              help="Output format; also sets the length limit (youtube 12 min, vertical and square 60 s).")
+@click.option("--preset", type=click.Choice(sorted(PRESETS)), help="Output format (default: the platform's).")
+@click.option("--platform", type=click.Choice(PLATFORM_NAMES),
+              help="Target this platform's size, encoding and length limit (default: the one --preset is named "
+                   "after, else youtube).")
 @click.option("--size", help="Canvas size WIDTHxHEIGHT.")
 @click.option("--fps", type=click.FloatRange(1, 240), help="Frames per second.")
 @click.option("--quality", type=click.Choice(list(QUALITY)), default="standard", show_default=True,
@@ -584,11 +592,11 @@ def characters_command(character, gesture, output, size):
 @click.option("--age", type=click.IntRange(2, 5), default=4, show_default=True,
               help="The viewer's age (2-5): younger viewers get longer pauses.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
-def story_command(file, output, emit_scene, preset, size, fps, quality, encoder, age, quiet):
+def story_command(file, output, emit_scene, preset, platform, size, fps, quality, encoder, age, quiet):
     """Turn a plain-text story (title on the first line, then paragraphs) into a
     narrated picture-book video through the storybook template."""
     from .dsl.story import (check_length, emitted_scene, format_duration, plan_pages, read_story, scene_header,
-                            storybook_template, storybook_variables)
+                            story_platform, storybook_template, storybook_variables)
     from .engine.outputs import atomic_output
 
     out = Path(output) if output else (None if emit_scene else Path(file).with_suffix(".mp4"))
@@ -601,17 +609,19 @@ def story_command(file, output, emit_scene, preset, size, fps, quality, encoder,
         if parsed_size is not None:
             check_size(*parsed_size, what="--size")
         story = read_story(file)
+        target = story_platform(platform, preset)
         pages = plan_pages(story, preset, age)
-        seconds = check_length(story, pages, preset, age)
+        seconds = check_length(story, pages, target, age)
+        chosen_preset, chosen_size = _platform_layout(target if platform else None, preset, size)
         loaded = load_scene(storybook_template(), storybook_variables(story, pages, age),
-                            CompileOptions(preset=preset, size=parsed_size, fps=fps))
+                            CompileOptions(preset=chosen_preset, size=_parse_size(chosen_size), fps=fps))
         tl = loaded.timeline
         if not quiet:
             click.echo(f"{file}: \"{story.title}\", {len(pages)} pages "
                        f"({', '.join(p.background for p in pages)}), about {format_duration(seconds)}", err=True)
         if emit_scene:
             with atomic_output(emit_scene, ".scene") as tmp:
-                Path(tmp).write_text(emitted_scene(scene_header(story, pages, age, preset, seconds),
+                Path(tmp).write_text(emitted_scene(scene_header(story, pages, age, target, seconds),
                                                    loaded.expanded.text), encoding="utf-8")
             if not quiet:
                 click.echo(f"wrote {emit_scene}", err=True)
@@ -621,9 +631,11 @@ def story_command(file, output, emit_scene, preset, size, fps, quality, encoder,
         if not quiet:
             click.echo(why, err=True)
         progress = Progress(quiet)
-        frames = render_video(tl, out, quality=quality, encoder=codec, on_progress=progress)
+        frames = render_video(tl, out, quality=quality, encoder=codec, on_progress=progress,
+                              platform=target if platform else None)
         progress.finish()
-        extras = write_publish_outputs(tl, out)  # thumbnail, captions, metadata, as for any render
+        # Thumbnail, captions and metadata, as for any render.
+        extras = write_publish_outputs(tl, out, target if platform else None)
         if not quiet:
             for path in extras:
                 click.echo(f"wrote {path}", err=True)

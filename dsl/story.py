@@ -2,7 +2,7 @@
 
     story = read_story("story.txt")                 # title + paragraphs, with line numbers
     pages = plan_pages(story)                        # 3-15 pages: text, background, mood, characters, lines
-    check_length(story, pages, preset="shorts")      # SceneError when it cannot fit the platform
+    check_length(story, pages, "shorts", age=4)      # SceneError when it cannot fit the platform or the age
     variables = storybook_variables(story, pages)    # {"title", "pages", "age"} for the storybook template
 
 A story file is UTF-8 text: the title on the first line (a leading `#` is
@@ -41,18 +41,22 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from ..engine.captions import reading_speed_limit
 from .errors import Location, SceneError
+
+if TYPE_CHECKING:
+    from ..engine.platforms import Platform
 
 __all__ = [
     "BACKGROUNDS", "CAST", "MAX_PAGES", "MAX_SENTENCES", "MAX_WORDS", "MIN_PAGES", "MIN_WORDS", "MOODS",
-    "PLATFORM_LIMITS", "Page", "Paragraph", "Sentence", "Story", "cast_for", "check_length", "choose_background",
-    "choose_mood", "emitted_scene", "estimate_seconds", "format_duration", "format_limit", "lexicon",
+    "Page", "Paragraph", "Sentence", "Story", "cast_for", "check_length", "choose_background",
+    "choose_mood", "emitted_scene", "estimate_seconds", "format_duration", "format_limit", "length_limit", "lexicon",
     "mood_scores", "mood_style", "parse_story", "plan_pages", "read_story", "scene_header", "smart_quotes",
-    "story_names", "storybook_template", "storybook_variables", "validate_pages",
+    "story_names", "story_platform", "storybook_template", "storybook_variables", "validate_pages",
 ]
 
 MAX_WORDS = 45  # a page reads comfortably in one breath of the picture book
@@ -60,15 +64,6 @@ MAX_SENTENCES = 3
 MIN_WORDS = 8  # shorter pages are merged into a neighbour
 MIN_PAGES = 3
 MAX_PAGES = 15
-
-# The longest video each platform takes, in seconds: the one place these live.
-PLATFORM_LIMITS: dict[str, float] = {
-    "youtube": 12 * 60,  # an episode
-    "shorts": 60,
-    "tiktok": 60,
-    "reels": 60,
-    "square": 60,  # a feed post
-}
 
 BACKGROUNDS = ("meadow", "forest", "night", "ocean", "classroom", "sky")
 DEFAULT_BACKGROUND = "meadow"
@@ -806,7 +801,9 @@ def estimate_seconds(story: Story, pages: list[Page], age: int = DEFAULT_AGE) ->
         t += PAGE_LEAD[age] + PAGE_TAIL[age] - TRANSITION
         for line in page.lines:
             who = line["who"] if line["who"] != "narrator" else "narrator"
-            t += _speech_seconds(len(_WORD.findall(line["text"])), line.get("mood", narration), who)
+            speech = _speech_seconds(len(_WORD.findall(line["text"])), line.get("mood", narration), who)
+            # The book waits for its caption to be read (`wait for reading`).
+            t += max(speech, len(" ".join(line["text"].split())) / reading_speed_limit(age))
             t += PAUSE_AFTER_SENTENCE[age]
         marks.append(t)
     marks.append(t + END_CARD - TRANSITION)
@@ -826,10 +823,31 @@ def format_limit(seconds: float) -> str:
     return f"{seconds}s" if seconds < 120 or seconds % 60 else f"{seconds // 60} min"
 
 
-def check_length(story: Story, pages: list[Page], preset: str | None = None, age: int = DEFAULT_AGE) -> float:
-    """The estimated length in seconds; a SceneError when it is over the platform's limit."""
-    platform = preset or "youtube"
-    limit = PLATFORM_LIMITS.get(platform, PLATFORM_LIMITS["youtube"])
+def story_platform(platform: str | None = None, preset: str | None = None) -> Platform | None:
+    """The platform a story is made for: --platform, else the one its --preset is
+    named after (shorts, tiktok, reels, youtube), else YouTube; None for a
+    preset no platform is named after (square)."""
+    from ..engine.platforms import PLATFORM_NAMES, get_platform
+
+    name = platform or preset or "youtube"
+    return get_platform(name) if name in PLATFORM_NAMES else None
+
+
+def length_limit(platform: Platform | None, age: int = DEFAULT_AGE) -> tuple[float, str]:
+    """The longest the video may run, and whose limit that is: the platform's
+    (engine/platforms.yaml) or, when shorter, the longest episode for the age."""
+    from .templates import EPISODE_WINDOWS
+
+    span = float(EPISODE_WINDOWS[age if age in AGES else DEFAULT_AGE][1])
+    if platform is not None and platform.max_duration is not None and platform.max_duration < span:
+        return float(platform.max_duration), platform.label
+    return span, f"an episode for age {age}"
+
+
+def check_length(story: Story, pages: list[Page], platform: Platform | None = None, age: int = DEFAULT_AGE) -> float:
+    """The estimated length in seconds; a SceneError when it is over the platform's
+    limit or the attention span of the age (`length_limit`)."""
+    limit, whose = length_limit(platform, age)
     marks = estimate_seconds(story, pages, age)
     total = marks[-1]
     if total <= limit:
@@ -838,12 +856,12 @@ def check_length(story: Story, pages: list[Page], preset: str | None = None, age
     over = next((i for i, t in enumerate(marks[1:-1]) if t > limit), len(pages) - 1)
     sentence = pages[over].sentences[0]
     fit_words = int(story.words * max(0.0, limit - (TITLE_CARD + END_CARD)) / max(total - TITLE_CARD - END_CARD, 1))
-    longer = [p for p, s in PLATFORM_LIMITS.items() if s > limit]
-    other = f", or make a {longer[0]} video (--preset {longer[0]}, up to {format_limit(PLATFORM_LIMITS[longer[0]])})" \
-        if longer else ""
+    longest, _ = length_limit(None, age)
+    other = (f", or make a longer video (--platform youtube: up to {format_limit(longest)} at age {age})"
+             if limit < longest else "")
     raise SceneError(
-        f"the story is too long for {platform}: about {format_duration(total)} narrated "
-        f"({story.words} words, {len(pages)} pages), and {platform} allows {format_limit(limit)}",
+        f"the story is too long for {whose}: about {format_duration(total)} narrated "
+        f"({story.words} words, {len(pages)} pages), and {whose} allows {format_limit(limit)}",
         location=story.location(sentence.line, sentence.column, len(sentence.text.split()[0])),
         hint=f"the {format_limit(limit)} limit is passed on this page (page {over + 1}); "
              f"shorten the story to about {fit_words} words{other}")
@@ -874,7 +892,7 @@ def storybook_variables(story: Story, pages: list[Page], age: int = DEFAULT_AGE)
     return {"title": smart_quotes(story.title), "pages": [p.as_param() for p in pages], "age": age}
 
 
-def scene_header(story: Story, pages: list[Page], age: int, preset: str | None, seconds: float) -> str:
+def scene_header(story: Story, pages: list[Page], age: int, platform: Platform | None, seconds: float) -> str:
     """The comment block at the top of an emitted scene: where it came from and the cast mapping."""
     mapping = cast_for(story)
     if mapping:
@@ -885,7 +903,7 @@ def scene_header(story: Story, pages: list[Page], age: int, preset: str | None, 
     lines = [
         f"Generated by `render story {story.path}` from the storybook template (templates/storybook/book.scene).",
         (f"{len(pages)} pages, about {format_duration(seconds)} narrated, age {age}, "
-         f"{preset or 'youtube'} (limit {format_limit(PLATFORM_LIMITS.get(preset or 'youtube', 720))})."),
+         f"{platform.label if platform else 'no platform'} (limit {format_limit(length_limit(platform, age)[0])})."),
         f"Cast: {cast}.",
         f"Pages (background/mood): {backgrounds}.",
     ]

@@ -13,10 +13,11 @@ from click.testing import CliRunner
 from helpers import decode
 from storyreel.cli import main
 from storyreel.dsl import CompileOptions, SceneError, load_scene
-from storyreel.dsl.story import (MAX_PAGES, MAX_SENTENCES, MAX_WORDS, MOODS, PLATFORM_LIMITS, cast_for, check_length,
+from storyreel.dsl.story import (MAX_PAGES, MAX_SENTENCES, MAX_WORDS, MOODS, cast_for, check_length,
                                  choose_background, choose_mood, estimate_seconds, lexicon, parse_story, plan_pages,
                                  read_story, scene_header, storybook_template, storybook_variables,
-                                 validate_pages)
+                                 length_limit, story_platform, validate_pages)
+from storyreel.engine.platforms import get_platform
 from storyreel.engine import timeline_to_json
 
 TINY = (160, 90)
@@ -291,7 +292,7 @@ def test_the_estimate_is_close_to_the_compiled_length():
     loaded = load_scene(storybook_template(), storybook_variables(s, pages), CompileOptions(size=TINY))
     estimate = estimate_seconds(s, pages)[-1]
     assert abs(estimate - loaded.timeline.duration) < 0.2 * loaded.timeline.duration
-    assert check_length(s, pages, "youtube") == estimate
+    assert check_length(s, pages, story_platform("youtube")) == estimate
 
 
 # ── errors ────────────────────────────────────────────────────────────────────
@@ -324,22 +325,46 @@ def test_non_utf8_shows_the_line_and_a_caret(tmp_path, monkeypatch):
     assert lines[2] == "    |              ^"
 
 
+LONG_WEEK = [f"On day {n}, Luna and Sunny walked to the park, played on the swings, and then "
+             f"walked back home again for a very long lunch with all their friends, and they sang a song "
+             f"about the sun, the moon and the stars." for n in range(1, 15)]
+
+
 def test_too_long_for_the_platform_states_the_estimate_and_the_limit(tmp_path, monkeypatch):
-    paragraphs = [f"On day {n}, Luna and Sunny walked to the park, played on the swings, and then "
-                  f"walked back home again for a very long lunch with all their friends." for n in range(1, 13)]
-    text = "A Long Week\n\n" + "\n\n".join(paragraphs) + "\n"
-    result = run_story(tmp_path, monkeypatch, text, "--preset", "shorts", "-o", "out.mp4")
+    text = "A Long Week\n\n" + "\n\n".join(LONG_WEEK) + "\n"
+    shorts = get_platform("shorts")
+    result = run_story(tmp_path, monkeypatch, text, "--platform", "shorts", "-o", "out.mp4")
     assert result.exit_code == 1
     message = result.stderr.splitlines()[0]
-    m = re.match(r"story\.txt:(\d+):1: error: the story is too long for shorts: about (\d+)m (\d+)s narrated "
-                 r"\((\d+) words, 12 pages\), and shorts allows 60s$", message)
+    m = re.match(r"story\.txt:(\d+):1: error: the story is too long for YouTube Shorts: about (\d+)m (\d+)s narrated "
+                 r"\((\d+) words, 14 pages\), and YouTube Shorts allows (\d+) min$", message)
     assert m, message
-    assert int(m.group(2)) * 60 + int(m.group(3)) > PLATFORM_LIMITS["shorts"]
-    assert int(m.group(4)) == sum(len(p.split()) for p in paragraphs)
-    assert "--preset youtube" in result.stderr
-    # The same story fits a YouTube episode.
+    assert int(m.group(5)) * 60 == shorts.max_duration  # the limit comes from engine/platforms.yaml
+    assert int(m.group(2)) * 60 + int(m.group(3)) > shorts.max_duration
+    assert int(m.group(4)) == sum(len(p.split()) for p in LONG_WEEK)
+    assert "--platform youtube" in result.stderr
+    assert not (tmp_path / "out.mp4").exists()
+    # --preset shorts means the same platform.
+    assert run_story(tmp_path, monkeypatch, text, "--preset", "shorts", "-o", "out.mp4").stderr.splitlines()[0] \
+        == message
+    # The same story fits a YouTube episode for a four-year-old.
     result = run_story(tmp_path, monkeypatch, text, "--emit-scene", "long.scene", "-q")
     assert result.exit_code == 0, result.stderr
+
+
+def test_too_long_for_the_age_is_the_attention_span(tmp_path, monkeypatch):
+    s = read_story(Path(__file__).resolve().parent.parent / "examples" / "story.txt")
+    pages = plan_pages(s)
+    youtube = story_platform("youtube")
+    assert length_limit(youtube, 2) == (360.0, "an episode for age 2")  # YouTube takes hours; a two-year-old does not
+    assert length_limit(story_platform(preset="square"), 5) == (900.0, "an episode for age 5")
+    assert length_limit(story_platform(preset="tiktok"), 4) == (600.0, "TikTok")  # 10 min, under the 12 of age 4
+    assert check_length(s, pages, youtube, 2) > 0
+    text = "A Long Week\n\n" + "\n\n".join(LONG_WEEK * 3) + "\n"
+    result = run_story(tmp_path, monkeypatch, text, "--age", "2", "--emit-scene", "x.scene")
+    assert result.exit_code == 1
+    first = result.stderr.splitlines()[0]
+    assert "too long for an episode for age 2" in first and "allows 6 min" in first, first
 
 
 def test_validate_pages():
