@@ -715,8 +715,26 @@ _QUOTE = re.compile(r"\"([^\"]+)\"|\u201c([^\u201d]+)\u201d?")
 def _page_lines(sentences: list[Sentence], mapping: dict[str, str], mood: str) -> list[dict[str, str]]:
     lines: list[dict[str, str]] = []
     for sentence in sentences:
-        lines.extend(_sentence_lines(sentence.text, mapping, mood))
+        lines.extend({**line, "text": phrase} for line in _sentence_lines(sentence.text, mapping, mood)
+                     for phrase in _phrases(line["text"]))
     return lines
+
+
+def _phrases(text: str) -> list[str]:
+    """A line longer than one caption cue, split at the comma (or 'and') nearest
+    its middle: each phrase is then said on its own and its caption stays up until
+    it is read (`wait for reading`); one long line would run its cues at the
+    voice's pace, faster than young viewers' captions may go."""
+    from ..engine.captions import MAX_CHARS, MAX_LINES
+
+    if len(text) <= MAX_CHARS * MAX_LINES:
+        return [text]
+    cuts = [m.end() for m in re.finditer(r"[,;:]\s+|\s+(?=and\s|but\s|then\s)", text)]
+    cuts = [c for c in cuts if 12 <= c <= len(text) - 12]
+    if not cuts:
+        return [text]  # no natural break: the caption splits it by words
+    cut = min(cuts, key=lambda c: abs(c - len(text) / 2))
+    return _phrases(text[:cut].strip()) + _phrases(text[cut:].strip())
 
 
 def _speaker_near(quote: str, before: str, after: str, mapping: dict[str, str]) -> str | None:
