@@ -708,8 +708,10 @@ def new_command(ctx, template_name, sets, data, age, length, output, emit_scene,
         target = Path(emit_scene)
 
         def emit():
-            parsed = _parse_size(size)
-            loaded = load_scene(template.scene_path, params, CompileOptions(preset=preset, size=parsed, fps=fps))
+            # Laid out for the format the video will have: --platform's when no --preset/--size.
+            chosen_preset, chosen_size = _platform_layout(get_platform(platform) if platform else None, preset, size)
+            parsed = _parse_size(chosen_size)
+            loaded = load_scene(template.scene_path, params, CompileOptions(preset=chosen_preset, size=parsed, fps=fps))
             import shlex
 
             defaults = template.defaults()

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.timeline import Timeline
-from .compiler import CompileOptions, check_size, compile_document
+from ..engine.presets import resolve_format
+from .compiler import CompileOptions, check_size, compile_document, video_format
 from .errors import SceneError
 from .expand import Expanded, expand, load_data_file, parse_set_option
 from .parser import parse
@@ -35,11 +36,19 @@ def load_scene(path: str | Path, variables: dict[str, Any] | None = None,
     if template is not None:
         # A template's own file: its parameters' defaults and checks apply (dsl/templates.py).
         variables = template_variables(template, validate_params(template, variables))
-    expanded = expand(path, variables)
     opts = options or CompileOptions()
     opts = CompileOptions(base_dir=path.resolve().parent, preset=opts.preset, size=opts.size, fps=opts.fps)
+    # Jinja's `canvas`: the command line's format, else the defaults ...
+    fmt = resolve_format(opts.preset, opts.size, opts.fps)
+    expanded = expand(path, variables, fmt)
     try:
         document = parse(expanded.text)
+        actual = video_format(document.video, opts)
+        if actual != fmt:
+            # ... unless the file's own `video { preset … }` (or size, fps) picks another:
+            # expand it again, so that `canvas` is what is compiled.
+            expanded = expand(path, variables, actual)
+            document = parse(expanded.text)
         result = compile_document(document, opts)
     except SceneError as err:
         if err.location is None:

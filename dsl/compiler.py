@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine.presets import DEFAULT_FPS, DEFAULT_PRESET, PRESETS
+from ..engine.presets import DEFAULT_FPS, PRESETS, Format, resolve_format
 from ..engine.captions import hold_for_reading, readable_at, reading_speed_limit
 from ..engine.timeline import AudioClip, CaptionCue, Chapter, Scene, Timeline, Transition
 from . import ast
@@ -157,29 +157,48 @@ class VideoSettings:
     speech_rate: float = 1.0  # `speech rate 0.85`: every voice's pace, scaled
 
 
-def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context) -> VideoSettings:
-    preset_name = DEFAULT_PRESET
+_PROBE = Canvas(1920, 1080, DEFAULT_FPS, (0, 0, 1920, 1080))
+FORMAT_SETTINGS = ("preset", "size", "fps")
+
+
+def video_format(video: ast.VideoDecl, options: CompileOptions = CompileOptions()) -> Format:
+    """The canvas the video is compiled for: its `preset`, `size` and `fps` settings, with
+    the options (the command line's --preset, --size, --fps) winning over them."""
+    preset_name: str | None = None
     size = None
-    fps = DEFAULT_FPS
+    fps: float | None = None
+    for setting in video.settings:
+        name = setting.name.name
+        if name not in FORMAT_SETTINGS:
+            continue
+        items = Items(setting.items, _PROBE, setting.span)
+        if name == "preset":
+            preset_name = items.expect_word("a preset", PRESETS)
+        elif name == "size":
+            size = _size(items, setting)
+        else:
+            item = items.peek()
+            fps = items.number("frames per second")
+            if not 1 <= fps <= 240:
+                raise SceneError(f"fps must be between 1 and 240, got {fps:g}", item.span)  # type: ignore[union-attr]
+        items.finish(f"'{name}'")
+    return resolve_format(options.preset, options.size, options.fps,
+                          file_preset=preset_name, file_size=size, file_fps=fps)
+
+
+def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context) -> VideoSettings:
+    fmt = video_format(video, options)
     bg = (1.0, 1.0, 1.0, 1.0)
     music: MusicSpec | None = None
     voice, captions = NARRATOR, "off"
     thumbnail_at = None
     age: float | None = None
     speech_rate = 1.0
-    probe = Canvas(1920, 1080, DEFAULT_FPS, (0, 0, 1920, 1080))
     for setting in video.settings:
-        items = Items(setting.items, probe, setting.span)
+        items = Items(setting.items, _PROBE, setting.span)
         name = setting.name.name
-        if name == "preset":
-            preset_name = items.expect_word("a preset", PRESETS)
-        elif name == "size":
-            size = _size(items, setting)
-        elif name == "fps":
-            item = items.peek()
-            fps = items.number("frames per second")
-            if not 1 <= fps <= 240:
-                raise SceneError(f"fps must be between 1 and 240, got {fps:g}", item.span)  # type: ignore[union-attr]
+        if name in FORMAT_SETTINGS:
+            continue  # read by video_format
         elif name == "background":
             bg = items.color("a background colour")
         elif name == "music":
@@ -208,14 +227,7 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
             raise SceneError(f"unknown video setting '{name}'", setting.name.span,
                              hint=did_you_mean(name, SETTINGS, f"settings: {', '.join(SETTINGS)}"))
         items.finish(f"'{name}'")
-    if options.preset is not None:
-        preset_name = options.preset
-        size = None if options.size is None else size
-    preset = PRESETS[preset_name]
-    width, height = options.size or size or (preset.width, preset.height)
-    if options.fps is not None:
-        fps = options.fps
-    canvas = Canvas(width, height, fps, preset.safe.rect(width, height))
+    canvas = Canvas(fmt.width, fmt.height, fmt.fps, fmt.safe)
     return VideoSettings(canvas, video.title or "", bg, music, voice, captions, thumbnail_at, age, speech_rate)
 
 

@@ -19,6 +19,7 @@ import jinja2
 import yaml
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..engine.presets import Format, design_pixel, resolve_format
 from .ast import Span
 from .errors import Location, SceneError, did_you_mean
 
@@ -164,8 +165,30 @@ def split_front_matter(text: str, file: str) -> tuple[dict[str, Any], str]:
     return data, blank + text[m.end():]
 
 
-def expand(path: str | Path, variables: dict[str, Any] | None = None) -> Expanded:
-    """Read `path`, apply front matter + `variables` (later wins), expand Jinja."""
+def canvas_variable(fmt: Format | None = None) -> dict[str, Any]:
+    """What `canvas` is in Jinja: the size, frame rate and format the file is compiled
+    for (engine/presets.py: resolve_format), so a template can lay itself out for it.
+    Positions are percentages and lengths design pixels (1/1080 of the shorter side),
+    so `design_width`/`design_height` are the canvas in design pixels; the safe area
+    is in percent of the canvas (`left` … `bottom` its margins, `x0` … `y1` its edges)."""
+    fmt = fmt or resolve_format()
+    w, h = fmt.width, fmt.height
+    unit = design_pixel(w, h)
+    x0, y0, x1, y1 = fmt.safe
+    pct = lambda v, whole: round(100.0 * v / whole, 3)  # noqa: E731
+    safe = {"left": pct(x0, w), "top": pct(y0, h), "right": pct(w - x1, w), "bottom": pct(h - y1, h),
+            "x0": pct(x0, w), "y0": pct(y0, h), "x1": pct(x1, w), "y1": pct(y1, h),
+            "width": pct(x1 - x0, w), "height": pct(y1 - y0, h),
+            "cx": pct((x0 + x1) / 2, w), "cy": pct((y0 + y1) / 2, h)}
+    return {"width": w, "height": h, "fps": fmt.fps, "preset": fmt.preset,
+            "vertical": h > w, "square": w == h, "landscape": w > h, "aspect": round(w / h, 4),
+            "unit": round(unit, 6), "design_width": round(w / unit, 2), "design_height": round(h / unit, 2),
+            "safe": safe}
+
+
+def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Format | None = None) -> Expanded:
+    """Read `path`, apply front matter + `variables` (later wins), expand Jinja.
+    Every file it reads, included and imported ones too, sees `canvas` (canvas_variable)."""
     path = Path(path).resolve()
     display = _display_name(path)
     try:
@@ -183,10 +206,14 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None) -> Expande
     loader = _MarkingLoader(smap, path, body, dependencies)
     env = _Environment(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
                        keep_trailing_newline=True, autoescape=False)
+    # A global, so that macros in `{% import %}`ed files (imported without context) see it too;
+    # a variable of the same name (front matter, --set) hides it in the file that has it.
+    env.globals["canvas"] = canvas_variable(canvas)
+    known = {"canvas": env.globals["canvas"], **merged}  # for "did you mean" hints
     try:
         rendered = env.get_template(str(path)).render(**merged)
     except jinja2.TemplateSyntaxError as exc:
-        raise _jinja_error(exc, smap, exc.filename or str(path), exc.lineno, display, merged) from None
+        raise _jinja_error(exc, smap, exc.filename or str(path), exc.lineno, display, known) from None
     except jinja2.TemplateNotFound as exc:
         file, line = _template_frame(exc, smap, str(path))
         raise _located(SceneError(f"included file not found: {_display_name(Path(str(exc.name)))}",
@@ -194,7 +221,7 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None) -> Expande
                        smap, file, line, str(exc.name).split("/")[-1]) from None
     except jinja2.UndefinedError as exc:
         file, line = _template_frame(exc, smap, str(path))
-        raise _jinja_error(exc, smap, file, line, display, merged) from None
+        raise _jinja_error(exc, smap, file, line, display, known) from None
     except jinja2.TemplateError as exc:
         file, line = _template_frame(exc, smap, str(path))
         raise _located(SceneError(f"template error: {exc}"), smap, file, line) from None
