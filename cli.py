@@ -605,16 +605,17 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
 
     def work():
         began = time.perf_counter()
-        parsed_size = _parse_size(size)
+        target = story_platform(platform, preset)  # its length limit applies even to --preset alone
+        encode_for = target if platform else None  # its encoding and layout only when asked for
+        chosen_preset, chosen_size = _platform_layout(encode_for, preset, size)
+        parsed_size = _parse_size(chosen_size)
         if parsed_size is not None:
             check_size(*parsed_size, what="--size")
         story = read_story(file)
-        target = story_platform(platform, preset)
         pages = plan_pages(story, preset, age)
         seconds = check_length(story, pages, target, age)
-        chosen_preset, chosen_size = _platform_layout(target if platform else None, preset, size)
         loaded = load_scene(storybook_template(), storybook_variables(story, pages, age),
-                            CompileOptions(preset=chosen_preset, size=_parse_size(chosen_size), fps=fps))
+                            CompileOptions(preset=chosen_preset, size=parsed_size, fps=fps))
         tl = loaded.timeline
         if not quiet:
             click.echo(f"{file}: \"{story.title}\", {len(pages)} pages "
@@ -632,10 +633,10 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
             click.echo(why, err=True)
         progress = Progress(quiet)
         frames = render_video(tl, out, quality=quality, encoder=codec, on_progress=progress,
-                              platform=target if platform else None)
+                              platform=encode_for)
         progress.finish()
         # Thumbnail, captions and metadata, as for any render.
-        extras = write_publish_outputs(tl, out, target if platform else None)
+        extras = write_publish_outputs(tl, out, encode_for)
         if not quiet:
             for path in extras:
                 click.echo(f"wrote {path}", err=True)

@@ -21,14 +21,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from storyreel.engine.presets import PRESETS
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ["counting", "alphabet", "colors", "shapes", "feelings", "storybook"]
-PRESETS = {"youtube": (1920, 1080), "shorts": (1080, 1920), "tiktok": (1080, 1920), "reels": (1080, 1920),
-           "square": (1080, 1080)}
 
 
 def render(template: str, preset: str, scale: float, out: Path) -> list[str]:
-    w, h = PRESETS[preset]
+    w, h = PRESETS[preset].width, PRESETS[preset].height
     size = f"{round(w * scale / 2) * 2}x{round(h * scale / 2) * 2}"
     if template == "storybook":
         return [sys.executable, "-m", "storyreel", "story", str(ROOT / "examples" / "story.txt"), "--preset", preset,

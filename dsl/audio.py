@@ -78,12 +78,8 @@ def read_music(items: Items, ctx: Context) -> MusicSpec | None:
         if word.name == "volume":
             volume = _volume(items)
         elif word.name == "tempo":
-            item = items.peek()
-            tempo = items.number("a tempo in beats per minute")
-            if not 60 <= tempo <= 180:
-                raise SceneError(f"tempo must be between 60 and 180 beats per minute, got {tempo:g}", item.span,  # type: ignore[union-attr]
-                                 hint="100 is a relaxed walking pace; 140 is lively")
-            params["tempo"] = tempo
+            params["tempo"] = items.number_between("a tempo in beats per minute", 60, 180, "tempo",
+                                                   " beats per minute", "100 is a relaxed walking pace; 140 is lively")
         elif word.name == "key":
             item = items.next("a key such as C, G or \"F#\"")
             key = item.value if isinstance(item, ast.String) else getattr(item, "name", item.text)
@@ -103,12 +99,8 @@ def read_music(items: Items, ctx: Context) -> MusicSpec | None:
 
 
 def _volume(items: Items) -> float:
-    item = items.peek()
-    value = items.number("a volume (0 to 2)")
-    if not 0 <= value <= 2:
-        raise SceneError(f"volume must be between 0 and 2, got {value:g}", item.span,  # type: ignore[union-attr]
-                         hint="1 is the sound as it is; 0.5 about half as loud; 0 silent")
-    return value
+    return items.number_between("a volume (0 to 2)", 0, 2, "volume",
+                                hint="1 is the sound as it is; 0.5 about half as loud; 0 silent")
 
 
 def _check_audio_file(path: str, item: ast.Item) -> None:
@@ -174,12 +166,13 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
                                  'luna says "A is for apple" pronounced "Ay is for apple"')
             continue
         mood_item = items.next("a mood")
-        moods = sorted({*speech_service.MOODS, *speech_service.MOOD_ALIASES})
-        if mood is not None or not isinstance(mood_item, ast.Word) or not _is_mood(mood_item.name):
-            raise SceneError(f"unknown mood '{mood_item.text}'" if mood is None else f"unexpected '{mood_item.text}'",
-                             mood_item.span,
-                             hint=did_you_mean(mood_item.text, moods, f"moods: {', '.join(sorted(speech_service.MOODS))}")
-                             if mood is None else "a line has one mood and one 'pronounced \"…\"'")
+        if mood is not None:
+            raise SceneError(f"unexpected '{mood_item.text}'", mood_item.span,
+                             hint="a line has one mood and one 'pronounced \"…\"'")
+        if not isinstance(mood_item, ast.Word) or not _is_mood(mood_item.name):
+            moods = sorted({*speech_service.MOODS, *speech_service.MOOD_ALIASES})
+            raise SceneError(f"unknown mood '{mood_item.text}'", mood_item.span,
+                             hint=did_you_mean(mood_item.text, moods, f"moods: {', '.join(sorted(speech_service.MOODS))}"))
         mood = mood_item.name
     items.finish("says")
     caption_text = text_item.value.strip()

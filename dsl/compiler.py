@@ -136,7 +136,7 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         background=video.background, safe_area=canvas.safe, scenes=tuple(built_scenes),
         transitions=tuple(built_transitions), chapters=tuple(Chapter(s.name, s.start) for s in built_scenes),
         audio=tuple(sorted(music_clips + clips, key=lambda c: c.start)),
-        captions=tuple(hold_for_reading(cues, reading_speed_limit(video.age), duration)),
+        captions=tuple(hold_for_reading(cues, video.reading_cps, duration)),
         captions_mode=video.captions,
         thumbnail_at=None if video.thumbnail_at is None else min(video.thumbnail_at[0], duration),
         audience_age=video.age,
@@ -155,6 +155,11 @@ class VideoSettings:
     thumbnail_at: tuple[float, ast.Span] | None = None  # `thumbnail at 3s`
     age: float | None = None  # `age 4`: the viewers' age
     speech_rate: float = 1.0  # `speech rate 0.85`: every voice's pace, scaled
+
+    @property
+    def reading_cps(self) -> float:
+        """The captions' reading speed for the viewers' `age`."""
+        return reading_speed_limit(self.age)
 
 
 _PROBE = Canvas(1920, 1080, DEFAULT_FPS, (0, 0, 1920, 1080))
@@ -177,10 +182,7 @@ def video_format(video: ast.VideoDecl, options: CompileOptions = CompileOptions(
         elif name == "size":
             size = _size(items, setting)
         else:
-            item = items.peek()
-            fps = items.number("frames per second")
-            if not 1 <= fps <= 240:
-                raise SceneError(f"fps must be between 1 and 240, got {fps:g}", item.span)  # type: ignore[union-attr]
+            fps = items.number_between("frames per second", 1, 240, "fps")
         items.finish(f"'{name}'")
     return resolve_format(options.preset, options.size, options.fps,
                           file_preset=preset_name, file_size=size, file_fps=fps)
@@ -209,16 +211,11 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
             captions = read_captions(items)
         elif name == "speech":
             items.take_word("rate") or items.expect_word("'rate', as in: speech rate 0.85", ("rate",))
-            item = items.peek()
-            speech_rate = items.number("how much faster or slower everyone speaks, e.g. speech rate 0.85")
-            if not 0.5 <= speech_rate <= 2:
-                raise SceneError(f"speech rate must be between 0.5 and 2, got {speech_rate:g}", item.span,  # type: ignore[union-attr]
-                                 hint="1 is each voice's own pace; 0.8 is a fifth slower")
+            speech_rate = items.number_between("how much faster or slower everyone speaks, e.g. speech rate 0.85",
+                                               0.5, 2, "speech rate",
+                                               hint="1 is each voice's own pace; 0.8 is a fifth slower")
         elif name == "age":
-            item = items.peek()
-            age = items.number("the viewers' age in years, e.g. age 4")
-            if not 1 <= age <= 120:
-                raise SceneError(f"age must be between 1 and 120 years, got {age:g}", item.span)  # type: ignore[union-attr]
+            age = items.number_between("the viewers' age in years, e.g. age 4", 1, 120, "age", " years")
         elif name == "thumbnail":
             items.take_word("at")
             item = items.peek()
@@ -276,12 +273,10 @@ class SceneCompiler:
     def __init__(self, decl: ast.SceneDecl, canvas: Canvas, ctx: Context, video: VideoSettings,
                  cast: dict[str, CastMember] | None = None):
         self.cast = cast or {}
-        self.speech_rate = video.speech_rate
-        self.reading_cps = reading_speed_limit(video.age)
+        self.video = video
         self.decl = decl
         self.canvas = canvas
         self.ctx = ctx
-        self.narrator_voice = video.voice
         self.audio = SceneAudio()
         self.layers: dict[str, LayerBuilder] = {}
         self.order: list[LayerBuilder] = []
@@ -315,7 +310,7 @@ class SceneCompiler:
             return 0.0
         last = max(said, key=lambda cue: cue.start)
         # hold_for_reading then keeps the cue up until this time.
-        return max(0.0, round(readable_at(last, self.reading_cps) - t, 6))
+        return max(0.0, round(readable_at(last, self.video.reading_cps) - t, 6))
 
     def run_sequence(self, steps: tuple[ast.Step, ...], start: float) -> float:
         cursor = start
@@ -351,8 +346,8 @@ class SceneCompiler:
         if isinstance(step, ast.Says):
             member = self.cast.get(step.speaker.name)
             items = Items(step.items, self.canvas, step.span)
-            spoken, mood = compile_says(step, items, t, self.narrator_voice, self.audio,
-                                        voice_of(member) if member else None, self.speech_rate)
+            spoken, mood = compile_says(step, items, t, self.video.voice, self.audio,
+                                        voice_of(member) if member else None, self.video.speech_rate)
             if member is not None:
                 speak(self.lookup(step.speaker), spoken, t, mood)
             end = t + spoken.duration

@@ -125,11 +125,7 @@ def read_opacity(items: Items, layer: LayerBuilder, ctx: Context) -> None:
 
 
 def _checked(items: Items, what: str, lo: float, hi: float) -> float:
-    item = items.peek()
-    value = items.number(what)
-    if not lo <= value <= hi:
-        raise SceneError(f"{what.split(' (')[0]} must be between {lo:g} and {hi:g}, got {value:g}", item.span)  # type: ignore[union-attr]
-    return value
+    return items.number_between(what, lo, hi, what.split(" (")[0])
 
 
 def read_scale(items: Items, layer: LayerBuilder, ctx: Context) -> None:
@@ -265,11 +261,7 @@ def read_fit(items: Items, layer: LayerBuilder, ctx: Context) -> None:
 
 
 def read_volume(items: Items, layer: LayerBuilder, ctx: Context) -> None:
-    item = items.peek()
-    value = items.number("a volume (0 to 2)")
-    if not 0 <= value <= 2:
-        raise SceneError(f"volume must be between 0 and 2, got {value:g}", item.span)  # type: ignore[union-attr]
-    layer.attrs["volume"] = value
+    layer.attrs["volume"] = items.number_between("a volume (0 to 2)", 0, 2, "volume")
 
 
 def read_from(items: Items, layer: LayerBuilder, ctx: Context) -> None:

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..engine.captions import reading_speed_limit
+from ..engine.captions import reading_length, reading_speed_limit
 from .errors import Location, SceneError
 
 if TYPE_CHECKING:
@@ -821,7 +821,7 @@ def estimate_seconds(story: Story, pages: list[Page], age: int = DEFAULT_AGE) ->
             who = line["who"] if line["who"] != "narrator" else "narrator"
             speech = _speech_seconds(len(_WORD.findall(line["text"])), line.get("mood", narration), who)
             # The book waits for its caption to be read (`wait for reading`).
-            t += max(speech, len(" ".join(line["text"].split())) / reading_speed_limit(age))
+            t += max(speech, reading_length(line["text"]) / reading_speed_limit(age))
             t += PAUSE_AFTER_SENTENCE[age]
         marks.append(t)
     marks.append(t + END_CARD - TRANSITION)

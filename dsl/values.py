@@ -128,6 +128,16 @@ class Items:
             return item.value / 100.0
         raise SceneError(f"expected {what}, got {describe(item)}", item.span)
 
+    def number_between(self, what: str, lo: float, hi: float, name: str, unit: str = "",
+                       hint: str | None = None) -> float:
+        """A number from `lo` to `hi`; outside: "NAME must be between LO and HI[UNIT], got X"."""
+        item = self.peek()
+        value = self.number(what)
+        if not lo <= value <= hi:
+            raise SceneError(f"{name} must be between {lo:g} and {hi:g}{unit}, got {value:g}", item.span,  # type: ignore[union-attr]
+                             hint=hint)
+        return value
+
     def length(self, axis: str, what: str = "a length") -> float:
         """In canvas px. axis: 'x' (% of width), 'y' (% of height), 'min' (% of the shorter side)."""
         item = self.next(what)
