@@ -19,6 +19,7 @@ import jinja2
 import yaml
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..engine.color import contrast
 from ..engine.presets import Format, design_pixel, resolve_format
 from .ast import Span
 from .errors import Location, SceneError, did_you_mean
@@ -209,6 +210,7 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Fo
     # A global, so that macros in `{% import %}`ed files (imported without context) see it too;
     # a variable of the same name (front matter, --set) hides it in the file that has it.
     env.globals["canvas"] = canvas_variable(canvas)
+    env.globals["contrast"] = contrast  # for picking a text's outline that stands out from its ink
     known = {"canvas": env.globals["canvas"], **merged}  # for "did you mean" hints
     try:
         rendered = env.get_template(str(path)).render(**merged)

@@ -52,6 +52,28 @@ def parse_color(text: str) -> RGBA:
     return parse_color(hex_value)
 
 
+def relative_luminance(rgb) -> float:
+    """WCAG 2 relative luminance of an sRGB colour given as 0-255 channels."""
+    def linear(channel: float) -> float:
+        c = float(channel) / 255.0
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in list(rgb)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a, b) -> float:
+    """WCAG 2 contrast ratio (1 to 21) of two sRGB colours given as 0-255 channels."""
+    la, lb = relative_luminance(a), relative_luminance(b)
+    hi, lo = max(la, lb), min(la, lb)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours written as in the language (#RRGGBB, a CSS name)."""
+    return contrast_ratio(*([255 * c for c in parse_color(text)[:3]] for text in (a, b)))
+
+
 def with_alpha(color: RGBA, alpha: float) -> RGBA:
     return (color[0], color[1], color[2], color[3] * alpha)
 

@@ -30,6 +30,7 @@ import numpy as np
 
 from .audio.loudness import LoudnessMeter
 from .captions import reading_length, reading_speed_limit
+from .color import contrast_ratio
 
 # -- thresholds ---------------------------------------------------------------------
 
@@ -285,18 +286,6 @@ def measure_file_loudness(path: str | Path) -> tuple[float, float]:
 def _linear(srgb: np.ndarray) -> np.ndarray:
     c = srgb.astype(np.float32) / 255.0
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-
-
-def relative_luminance(rgb) -> float:
-    """WCAG relative luminance of an sRGB colour (0-255)."""
-    r, g, b = _linear(np.asarray(rgb[:3], dtype=np.float32))
-    return float(0.2126 * r + 0.7152 * g + 0.0722 * b)
-
-
-def contrast_ratio(a, b) -> float:
-    la, lb = relative_luminance(a), relative_luminance(b)
-    hi, lo = max(la, lb), min(la, lb)
-    return (hi + 0.05) / (lo + 0.05)
 
 
 class _Transitions:

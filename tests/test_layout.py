@@ -274,3 +274,32 @@ def test_objects_grow_to_use_a_tall_canvas():
     assert len(rows) >= 2
     sizes = {float(s) for s in re.findall(r"^\s*o\d+ = group at \([^)]*\) scale ([\d.]+)", text, re.M)}
     assert len(sizes) == 1 and sizes.pop() >= 0.6
+
+
+# ── text that stands out from any picture ────────────────────────────────────
+
+
+def test_contrast_and_the_layout_outline_for_any_ink(tmp_path):
+    """`contrast(a, b)` is WCAG's ratio; `lay.outline(ink, size)` picks the edge that
+    stands out from the ink, 6% of the font size wide (check-video counts 5%)."""
+    import os
+
+    from storyreel.dsl.templates import TEMPLATES_DIR
+
+    layout = os.path.relpath(TEMPLATES_DIR / "_lib" / "layout.scene", tmp_path)
+    path = tmp_path / "inks.scene"
+    path.write_text(f'{{% import "{layout}" as lay %}}\n'
+                    '# {{ contrast("#000000", "white") | round(2) }} {{ contrast("#777", "#777") }}\n'
+                    '# {{ lay.outline("#FFBE0B", 150) }}|{{ lay.outline("#3A0CA3", 120) }}|{{ lay.outline("#2B2D42", "40") }}\n',
+                    encoding="utf-8")
+    lines = expand(path, canvas=resolve_format("youtube")).text.strip().splitlines()
+    assert lines[-2] == "# 21.0 1.0"
+    assert lines[-1] == "# outline #2B2D42 9|outline #FFFFFF 8|outline #FFFFFF 3"
+
+
+def test_contrast_of_a_bad_colour_is_a_located_error(tmp_path):
+    path = tmp_path / "bad.scene"
+    path.write_text('video "x" { preset youtube }\n{{ contrast("#12", "white") }}\n', encoding="utf-8")
+    with pytest.raises(SceneError) as err:
+        expand(path)
+    assert "bad.scene:2" in str(err.value) and "invalid colour '#12'" in str(err.value)
