@@ -59,15 +59,22 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
     return int(m.group(1)), int(m.group(2))
 
 
+def _format_options(overrides: str):
+    """--preset, --fps and --size: the video's format, overriding `overrides`."""
+    def apply(f):
+        f = click.option("--size", help=f"Canvas size WIDTHxHEIGHT (overrides {overrides}).")(f)
+        f = click.option("--fps", type=click.FloatRange(1, 240), help=f"Frames per second (overrides {overrides}).")(f)
+        return click.option("--preset", type=click.Choice(sorted(PRESETS)),
+                            help=f"Output format (overrides {overrides}).")(f)
+    return apply
+
+
 def _source_options(f):
     f = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
                      help="Set a template variable (YAML-typed); repeatable; wins over --data.")(f)
     f = click.option("--data", type=click.Path(dir_okay=False), help="YAML file of template variables.")(f)
-    f = click.option("--size", help="Canvas size WIDTHxHEIGHT (overrides the file).")(f)
-    f = click.option("--fps", type=click.FloatRange(1, 240), help="Frames per second (overrides the file).")(f)
-    f = click.option("--preset", type=click.Choice(sorted(PRESETS)), help="Output format (overrides the file).")(f)
-    f = click.argument("file", type=click.Path(dir_okay=False))(f)
-    return f
+    f = _format_options("the file")(f)
+    return click.argument("file", type=click.Path(dir_okay=False))(f)
 
 
 def _encode_options(f):
@@ -83,7 +90,7 @@ def _encode_options(f):
         click.option("--platform", type=click.Choice(PLATFORM_NAMES),
                      help="Target this platform's size, encoding and limits (engine/platforms.yaml)."),
         click.option("--no-extras", "--no-publish", "no_extras", is_flag=True,
-                     help="Write only the video: no thumbnail, metadata JSON or captions beside it."),
+                     help="No thumbnail or metadata JSON beside the video (caption files only when captions are on)."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -253,12 +260,16 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
             took = time.perf_counter() - began
             click.echo(f"wrote {out} ({frames / tl.fps:.2f}s, {frames} frames, {tl.width}x{tl.height} @ {tl.fps:g} fps) "
                        f"in {took:.1f}s ({frames / max(took, 1e-9):.1f} fps)", err=True)
-        if target is not None:
-            too_big = target.check_file_size(out.stat().st_size)
-            if too_big:
-                _fail(f"error: {target.label}: {'; '.join(too_big)} (the file is kept; lower --quality or shorten it)")
+        _check_file_size(target, out)
 
     _run(work, out)
+
+
+def _check_file_size(target, out: Path) -> None:
+    """A platform's file-size limit can only be checked once the video exists."""
+    too_big = target.check_file_size(out.stat().st_size) if target is not None else None
+    if too_big:
+        _fail(f"error: {target.label}: {'; '.join(too_big)} (the file is kept; lower --quality or shorten it)")
 
 
 def _platform_layout(target, preset: str | None, size: str | None) -> tuple[str | None, str | None]:
@@ -579,12 +590,10 @@ def characters_command(character, gesture, output, size):
               help="Output .mp4 (default: FILE with .mp4; with only --emit-scene, no video).")
 @click.option("--emit-scene", "emit_scene", type=click.Path(dir_okay=False),
               help="Also write the generated .scene file (alone: write it and render nothing).")
-@click.option("--preset", type=click.Choice(sorted(PRESETS)), help="Output format (default: the platform's).")
+@_format_options("the platform's")
 @click.option("--platform", type=click.Choice(PLATFORM_NAMES),
               help="Target this platform's size, encoding and length limit (default: the one --preset is named "
                    "after, else youtube).")
-@click.option("--size", help="Canvas size WIDTHxHEIGHT.")
-@click.option("--fps", type=click.FloatRange(1, 240), help="Frames per second.")
 @click.option("--quality", type=click.Choice(list(QUALITY)), default="standard", show_default=True,
               help="Encoder preset/CRF: draft=ultrafast/28, standard=veryfast/23, high=slow/18.")
 @click.option("--encoder", default="auto", show_default=True,
@@ -592,7 +601,9 @@ def characters_command(character, gesture, output, size):
 @click.option("--age", type=click.IntRange(2, 5), default=4, show_default=True,
               help="The viewer's age (2-5): younger viewers get longer pauses.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
-def story_command(file, output, emit_scene, preset, platform, size, fps, quality, encoder, age, quiet):
+@click.option("--no-extras", "--no-publish", "no_extras", is_flag=True,
+              help="No thumbnail or metadata JSON beside the video (caption files only when captions are on).")
+def story_command(file, output, emit_scene, preset, platform, size, fps, quality, encoder, age, quiet, no_extras):
     """Turn a plain-text story (title on the first line, then paragraphs) into a
     narrated picture-book video through the storybook template."""
     from .dsl.story import (check_length, emitted_scene, format_duration, plan_pages, read_story, scene_header,
@@ -612,7 +623,7 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
         if parsed_size is not None:
             check_size(*parsed_size, what="--size")
         story = read_story(file)
-        pages = plan_pages(story, preset, age)
+        pages = plan_pages(story)
         seconds = check_length(story, pages, target, age)
         loaded = load_scene(storybook_template(), storybook_variables(story, pages, age),
                             CompileOptions(preset=chosen_preset, size=parsed_size, fps=fps))
@@ -636,13 +647,14 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
                               platform=encode_for)
         progress.finish()
         # Thumbnail, captions and metadata, as for any render.
-        extras = write_publish_outputs(tl, out, encode_for)
+        extras = [] if no_extras else write_publish_outputs(tl, out, encode_for)
         if not quiet:
             for path in extras:
                 click.echo(f"wrote {path}", err=True)
             took = time.perf_counter() - began
             click.echo(f"wrote {out} ({frames / tl.fps:.2f}s, {frames} frames, {tl.width}x{tl.height} @ {tl.fps:g} fps) "
                        f"in {took:.1f}s ({frames / max(took, 1e-9):.1f} fps)", err=True)
+        _check_file_size(encode_for, out)
 
     _run(work, out or (Path(emit_scene) if emit_scene else None))
 
@@ -681,9 +693,7 @@ def templates_command(name):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .mp4 (default: TEMPLATE.mp4).")
 @click.option("--emit-scene", type=click.Path(dir_okay=False),
               help="Write the expanded .scene file (to edit further); renders only when -o is given too.")
-@click.option("--preset", type=click.Choice(sorted(PRESETS)), help="Output format (overrides the template).")
-@click.option("--size", help="Canvas size WIDTHxHEIGHT (overrides the template).")
-@click.option("--fps", type=click.FloatRange(1, 240), help="Frames per second (overrides the template).")
+@_format_options("the template")
 @_encode_options
 @click.pass_context
 def new_command(ctx, template_name, sets, data, age, length, output, emit_scene, preset, size, fps, quality,

@@ -366,10 +366,8 @@ def _split_long_sentence(sentence: Sentence, limit: int = MAX_WORDS) -> list[Sen
 
 # ── planning ──────────────────────────────────────────────────────────────────
 
-def plan_pages(story: Story, preset: str | None = None, age: int = DEFAULT_AGE) -> list[Page]:
-    """The story's pages (3-15): split, merged, with background, mood, characters and lines.
-
-    `preset` and `age` are accepted for symmetry with `check_length` (pages do not depend on them)."""
+def plan_pages(story: Story) -> list[Page]:
+    """The story's pages (3-15): split, merged, with background, mood, characters and lines."""
     chunks: list[list[Sentence]] = []
     for paragraph in story.paragraphs:
         sentences = [piece for s in paragraph.sentences for piece in _split_long_sentence(s)]

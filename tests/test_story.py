@@ -37,9 +37,9 @@ def story(text: str, path: str = "story.txt"):
     return parse_story(textwrap.dedent(text), path)
 
 
-def compiled(text: str, age: int = 4, size=TINY, preset=None):
+def compiled(text: str, age: int = 4, size=TINY):
     s = story(text)
-    pages = plan_pages(s, preset, age)
+    pages = plan_pages(s)
     loaded = load_scene(storybook_template(), storybook_variables(s, pages, age), CompileOptions(size=size))
     return pages, loaded
 
@@ -427,3 +427,13 @@ def test_render_story_end_to_end(tmp_path, monkeypatch):
     srt = (tmp_path / "night.srt").read_text(encoding="utf-8")
     for line in ("Good Night", "The moon came up.", "Luna saw a star.", "She fell asleep.", "The End."):
         assert line in srt
+
+
+def test_render_story_no_extras_writes_no_thumbnail_or_metadata(tmp_path, monkeypatch):
+    tiny = "Good Night\n\nThe moon came up.\n\nLuna saw a star.\n\nShe fell asleep.\n"
+    result = run_story(tmp_path, monkeypatch, tiny, "-o", "night.mp4", "--size", "96x54", "--fps", "4",
+                       "--quality", "draft", "--age", "5", "--no-extras", "-q")
+    assert result.exit_code == 0, result.stderr
+    # The storybook turns captions on, so its caption files come with the video.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["night.mp4", "night.srt", "night.vtt", "story.txt"]
+    assert decode(tmp_path / "night.mp4").duration > 10
