@@ -69,7 +69,7 @@ class Rasterizer:
                 self._draw_tracked(canvas, rest)
             else:
                 self._moving = None
-                canvas.clear(to_argb_int(frame.background))
+                self._clear(canvas, rest, frame.background)
                 for node in rest:
                     self._draw_top(canvas, node)
         if profile is not None:
@@ -99,9 +99,20 @@ class Rasterizer:
     def _draw_scene(self, canvas: skia.Canvas, items: tuple, background, site: str = "scene") -> None:
         first = self._static_prefix(canvas, items, background, site) if self.flatten else 0
         if first == 0:
-            canvas.clear(to_argb_int(background))
+            self._clear(canvas, items, background)
         for node in items[first:] if first else items:
             self._draw_top(canvas, node)
+
+    def _clear(self, canvas: skia.Canvas, items, background) -> None:
+        """Clear to the background colour, unless the first item paints every pixel
+        opaquely anyway: a photo backdrop at full opacity, zoomed in or not at all (a
+        Ken Burns frame then costs one resample, not a full-frame fill and a resample)."""
+        first = items[0] if items else None
+        if (first is not None and first.kind == "background" and first.attrs["mode"] == "image"
+                and first.values.get("opacity", 1.0) >= 1.0 and first.values.get("zoom", 1.0) >= 1.0
+                and self._whole_device(canvas)):
+            return
+        canvas.clear(to_argb_int(background))
 
     def _draw_top(self, canvas: skia.Canvas, node: Node) -> None:
         """A top-level item, timed per layer kind when profiling."""

@@ -316,6 +316,20 @@ def test_ken_burns_zoom_on_image(frame_at, tmp_path):
     assert all(close(p, GREEN, 4) for p in inner[::97])
 
 
+def test_a_photo_backdrop_hides_the_canvas_colour_exactly(frame_at, tmp_path):
+    """The rasteriser does not clear under a full-opacity photo (zoomed in or not):
+    the canvas colour must then make no difference to any pixel, in any frame."""
+    write_png(tmp_path / "kb.png", solid_blocks(320, 180, [(0, 0, 320, 180, RED), (80, 45, 240, 135, GREEN)]))
+    frames = {}
+    for colour in ("#FF00FF", "#00FFFF"):
+        text = one_scene("background: zoom 1.0 -> 1.3 over scene ease linear", f"background {colour}",
+                         background='background image "kb.png" fit contain')
+        frames[colour] = [frame_at(text, t) for t in (0.0, 0.37, 0.9)]
+    for a, b in zip(*frames.values()):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(frames["#FF00FF"][0], frames["#FF00FF"][1])  # the zoom did move
+
+
 def test_ken_burns_pan_and_clamp(frame_at, tmp_path):
     write_png(tmp_path / "q.png", solid_blocks(320, 180, [
         (0, 0, 160, 90, RED), (160, 0, 320, 90, GREEN), (0, 90, 160, 180, BLUE), (160, 90, 320, 180, (255, 255, 0)),
