@@ -187,3 +187,61 @@ def test_converting_only_the_changed_rows_is_exact(static_scene, tmp_path, sourc
             digests.append(hashlib.sha256(b"".join(bytes(p) for p in container.demux(video=0))).hexdigest())
     assert partial[0] >= 5  # rows were tracked for some frames
     assert digests[0] == digests[1]
+
+
+# A picture-book page: the backdrop zooms all through the scene, so no frame has a
+# static prefix; the tint, paper and words over it never change; a dot moves on top.
+PAGES = """\
+video "pages" {
+    fps 10
+}
+
+scene one (2s) {
+    background gradient #1D3557 #A8DADC vertical
+    background: zoom 1.0 -> 1.1 over scene
+    tint = rect at (50%, 50%) size 100% 100% fill #FFB7003A
+    paper = rect at (0%, 0%) anchor top-left size 100% 30% fill #FFFFFFA0
+    words = text "Once upon a time" at (50%, 15%) size 80 color #3A2E5C
+    dot = circle at (10%, 80%) radius 30 fill tomato
+    dot: move to (90%, 80%) over 2s
+}
+
+transition slide left 0.4s
+
+scene two (2s) {
+    background gradient #2A9D8F #E9C46A vertical
+    background: zoom 1.1 -> 1.0 over scene
+    tint = rect at (50%, 50%) size 100% 100% fill #3A2E5C30
+    words = text "The end" at (50%, 50%) size 100 color white
+}
+"""
+
+
+def test_static_layers_over_a_moving_backdrop_are_drawn_once(tmp_path):
+    path = tmp_path / "pages.scene"
+    path.write_text(PAGES, encoding="utf-8")
+    timeline = load_scene(path, None, CompileOptions(size=(320, 180))).timeline
+    layered, plain = Rasterizer(320, 180), Rasterizer(320, 180)
+    plain.flatten = False
+    images = []
+    for i in range(12):
+        frame = timeline.sample(i / timeline.fps)
+        a = layered.draw(frame).astype(int)
+        b = plain.draw(frame).astype(int)
+        # Blending the run into a layer first rounds differently, by a few levels at most.
+        assert abs(a - b).max() <= 8 and abs(a - b).mean() < 0.5, i
+        images.append(layered._runs.get(1, (None, None))[1])
+    # From the second frame on, tint, paper and words (items 1-3) are one layer, drawn once.
+    assert images[0] is None and images[1] is not None and all(im is images[1] for im in images[2:])
+    assert len(layered._runs[1][0]) == 3
+
+
+def test_layered_runs_give_the_same_frames_in_chunks(tmp_path):
+    path = tmp_path / "pages.scene"
+    path.write_text(PAGES, encoding="utf-8")
+    timeline = load_scene(path, None, CompileOptions(size=(160, 90))).timeline
+    render_video(timeline, tmp_path / "one.mp4", quality="draft")
+    render_video(timeline, tmp_path / "two.mp4", quality="draft", workers=2)
+    one, two = decode(tmp_path / "one.mp4"), decode(tmp_path / "two.mp4")
+    assert len(one.frames) == len(two.frames) == timeline.frame_count
+    assert all((x == y).all() for x, y in zip(one.frames, two.frames))

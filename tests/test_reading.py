@@ -140,7 +140,7 @@ def test_bad_settings_are_located_errors(tmp_path, setting, message):
     path.write_text(scene_text('scene a {\n    wait 1s\n}\n', setting), encoding="utf-8")
     result = CliRunner().invoke(main, ["check", str(path)])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert f"t.scene:2:" in result.stderr and message in result.stderr, result.stderr
+    assert "t.scene:2:" in result.stderr and message in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("line, message", [
