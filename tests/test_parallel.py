@@ -525,7 +525,7 @@ def test_a_worker_that_dies_fails_the_render_quickly_and_cleanly(tmp_path):
 def test_ctrl_c_stops_a_parallel_render_cleanly(project, tmp_path):
     path, _ = project
     long_scene = tmp_path / "long.scene"
-    long_scene.write_text(path.read_text().replace("(1.6s)", "(200s)"), encoding="utf-8")
+    long_scene.write_text(path.read_text().replace("(1.6s)", "(1000s)"), encoding="utf-8")
     out = tmp_path / "out.mp4"
     proc = subprocess.Popen([sys.executable, "-m", "storyreel", str(long_scene), "-o", str(out), "--size", "320x180",
                              "--workers", "2", "--no-extras"],
