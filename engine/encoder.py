@@ -187,6 +187,9 @@ class PooledFrame:
             flat, shape=(height, width, 4), strides=(plane.line_size, 4, 1), writeable=True)
         self.target = None  # the rasteriser's surface over `pixels`, made once
         self.dirty: tuple[int, int] | None = None  # rows changed since the previous frame (None: all)
+        # What the rasteriser left in `pixels`: (its static prefix, the rows drawn over
+        # that), or None; the next frame drawn here restores only those rows.
+        self.drawn: tuple | None = None
 
 
 POOL_SIZE = 7  # queue (4) + one being drawn + the last one sent (kept for repeats) + slack

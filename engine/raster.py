@@ -43,6 +43,7 @@ class Rasterizer:
         self._moving: tuple | None = None  # (static prefix entry, rows the other items covered)
         # Static runs above a moving layer: item index -> (the run's items, its image, left, top).
         self._runs: dict[int, tuple] = {}
+        self._target = None  # the encoder's frame being drawn into, if any
 
     # -- public ---------------------------------------------------------------
 
@@ -53,6 +54,7 @@ class Rasterizer:
             if target.target is None:
                 target.target = skia.Surface(target.pixels, colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE)
             self.buffer, self.canvas = target.pixels, target.target.getCanvas()
+        self._target = target
         canvas = self.canvas
         profile = self.profile
         began = time.perf_counter()
@@ -75,6 +77,9 @@ class Rasterizer:
                 self._draw_items(canvas, frame.items, 0, previous)
                 for node in frame.overlay:
                     self._draw_top(canvas, node)
+        if target is not None:
+            # What the buffer now holds, for the next frame drawn into it (`_static_prefix`).
+            target.drawn = self._moving
         if profile is not None:
             # What no layer accounts for: clearing, and compositing a transition's two scenes.
             rest = time.perf_counter() - began - self._timed
@@ -165,7 +170,19 @@ class Rasterizer:
         if covered == 0:
             return 0
         began = time.perf_counter()
-        canvas.drawImage(entry[2], 0, 0, _EXACT, _COPY)
+        # An encoder's frame comes back holding what was drawn into it a few frames ago.
+        # If that was this same prefix, only the rows the other items covered then
+        # differ from it: copying those back is the whole blit, for a fraction of it.
+        held = getattr(self._target, "drawn", None) if site == "scene" else None
+        if held is not None and held[0] is entry:
+            top, bottom = held[1]
+            if bottom > top:
+                canvas.save()
+                canvas.clipRect(skia.Rect.MakeLTRB(0, top, self.width, bottom))
+                canvas.drawImage(entry[2], 0, 0, _EXACT, _COPY)
+                canvas.restore()
+        else:
+            canvas.drawImage(entry[2], 0, 0, _EXACT, _COPY)
         if self.profile is not None:
             took = time.perf_counter() - began
             self._timed += took
