@@ -181,10 +181,13 @@ class PooledFrame:
     def __init__(self, width: int, height: int):
         self.frame = av.VideoFrame(width, height, "bgra")
         plane = self.frame.planes[0]
-        flat = np.frombuffer(plane, dtype=np.uint8)
-        # Rows may be padded past width * 4; the view keeps the plane's own stride.
+        # Rows may be padded past width * 4 (at widths that are not a multiple of 4,
+        # 854 say); the view keeps the plane's own stride, and `flat`/`row_bytes` let a
+        # surface be made over the padded rows (`raster.surface_over`).
+        self.flat = np.frombuffer(plane, dtype=np.uint8)
+        self.row_bytes = plane.line_size
         self.pixels = np.lib.stride_tricks.as_strided(
-            flat, shape=(height, width, 4), strides=(plane.line_size, 4, 1), writeable=True)
+            self.flat, shape=(height, width, 4), strides=(plane.line_size, 4, 1), writeable=True)
         self.target = None  # the rasteriser's surface over `pixels`, made once
         self.dirty: tuple[int, int] | None = None  # rows changed since the previous frame (None: all)
         # What the rasteriser left in `pixels`: (its static prefix, the rows drawn over

@@ -52,7 +52,7 @@ class Rasterizer:
         (an encoder's pooled frame: its pixels become the surface); return the pixels."""
         if target is not None:
             if target.target is None:
-                target.target = skia.Surface(target.pixels, colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE)
+                target.target = surface_over(target)
             self.buffer, self.canvas = target.pixels, target.target.getCanvas()
         self._target = target
         canvas = self.canvas
@@ -543,6 +543,14 @@ _BLIT = skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kNone)
 _EXACT = skia.SamplingOptions()  # nearest: an unscaled blit copies pixels
 _COPY = skia.Paint(BlendMode=skia.BlendMode.kSrc)
 _RTREE = skia.RTreeFactory()  # called for a bounding-box hierarchy: recordings then know their tight bounds
+
+
+def surface_over(frame) -> skia.Surface:
+    """A Skia surface drawing straight into an encoder's pooled frame (`pixels`, whose
+    rows may be padded: `flat` and `row_bytes` give the whole plane)."""
+    height, width = frame.pixels.shape[:2]
+    info = skia.ImageInfo.Make(width, height, SURFACE_COLOR_TYPE, SURFACE_ALPHA_TYPE)
+    return skia.Surface.MakeRasterDirect(info, frame.flat, frame.row_bytes)
 
 
 def _starts_with(items: tuple, prefix: tuple) -> bool:
