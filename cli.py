@@ -223,19 +223,8 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
             raise SceneError(f"--from/--to select no frames at {tl.fps:g} fps",
                              hint="widen the range to at least one frame")
         if target is not None:
-            length = len(frame_range(tl, start, end)) / tl.fps
-            problems = target.check_limits(tl.width, tl.height, length)
-            if problems:
-                fixes = []
-                if target.max_duration is not None and length > target.max_duration:
-                    fixes.append("shorten the video (or render a part of it with --from/--to)")
-                if not target.aspect_ok(tl.width, tl.height):
-                    fixes.append(f"use a size {target.label} takes: without --size and --preset, "
-                                 f"--platform {target.name} renders {target.size[0]}x{target.size[1]}")
-                raise SceneError("; ".join(problems), hint="nothing was rendered; " + "; ".join(fixes))
-            if not quiet:
-                for warning in target.warnings(tl.width, tl.height, tl.fps):
-                    click.echo(f"warning: {warning}", err=True)
+            _check_platform_limits(target, tl, len(frame_range(tl, start, end)) / tl.fps, quiet,
+                                   "shorten the video (or render a part of it with --from/--to)")
         codec, why = choose_encoder(encoder)
         if not quiet:
             click.echo(why, err=True)
@@ -263,6 +252,22 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
         _check_file_size(target, out)
 
     _run(work, out)
+
+
+def _check_platform_limits(target, tl, length: float, quiet: bool, shorten: str) -> None:
+    """A platform's duration and aspect limits, before anything is rendered."""
+    problems = target.check_limits(tl.width, tl.height, length)
+    if problems:
+        fixes = []
+        if target.max_duration is not None and length > target.max_duration:
+            fixes.append(shorten)
+        if not target.aspect_ok(tl.width, tl.height):
+            fixes.append(f"use a size {target.label} takes: without --size and --preset, "
+                         f"--platform {target.name} renders {target.size[0]}x{target.size[1]}")
+        raise SceneError("; ".join(problems), hint="nothing was rendered; " + "; ".join(fixes))
+    if not quiet:
+        for warning in target.warnings(tl.width, tl.height, tl.fps):
+            click.echo(f"warning: {warning}", err=True)
 
 
 def _check_file_size(target, out: Path) -> None:
@@ -628,6 +633,8 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
         loaded = load_scene(storybook_template(), storybook_variables(story, pages, age),
                             CompileOptions(preset=chosen_preset, size=parsed_size, fps=fps))
         tl = loaded.timeline
+        if encode_for is not None and out is not None:
+            _check_platform_limits(encode_for, tl, tl.duration, quiet, "shorten the story")
         if not quiet:
             click.echo(f"{file}: \"{story.title}\", {len(pages)} pages "
                        f"({', '.join(p.background for p in pages)}), about {format_duration(seconds)}", err=True)

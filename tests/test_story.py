@@ -437,3 +437,12 @@ def test_render_story_no_extras_writes_no_thumbnail_or_metadata(tmp_path, monkey
     # The storybook turns captions on, so its caption files come with the video.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["night.mp4", "night.srt", "night.vtt", "story.txt"]
     assert decode(tmp_path / "night.mp4").duration > 10
+
+
+def test_render_story_platform_aspect_breach_is_an_error_before_rendering(tmp_path, monkeypatch):
+    tiny = "Good Night\n\nThe moon came up.\n\nLuna saw a star.\n\nShe fell asleep.\n"
+    result = run_story(tmp_path, monkeypatch, tiny, "-o", "night.mp4", "--platform", "shorts", "--size", "160x90")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert "160x90 (aspect 1.778) is outside the aspect ratios YouTube Shorts accepts" in result.stderr
+    assert "nothing was rendered" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["story.txt"]
