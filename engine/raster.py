@@ -135,9 +135,15 @@ class Rasterizer:
             return
         began = time.perf_counter()
         self._draw_node(canvas, node)
-        took = time.perf_counter() - began
-        self._timed += took
-        self.profile.add(f"raster:{node.kind}", took)
+        self._account(f"raster:{node.kind}", began)
+
+    def _account(self, stage: str, began: float) -> None:
+        """When profiling, the time since `began` goes to `stage` (and is not left
+        over for "raster:clear" / "raster:transition")."""
+        if self.profile is not None:
+            took = time.perf_counter() - began
+            self._timed += took
+            self.profile.add(stage, took)
 
     # -- static prefixes ---------------------------------------------------------------
 
@@ -163,10 +169,7 @@ class Rasterizer:
                 entry = (background, items[:shared], self._flatten(items[:shared], background))
                 self._static[site] = entry
                 covered = shared
-                if self.profile is not None:
-                    took = time.perf_counter() - began
-                    self._timed += took
-                    self.profile.add("raster:static", took)
+                self._account("raster:static", began)
         if covered == 0:
             return 0
         began = time.perf_counter()
@@ -183,10 +186,7 @@ class Rasterizer:
                 canvas.restore()
         else:
             canvas.drawImage(entry[2], 0, 0, _EXACT, _COPY)
-        if self.profile is not None:
-            took = time.perf_counter() - began
-            self._timed += took
-            self.profile.add("raster:static", took)
+        self._account("raster:static", began)
         return covered
 
     # -- static runs -------------------------------------------------------------------
@@ -237,17 +237,11 @@ class Rasterizer:
                 layer.drawPicture(picture)
                 image = surface.makeImageSnapshot()
             entry = (nodes, image, left, top)
-            if self.profile is not None:
-                took = time.perf_counter() - began
-                self._timed += took
-                self.profile.add("raster:layer", took)
+            self._account("raster:layer", began)
         if entry[1] is not None:
             began = time.perf_counter()
             canvas.drawImage(entry[1], entry[2], entry[3], _EXACT)
-            if self.profile is not None:
-                took = time.perf_counter() - began
-                self._timed += took
-                self.profile.add("raster:layer", took)
+            self._account("raster:layer", began)
         return entry
 
     def _draw_tracked(self, canvas: skia.Canvas, items: tuple, first: int, overlay: tuple,
@@ -265,10 +259,7 @@ class Rasterizer:
         picture = recorder.finishRecordingAsPicture()
         began = time.perf_counter()
         canvas.drawPicture(picture)
-        if self.profile is not None:
-            took = time.perf_counter() - began
-            self._timed += took
-            self.profile.add("raster:playback", took)
+        self._account("raster:playback", began)
         bounds = picture.cullRect()
         if not nodes or bounds.isEmpty():
             rows = (0, 0)
