@@ -33,9 +33,10 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -399,26 +400,32 @@ def _chunk_key(data: dict, timeline, chunk, base: dict) -> str:
 _file_memo: dict[tuple, str] = {}
 
 
-def _file_hashes(value: Any, found: set | None = None) -> set:
-    """(path, sha256) of every existing file named by an absolute path in `value`."""
-    found = set() if found is None else found
+def named_files(value: Any) -> Iterator[tuple[str, os.stat_result]]:
+    """(path, stat) of everything that exists at an absolute path named anywhere in
+    `value` (a timeline's JSON): the images, sounds, fonts and characters it uses."""
     if isinstance(value, dict):
         for v in value.values():
-            _file_hashes(v, found)
+            yield from named_files(v)
     elif isinstance(value, (list, tuple)):
         for v in value:
-            _file_hashes(v, found)
+            yield from named_files(v)
     elif isinstance(value, str) and os.path.isabs(value):
         try:
-            st = os.stat(value)
+            yield value, os.stat(value)
         except (OSError, ValueError):
-            return found
-        if not os.path.isfile(value):
-            return found
-        stamp = (value, st.st_size, st.st_mtime_ns)
+            pass
+
+
+def _file_hashes(value: Any) -> set:
+    """(path, sha256) of every existing file named by an absolute path in `value`."""
+    found = set()
+    for path, st in named_files(value):
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        stamp = (path, st.st_size, st.st_mtime_ns)
         if stamp not in _file_memo:
-            _file_memo[stamp] = file_sha256(Path(value))
-        found.add((value, _file_memo[stamp]))
+            _file_memo[stamp] = file_sha256(Path(path))
+        found.add((path, _file_memo[stamp]))
     return found
 
 

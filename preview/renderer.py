@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from ..engine import render_video
-from ..engine.segment_cache import SegmentCache
+from ..engine.segment_cache import SegmentCache, named_files
 from ..engine.serialize import timeline_to_dict
 from ..engine.timeline import Timeline
 
@@ -117,25 +116,12 @@ def files_named(timeline: Timeline) -> set[str]:
     less synthesised speech (the speech cache is the engine's, not the author's)."""
     data = timeline_to_dict(timeline)
     data["audio"] = [clip for clip in data["audio"] if clip["kind"] != "speech"]
-    return {path for path, _, _ in _file_stats(data)}
+    return {path for path, _ in named_files(data)}
 
 
-def _file_stats(value: Any, found: set | None = None) -> set:
+def _file_stats(value: Any) -> set:
     """(path, size, mtime) of every existing file named by an absolute path in `value`."""
-    found = set() if found is None else found
-    if isinstance(value, dict):
-        for v in value.values():
-            _file_stats(v, found)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _file_stats(v, found)
-    elif isinstance(value, str) and os.path.isabs(value):
-        try:
-            st = os.stat(value)
-            found.add((value, st.st_size, st.st_mtime_ns))
-        except OSError:
-            pass
-    return found
+    return {(path, st.st_size, st.st_mtime_ns) for path, st in named_files(value)}
 
 
 class _Abandoned(Exception):
