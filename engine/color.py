@@ -5,6 +5,7 @@ tracks can interpolate it like any other numeric tuple.
 """
 from __future__ import annotations
 
+import numpy as np
 import webcolors
 
 RGBA = tuple[float, float, float, float]
@@ -52,14 +53,16 @@ def parse_color(text: str) -> RGBA:
     return parse_color(hex_value)
 
 
+def srgb_to_linear(srgb) -> np.ndarray:
+    """sRGB channels (0-255, any shape) as linear light (0-1), float32."""
+    c = np.asarray(srgb).astype(np.float32) / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
 def relative_luminance(rgb) -> float:
     """WCAG 2 relative luminance of an sRGB colour given as 0-255 channels."""
-    def linear(channel: float) -> float:
-        c = float(channel) / 255.0
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (linear(c) for c in list(rgb)[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    r, g, b = srgb_to_linear(list(rgb)[:3])
+    return float(0.2126 * r + 0.7152 * g + 0.0722 * b)
 
 
 def contrast_ratio(a, b) -> float:

@@ -30,7 +30,7 @@ import numpy as np
 
 from .audio.loudness import LoudnessMeter
 from .captions import reading_length, reading_speed_limit
-from .color import contrast_ratio
+from .color import contrast_ratio, srgb_to_linear
 
 # -- thresholds ---------------------------------------------------------------------
 
@@ -283,11 +283,6 @@ def measure_file_loudness(path: str | Path) -> tuple[float, float]:
 # -- flashes --------------------------------------------------------------------------------
 
 
-def _linear(srgb: np.ndarray) -> np.ndarray:
-    c = srgb.astype(np.float32) / 255.0
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-
-
 class _Transitions:
     """Per-cell transition tracking for one quantity (luminance, or red).
 
@@ -360,7 +355,7 @@ class FlashAnalyzer:
 
     def add(self, rgb: np.ndarray) -> None:
         """One frame, already reduced to the flash grid (rgb uint8)."""
-        lin = _linear(rgb)
+        lin = srgb_to_linear(rgb)
         r, g, b = lin[..., 0], lin[..., 1], lin[..., 2]
         luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
         redness = np.maximum(0.0, (r - g - b) * 320.0)
