@@ -1,10 +1,11 @@
 """Streaming H.264/AAC MP4 writer on PyAV.
 
-Frames go straight from the rasteriser's buffer into the encoder: the calling
-thread copies the BGRA buffer into an `av.VideoFrame` (so the buffer can be
-drawn again at once) and a worker thread converts and encodes, so rasterising
-and encoding overlap. Audio comes from an `AudioSource` and is encoded in step
-with the video so the muxer can interleave.
+The rasteriser draws straight into the encoder's own BGRA frames (`acquire`,
+`submit`: no copy), a converter thread turns them into yuv420p and the encoder
+thread encodes and muxes, so rasterising, converting and encoding overlap. At
+each chunk start a fresh encoder takes over while the one it replaces drains
+on a thread of its own. Audio comes from an `AudioSource` and is encoded in
+step with the video so the muxer can interleave.
 """
 from __future__ import annotations
 
@@ -404,9 +405,17 @@ class VideoWriter:
             self._put(self._converted, _DONE, self._thread)
 
     def _run(self) -> None:
-        """Encode and mux; a fresh encoder at each frame of `restart_at`."""
+        """Encode and mux; a fresh encoder at each frame of `restart_at`.
+
+        The encoder a restart replaces is drained on a thread of its own
+        (`_Drain`) while the new one takes the next frames: x264 holds its
+        lookahead and frame threads' worth of frames, and flushing them in line
+        would leave the cores idle for up to a few hundred milliseconds per
+        restart. The new encoder's packets wait until the old one's are muxed."""
         last = None
         encoder, base = None, 0  # None: the stream's own codec context
+        draining: _Drain | None = None
+        held: list[tuple[list, int]] = []  # (packets, base) produced while `draining` runs
         try:
             while True:
                 item = self._converted.get()
@@ -419,35 +428,59 @@ class VideoWriter:
                     continue
                 index = self.frames_written
                 if index in self.restart_at and index > base:
-                    self._flush(encoder, base)
+                    if draining is not None:  # a chunk shorter than a drain: finish that one first
+                        draining = self._mux_drained(draining, held, wait=True)
+                    draining = _Drain(self._codec(encoder), base, self.profile)
                     encoder, base = self._fresh_encoder(), index
                 current.pts = index - base
-                self._encode(encoder, current, base)
+                packets = self._encode(encoder, current)
+                if draining is not None:
+                    held.append((packets, base))
+                    draining = self._mux_drained(draining, held, wait=False)
+                else:
+                    self._mux_timed(packets, base)
                 if last is not None and last is not current and self._release is not None:
                     self._release(last)  # encoded (x264 copied it) and no longer the one to repeat
                 last = current
                 self.frames_written += 1
                 self._write_audio_until(self.frames_written / self.settings.fps)
             if not self._abort and self._error is None:
-                self._flush(encoder, base)
+                if draining is not None:
+                    draining = self._mux_drained(draining, held, wait=True)
+                self._mux_timed(self._encode(encoder, None), base)
                 self._write_audio_until(self.frames_written / self.settings.fps, final=True)
         except BaseException as exc:  # noqa: BLE001 - reported to the writing thread
             self._fail(exc, self._converted)
+        finally:
+            if draining is not None:
+                draining.join()  # never close the container under an encoder still flushing
 
-    def _encode(self, encoder, frame, base: int) -> None:
-        profile = self.profile
+    def _codec(self, encoder):
+        return self.video.codec_context if encoder is None else encoder
+
+    def _encode(self, encoder, frame) -> list:
         began = time.perf_counter()
-        packets = self.video.encode(frame) if encoder is None else encoder.encode(frame)
-        if profile is not None:
-            now = time.perf_counter()
-            profile.add("encode", now - began)
-            began = now
-        self._mux_video(packets, base)
-        if profile is not None:
-            profile.add("mux", time.perf_counter() - began)
+        packets = self._codec(encoder).encode(frame)
+        if self.profile is not None:
+            self.profile.add("encode", time.perf_counter() - began)
+        return packets
 
-    def _flush(self, encoder, base: int) -> None:
-        self._encode(encoder, None, base)
+    def _mux_timed(self, packets, base: int) -> None:
+        began = time.perf_counter()
+        self._mux_video(packets, base)
+        if self.profile is not None:
+            self.profile.add("mux", time.perf_counter() - began)
+
+    def _mux_drained(self, draining: "_Drain", held: list, wait: bool) -> "_Drain | None":
+        """Once `draining` is done (or after waiting for it), mux its packets, then
+        the held ones, in encoding order; returns the drain still running, or None."""
+        if not wait and not draining.done():
+            return draining
+        self._mux_timed(draining.join(), draining.base)
+        for packets, base in held:
+            self._mux_timed(packets, base)
+        held.clear()
+        return None
 
     _muxed = 0  # video packets muxed so far
     _delay: int | None = None  # the stream's reorder depth (B-frames): dts run `delay` frames behind
@@ -498,6 +531,37 @@ class VideoWriter:
             self.profile.add("audio", time.perf_counter() - began)
 
 
+class _Drain:
+    """Flushes an encoder on a thread of its own and keeps its last packets
+    (PyAV encodes without the GIL, so this overlaps the next encoder's work)."""
+
+    def __init__(self, codec, base: int, profile=None):
+        self.base = base
+        self._codec, self._profile = codec, profile
+        self._packets: list = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="storyreel-drain", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        began = time.perf_counter()
+        try:
+            self._packets = self._codec.encode(None)
+        except BaseException as exc:  # noqa: BLE001 - raised again by join()
+            self._error = exc
+        if self._profile is not None:
+            self._profile.add("drain", time.perf_counter() - began)
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def join(self) -> list:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._packets
+
+
 def encode_audio_until(container, stream, source: AudioSource, written: int, seconds: float,
                        final: bool = False) -> int:
     """Encode `source` from sample `written` up to `seconds` into `stream` (AAC, whole
@@ -528,20 +592,27 @@ class SwscaleConverter:
     whole-frame conversion makes them). A mostly static frame then costs a copy."""
 
     PAD = 8
+    SPARES = 4  # frames kept for reuse; the rest are freed (a whole-frame conversion makes its own)
+    # One swscale thread: the pipeline is CPU-bound (x264 fills the cores), and slice
+    # threads only add their hand-offs to the CPU time. The output is the same.
+    THREADS = 1
 
     def __init__(self) -> None:
         self.last: av.VideoFrame | None = None
-        self._spare: queue.SimpleQueue = queue.SimpleQueue()  # frames the encoder is done with
+        self._spare: queue.Queue = queue.Queue(maxsize=self.SPARES)  # frames the encoder is done with
 
     def release(self, frame: av.VideoFrame) -> None:
         """The encoder has encoded `frame` and will not repeat it: it may be reused."""
-        self._spare.put(frame)
+        try:
+            self._spare.put_nowait(frame)
+        except queue.Full:
+            pass  # dropped: holding every released frame would grow with the video
 
     def __call__(self, item: "PooledFrame | av.VideoFrame") -> av.VideoFrame:
         rows = getattr(item, "dirty", None)
         if rows is None or self.last is None or not isinstance(item, PooledFrame):
             frame = item.frame if isinstance(item, PooledFrame) else item
-            out = frame.reformat(format="yuv420p")
+            out = frame.reformat(format="yuv420p", threads=self.THREADS)
         else:
             out = self._update(item, rows)
         self.last = out
@@ -560,7 +631,7 @@ class SwscaleConverter:
             lo = max(0, first - self.PAD)
             hi = min(height, stop + self.PAD + (stop + self.PAD) % 2)
             band = av.VideoFrame.from_ndarray(np.ascontiguousarray(slot.pixels[lo:hi]), format="bgra")
-            converted = band.reformat(format="yuv420p")
+            converted = band.reformat(format="yuv420p", threads=self.THREADS)
             for plane, part, scale in zip(out.planes, converted.planes, (1, 2, 2)):
                 a, b = first // scale, stop // scale
                 _rows(plane)[a:b] = _rows(part)[a - lo // scale: b - lo // scale]

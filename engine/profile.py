@@ -7,7 +7,8 @@ prefix KIND times the recording and `raster:playback` the drawing; transition
 compositing is `raster:transition`) and `wait` (blocked on a full encoder
 queue: the encoder is the bottleneck). The converter thread records `convert`
 (BGRA -> yuv420p) and the encoder thread `encode` (x264 or NVENC), `mux` and
-`audio` (mixing + AAC + muxing the audio). A chunked render adds `concat`
+`audio` (mixing + AAC + muxing the audio); `drain` is the flushing of the
+encoder a chunk start replaced, on a thread of its own. A chunked render adds `concat`
 (stream-copying the segments) and sums the workers' stages.
 
 The threads overlap (x264 also runs its own threads), so the stages of
@@ -25,10 +26,10 @@ from contextlib import contextmanager
 # Stage -> the thread it runs on (for the table).
 THREADS = {
     "sample": "render", "raster": "render", "wait": "render", "static": "render",
-    "convert": "convert", "encode": "encoder", "mux": "encoder", "audio": "encoder",
+    "convert": "convert", "encode": "encoder", "drain": "drain", "mux": "encoder", "audio": "encoder",
     "concat": "main", "prepare": "main", "cache": "main",
 }
-ORDER = ("prepare", "sample", "raster", "wait", "convert", "encode", "mux", "audio", "concat", "cache")
+ORDER = ("prepare", "sample", "raster", "wait", "convert", "encode", "drain", "mux", "audio", "concat", "cache")
 
 
 class Profile:

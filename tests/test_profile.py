@@ -212,6 +212,26 @@ def test_converting_only_the_changed_rows_is_exact(static_scene, tmp_path, sourc
     assert digests[0] == digests[1]
 
 
+def test_released_frames_do_not_pile_up():
+    """Frames the encoder is done with are kept for reuse only up to a few: a video
+    of whole-frame changes (every frame converted afresh) used to keep every one
+    of them, 3 MB a frame at 1080p, so memory grew with the video's length."""
+    import numpy as np
+    from storyreel.engine.encoder import PooledFrame, SwscaleConverter
+
+    convert = SwscaleConverter()
+    slot = PooledFrame(64, 36)
+    lumas = []
+    for shade in range(0, 240, 6):
+        slot.pixels[:] = (shade, shade, shade, 255)
+        slot.dirty = None  # everything changed
+        frame = convert(slot)
+        lumas.append(int(np.frombuffer(frame.planes[0], np.uint8)[0]))
+        convert.release(frame)
+    assert lumas == sorted(lumas) and len(set(lumas)) == len(lumas)  # each frame converted afresh
+    assert convert._spare.qsize() <= SwscaleConverter.SPARES
+
+
 # A picture-book page: the backdrop zooms all through the scene, so no frame has a
 # static prefix; the tint, paper and words over it never change; a dot moves on top.
 PAGES = """\
