@@ -278,6 +278,11 @@ class VideoWriter:
         self._encoder_setup = {"options": dict(vctx.options), "gop_size": vctx.gop_size,
                                "max_b_frames": vctx.max_b_frames, "bit_rate": vctx.bit_rate,
                                "thread_type": vctx.thread_type, "thread_count": vctx.thread_count}
+        # The stream's own encoder is opened only for the headers the file needs; every
+        # chunk (the first one too) is encoded by a fresh encoder that is freed once
+        # drained. x264 holds about 240 MB at 1080p once it runs, and the stream's
+        # encoder would hold it until the file closes.
+        vctx.open()
         self._thread = threading.Thread(target=self._run, name="storyreel-encoder", daemon=True)
         self._converter = threading.Thread(target=self._convert_run, name="storyreel-convert", daemon=True)
         self._thread.start()
@@ -413,7 +418,7 @@ class VideoWriter:
         would leave the cores idle for up to a few hundred milliseconds per
         restart. The new encoder's packets wait until the old one's are muxed."""
         last = None
-        encoder, base = None, 0  # None: the stream's own codec context
+        encoder, base = None, 0  # None: no frame yet
         draining: _Drain | None = None
         held: list[tuple[list, int]] = []  # (packets, base) produced while `draining` runs
         try:
@@ -427,10 +432,12 @@ class VideoWriter:
                 if current is None:
                     continue
                 index = self.frames_written
-                if index in self.restart_at and index > base:
+                if encoder is None:
+                    encoder = self._fresh_encoder()
+                elif index in self.restart_at and index > base:
                     if draining is not None:  # a chunk shorter than a drain: finish that one first
                         draining = self._mux_drained(draining, held, wait=True)
-                    draining = _Drain(self._codec(encoder), base, self.profile)
+                    draining = _Drain(encoder, base, self.profile)
                     encoder, base = self._fresh_encoder(), index
                 current.pts = index - base
                 packets = self._encode(encoder, current)
@@ -447,7 +454,8 @@ class VideoWriter:
             if not self._abort and self._error is None:
                 if draining is not None:
                     draining = self._mux_drained(draining, held, wait=True)
-                self._mux_timed(self._encode(encoder, None), base)
+                if encoder is not None:
+                    self._mux_timed(self._encode(encoder, None), base)
                 self._write_audio_until(self.frames_written / self.settings.fps, final=True)
         except BaseException as exc:  # noqa: BLE001 - reported to the writing thread
             self._fail(exc, self._converted)
@@ -455,12 +463,9 @@ class VideoWriter:
             if draining is not None:
                 draining.join()  # never close the container under an encoder still flushing
 
-    def _codec(self, encoder):
-        return self.video.codec_context if encoder is None else encoder
-
     def _encode(self, encoder, frame) -> list:
         began = time.perf_counter()
-        packets = self._codec(encoder).encode(frame)
+        packets = encoder.encode(frame)
         if self.profile is not None:
             self.profile.add("encode", time.perf_counter() - began)
         return packets
@@ -494,9 +499,8 @@ class VideoWriter:
             if self._delay is None:  # from the encoder's own first dts, or its stated depth
                 depth = int(getattr(self.video.codec_context, "reorder_depth", 0) or 0)
                 self._delay = max(depth, -(packet.dts or 0))
-            if base:
-                packet.pts += base
-                packet.stream = self.video
+            packet.pts += base
+            packet.stream = self.video
             packet.dts = self._muxed - self._delay
             self._muxed += 1
             if packet.pts is not None and packet.dts > packet.pts:
@@ -505,7 +509,8 @@ class VideoWriter:
 
     def _fresh_encoder(self):
         """A new encoder configured exactly like the stream's: its packets continue
-        the stream (same headers), and it starts with an IDR frame."""
+        the stream (same headers), and it starts with an IDR frame. Each chunk is
+        encoded by one of these."""
         src, setup = self.video.codec_context, self._encoder_setup
         ctx = av.CodecContext.create(self.settings.encoder, "w")
         ctx.width, ctx.height, ctx.pix_fmt = src.width, src.height, src.pix_fmt
