@@ -1,7 +1,7 @@
 """Speed and scale-out benchmarks (issue 7). Run from the repository root:
 
     python -m pytest bench/test_bench_speed.py -q -p no:cacheprovider -s          # all, ~3 min
-    python -m pytest bench/test_bench_speed.py -q -p no:cacheprovider -s -k rss   # memory only
+    python -m pytest bench/test_bench_speed.py -q -p no:cacheprovider -s -k rss   # memory only (~3 min)
 
 Each benchmark prints its figures (and stores them in pytest-benchmark's
 `extra_info`, so `--benchmark-json=FILE` keeps them):
@@ -19,6 +19,9 @@ Each benchmark prints its figures (and stores them in pytest-benchmark's
   minutes of timeline (64x36 @ 5 fps, a scene every 10 s, music under it all),
   with one worker (the process's own peak, from getrusage) and with two (the
   peak of the sum over the process tree, sampled every 20 ms). Target: flat.
+* rss_1080p: the same at full size, 1 and 3 minutes of 1080p30 in which every
+  frame changes whole (each scene's gradient zooms): per-frame buffers that
+  outlive their frame show here at 3 MB a frame (they did, until 3133b68).
 
 Timings on a shared machine are noisy: every result carries `other_cpu_s`, the
 CPU time other processes used during it (bench/test_bench.py's Timer).
@@ -207,18 +210,46 @@ print(proc.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 
 """
 
 
-@pytest.mark.parametrize("minutes", [1, 10, 40])
-@pytest.mark.parametrize("workers", [1, 2])
-def test_rss(benchmark, tmp_path, minutes, workers):
+def _peak_rss(tmp_path: Path, scene_text: str, *options: str) -> tuple[int, int, float]:
+    """(the render process's own peak RSS, the peak over its process tree, wall s)."""
     scene = tmp_path / "long.scene"
-    scene.write_text(long_scene(minutes), encoding="utf-8")
+    scene.write_text(scene_text, encoding="utf-8")
     cmd = [sys.executable, "-c", _PEAK, sys.executable, "-m", "storyreel", str(scene), "-o", str(tmp_path / "o.mp4"),
-           "--size", "64x36", "--quality", "draft", "--workers", str(workers), "--no-extras", "-q"]
+           "--no-extras", "-q", *options]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
     code, own_peak, tree_peak, wall = result.stdout.split()
     assert code == "0", result.stderr
+    return int(own_peak), int(tree_peak), float(wall)
+
+
+@pytest.mark.parametrize("minutes", [1, 10, 40])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_rss(benchmark, tmp_path, minutes, workers):
+    own_peak, tree_peak, wall = _peak_rss(tmp_path, long_scene(minutes), "--size", "64x36", "--quality", "draft",
+                                          "--workers", str(workers))
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
     _report(f"rss {minutes} min, {workers} worker(s)", benchmark, {
         "minutes": minutes, "workers": workers, "frames": minutes * 60 * 5,
-        "peak_rss_main_mb": round(int(own_peak) / 2**20, 1), "peak_rss_tree_mb": round(int(tree_peak) / 2**20, 1),
-        "wall_s": float(wall), "output_mb": round((tmp_path / "o.mp4").stat().st_size / 2**20, 2)})
+        "peak_rss_main_mb": round(own_peak / 2**20, 1), "peak_rss_tree_mb": round(tree_peak / 2**20, 1),
+        "wall_s": wall, "output_mb": round((tmp_path / "o.mp4").stat().st_size / 2**20, 2)})
+
+
+def zooming_scenes(minutes: int) -> str:
+    """1080p30 scenes of 10 s whose gradient backdrop zooms: every frame changes whole."""
+    scenes = []
+    for i in range(minutes * 6):
+        colour = f"#{(i * 37) % 256:02X}{(i * 91) % 256:02X}A0"
+        scenes.append(
+            f"scene s{i} (10s) {{\n    background gradient {colour} #FFF4D6 vertical\n"
+            f"    background: zoom 1.0 -> 1.1 over scene\n"
+            f'    title = text "Part {i + 1}" at (50%, 30%) size 120 color #2B2D42\n}}\n')
+    return 'video "long" {\n    fps 30\n}\n\n' + "\n".join(scenes)
+
+
+@pytest.mark.parametrize("minutes", [1, 3])
+def test_rss_1080p(benchmark, tmp_path, minutes):
+    own_peak, _, wall = _peak_rss(tmp_path, zooming_scenes(minutes), "--preset", "youtube")
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+    _report(f"rss 1080p {minutes} min", benchmark, {
+        "minutes": minutes, "frames": minutes * 60 * 30, "peak_rss_main_mb": round(own_peak / 2**20, 1),
+        "wall_s": wall, "fps": round(minutes * 60 * 30 / wall, 1)})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import OrderedDict
 
 import numpy as np
 import skia
@@ -25,10 +26,13 @@ class Rasterizer:
         self.surface = skia.Surface(self.buffer, colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE)
         self.canvas = self.surface.getCanvas()
         self.current_scale = 1.0
-        self._backgrounds: dict[tuple, skia.Image] = {}
+        # Rendered backdrops and fitted photos (a full frame each, 8 MB at 1080p): one frame
+        # needs at most a few (two scenes in a transition, a photo at two zoom levels), and
+        # keeping more only grew memory with the number of scenes.
+        self._backgrounds: _Recent = _Recent(6)
         self._scratch: tuple[np.ndarray, skia.Surface] | None = None
         self._noise: np.ndarray | None = None
-        self._sprites: dict[tuple, tuple[skia.Image, skia.IRect]] = {}
+        self._sprites: _Recent = _Recent(64)  # key -> (skia.Image, skia.IRect)
         self._seen: dict[str, tuple] = {}
         # Static prefixes: per call site ("scene", or a transition's "a"/"b"), the leading
         # items that stayed the same, drawn once into an image, and the last frame's items.
@@ -351,8 +355,6 @@ class Rasterizer:
             c.translate(tx - ix - bounds.left(), ty - iy - bounds.top())
             PAINTERS["text"](c, node, 1.0, self)
             sprite = (surface.makeImageSnapshot(), bounds)
-            if len(self._sprites) > 64:
-                self._sprites.clear()
             self._sprites[key] = sprite
         image, bounds = sprite
         canvas.save()
@@ -392,8 +394,6 @@ class Rasterizer:
             opaque = bool((pixels[..., 3] == 255).all())
             image = skia.Image.fromarray(pixels, colorType=SURFACE_COLOR_TYPE,
                                          alphaType=skia.kOpaque_AlphaType if opaque else SURFACE_ALPHA_TYPE)
-            if len(self._backgrounds) > 32:
-                self._backgrounds.clear()
             self._backgrounds[key] = image
         canvas.save()
         self._ken_burns(canvas, zoom, px, py)
@@ -415,8 +415,6 @@ class Rasterizer:
             surface = skia.Surface.MakeRaster(skia.ImageInfo.Make(w, h, SURFACE_COLOR_TYPE, skia.kOpaque_AlphaType))
             paint_background_content(surface.getCanvas(), node, w, h)
             image = surface.makeImageSnapshot()
-            if len(self._backgrounds) > 32:
-                self._backgrounds.clear()
             self._backgrounds[key] = image
         return image
 
@@ -520,6 +518,26 @@ class Rasterizer:
             small = rng.random((math.ceil(self.height / block), math.ceil(self.width / block)), dtype=np.float32)
             self._noise = np.repeat(np.repeat(small, block, axis=0), block, axis=1)[: self.height, : self.width]
         return self._noise
+
+
+class _Recent(OrderedDict):
+    """A dict that keeps only the `size` entries used most recently."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get(self, key, default=None):
+        if key not in self:
+            return default
+        self.move_to_end(key)
+        return self[key]
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
 
 
 def _alpha_paint(opacity: float) -> skia.Paint | None:

@@ -54,3 +54,23 @@ def test_unknown_backdrop_suggests(compile_scene):
         compile_scene(backdrop("medow"))
     assert info.value.message == "unknown background 'medow'"
     assert info.value.hint == "did you mean 'meadow'?"
+
+
+def test_many_scenes_keep_only_a_few_backdrops_in_memory(compile_scene):
+    """Each scene's rendered backdrop is a whole frame; a long video used to keep
+    up to 32 of them. The rasteriser keeps the few used last, and a backdrop
+    dropped from it is drawn again exactly when it comes back."""
+    from storyreel.engine.raster import Rasterizer
+
+    shades = [f"#{20 + 9 * i:02X}4080" for i in range(20)]
+    body = "".join(f"scene s{i} (0.2s) {{\n    background {shade}\n}}\n" for i, shade in enumerate(shades))
+    timeline = compile_scene(scene_text(body))
+    raster = Rasterizer(timeline.width, timeline.height)
+    firsts = []
+    for i in range(len(shades)):
+        frame = raster.draw(timeline.sample(0.2 * i + 0.1))  # BGRA
+        firsts.append(frame[90, 160, :3].copy())
+        assert len(raster._backgrounds) <= 6
+    assert [int(f[2]) for f in firsts] == [20 + 9 * i for i in range(len(shades))]  # red, in BGRA order
+    again = raster.draw(timeline.sample(0.1))
+    assert np.array_equal(again[90, 160, :3], firsts[0])
