@@ -170,16 +170,25 @@ def test_workers(benchmark, tmp_path):
         "other_cpu_s": [round(c, 1) for t in timers.values() for c in t.other_cpu]})
 
 
-def long_scene(minutes: int) -> str:
+def long_scene(minutes: int, zooming: bool = False) -> str:
+    """Scenes of 10 s. Default: 5 fps, a solid backdrop, a title, a dot crossing,
+    music under it all. `zooming`: 30 fps, each scene's gradient zooms (every
+    frame changes whole), no music."""
     scenes = []
     for i in range(minutes * 6):
         colour = f"#{(i * 37) % 256:02X}{(i * 91) % 256:02X}A0"
+        if zooming:
+            backdrop = (f"background gradient {colour} #FFF4D6 vertical\n"
+                        f"    background: zoom 1.0 -> 1.1 over scene")
+        else:
+            backdrop = f"background solid {colour}"
         scenes.append(
-            f"scene s{i} (10s) {{\n    background solid {colour}\n"
+            f"scene s{i} (10s) {{\n    {backdrop}\n"
             f'    title = text "Part {i + 1}" at (50%, 30%) size 200 color white\n'
             f"    dot = circle at (10%, 70%) radius 120 fill gold\n"
             f"    dot: move to (90%, 70%) over 8s\n}}\n")
-    return 'video "long" {\n    fps 5\n    music nursery volume 0.2\n}\n\n' + "\n".join(scenes)
+    header = "fps 30" if zooming else "fps 5\n    music nursery volume 0.2"
+    return f'video "long" {{\n    {header}\n}}\n\n' + "\n".join(scenes)
 
 
 _PEAK = r"""
@@ -234,21 +243,9 @@ def test_rss(benchmark, tmp_path, minutes, workers):
         "wall_s": wall, "output_mb": round((tmp_path / "o.mp4").stat().st_size / 2**20, 2)})
 
 
-def zooming_scenes(minutes: int) -> str:
-    """1080p30 scenes of 10 s whose gradient backdrop zooms: every frame changes whole."""
-    scenes = []
-    for i in range(minutes * 6):
-        colour = f"#{(i * 37) % 256:02X}{(i * 91) % 256:02X}A0"
-        scenes.append(
-            f"scene s{i} (10s) {{\n    background gradient {colour} #FFF4D6 vertical\n"
-            f"    background: zoom 1.0 -> 1.1 over scene\n"
-            f'    title = text "Part {i + 1}" at (50%, 30%) size 120 color #2B2D42\n}}\n')
-    return 'video "long" {\n    fps 30\n}\n\n' + "\n".join(scenes)
-
-
 @pytest.mark.parametrize("minutes", [1, 3])
 def test_rss_1080p(benchmark, tmp_path, minutes):
-    own_peak, _, wall = _peak_rss(tmp_path, zooming_scenes(minutes), "--preset", "youtube")
+    own_peak, _, wall = _peak_rss(tmp_path, long_scene(minutes, zooming=True), "--preset", "youtube")
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
     _report(f"rss 1080p {minutes} min", benchmark, {
         "minutes": minutes, "frames": minutes * 60 * 30, "peak_rss_main_mb": round(own_peak / 2**20, 1),
