@@ -329,8 +329,13 @@ class VideoWriter:
         self._raise_if_failed()
         self._put(self._queue, None, self._converter)
 
+    def abort(self) -> None:
+        """Stop encoding: frames still queued are dropped (the closing `__exit__`
+        then leaves an incomplete file for the caller to delete)."""
+        self._abort = True
+
     def __exit__(self, exc_type, exc, tb) -> None:
-        aborted = exc_type is not None
+        aborted = exc_type is not None or self._abort
         try:
             if aborted:
                 self._abort = True

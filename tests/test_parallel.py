@@ -450,6 +450,22 @@ def test_a_missing_image_fails_the_worker_and_the_render(project, tmp_path):
     assert not out.exists() and leftovers(tmp_path) == []
 
 
+def test_a_chunk_failing_while_the_one_before_finishes_leaves_nothing_behind(project, tmp_path):
+    """In one process a chunk's encoder drains while the next chunk renders: when
+    that next chunk fails, the draining one is stopped too, no thread is left
+    running and no file is left behind."""
+    import threading
+
+    data = timeline_to_dict(load(project[0]))
+    data["transitions"][1]["kind"] = "spin"  # fails the chunk after scene two's
+    timeline = timeline_from_dict(data)
+    out = tmp_path / "out.mp4"
+    with pytest.raises(ValueError, match="unknown transition kind spin"):
+        render_video(timeline, out, quality="draft", cache=tmp_path / "cache")
+    assert not out.exists() and leftovers(tmp_path) == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("storyreel-")]
+
+
 def test_an_invalid_timeline_fails_in_the_worker_with_its_error(project, tmp_path):
     data = timeline_to_dict(load(project[0]))
     data["transitions"][1]["kind"] = "spin"  # the rasteriser has no such transition
