@@ -97,6 +97,56 @@ def _encode_options(f):
     return f
 
 
+def _speed_options(f):
+    """How a render is spread out and measured: shared by `render FILE`, `render new`
+    and `render story` (the command receives them as `**speed`, for `_render`)."""
+    options = [
+        click.option("--workers", type=int, default=1, show_default=True, callback=lambda c, p, v: _check_workers(v),
+                     help="Processes rendering chunks (scenes) in parallel, joined without re-encoding."),
+        click.option("--cache", "cache_dir", type=click.Path(file_okay=False), callback=lambda c, p, v: _check_cache(v),
+                     help="Folder of encoded chunks: unchanged scenes are reused on the next render."),
+        click.option("--cache-size", "cache_size", metavar="SIZE", callback=lambda c, p, v: _check_cache_size(v),
+                     help="Bound on the --cache folder (500MB, 2GB; default 5GB): least recently used chunks go first."),
+        click.option("--profile", "profiling", is_flag=True, help="Print where the time went (per stage, per layer kind)."),
+        click.option("--gpu/--no-gpu", "gpu", default=None,
+                     help="Composite and convert colours on a CUDA GPU (pip install storyreel[gpu]); "
+                          "default: when one is there."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _check_speed(speed: dict) -> None:
+    if speed.get("cache_size") is not None and not speed.get("cache_dir"):
+        raise click.BadParameter("bounds the --cache folder; give --cache DIR too", param_hint="--cache-size")
+
+
+def _render(tl, out: Path, *, quality: str, encoder: str, quiet: bool, target=None, start=None, end=None,
+            workers: int = 1, cache_dir=None, cache_size=None, profiling: bool = False, gpu=None) -> int:
+    """The render itself, as every command that writes a video does it: pick the
+    encoder (and say which), show progress, apply the `_speed_options`, and print
+    the cache's and the profile's summaries. Returns the frames written."""
+    from .engine.profile import Profile
+    from .engine.segment_cache import DEFAULT_MAX_BYTES, SegmentCache
+
+    codec, why = choose_encoder(encoder)
+    if not quiet:
+        click.echo(why, err=True)
+        _say_gpu(gpu, codec)
+    progress = Progress(quiet)
+    prof = Profile() if profiling else None
+    cache = SegmentCache(cache_dir, max_bytes=cache_size or DEFAULT_MAX_BYTES) if cache_dir else None
+    frames = render_video(tl, out, quality=quality, encoder=codec, start=start, end=end, on_progress=progress,
+                          platform=target, workers=workers, cache=cache, profile=prof, gpu=gpu)
+    progress.finish()
+    if cache is not None and not quiet:
+        click.echo(str(cache.stats), err=True)
+    if prof is not None:
+        click.echo(prof.table())
+    return frames
+
+
 def _load(file: str, data: str | None, sets: tuple[str, ...], preset: str | None, fps: float | None, size: str | None):
     variables: dict[str, Any] = {}
     if data:
@@ -187,21 +237,11 @@ def main() -> None:
 @_source_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .mp4 (default: FILE with .mp4).")
 @_encode_options
-@click.option("--workers", type=int, default=1, show_default=True, callback=lambda c, p, v: _check_workers(v),
-              help="Processes rendering chunks (scenes) in parallel, joined without re-encoding.")
-@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), callback=lambda c, p, v: _check_cache(v),
-              help="Folder of encoded chunks: unchanged scenes are reused on the next render.")
-@click.option("--cache-size", "cache_size", metavar="SIZE", callback=lambda c, p, v: _check_cache_size(v),
-              help="Bound on the --cache folder (500MB, 2GB; default 5GB): least recently used chunks go first.")
-@click.option("--profile", "profiling", is_flag=True, help="Print where the time went (per stage, per layer kind).")
-@click.option("--gpu/--no-gpu", "gpu", default=None,
-              help="Composite and convert colours on a CUDA GPU (pip install storyreel[gpu]); default: when one is there.")
+@_speed_options
 def video_command(file, preset, fps, size, data, sets, output, quality, encoder, t_from, t_to, quiet,
-                  platform=None, no_extras=False, workers=1, cache_dir=None, cache_size=None, profiling=False,
-                  gpu=None):
+                  platform=None, no_extras=False, **speed):
     """Render FILE.scene to an MP4 video."""
-    if cache_size is not None and not cache_dir:
-        raise click.BadParameter("bounds the --cache folder; give --cache DIR too", param_hint="--cache-size")
+    _check_speed(speed)
     start = _parse_time(t_from, "--from") if t_from else None
     end = _parse_time(t_to, "--to") if t_to else None
     if start is not None and end is not None and end <= start:
@@ -225,23 +265,8 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
         if target is not None:
             _check_platform_limits(target, tl, len(frame_range(tl, start, end)) / tl.fps, quiet,
                                    "shorten the video (or render a part of it with --from/--to)")
-        codec, why = choose_encoder(encoder)
-        if not quiet:
-            click.echo(why, err=True)
-            _say_gpu(gpu, codec)
-        progress = Progress(quiet)
-        from .engine.profile import Profile
-        from .engine.segment_cache import DEFAULT_MAX_BYTES, SegmentCache
-
-        prof = Profile() if profiling else None
-        cache = SegmentCache(cache_dir, max_bytes=cache_size or DEFAULT_MAX_BYTES) if cache_dir else None
-        frames = render_video(tl, out, quality=quality, encoder=codec, start=start, end=end, on_progress=progress,
-                              platform=target, workers=workers, cache=cache, profile=prof, gpu=gpu)
-        progress.finish()
-        if cache is not None and not quiet:
-            click.echo(str(cache.stats), err=True)
-        if prof is not None:
-            click.echo(prof.table())
+        frames = _render(tl, out, quality=quality, encoder=encoder, quiet=quiet, target=target, start=start,
+                         end=end, **speed)
         extras = [] if no_extras else write_publish_outputs(tl, out, target, start=start, end=end)
         if not quiet:
             if extras:
@@ -608,13 +633,16 @@ def characters_command(character, gesture, output, size):
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
 @click.option("--no-extras", "--no-publish", "no_extras", is_flag=True,
               help="No thumbnail or metadata JSON beside the video (caption files only when captions are on).")
-def story_command(file, output, emit_scene, preset, platform, size, fps, quality, encoder, age, quiet, no_extras):
+@_speed_options
+def story_command(file, output, emit_scene, preset, platform, size, fps, quality, encoder, age, quiet, no_extras,
+                  **speed):
     """Turn a plain-text story (title on the first line, then paragraphs) into a
     narrated picture-book video through the storybook template."""
     from .dsl.story import (check_length, emitted_scene, format_duration, plan_pages, read_story, scene_header,
                             story_platform, storybook_template, storybook_variables)
     from .engine.outputs import atomic_output
 
+    _check_speed(speed)
     out = Path(output) if output else (None if emit_scene else Path(file).with_suffix(".mp4"))
     if out is not None and out.suffix.lower() != ".mp4":
         raise click.BadParameter(f"'{out}' must end in .mp4", param_hint="--output")
@@ -646,13 +674,7 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
                 click.echo(f"wrote {emit_scene}", err=True)
         if out is None:
             return
-        codec, why = choose_encoder(encoder)
-        if not quiet:
-            click.echo(why, err=True)
-        progress = Progress(quiet)
-        frames = render_video(tl, out, quality=quality, encoder=codec, on_progress=progress,
-                              platform=encode_for)
-        progress.finish()
+        frames = _render(tl, out, quality=quality, encoder=encoder, quiet=quiet, target=encode_for, **speed)
         # Thumbnail, captions and metadata, as for any render.
         extras = [] if no_extras else write_publish_outputs(tl, out, encode_for)
         if not quiet:
@@ -702,9 +724,10 @@ def templates_command(name):
               help="Write the expanded .scene file (to edit further); renders only when -o is given too.")
 @_format_options("the template")
 @_encode_options
+@_speed_options
 @click.pass_context
 def new_command(ctx, template_name, sets, data, age, length, output, emit_scene, preset, size, fps, quality,
-                encoder, t_from, t_to, quiet, platform, no_extras):
+                encoder, t_from, t_to, quiet, platform, no_extras, **speed):
     """Render the ready-made TEMPLATE (see `render templates`) with its parameters.
 
     \b
@@ -752,11 +775,9 @@ def new_command(ctx, template_name, sets, data, age, length, output, emit_scene,
             return
     out = output or f"{template.name}.mp4"
     set_items = tuple(f"{k}={_yaml_value(v)}" for k, v in params.items())
-    accepted = {p.name for p in video_command.params}
-    extra = {k: v for k, v in {"platform": platform, "no_extras": no_extras}.items() if k in accepted}
     ctx.invoke(video_command, file=str(template.scene_path), sets=set_items, output=out, preset=preset,
                size=size, fps=fps, quality=quality, encoder=encoder, t_from=t_from, t_to=t_to, quiet=quiet,
-               **extra)
+               platform=platform, no_extras=no_extras, **speed)
 
 
 def _yaml_value(value: Any) -> str:

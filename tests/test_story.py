@@ -7,6 +7,7 @@ import re
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -437,6 +438,26 @@ def test_render_story_no_extras_writes_no_thumbnail_or_metadata(tmp_path, monkey
     # The storybook turns captions on, so its caption files come with the video.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["night.mp4", "night.srt", "night.vtt", "story.txt"]
     assert decode(tmp_path / "night.mp4").duration > 10
+
+
+def test_render_story_takes_the_speed_options(tmp_path, monkeypatch):
+    """--workers, --cache and --profile work for a picture book as for any render:
+    the same frames, the chunks reused the second time, the stages printed."""
+    tiny = "Good Night\n\nThe moon came up.\n\nLuna saw a star.\n\nShe fell asleep.\n"
+    common = ["--size", "96x54", "--fps", "4", "--quality", "draft", "--age", "5", "--no-extras"]
+    assert run_story(tmp_path, monkeypatch, tiny, "-o", "one.mp4", *common, "-q").exit_code == 0
+    spread = run_story(tmp_path, monkeypatch, tiny, "-o", "two.mp4", *common, "--workers", "2",
+                       "--cache", "chunks", "--profile")
+    assert spread.exit_code == 0, spread.stderr
+    assert "raster:background" in spread.stdout and "fps" in spread.stdout  # the profile table
+    assert "0 chunk(s) reused" in spread.stderr
+    one, two = decode(tmp_path / "one.mp4"), decode(tmp_path / "two.mp4")
+    assert len(one.frames) == len(two.frames) > 40
+    assert all(np.array_equal(a, b) for a, b in zip(one.frames, two.frames))
+    again = run_story(tmp_path, monkeypatch, tiny, "-o", "three.mp4", *common, "--cache", "chunks")
+    assert again.exit_code == 0 and " 0 rendered" in again.stderr
+    bad = run_story(tmp_path, monkeypatch, tiny, "-o", "four.mp4", *common, "--cache-size", "1GB")
+    assert bad.exit_code == 2 and "give --cache DIR too" in bad.stderr and not (tmp_path / "four.mp4").exists()
 
 
 def test_render_story_platform_aspect_breach_is_an_error_before_rendering(tmp_path, monkeypatch):

@@ -254,6 +254,21 @@ def test_render_new_errors(runner):
     assert result.exit_code == 1 and "unknown parameter 'fruit'" in result.output and "(from d.yaml)" in result.output
 
 
+def test_render_new_takes_the_speed_options(runner, tmp_path):
+    """`render new` passes --cache, --workers and --profile on to the render."""
+    window = ["--size", "96x54", "--fps", "4", "--from", "0s", "--to", "14s", "--quality", "draft", "--no-extras"]
+    args = ["new", "counting", "--set", "count=2", "--age", "5", *window, "--cache", "chunks"]
+    first = runner.invoke(main, [*args, "-o", "a.mp4", "--workers", "2", "--profile"])
+    assert first.exit_code == 0, first.output
+    assert "raster:" in first.stdout and " 0 chunk(s) reused" in first.stderr
+    second = runner.invoke(main, [*args, "-o", "b.mp4"])
+    assert second.exit_code == 0 and " 0 rendered" in second.stderr
+    a, b = decode(tmp_path / "a.mp4"), decode(tmp_path / "b.mp4")
+    assert len(a.frames) == len(b.frames) == 56
+    assert all(np.array_equal(x, y) for x, y in zip(a.frames, b.frames))
+    assert runner.invoke(main, ["new", "counting", "--workers", "-1"]).exit_code == 2
+
+
 def test_render_check_on_a_template_file_uses_its_defaults(runner):
     scene = str(TEMPLATES_DIR / "counting" / "template.scene")
     result = runner.invoke(main, ["check", scene, "--set", "count=2", "--size", "192x108"])
