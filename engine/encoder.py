@@ -602,6 +602,7 @@ class SwscaleConverter:
     whole-frame conversion makes them). A mostly static frame then costs a copy."""
 
     PAD = 8
+    WHOLE = 0.8  # a band over this share of the rows costs as much as converting the whole frame
     SPARES = 4  # frames kept for reuse; the rest are freed (a whole-frame conversion makes its own)
     # One swscale thread: the pipeline is CPU-bound (x264 fills the cores), and slice
     # threads only add their hand-offs to the CPU time. The output is the same.
@@ -631,16 +632,23 @@ class SwscaleConverter:
     def _update(self, slot: PooledFrame, rows: tuple[int, int]) -> av.VideoFrame:
         height = slot.pixels.shape[0]
         first, stop = max(0, rows[0]) // 2 * 2, min(height, rows[1] + 1) // 2 * 2
+        if stop - first > self.WHOLE * height:  # the band would cost as much as the whole frame
+            return slot.frame.reformat(format="yuv420p", threads=self.THREADS)
         try:
             out = self._spare.get_nowait()  # reused: no fresh memory to fault in
         except queue.Empty:
             out = av.VideoFrame(slot.frame.width, height, "yuv420p")
-        for dst, src in zip(out.planes, self.last.planes):
-            _rows(dst)[:] = _rows(src)
+        for dst, src, scale in zip(out.planes, self.last.planes, (1, 2, 2)):
+            a, b = first // scale, stop // scale  # rows [a, b) come from the band below
+            _rows(dst)[:a] = _rows(src)[:a]
+            _rows(dst)[b:] = _rows(src)[b:]
         if stop > first:
             lo = max(0, first - self.PAD)
             hi = min(height, stop + self.PAD + (stop + self.PAD) % 2)
-            band = av.VideoFrame.from_ndarray(np.ascontiguousarray(slot.pixels[lo:hi]), format="bgra")
+            pixels = slot.pixels[lo:hi]
+            # The band's rows are one block of the pooled frame unless rows are padded.
+            band = (av.VideoFrame.from_numpy_buffer(pixels, format="bgra") if pixels.flags.c_contiguous
+                    else av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="bgra"))
             converted = band.reformat(format="yuv420p", threads=self.THREADS)
             for plane, part, scale in zip(out.planes, converted.planes, (1, 2, 2)):
                 a, b = first // scale, stop // scale
