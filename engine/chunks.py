@@ -275,53 +275,30 @@ def render_chunked(timeline: Timeline, output: Path, frames: range, settings: En
                 done = cached_frames
                 if on_progress is not None and done:
                     on_progress(done, total)
+                raster = convert = None
                 if len(todo) >= 2 and workers >= 2:
                     pool, counter, futures = _start_pool(timeline, todo, temp, settings, workers, profile, gpu)
                 else:
                     raster, convert = pipeline(timeline.width, timeline.height, gpu, profile)
 
-                def join_in(path: Path, chunk: Chunk, key, rendered: bool) -> None:
-                    if rendered and cache is not None:
-                        cache.put(key, path, chunk.frames)  # linked in: `path` stays ours to join
-                    joiner.add(path, chunk)
-                    path.unlink(missing_ok=True)  # disk stays flat: a segment lives until it is copied
-
-                # Rendered here, a segment finishes (x264 drains, the file closes) while the
-                # next chunk renders, and is joined in after it. The GPU converter serves one
-                # writer at a time, so there each segment finishes first.
-                finishing = None  # (FinishingSegment, path, chunk, key)
+                in_order = _InOrder(joiner, cache, overlap=convert is None)
                 try:
                     for chunk, key in zip(chunks, keys):
-                        segment = None
                         if chunk.index in ready:
-                            path = ready[chunk.index]
+                            in_order.add(ready[chunk.index], chunk, key, rendered=False)
+                            continue
+                        path, segment = temp / f"{chunk.index:05d}.mp4", None
+                        if pool is None:
+                            segment = start_segment(timeline, chunk, path, settings, raster=raster, convert=convert,
+                                                    profile=profile, on_frame=_Counter(done, total, on_progress))
                         else:
-                            path = temp / f"{chunk.index:05d}.mp4"
-                            if pool is None:
-                                segment = start_segment(timeline, chunk, path, settings, raster=raster,
-                                                        convert=convert, profile=profile,
-                                                        on_frame=_Counter(done, total, on_progress))
-                            else:
-                                _wait_for(futures[chunk.index], chunk, futures, counter, cached_frames, total,
-                                          on_progress, profile)
-                            done += chunk.frames
-                        if finishing is not None:
-                            finishing[0].join()
-                            join_in(*finishing[1:], rendered=True)
-                            finishing = None
-                        if segment is not None and convert is None:
-                            finishing = (segment, path, chunk, key)
-                        else:
-                            if segment is not None:
-                                segment.join()
-                            join_in(path, chunk, key, rendered=chunk.index not in ready)
-                    if finishing is not None:
-                        finishing[0].join()
-                        join_in(*finishing[1:], rendered=True)
-                        finishing = None
+                            _wait_for(futures[chunk.index], chunk, futures, counter, cached_frames, total,
+                                      on_progress, profile)
+                        done += chunk.frames
+                        in_order.add(path, chunk, key, rendered=True, segment=segment)
+                    in_order.settle()
                 finally:
-                    if finishing is not None:  # failed or interrupted: stop it before its folder goes
-                        finishing[0].abort()
+                    in_order.abort()  # failed or interrupted: stop a finishing segment before its folder goes
                 if on_progress is not None:
                     on_progress(total, total)
     except BaseException:
@@ -341,6 +318,46 @@ def render_chunked(timeline: Timeline, output: Path, frames: range, settings: En
     if profile is not None and cache is not None:
         profile.notes.append(str(cache.stats))
     return total
+
+
+class _InOrder:
+    """Joins the segments into the output in chunk order (and stores the rendered
+    ones in the cache). A segment rendered in this process may still be finishing
+    (its x264 draining, `FinishingSegment`) while the next chunk renders; it is
+    joined in when the next one is added. `overlap` False (the GPU converter serves
+    one writer at a time): each segment finishes before the next chunk starts."""
+
+    def __init__(self, joiner: SegmentJoiner, cache, overlap: bool):
+        self.joiner, self.cache, self.overlap = joiner, cache, overlap
+        self._finishing: tuple | None = None  # (FinishingSegment, path, chunk, key)
+
+    def add(self, path: Path, chunk: Chunk, key, rendered: bool, segment: "FinishingSegment | None" = None) -> None:
+        self.settle()
+        if segment is not None and self.overlap:
+            self._finishing = (segment, path, chunk, key)
+            return
+        if segment is not None:
+            segment.join()
+        self._join(path, chunk, key, rendered)
+
+    def settle(self) -> None:
+        """Wait for the segment still finishing, if any, and join it in."""
+        if self._finishing is not None:
+            segment, path, chunk, key = self._finishing
+            self._finishing = None
+            segment.join()
+            self._join(path, chunk, key, rendered=True)
+
+    def abort(self) -> None:
+        if self._finishing is not None:
+            self._finishing[0].abort()
+            self._finishing = None
+
+    def _join(self, path: Path, chunk: Chunk, key, rendered: bool) -> None:
+        if rendered and self.cache is not None:
+            self.cache.put(key, path, chunk.frames)  # linked in: `path` stays ours to join
+        self.joiner.add(path, chunk)
+        path.unlink(missing_ok=True)  # disk stays flat: a segment lives until it is copied
 
 
 class _Counter:
