@@ -265,6 +265,11 @@ def render_chunked(timeline: Timeline, output: Path, frames: range, settings: En
         todo = [c for c in chunks if c.index not in ready]
         cached_frames = sum(c.frames for c in chunks if c.index in ready)
 
+        raster = convert = None
+        if len(todo) >= 2 and workers >= 2:
+            # Started first: the workers render while this process mixes the soundtrack.
+            pool, counter, futures = _start_pool(timeline, todo, temp, settings, workers, profile, gpu)
+
         began = time.perf_counter()
         audio = soundtrack(timeline, frames.start / timeline.fps)
         if profile is not None:
@@ -275,10 +280,7 @@ def render_chunked(timeline: Timeline, output: Path, frames: range, settings: En
                 done = cached_frames
                 if on_progress is not None and done:
                     on_progress(done, total)
-                raster = convert = None
-                if len(todo) >= 2 and workers >= 2:
-                    pool, counter, futures = _start_pool(timeline, todo, temp, settings, workers, profile, gpu)
-                else:
+                if pool is None:
                     raster, convert = pipeline(timeline.width, timeline.height, gpu, profile)
 
                 in_order = _InOrder(joiner, cache, overlap=convert is None)

@@ -437,17 +437,23 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if ".partial" in p.name or ".chunks-" in p.name)
 
 
+def fails_cleanly(timeline, folder: Path, error: type, match: str, **options) -> None:
+    """Rendering `timeline` into `folder` fails with `error` within 30 s (never a
+    hang) and leaves neither the output nor a partial file behind."""
+    out = folder / "out.mp4"
+    began = time.perf_counter()
+    with pytest.raises(error, match=match):
+        render_video(timeline, out, quality="draft", **options)
+    assert time.perf_counter() - began < 30
+    assert not out.exists() and leftovers(folder) == []
+
+
 def test_a_missing_image_fails_the_worker_and_the_render(project, tmp_path):
     from storyreel.engine.assets import AssetError
 
     timeline = load(project[0])
     (tmp_path / "photo.png").unlink()  # after compiling: only the workers find out
-    out = tmp_path / "out.mp4"
-    began = time.perf_counter()
-    with pytest.raises(AssetError, match="photo.png"):
-        render_video(timeline, out, quality="draft", workers=2)
-    assert time.perf_counter() - began < 30
-    assert not out.exists() and leftovers(tmp_path) == []
+    fails_cleanly(timeline, tmp_path, AssetError, "photo.png", workers=2)
 
 
 def test_a_chunk_failing_while_the_one_before_finishes_leaves_nothing_behind(project, tmp_path):
@@ -458,22 +464,33 @@ def test_a_chunk_failing_while_the_one_before_finishes_leaves_nothing_behind(pro
 
     data = timeline_to_dict(load(project[0]))
     data["transitions"][1]["kind"] = "spin"  # fails the chunk after scene two's
-    timeline = timeline_from_dict(data)
-    out = tmp_path / "out.mp4"
-    with pytest.raises(ValueError, match="unknown transition kind spin"):
-        render_video(timeline, out, quality="draft", cache=tmp_path / "cache")
-    assert not out.exists() and leftovers(tmp_path) == []
+    fails_cleanly(timeline_from_dict(data), tmp_path, ValueError, "unknown transition kind spin",
+                  cache=tmp_path / "cache")
     assert not [t for t in threading.enumerate() if t.name.startswith("storyreel-")]
+
+
+def test_a_soundtrack_failing_while_the_workers_render_stops_them(project, tmp_path):
+    """The workers start before the main process mixes the soundtrack; when the
+    mixing fails, the render fails with its error at once and nothing is left."""
+    import wave
+
+    from storyreel.engine.audio import AudioError
+
+    with wave.open(str(tmp_path / "song.wav"), "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(48000)
+        out.writeframes((np.sin(np.arange(48000) / 48000 * 2 * np.pi * 440) * 8000).astype("<i2").tobytes())
+    scene = project[0]
+    scene.write_text(scene.read_text(encoding="utf-8").replace("fps 15", 'fps 15\n    music "song.wav"'),
+                     encoding="utf-8")
+    timeline = load(scene)
+    (tmp_path / "song.wav").write_bytes(b"not a wav file " * 100)  # after compiling
+    fails_cleanly(timeline, tmp_path, AudioError, "song.wav", workers=2)
 
 
 def test_an_invalid_timeline_fails_in_the_worker_with_its_error(project, tmp_path):
     data = timeline_to_dict(load(project[0]))
     data["transitions"][1]["kind"] = "spin"  # the rasteriser has no such transition
-    timeline = timeline_from_dict(data)
-    out = tmp_path / "out.mp4"
-    with pytest.raises(ValueError, match="unknown transition kind spin"):
-        render_video(timeline, out, quality="draft", workers=2)
-    assert not out.exists() and leftovers(tmp_path) == []
+    fails_cleanly(timeline_from_dict(data), tmp_path, ValueError, "unknown transition kind spin", workers=2)
 
 
 def _descendants(pid: int) -> dict[int, tuple[int, str]]:
