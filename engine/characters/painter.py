@@ -25,7 +25,15 @@ WALK_LEG_LIFT = 16.0
 
 
 def _paint(color, alpha: float, **kw) -> skia.Paint:
-    return skia.Paint(AntiAlias=True, Color=to_argb_int(with_alpha(color, alpha)), **kw)
+    """A paint for one of a character's colours (shared: callers never change it)."""
+    return _shared_paint(tuple(color), alpha, tuple(sorted(kw.items())))
+
+
+@lru_cache(maxsize=1024)
+def _shared_paint(color: tuple, alpha: float, kw: tuple) -> skia.Paint:
+    # A character is about 60 paints a frame, mostly the same few colours: building each
+    # afresh (and packing its colour) cost more Python time than drawing the paths.
+    return skia.Paint(AntiAlias=True, Color=to_argb_int(with_alpha(color, alpha)), **dict(kw))
 
 
 @lru_cache(maxsize=256)
