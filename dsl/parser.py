@@ -18,10 +18,23 @@ from .errors import SceneError
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     grammar = resources.files("storyreel.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
-    # cache=True: the built LALR tables are kept in the temp folder (keyed by the grammar,
-    # the options and Lark's version), which saves every later `render` about 50 ms.
     return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False,
-                cache=True)
+                cache=_parser_cache())
+
+
+def _parser_cache() -> str | bool:
+    """Where Lark keeps the parse tables it builds (saving every later command about
+    50 ms; it rebuilds them when the grammar, the options or Lark change): the
+    user's storyreel cache folder, not the shared temp folder, because the file is
+    a pickle. False (no cache) when that folder cannot be made."""
+    from ..engine.speech.cache import cache_root
+
+    folder = cache_root()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return str(folder / "grammar.lark-cache")
 
 
 def _span(tok_or_meta) -> ast.Span:
