@@ -221,18 +221,14 @@ class Rasterizer:
     def _draw_run(self, canvas: skia.Canvas, nodes: tuple, index: int) -> tuple:
         entry = self._runs.get(index)
         if entry is None or not (len(entry[0]) == len(nodes) and _starts_with(nodes, entry[0])):
-            recorder = skia.PictureRecorder()
-            recording = recorder.beginRecording(skia.Rect.MakeWH(self.width, self.height), _RTREE())
+            recorder, recording = self._recorder()
             for node in nodes:
                 self._draw_top(recording, node)
             picture = recorder.finishRecordingAsPicture()
             began = time.perf_counter()
-            bounds = picture.cullRect()  # antialiasing may touch the pixel beyond the geometry
-            left, top = max(0, math.floor(bounds.left()) - 2), max(0, math.floor(bounds.top()) - 2)
-            right = min(self.width, math.ceil(bounds.right()) + 2)
-            bottom = min(self.height, math.ceil(bounds.bottom()) + 2)
+            left, top, right, bottom = self._touched(picture)
             image = None
-            if right > left and bottom > top and not bounds.isEmpty():
+            if right > left and bottom > top:
                 info = skia.ImageInfo.Make(right - left, bottom - top, SURFACE_COLOR_TYPE, SURFACE_ALPHA_TYPE)
                 surface = skia.Surface.MakeRaster(info)
                 layer = surface.getCanvas()
@@ -248,6 +244,22 @@ class Rasterizer:
             self._account("raster:layer", began)
         return entry
 
+    def _recorder(self) -> tuple[skia.PictureRecorder, skia.Canvas]:
+        """A recorder over the whole frame, with a bounding-box hierarchy, so the
+        recording knows the tight bounds of what was drawn."""
+        recorder = skia.PictureRecorder()
+        return recorder, recorder.beginRecording(skia.Rect.MakeWH(self.width, self.height), _RTREE())
+
+    def _touched(self, picture: skia.Picture) -> tuple[int, int, int, int]:
+        """(left, top, right, bottom): the pixels a recording can change, inside the
+        frame; empty when it draws nothing. Antialiasing may touch the pixel beyond
+        the geometry, so two are added on every side."""
+        bounds = picture.cullRect()
+        if bounds.isEmpty():
+            return 0, 0, 0, 0
+        return (max(0, math.floor(bounds.left()) - 2), max(0, math.floor(bounds.top()) - 2),
+                min(self.width, math.ceil(bounds.right()) + 2), min(self.height, math.ceil(bounds.bottom()) + 2))
+
     def _draw_tracked(self, canvas: skia.Canvas, items: tuple, first: int, overlay: tuple,
                       previous: tuple | None) -> None:
         """Draw the items above a static prefix (items[first:], then the overlay)
@@ -255,8 +267,7 @@ class Rasterizer:
         the previous frame's (on the same prefix image) they bound the rows that
         changed."""
         nodes = items[first:] + overlay
-        recorder = skia.PictureRecorder()
-        recording = recorder.beginRecording(skia.Rect.MakeWH(self.width, self.height), _RTREE())
+        recorder, recording = self._recorder()
         self._draw_items(recording, items, first, previous)
         for node in overlay:
             self._draw_top(recording, node)
@@ -264,11 +275,8 @@ class Rasterizer:
         began = time.perf_counter()
         canvas.drawPicture(picture)
         self._account("raster:playback", began)
-        bounds = picture.cullRect()
-        if not nodes or bounds.isEmpty():
-            rows = (0, 0)
-        else:  # antialiasing may touch the pixel beyond the geometry
-            rows = (max(0, math.floor(bounds.top()) - 2), min(self.height, math.ceil(bounds.bottom()) + 2))
+        _, top, _, bottom = self._touched(picture)
+        rows = (top, bottom) if nodes and bottom > top else (0, 0)
         entry = self._static.get("scene")
         previous = self._moving
         if previous is not None and previous[0] is entry:
