@@ -448,6 +448,15 @@ def face_still(stage, who: str, expression: str) -> np.ndarray:
     return frame(t)
 
 
+def face_change(stage, who: str, expression: str):
+    """(the character, its neutral face, its face in `expression`), after checking
+    that only the face changed: the body is the same pixels."""
+    c = load_character(who)
+    neutral, face = face_still(stage, who, "neutral"), face_still(stage, who, expression)
+    assert diff(neutral, face, big_box(-100, -195, 100, 0)) == 0
+    return c, neutral, face
+
+
 def big_box(x0: float, y0: float, x1: float, y1: float) -> tuple[slice, slice]:
     return box(x0, y0, x1, y1, BIG_FEET, BIG_U)
 
@@ -506,10 +515,7 @@ def mouth_profile(frame: np.ndarray, c) -> np.ndarray:
 
 @pytest.mark.parametrize("who", ["luna", "sunny"])
 def test_angry_face_has_v_brows_narrowed_eyes_a_frown_and_red_cheeks(stage, who):
-    c = load_character(who)
-    neutral, angry = face_still(stage, who, "neutral"), face_still(stage, who, "angry")
-    # The body is untouched; the face changes.
-    assert diff(neutral, angry, big_box(-100, -195, 100, 0)) == 0
+    c, neutral, angry = face_change(stage, who, "angry")  # the body untouched
     # Brows: tilted down towards the nose (a V) and lower than at rest.
     (nl, ny_l), (nr, ny_r) = brows(neutral, c)
     (al, ay_l), (ar, ay_r) = brows(angry, c)
@@ -536,9 +542,7 @@ def test_angry_face_has_v_brows_narrowed_eyes_a_frown_and_red_cheeks(stage, who)
 
 @pytest.mark.parametrize("who", ["luna", "sunny"])
 def test_scared_face_has_worried_brows_wide_eyes_looking_aside_and_a_wobbly_mouth(stage, who):
-    c = load_character(who)
-    neutral, scared = face_still(stage, who, "neutral"), face_still(stage, who, "scared")
-    assert diff(neutral, scared, big_box(-100, -195, 100, 0)) == 0
+    c, neutral, scared = face_change(stage, who, "scared")  # the body untouched
     # Brows: raised, the inner ends up (worried), the opposite of angry's V.
     (nl, ny_l), (nr, ny_r) = brows(neutral, c)
     (sl, sy_l), (sr, sy_r) = brows(scared, c)

@@ -136,11 +136,17 @@ def test_speech_rate_slows_every_voice(compile_scene):
     ("speech 0.8", "expected 'rate', as in: speech rate 0.85"),
 ])
 def test_bad_settings_are_located_errors(tmp_path, setting, message):
+    stderr = check_fails(tmp_path, scene_text('scene a {\n    wait 1s\n}\n', setting))
+    assert "t.scene:2:" in stderr and message in stderr, stderr
+
+
+def check_fails(tmp_path, text: str) -> str:
+    """`render check` on `text` as t.scene: exit status 1, no traceback; its stderr."""
     path = tmp_path / "t.scene"
-    path.write_text(scene_text('scene a {\n    wait 1s\n}\n', setting), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     result = CliRunner().invoke(main, ["check", str(path)])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "t.scene:2:" in result.stderr and message in result.stderr, result.stderr
+    return result.stderr
 
 
 @pytest.mark.parametrize("line, message", [
@@ -151,11 +157,8 @@ def test_bad_settings_are_located_errors(tmp_path, setting, message):
     ('narrator says "Hi"\n    wait for lunch', "expected 'reading', as in: wait for reading"),
 ])
 def test_bad_lines_are_located_errors(tmp_path, line, message):
-    path = tmp_path / "t.scene"
-    path.write_text(scene_text(f"scene a {{\n    {line}\n}}\n"), encoding="utf-8")
-    result = CliRunner().invoke(main, ["check", str(path)])
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert message in result.stderr and "^" in result.stderr, result.stderr
+    stderr = check_fails(tmp_path, scene_text(f"scene a {{\n    {line}\n}}\n"))
+    assert message in stderr and "^" in stderr, stderr
 
 
 def test_the_age_goes_into_the_metadata_and_check_video_uses_it(tmp_path):
