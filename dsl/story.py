@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..engine.captions import reading_length, reading_speed_limit
+from ..engine.captions import MAX_CHARS, MAX_LINES, reading_length, reading_speed_limit
 from .errors import Location, SceneError
 
 if TYPE_CHECKING:
@@ -723,8 +723,6 @@ def _phrases(text: str) -> list[str]:
     its middle: each phrase is then said on its own and its caption stays up until
     it is read (`wait for reading`); one long line would run its cues at the
     voice's pace, faster than young viewers' captions may go."""
-    from ..engine.captions import MAX_CHARS, MAX_LINES
-
     if len(text) <= MAX_CHARS * MAX_LINES:
         return [text]
     cuts = [m.end() for m in re.finditer(r"[,;:]\s+|\s+(?=and\s|but\s|then\s)", text)]
