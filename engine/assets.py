@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import skia
 
 SURFACE_COLOR_TYPE = skia.kBGRA_8888_ColorType
@@ -16,19 +17,73 @@ SURFACE_ALPHA_TYPE = skia.kPremul_AlphaType
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
 
 
+# An image is decoded whole and kept with its mipmaps (about 5.3 bytes a pixel), so
+# 100 megapixels is already half a gigabyte; larger files are refused from their
+# header, before anything is allocated.
+MAX_IMAGE_PIXELS = 100_000_000
+
+
 class AssetError(ValueError):
-    pass
+    """A media file that cannot be used: missing, unreadable, damaged or too large.
+
+    `message` names the file; `hint` (may be None) says what would work. `str(err)`
+    is the message followed by the hint in parentheses, like AudioError.
+    """
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message, hint)  # both in args: the error survives pickling out of a worker
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} ({self.hint})"
+
+
+def _image_codec(path: str) -> tuple[skia.Codec, skia.Data]:
+    """A codec over the file, its header read, nothing decoded yet; too-large images refused."""
+    data = skia.Data.MakeFromFileName(path)
+    if data is None:
+        raise AssetError(f"cannot read image file '{path}'", "check the path and that the file is readable")
+    if data.size() == 0:
+        raise AssetError(f"image file '{path}' is empty", "the file was not completely copied; copy it again")
+    try:
+        codec = skia.Codec.MakeFromData(data)
+    except RuntimeError:  # skia-python raises where skia returns null
+        codec = None
+    if codec is None:
+        raise AssetError(f"'{path}' is not an image skia can decode",
+                         "use a PNG, JPEG, WebP, GIF or BMP file")
+    size = codec.dimensions()
+    w, h = size.width(), size.height()
+    if w <= 0 or h <= 0:
+        raise AssetError(f"image '{path}' says it is {w}x{h} pixels", "the file is damaged; re-export it")
+    if w * h > MAX_IMAGE_PIXELS:
+        raise AssetError(f"image '{path}' is {w}x{h} ({w * h / 1e6:.0f} megapixels); "
+                         f"the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels",
+                         "scale it down first: a 4K frame is 8 megapixels")
+    return codec, data
 
 
 @lru_cache(maxsize=64)
 def load_image(path: str) -> skia.Image:
-    data = skia.Data.MakeFromFileName(path)
-    if data is None:
-        raise AssetError(f"cannot read image file '{path}'")
-    image = skia.Image.MakeFromEncoded(data)
-    if image is None:
-        raise AssetError(f"'{path}' is not an image skia can decode (PNG, JPEG, WebP, GIF, BMP)")
-    pixels = image.toarray(colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE)
+    codec, data = _image_codec(path)
+    size = codec.dimensions()
+    w, h = size.width(), size.height()
+    # Decode straight into the surface's colour type (no colour-space conversion, as before).
+    info = skia.ImageInfo.Make(w, h, SURFACE_COLOR_TYPE, SURFACE_ALPHA_TYPE)
+    pixels = np.zeros((h, w, 4), np.uint8)
+    result = codec.getPixels(info, pixels, w * 4)
+    # Skia fills what it could not decode and reports it; such an image is half
+    # grey or half missing in the video, so it is an error rather than a surprise.
+    if result == skia.Codec.Result.kIncompleteInput:
+        raise AssetError(f"image '{path}' is truncated: only part of it could be decoded",
+                         "the file is damaged or was not completely copied; re-export it")
+    if result == skia.Codec.Result.kErrorInInput:
+        raise AssetError(f"image '{path}' is damaged: its data has errors",
+                         "re-export it from the original")
+    if result != skia.Codec.Result.kSuccess:
+        raise AssetError(f"cannot decode image '{path}': {skia.Codec.ResultToString(result)}",
+                         "use a PNG, JPEG, WebP, GIF or BMP file")
     converted = skia.Image.fromarray(pixels, colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE)
     return converted.withDefaultMipmaps()
 

@@ -13,9 +13,10 @@ from fractions import Fraction
 from functools import lru_cache
 
 import av
+import numpy as np
 import skia
 
-from .assets import AssetError, SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
+from .assets import MAX_IMAGE_PIXELS, AssetError, SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
 from .painters import SAMPLING, _anchor_offset, _image_paint
 
 
@@ -41,8 +42,15 @@ def probe(path: str) -> ClipInfo:
             elif container.duration:
                 duration = container.duration / 1e6
             rate = stream.average_rate or stream.guessed_rate or Fraction(30)
-            return ClipInfo(stream.codec_context.width, stream.codec_context.height, duration or 0.0, float(rate),
-                            bool(container.streams.audio))
+            w, h = stream.codec_context.width, stream.codec_context.height
+            if w <= 0 or h <= 0:
+                raise AssetError(f"video file '{path}' has no frame size in its header", "the file may be damaged")
+            if w * h > MAX_IMAGE_PIXELS:
+                # Every frame is converted to a BGRA image: refuse before decoding one.
+                raise AssetError(f"video file '{path}' is {w}x{h} ({w * h / 1e6:.0f} megapixels a frame); "
+                                 f"the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels",
+                                 "scale it down first, to 3840x2160 or less")
+            return ClipInfo(w, h, duration or 0.0, float(rate), bool(container.streams.audio))
     except av.FFmpegError as exc:
         raise AssetError(f"cannot read video file '{path}': {exc}") from None
 
@@ -77,16 +85,36 @@ class ClipReader:
                 self._open(seek_to=max(0.0, t - 0.5))
             while True:
                 if self.upcoming is None:
-                    self.upcoming = next(self.frames, None)
+                    try:
+                        self.upcoming = next(self.frames, None)
+                    except av.FFmpegError as exc:
+                        raise AssetError(f"cannot decode video file '{self.path}' near {t:.2f}s: {exc}",
+                                         "the file may be damaged; re-encode it") from None
                     if self.upcoming is None:
                         break  # end of the file: hold the last frame
                 if self._time(self.upcoming) > t + 1e-6 and self.current is not None:
                     break
-                pixels = self.upcoming.to_ndarray(format="bgra")
-                image = skia.Image.fromarray(pixels, colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE)
-                self.current = (self._time(self.upcoming), image)
+                self.current = (self._time(self.upcoming), frame_image(self.upcoming))
                 self.upcoming = None
             return self.current[1] if self.current else None
+
+
+def frame_image(frame) -> skia.Image:
+    """A decoded frame as a skia.Image in the surface's colour type.
+
+    PyAV returns rows padded to FFmpeg's line alignment (a 330-wide BGRA frame
+    has 1328-byte rows, not 1320; GIF frames likewise), and skia only takes
+    C-contiguous arrays, so padded rows are packed first (one frame's copy).
+    """
+    pixels = np.ascontiguousarray(frame.to_ndarray(format="bgra"))
+    has_alpha = any(c.is_alpha for c in frame.format.components)
+    if not has_alpha or pixels[..., 3].min() == 255:
+        return skia.Image.fromarray(pixels, colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE)
+    # Straight alpha (GIF or ProRes 4444 transparency): premultiply once, here, so drawing
+    # stays on the surface's fast path and edges do not glow.
+    straight = skia.Image.fromarray(pixels, colorType=SURFACE_COLOR_TYPE, alphaType=skia.kUnpremul_AlphaType)
+    return skia.Image.fromarray(straight.toarray(colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE),
+                                colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE)
 
 
 @lru_cache(maxsize=16)
