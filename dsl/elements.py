@@ -378,7 +378,8 @@ def _read_lead(lead: str, items: Items, layer: LayerBuilder, ctx: Context) -> No
         try:
             info = clips.probe(path)
         except assets.AssetError as exc:
-            raise SceneError(str(exc), item.span, hint="a clip is a video file PyAV can decode: MP4, WebM, MOV, …") from None
+            raise SceneError(exc.message, item.span,
+                             hint=exc.hint or "a clip is a video file PyAV can decode: MP4, WebM, MOV, …") from None
         layer.attrs.update(file=path, _natural=(info.width, info.height), _duration=info.duration,
                            _has_audio=info.has_audio, _span=item.span)
     else:
@@ -388,7 +389,7 @@ def _read_lead(lead: str, items: Items, layer: LayerBuilder, ctx: Context) -> No
         try:
             w, h = assets.image_size(path) if lead == "file" else assets.svg_size(path)
         except assets.AssetError as exc:
-            raise SceneError(str(exc), item.span) from None
+            raise SceneError(exc.message, item.span, hint=exc.hint) from None
         layer.attrs["file"] = path
         layer.attrs["_natural"] = (w, h)
 
@@ -479,7 +480,7 @@ def background(items: Items, layer: LayerBuilder, ctx: Context) -> None:
         try:
             assets.image_size(path)
         except assets.AssetError as exc:
-            raise SceneError(str(exc), item.span) from None  # type: ignore[union-attr]
+            raise SceneError(exc.message, item.span, hint=exc.hint) from None  # type: ignore[union-attr]
         fit = "cover"
         if items.take_word("fit"):
             fit = items.expect_word("a fit", ("cover", "contain"))
