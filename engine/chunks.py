@@ -41,6 +41,7 @@ import av
 
 from .encoder import (
     EncoderError,
+    add_video_stream,
     EncodeSettings,
     VideoWriter,
     write_chapters,
@@ -469,9 +470,18 @@ class SegmentJoiner:
         return self
 
     def _open_streams(self, template) -> None:
-        self.video = self.container.add_stream_from_template(template)
+        # The stream is made and opened as VideoWriter makes its own, not copied from
+        # the segment's: the mp4 muxer writes the encoder's rate properties (none for
+        # CRF) into the 'btrt' box, and a copied stream would carry the first
+        # segment's measured bit rate instead, so --workers/--cache output would
+        # differ from a one-process render in those bytes. Its headers are the
+        # segment's, already in the mp4 form (avcC) its packets are in: the
+        # encoder's own (Annex B) would make the muxer rewrite them as Annex B.
+        self._extradata = bytes(template.codec_context.extradata or b"")  # every segment's must match
+        self.video = add_video_stream(self.container, self.settings)
+        self.video.codec_context.open()
+        self.video.codec_context.extradata = self._extradata
         self.video.time_base = template.time_base
-        self._extradata = bytes(template.codec_context.extradata or b"")
         if self.settings.audio:
             from .encoder import AUDIO_RATE
 

@@ -199,6 +199,41 @@ class PooledFrame:
 POOL_SIZE = 7  # queue (4) + one being drawn + the last one sent (kept for repeats) + slack
 
 
+def add_video_stream(container, s: "EncodeSettings"):
+    """The video stream `s` asks for, configured but not opened. `VideoWriter` and
+    `chunks.SegmentJoiner` both make theirs here, so a joined file's stream (its
+    headers, its bit-rate box) is the one a single-process render writes."""
+    rate = _fps_fraction(s.fps)
+    stream = container.add_stream(s.encoder, rate=rate)
+    stream.width, stream.height = s.width, s.height
+    stream.pix_fmt = "yuv420p"
+    stream.time_base = 1 / rate
+    preset, crf = QUALITY[s.quality]
+    ctx = stream.codec_context
+    if s.encoder == SOFTWARE_ENCODER:
+        # `profile` is only a ceiling for x264: ultrafast turns 8x8 transforms off and the
+        # stream comes out Constrained Baseline. Forcing them keeps every quality High profile.
+        stream.options = {"preset": preset, "crf": str(crf), "profile": "high", "x264-params": x264_params()}
+        ctx.thread_type = "FRAME"  # 1.3x faster than PyAV's slice-thread default
+    elif s.encoder.endswith("_nvenc"):
+        stream.options = {"preset": "p4", "cq": str(crf), "profile": "high"}
+    else:
+        stream.options = {"profile": "high"}
+    ctx.gop_size = s.gop or max(1, round(s.fps * 2))
+    if s.bframes is not None or s.maxrate or s.x264_params:
+        options = dict(stream.options)
+        if s.bframes is not None:
+            ctx.max_b_frames = s.bframes
+            if s.encoder.endswith("_nvenc"):
+                options["bf"] = str(s.bframes)
+        if s.maxrate:
+            options.update(maxrate=f"{s.maxrate}k", bufsize=f"{2 * s.maxrate}k")
+        if s.x264_params and s.encoder == SOFTWARE_ENCODER:
+            options["x264-params"] = f"{options['x264-params']}:{s.x264_params}"
+        stream.options = options
+    return stream
+
+
 class VideoWriter:
     """`with VideoWriter(path, settings, audio) as w: …`.
 
@@ -238,34 +273,7 @@ class VideoWriter:
         s = self.settings
         self.container = av.open(self.path, mode="w", format="mp4", options={"movflags": "+faststart"})
         write_chapters(self.container, s.chapters)
-        rate = _fps_fraction(s.fps)
-        stream = self.container.add_stream(s.encoder, rate=rate)
-        stream.width, stream.height = s.width, s.height
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = 1 / rate
-        preset, crf = QUALITY[s.quality]
-        ctx = stream.codec_context
-        if s.encoder == SOFTWARE_ENCODER:
-            # `profile` is only a ceiling for x264: ultrafast turns 8x8 transforms off and the
-            # stream comes out Constrained Baseline. Forcing them keeps every quality High profile.
-            stream.options = {"preset": preset, "crf": str(crf), "profile": "high", "x264-params": x264_params()}
-            ctx.thread_type = "FRAME"  # 1.3x faster than PyAV's slice-thread default
-        elif s.encoder.endswith("_nvenc"):
-            stream.options = {"preset": "p4", "cq": str(crf), "profile": "high"}
-        else:
-            stream.options = {"profile": "high"}
-        ctx.gop_size = s.gop or max(1, round(s.fps * 2))
-        if s.bframes is not None or s.maxrate or s.x264_params:
-            options = dict(stream.options)
-            if s.bframes is not None:
-                ctx.max_b_frames = s.bframes
-                if s.encoder.endswith("_nvenc"):
-                    options["bf"] = str(s.bframes)
-            if s.maxrate:
-                options.update(maxrate=f"{s.maxrate}k", bufsize=f"{2 * s.maxrate}k")
-            if s.x264_params and s.encoder == SOFTWARE_ENCODER:
-                options["x264-params"] = f"{options['x264-params']}:{s.x264_params}"
-            stream.options = options
+        stream = add_video_stream(self.container, s)
         self.video = stream
         self.audio = None
         if s.audio:
