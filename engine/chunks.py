@@ -24,8 +24,13 @@ way the other workers are stopped and no partial output is left.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.util
+import os
 import pickle
+import re
 import shutil
+import signal
+import sys
 import tempfile
 import threading
 import time
@@ -48,7 +53,7 @@ from .encoder import (
     _fps_fraction,
     encode_audio_until,
 )
-from .outputs import atomic_output
+from .outputs import atomic_output, name_target, owned_temp_prefix, pid_alive, remove_stale
 from .timeline import Timeline
 
 CHUNK_SECONDS = 10.0  # longest chunk inside a scene (rounded to whole GOPs)
@@ -189,8 +194,58 @@ _worker: dict = {}
 
 
 def _init_worker(timeline_json: str, counter) -> None:
+    _die_with_parent()
     _worker.clear()
     _worker.update(json=timeline_json, counter=counter)
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent() -> None:
+    """End this worker as soon as the render that started it is gone, even when it
+    was killed outright (`kill -9`) and never stopped the pool: a worker blocked on
+    the pool's queue would otherwise wait forever (it holds the queue's write end
+    itself), keeping the fork server and the resource tracker alive with it.
+
+    Two ways, because neither covers every case alone:
+    - a thread waiting on the parent's sentinel, a pipe whose other end only the
+      render holds (any platform, any start method). Under forkserver this is the
+      one that matters: the worker's parent process is the fork server, which
+      itself only exits once every worker has;
+    - Linux's PR_SET_PDEATHSIG, so the kernel kills the worker when its parent
+      process dies, even while the worker is stuck in native code holding the GIL."""
+    parent = multiprocessing.parent_process()
+    ppid = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl here: the thread below still watches
+            pass
+    if os.getppid() != ppid or (parent is not None and not parent.is_alive()):
+        os._exit(1)  # the parent died before the watch began
+
+    def watch() -> None:
+        from multiprocessing.connection import wait as wait_for
+
+        sentinels = [parent.sentinel] if parent is not None else []
+        while os.getppid() == ppid:  # reparented: the parent is gone (the check for when there is no sentinel)
+            if sentinels and wait_for(sentinels, timeout=1.0):
+                break  # the render's end of the pipe closed: it exited or was killed
+            if not sentinels:
+                time.sleep(1.0)
+        segment = _worker.get("writing")
+        if segment:
+            try:
+                os.unlink(segment)  # the render's chunk folder itself goes with the next render of its output
+            except OSError:
+                pass
+        os._exit(1)
+
+    threading.Thread(target=watch, name="storyreel-parent-watch", daemon=True).start()
 
 
 def _worker_task(chunk: Chunk, path: str, settings: dict, profiling: bool, gpu: bool | None) -> tuple[int, dict | None]:
@@ -216,8 +271,10 @@ def _worker_task(chunk: Chunk, path: str, settings: dict, profiling: bool, gpu: 
                     counter.value += pending[0]
                 pending[0] = 0
 
+        _worker["writing"] = path
         written = render_segment(timeline, chunk, Path(path), EncodeSettings(**settings), raster=raster,
                                  convert=convert, profile=profile, on_frame=on_frame)
+        _worker["writing"] = None
         with counter.get_lock():
             counter.value += pending[0]
         return written, profile.to_dict() if profile else None
@@ -251,8 +308,7 @@ def render_chunked(timeline: Timeline, output: Path, frames: range, settings: En
     keys = chunk_keys(timeline, chunks, settings) if cache is not None else [None] * len(chunks)
     # Cached chunks are linked into `temp` (on the cache's file system), so another render
     # evicting them meanwhile does not pull them from under the join.
-    temp = Path(cache.temp_dir() if cache is not None
-                else tempfile.mkdtemp(prefix=f".{output.stem}.chunks-", dir=output.parent))
+    temp = Path(cache.temp_dir() if cache is not None else _chunk_folder(output))
     pool = None
     try:
         ready: dict[int, Path] = {}
@@ -375,9 +431,45 @@ class _Counter:
             self.on_progress(self.done, self.total)
 
 
+def _chunk_folder(output: Path) -> str:
+    """`.NAME.chunks-PID-XXXXXXXX/` beside the output: found and removed by the next
+    render of NAME when this one is killed (`outputs.remove_stale`)."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(output.parent, output.stem)
+        return tempfile.mkdtemp(prefix=owned_temp_prefix(output, "chunks"), dir=output.parent)
+    except OSError as err:
+        raise name_target(err, output) from None
+
+
+_MP_TEMP = re.compile(r"storyreel-mp-(\d+)-[a-z0-9_]{8}")
+
+
+def _own_mp_temp_dir() -> None:
+    """multiprocessing keeps the fork server's socket in a `pymp-XXXX` folder of the
+    system's temp folder, removed only at an orderly exit: a killed render would
+    leave it, with nothing to tell whose it is. Name it `storyreel-mp-PID-XXXX`
+    instead, and remove those of processes that are gone."""
+    config = getattr(multiprocessing.current_process(), "_config", None)
+    base = Path(tempfile.gettempdir())
+    try:
+        for entry in base.iterdir():
+            m = _MP_TEMP.fullmatch(entry.name)
+            if m and not pid_alive(int(m.group(1))):
+                shutil.rmtree(entry, ignore_errors=True)
+    except OSError:  # an unreadable temp folder: nothing to sweep
+        pass
+    if config is None or config.get("tempdir") is not None:
+        return  # already chosen (by an earlier pool, or by other multiprocessing use)
+    folder = tempfile.mkdtemp(prefix=f"storyreel-mp-{os.getpid()}-", dir=base)
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(folder, True), exitpriority=-100)
+    config["tempdir"] = folder
+
+
 def _start_pool(timeline, todo, temp, settings, workers, profile, gpu):
     from .serialize import timeline_to_json
 
+    _own_mp_temp_dir()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if "forkserver" in methods:
