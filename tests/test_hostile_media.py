@@ -175,3 +175,109 @@ def test_an_animated_gif_as_an_image_shows_its_first_frame(frame_at, tmp_path):
     write_gif(tmp_path / "anim.gif", 31, 21)
     f = frame_at(one_scene('i = image "anim.gif" at (50%, 50%) size 100% 100%'), 0.5)
     assert close(f[90, 160], RED, 8)
+
+
+# -- audio: header limits, truncated and damaged files ---------------------------------------
+
+
+def wav_bytes(rate: int = 48000, channels: int = 2, frames: int = 48000, declared: int | None = None) -> bytes:
+    """16-bit PCM; `declared` overrides the data chunk's size in the header."""
+    pcm = (np.sin(np.arange(frames * channels) / 10) * 10000).astype("<i2").tobytes()
+    block = 2 * channels
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * block, block, 16)
+    size = len(pcm) if declared is None else declared
+    return (b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + size) + b"WAVE" + b"fmt " + struct.pack("<I", len(fmt))
+            + fmt + b"data" + struct.pack("<I", size) + pcm)
+
+
+def write_mp3(path: Path, seconds: float = 2.0, rate: int = 44100) -> None:
+    """A LAME MP3 (with its Xing/Info frame, which states the frame count)."""
+    t = np.arange(int(rate * seconds)) / rate
+    tone = (np.sin(2 * np.pi * 440 * t) * 0.3).astype(np.float32)
+    samples = np.stack([tone, tone])
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libmp3lame", rate=rate)
+        stream.layout = "stereo"
+        for i in range(0, samples.shape[1], 1152):
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[:, i:i + 1152]), format="fltp",
+                                               layout="stereo")
+            frame.sample_rate = rate
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def sound_error(tmp_path: Path, name: str, data: bytes, statement: str = 'sound "{}"') -> SceneError:
+    (tmp_path / name).write_bytes(data)
+    err = compile_error(tmp_path, one_scene(statement.format(name)))
+    assert name in err.message and err.span.line == 7, err.message
+    return err
+
+
+@pytest.mark.parametrize("rate", [1, 7999, 192001, 4_000_000])
+def test_a_wav_with_an_impossible_sample_rate_is_refused_before_decoding(tmp_path, rate):
+    # 48000 frames at 1 Hz would be 13 hours, 20 GB once resampled to 48 kHz.
+    err = sound_error(tmp_path, "odd.wav", wav_bytes(rate=rate, frames=48000))
+    assert f"{rate} Hz" in err.message and "8 to 192 kHz" in err.hint
+
+
+@pytest.mark.parametrize("rate", [8000, 192000])
+def test_sample_rates_at_the_limits_are_accepted(tmp_path, rate):
+    from storyreel.engine.audio import decode_audio
+
+    (tmp_path / "ok.wav").write_bytes(wav_bytes(rate=rate, frames=rate // 10))
+    assert decode_audio(tmp_path / "ok.wav").shape == (2, 4800)
+
+
+def test_a_wav_with_too_many_channels_is_refused(tmp_path):
+    err = sound_error(tmp_path, "many.wav", wav_bytes(channels=200, frames=100), 'music "{}"')
+    assert "200 channels" in err.message
+
+
+def test_a_truncated_wav_is_an_error(tmp_path):
+    data = wav_bytes()
+    err = sound_error(tmp_path, "cut.wav", data[: len(data) // 4])
+    assert "truncated" in err.message
+
+
+def test_a_wav_a_few_bytes_short_is_still_played(tmp_path):
+    from storyreel.engine.audio import decode_audio
+
+    data = wav_bytes()
+    (tmp_path / "near.wav").write_bytes(data[:-40])
+    assert abs(decode_audio(tmp_path / "near.wav").shape[1] - 48000) <= 20
+
+
+def test_a_wav_with_an_unknown_codec_is_an_error(tmp_path):
+    data = bytearray(wav_bytes())
+    data[20:22] = b"\x99\x00"  # format tag 0x99: no such codec
+    err = sound_error(tmp_path, "codec.wav", bytes(data))
+    assert "codec" in err.message
+
+
+def test_a_truncated_mp3_is_an_error(tmp_path):
+    write_mp3(tmp_path / "whole.mp3")
+    data = (tmp_path / "whole.mp3").read_bytes()
+    err = sound_error(tmp_path, "half.mp3", data[: len(data) // 2], 'music "{}"')
+    assert "truncated" in err.message and "2.00s" in err.message
+
+
+def test_a_damaged_mp3_is_an_error(tmp_path):
+    write_mp3(tmp_path / "whole.mp3")
+    data = bytearray((tmp_path / "whole.mp3").read_bytes())
+    for i in range(len(data) // 3, len(data) // 3 + 2000):
+        data[i] ^= 0x5A
+    err = sound_error(tmp_path, "bad.mp3", bytes(data))
+    assert "bad.mp3" in err.message
+
+
+def test_a_whole_mp3_and_wav_still_decode(tmp_path):
+    from storyreel.engine.audio import decode_audio
+
+    write_mp3(tmp_path / "whole.mp3")
+    (tmp_path / "whole.wav").write_bytes(wav_bytes())
+    assert abs(decode_audio(tmp_path / "whole.mp3").shape[1] - 96000) < 100
+    assert decode_audio(tmp_path / "whole.wav").shape[1] == 48000
+    # A trimmed read stops early: that is not truncation.
+    assert decode_audio(tmp_path / "whole.mp3", 0.0, 0.5).shape[1] == 24000
