@@ -10,10 +10,12 @@ versions of storyreel (plus a digest of the engine's source), PyAV and
 libavcodec. Segments are video-only: the audio is encoded once per render, so
 it is not part of the key.
 
-An entry is KEY.mp4 and KEY.json (the mp4's sha256, size and frame count),
-both written under temporary names and renamed into place. `get` checks the
-hash before trusting an entry; a corrupt one is deleted and counted in
-`stats.corrupt`, and the chunk is rendered again.
+An entry is KEY.mp4 and KEY.json (its own key, the mp4's sha256, size and
+frame count), both written under temporary names and renamed into place. `get`
+checks the hash, and that the entry records the key it is filed under (an
+entry copied or renamed onto another key would otherwise be trusted: a chunk
+of another scene), before trusting it; a corrupt or misfiled one is deleted
+and counted in `stats.corrupt`, and the chunk is rendered again.
 
 Size bound: after a render, `evict` deletes the least recently used entries
 (last use: the files' mtime, touched on every hit) until the folder holds at
@@ -43,7 +45,7 @@ from typing import Any
 
 from .encoder import EncoderError, EncodeSettings
 
-SEGMENT_FORMAT = 1  # bump when the way chunks are rendered or stored changes
+SEGMENT_FORMAT = 2  # bump when the way chunks are rendered or stored changes
 DEFAULT_MAX_BYTES = 5 * 1000**3  # `--cache-size` when not given: 5 GB
 _ENTRY = re.compile(r"([0-9a-f]{32})\.(mp4|json)")
 LEFTOVER_S = 3600.0  # a half entry, temporary file or render folder this old was left by a killed render
@@ -59,7 +61,7 @@ class CacheStats:
     hits: int = 0  # chunks reused
     misses: int = 0  # chunks not found (or corrupt), so rendered
     stored: int = 0  # chunks written to the cache
-    corrupt: int = 0  # entries whose hash did not match: deleted and rendered again
+    corrupt: int = 0  # entries whose hash or recorded key did not match: deleted and rendered again
     evicted: int = 0  # least recently used entries deleted to keep within the bound
     freed: int = 0  # their bytes
     over: int = 0  # bytes still over the bound after evicting (this render's own entries exceed it)
@@ -113,8 +115,9 @@ class SegmentCache:
             return None
         except (OSError, ValueError):
             info, size = None, -1
-        ok = (isinstance(info, dict) and info.get("format") == SEGMENT_FORMAT and info.get("frames") == frames
-              and info.get("size") == size and info.get("sha256") == file_sha256(target))
+        ok = (isinstance(info, dict) and info.get("format") == SEGMENT_FORMAT and info.get("key") == key
+              and info.get("frames") == frames and info.get("size") == size
+              and info.get("sha256") == file_sha256(target))
         if not ok:
             self._drop(target, video)
             self.stats.corrupt += 1
@@ -145,7 +148,7 @@ class SegmentCache:
         where it is (linked, or copied where links are not possible), so the
         caller reads its own file even if another render evicts the entry."""
         video, meta = self._paths(key)
-        info = {"format": SEGMENT_FORMAT, "frames": frames, "size": segment.stat().st_size,
+        info = {"format": SEGMENT_FORMAT, "key": key, "frames": frames, "size": segment.stat().st_size,
                 "sha256": file_sha256(segment)}
         staging = self.directory / f".{key}.{os.getpid()}.{time.monotonic_ns()}.mp4"
         try:

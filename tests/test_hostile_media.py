@@ -281,3 +281,60 @@ def test_a_whole_mp3_and_wav_still_decode(tmp_path):
     assert decode_audio(tmp_path / "whole.wav").shape[1] == 48000
     # A trimmed read stops early: that is not truncation.
     assert decode_audio(tmp_path / "whole.mp3", 0.0, 0.5).shape[1] == 24000
+
+
+# -- the segment cache: an entry filed under another key ---------------------------------------
+
+
+CACHE_SCENES = """\
+video "cache" {
+    size 160x90
+    fps 15
+}
+
+scene red (1s) {
+    background solid #FF0000
+}
+
+scene green (1s) {
+    background solid #00FF00
+}
+
+scene blue (1s) {
+    background solid #0000FF
+}
+"""
+
+
+def test_a_cache_entry_copied_under_another_key_is_not_trusted(tmp_path):
+    from helpers import decode
+    from storyreel.engine import render_video
+    from storyreel.engine.segment_cache import SegmentCache
+
+    path = tmp_path / "c.scene"
+    path.write_text(CACHE_SCENES, encoding="utf-8")
+
+    def timeline():
+        return load_scene(path, None, CompileOptions(size=(160, 90), fps=15)).timeline
+
+    folder = tmp_path / "cache"
+    render_video(timeline(), tmp_path / "first.mp4", quality="draft", cache=SegmentCache(folder))
+    entries = sorted(folder.glob("*.mp4"), key=lambda p: p.stat().st_mtime_ns)
+    assert len(entries) >= 2
+    # Both files of one entry (its video and its own, valid, metadata) copied over another's.
+    source, victim = entries[0].stem, entries[-1].stem
+    for suffix in (".mp4", ".json"):
+        (folder / f"{victim}{suffix}").write_bytes((folder / f"{source}{suffix}").read_bytes())
+
+    cache = SegmentCache(folder)
+    render_video(timeline(), tmp_path / "again.mp4", quality="draft", cache=cache)
+    assert cache.stats.corrupt == 1 and cache.stats.misses == 1, cache.stats
+    render_video(timeline(), tmp_path / "fresh.mp4", quality="draft")
+    again, fresh = decode(tmp_path / "again.mp4").frames, decode(tmp_path / "fresh.mp4").frames
+    assert len(again) == len(fresh) == 45
+    for i, (a, b) in enumerate(zip(again, fresh)):
+        assert np.abs(a.astype(int) - b.astype(int)).max() <= 2, f"frame {i} differs from a fresh render"
+    # The misfiled entry was replaced by a good one.
+    cache = SegmentCache(folder)
+    render_video(timeline(), tmp_path / "third.mp4", quality="draft", cache=cache)
+    assert cache.stats.corrupt == 0 and cache.stats.misses == 0
