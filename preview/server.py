@@ -22,10 +22,13 @@ send the whole state as JSON: a page that missed events only needs the last.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import os
 import re
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -159,7 +162,7 @@ class PreviewServer:
         if size == (full.timeline.width, full.timeline.height):
             return full, size
         # Lengths are design pixels, so compiling at the small size gives the same picture, smaller.
-        small = load_scene(self.file, variables, CompileOptions(preset=opts.preset, size=size, fps=opts.fps))
+        small = load_scene(self.file, variables, dataclasses.replace(opts, size=size))
         return small, (full.timeline.width, full.timeline.height)
 
     def reload(self) -> None:
@@ -320,6 +323,10 @@ class PreviewServer:
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True  # an open event stream never holds up the exit
+    # socketserver's default listen backlog is 5: a burst of connections (tabs
+    # reconnecting their event streams, a page's parallel range requests) overflowed
+    # it and waited out TCP's SYN retries; 200 clients took 27 s to connect.
+    request_queue_size = socket.SOMAXCONN
     preview: PreviewServer
 
     def handle_error(self, request, client_address) -> None:
@@ -336,10 +343,30 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         pass
 
+    def _local_names(self) -> tuple[str, ...]:
+        host, port = self.server.server_address[:2]
+        return tuple(dict.fromkeys((f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}")))
+
     def _local_host(self) -> bool:
         """Only pages of this server may talk to it (no DNS rebinding from a web site)."""
-        host, port = self.server.server_address[:2]
-        return self.headers.get("Host", "") in (f"{host}:{port}", f"localhost:{port}")
+        return self.headers.get("Host", "") in self._local_names()
+
+    def _same_origin(self) -> bool:
+        """Whether a request that changes state comes from this server's own page.
+
+        The Host check alone lets any web site the user visits send
+        `POST /playhead` (a form or `fetch(…, {mode: "no-cors"})` to
+        127.0.0.1 carries the right Host). Browsers send `Origin` with every
+        POST, and `Sec-Fetch-Site` with every request: a foreign Origin, or a
+        request another site started (another port on localhost is "same-site"
+        but not the same origin), is refused. A client with neither header
+        (curl, a script) is not a browser page and is let through.
+        """
+        origin = self.headers.get("Origin")
+        if origin is not None and origin not in tuple(f"http://{name}" for name in self._local_names()):
+            return False
+        fetch_site = self.headers.get("Sec-Fetch-Site")
+        return fetch_site is None or fetch_site in ("same-origin", "none")
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         url = urlsplit(self.path)
@@ -358,6 +385,9 @@ class _Handler(BaseHTTPRequestHandler):
             elif m := re.fullmatch(r"/segment/([0-9a-f]{24})\.mp4", url.path):
                 self._file(self.preview.renderer.path(m.group(1)), "video/mp4")
             elif url.path == "/frame":
+                if not self._same_origin():  # it moves the playhead and draws a frame: this page's only
+                    self.send_error(HTTPStatus.FORBIDDEN, "not from this preview's page")
+                    return
                 t = _float(query.get("t", ["0"])[0])
                 self.preview.set_playhead(t)
                 jpeg = self.preview.frame_jpeg(t)
@@ -374,7 +404,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         url = urlsplit(self.path)
-        if not self._local_host() or url.path != "/playhead":
+        if not self._local_host() or not self._same_origin():
+            self.send_error(HTTPStatus.FORBIDDEN, "not from this preview's page")
+            return
+        if url.path != "/playhead":
             self.send_error(HTTPStatus.NOT_FOUND)
             return
         self.preview.set_playhead(_float(parse_qs(url.query).get("t", ["0"])[0]))

@@ -338,3 +338,93 @@ def test_a_cache_entry_copied_under_another_key_is_not_trusted(tmp_path):
     cache = SegmentCache(folder)
     render_video(timeline(), tmp_path / "third.mp4", quality="draft", cache=cache)
     assert cache.stats.corrupt == 0 and cache.stats.misses == 0
+
+
+# -- the preview server: who may change its state, and how many may connect --------------------
+
+
+@pytest.fixture
+def preview(tmp_path):
+    from storyreel.preview import PreviewServer
+
+    path = tmp_path / "p.scene"
+    path.write_text('video "p" {\n    size 160x90\n    fps 15\n}\n\nscene a {\n    background solid #FF0000\n'
+                    "    wait 2s\n}\n", encoding="utf-8")
+    server = PreviewServer(path, port=0, cache_dir=tmp_path / "cache").start()
+    yield server
+    server.close()
+
+
+def request(server, method: str, path: str, headers: dict | None = None) -> int:
+    from http.client import HTTPConnection
+
+    host, port = server.httpd.server_address[:2]
+    conn = HTTPConnection(host, port, timeout=10)
+    try:
+        conn.request(method, path, headers=headers or {})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def own_origin(server) -> str:
+    return server.url.rstrip("/")
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://evil.example"},
+    {"Origin": "http://localhost:1"},  # another local web app: same site, not the same origin
+    {"Origin": "null"},  # a sandboxed frame or a file:// page
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},
+    {"Host": "evil.example"},  # DNS rebinding
+])
+def test_a_foreign_page_cannot_move_the_playhead(preview, headers):
+    before = preview.playhead
+    assert request(preview, "POST", "/playhead?t=1.5", headers) == 403
+    assert preview.playhead == before
+
+
+def test_the_page_itself_and_plain_clients_may_move_the_playhead(preview):
+    assert request(preview, "POST", "/playhead?t=1.5",
+                   {"Origin": own_origin(preview), "Sec-Fetch-Site": "same-origin"}) == 200
+    assert preview.playhead == 1.5
+    port = preview.httpd.server_address[1]
+    assert request(preview, "POST", "/playhead?t=0.5",
+                   {"Origin": f"http://localhost:{port}", "Host": f"localhost:{port}"}) == 200
+    assert preview.playhead == 0.5
+    assert request(preview, "POST", "/playhead?t=1.0") == 200  # curl: no Origin, no Sec-Fetch-Site
+    assert preview.playhead == 1.0
+
+
+def test_a_foreign_page_cannot_draw_frames(preview):
+    # /frame moves the playhead and renders: an <img> on another site must not do that.
+    assert request(preview, "GET", "/frame?t=1.5", {"Sec-Fetch-Site": "cross-site"}) == 403
+    assert preview.playhead == 0.0
+    assert request(preview, "GET", "/frame?t=1.5", {"Sec-Fetch-Site": "same-origin"}) == 200
+    assert preview.playhead == 1.5
+    # Reading the page or the state stays open (a link from elsewhere opens the preview).
+    assert request(preview, "GET", "/", {"Sec-Fetch-Site": "cross-site"}) == 200
+
+
+def test_many_clients_connect_at_once(preview):
+    import socket
+    import time
+
+    assert preview.httpd.request_queue_size >= 128
+    host, port = preview.httpd.server_address[:2]
+    began = time.monotonic()
+    clients = []
+    try:
+        # Faster than the server accepts them: with a backlog of 5 the 7th connection waited
+        # out a SYN retry (1 s, then 3 s, …); 200 took 27 s.
+        for _ in range(200):
+            clients.append(socket.create_connection((host, port), timeout=10))
+        elapsed = time.monotonic() - began
+    finally:
+        for client in clients:
+            client.close()
+    assert elapsed < 3.0, f"200 connections took {elapsed:.1f}s"
+    assert request(preview, "GET", "/state") == 200
