@@ -21,6 +21,7 @@ from .particles import paint_particles
 from .paths import parse_path
 
 SAMPLING = skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear)
+MAX_SVG_RASTER = 4096 * 4096  # pixels of one rasterised SVG (64 MB)
 
 
 def fill_paint(node: Node, alpha: float, color_key: str = "fill") -> skia.Paint | None:
@@ -296,9 +297,15 @@ def paint_svg(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     dx, dy = _anchor_offset(node, w, h)
     if w < 1 or h < 1:
         return
-    # Rasterise at the drawn size (times the current scale) so scaling up stays sharp.
+    # Rasterise at the drawn size (times the current scale) so scaling up stays sharp…
     scale = max(1.0, ctx.current_scale)
-    image = assets.render_svg(node.attrs["file"], round(w * scale), round(h * scale))
+    pw, ph = round(w * scale), round(h * scale)
+    if pw * ph > MAX_SVG_RASTER:
+        # …but an SVG that says it is 100000 px wide, or one zoomed far past the frame, would
+        # need gigabytes for pixels that are mostly off the canvas: a 4K frame's worth is enough.
+        k = math.sqrt(MAX_SVG_RASTER / (pw * ph))
+        pw, ph = max(1, int(pw * k)), max(1, int(ph * k))
+    image = assets.render_svg(node.attrs["file"], pw, ph)
     canvas.drawImageRect(image, skia.Rect.MakeXYWH(dx, dy, w, h), SAMPLING, _image_paint(node, alpha))
 
 

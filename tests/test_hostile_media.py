@@ -428,3 +428,23 @@ def test_many_clients_connect_at_once(preview):
             client.close()
     assert elapsed < 3.0, f"200 connections took {elapsed:.1f}s"
     assert request(preview, "GET", "/state") == 200
+
+
+def test_an_svg_that_says_it_is_huge_is_rasterised_at_a_bounded_size(frame_at, tmp_path, monkeypatch):
+    from storyreel.engine import assets
+    from storyreel.engine.painters import MAX_SVG_RASTER
+
+    sizes = []
+    render_svg = assets.render_svg
+
+    def recording(path, width, height):
+        sizes.append((width, height))
+        return render_svg(path, width, height)
+
+    monkeypatch.setattr(assets, "render_svg", recording)
+    # 60000 design px is 10000 canvas px at 320x180: 400 MB of pixels, nearly all off the frame.
+    (tmp_path / "huge.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="60000" height="60000">'
+                                       '<rect width="30000" height="30000" fill="#FF0000"/></svg>', encoding="utf-8")
+    f = frame_at(one_scene('s = svg "huge.svg" at (50%, 50%)'), 0.5)
+    assert close(f[40, 40], RED, 2) and close(f[150, 250], WHITE, 2)
+    assert sizes and all(w * h <= MAX_SVG_RASTER for w, h in sizes), sizes
