@@ -11,6 +11,7 @@ partial file.
 """
 from __future__ import annotations
 
+import math
 import re
 import sys
 import time
@@ -56,14 +57,31 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
     m = re.fullmatch(r"(\d+)[xX](\d+)", text.strip())
     if not m:
         raise click.BadParameter(f"'{text}' is not a size; write WIDTHxHEIGHT, e.g. 1280x720", param_hint="--size")
+    if max(len(m.group(1)), len(m.group(2))) > 9:
+        from .dsl.compiler import MAX_SIZE
+
+        # int() refuses thousands of digits with a ValueError; no side needs more than 4.
+        raise click.BadParameter(f"'{text[:40]}…' is out of range; width and height are at most {MAX_SIZE}",
+                                 param_hint="--size")
     return int(m.group(1)), int(m.group(2))
+
+
+class _FiniteFloatRange(click.FloatRange):
+    """click.FloatRange lets 'nan' through (every comparison with NaN is false); a
+    NaN frame rate would pass `render check` and crash `render`."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number; write one like 30 or 29.97", param, ctx)
+        return number
 
 
 def _format_options(overrides: str):
     """--preset, --fps and --size: the video's format, overriding `overrides`."""
     def apply(f):
         f = click.option("--size", help=f"Canvas size WIDTHxHEIGHT (overrides {overrides}).")(f)
-        f = click.option("--fps", type=click.FloatRange(1, 240), help=f"Frames per second (overrides {overrides}).")(f)
+        f = click.option("--fps", type=_FiniteFloatRange(1, 240), help=f"Frames per second (overrides {overrides}).")(f)
         return click.option("--preset", type=click.Choice(sorted(PRESETS)),
                             help=f"Output format (overrides {overrides}).")(f)
     return apply

@@ -25,6 +25,7 @@ from .audio import (NARRATOR, MusicSpec, SceneAudio, compile_says, compile_sound
 from .elements import ELEMENTS, Context, background, declare
 from .errors import SceneError, did_you_mean
 from .layers import LayerBuilder
+from .limits import MAX_LAYERS, check_frames, check_length
 from .values import Canvas, Items
 
 TRANSITIONS = ("cut", "crossfade", "fade-through", "slide", "wipe", "zoom", "dissolve")
@@ -109,6 +110,8 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         ordered = sorted(layers, key=lambda layer: (layer.kind != "background", layer.z))
         # Rounded to the microsecond so that the JSON of a timeline diffs cleanly.
         start, end = round(start, 6), round(start + dur, 6)
+        check_length(end, decl.name.span, f"the video, with scene '{decl.name.name}',")
+        check_frames(end, canvas.fps, decl.name.span)
         built_scenes.append(Scene(decl.name.name, start, end, tuple(layer.build(dur) for layer in ordered)))
         # A scene cut to a fixed length cuts its speech, sounds and captions too.
         clips.extend(shifted(clip, start) for clip in cut_clips(audio.clips, dur))
@@ -282,6 +285,7 @@ class SceneCompiler:
         self.order: list[LayerBuilder] = []
         self.background: LayerBuilder | None = None
         self.latest_end = 0.0
+        self.layer_count = 0
 
     def run(self) -> tuple[float, list[LayerBuilder]]:
         end = self.run_sequence(self.decl.steps, 0.0)
@@ -292,6 +296,7 @@ class SceneCompiler:
             duration = items.time("the scene's duration")
             if duration <= 0:
                 raise SceneError("a scene's duration must be more than 0", self.decl.duration.span)
+            check_length(duration, self.decl.duration.span, "this scene")
         else:
             duration = natural
         if duration <= 0:
@@ -319,6 +324,14 @@ class SceneCompiler:
         return cursor
 
     def run_step(self, step: ast.Step, t: float) -> float:
+        end = self._run_step(step, t)
+        # Checked after every step, not once per scene: a step that runs for years
+        # (`wait 1e20s`, a walk to x = 1e20) must stop here, before the blinks and
+        # breaths of the scene are planned for all that time.
+        check_length(max(end, self.latest_end), step.span, "this step")
+        return end
+
+    def _run_step(self, step: ast.Step, t: float) -> float:
         if isinstance(step, ast.Declare):
             self.declare(step, t, None)
             return t
@@ -340,7 +353,11 @@ class SceneCompiler:
                 items.expect_word("'reading', as in: wait for reading", ("reading",))
                 items.finish("wait for reading")
                 return t + self.reading_time_left(t)
+            item = items.peek()
             duration = items.time("how long to wait, or 'for reading'")
+            if duration < 0:
+                raise SceneError("a wait cannot be negative", item.span,  # type: ignore[union-attr]
+                                 hint="to start something earlier, put it in an `at TIME { … }` block")
             items.finish("wait")
             return t + duration
         if isinstance(step, ast.Says):
@@ -368,6 +385,10 @@ class SceneCompiler:
             return max([t, *(self.run_step(inner, t) for inner in step.steps)])
         if isinstance(step, ast.AtBlock):
             offset = Items([step.when], self.canvas, step.span).time("a time in the scene")
+            if offset < 0:
+                raise SceneError("an 'at' time cannot be negative", step.when.span,
+                                 hint="'at' counts from the start of the scene: at 0s, at 1.5s")
+            check_length(offset, step.when.span, "this 'at' time")
             end = self.run_sequence(step.steps, offset)
             self.latest_end = max(self.latest_end, end)
             return t
@@ -386,6 +407,7 @@ class SceneCompiler:
                              hint="write: background COLOR | gradient C1 C2 | image \"file\"")
         if decl.children is not None and kind != "group":
             raise SceneError(f"only a group has a {{ }} body; '{name}' is a {kind}", decl.kind.span)
+        self.count_layer(decl.span)
         layer = LayerBuilder(name, kind, decl.span, t, parent=parent)
         declare(decl, Items(decl.items, self.canvas, decl.span), layer, self.ctx)
         if kind == "video" and layer.attrs.get("audible"):
@@ -406,6 +428,7 @@ class SceneCompiler:
     def declare_background(self, step: ast.BackgroundDecl, t: float) -> None:
         if self.background is not None and self.background.disappear is None:
             self.background.disappear = t  # a new background replaces the old one from now on
+        self.count_layer(step.span)
         layer = LayerBuilder("background", "background", step.span, t)
         background(Items(step.items, self.canvas, step.span), layer, self.ctx)
         self.background = layer
@@ -472,10 +495,19 @@ class SceneCompiler:
         x, y, _ = items.position("what to look or point at")
         return (x, y)
 
+    def count_layer(self, span: ast.Span) -> None:
+        """One more layer in this scene: at most MAX_LAYERS, each drawn on every frame."""
+        self.layer_count += 1
+        if self.layer_count > MAX_LAYERS:
+            raise SceneError(f"more than {MAX_LAYERS:,} elements in one scene", span,
+                             hint="split the scene, or draw many small things as one element "
+                                  "(particles, an image)")
+
     def lookup(self, word: ast.Word) -> LayerBuilder:
         layer = self.layers.get(word.name)
         if layer is None and word.name in self.cast:
             # A cast member steps on stage in every scene that mentions it.
+            self.count_layer(word.span)
             layer = character_layer(self.cast[word.name], self.canvas)
             self.layers[word.name] = layer
             self.order.append(layer)

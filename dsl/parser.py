@@ -14,6 +14,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import ast
 from .errors import SceneError
+from .limits import MAX_NESTING, check_digits, finite
 
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
@@ -48,22 +49,26 @@ class _ToAst(Transformer):
         (tok,) = children
         text = str(tok)
         unit = "ms" if text.endswith("ms") else text[-1]
-        return ast.Time(_span(tok), float(text[: -len(unit)]), unit, text)
+        check_digits(text, _span(tok))
+        return ast.Time(_span(tok), finite(float(text[: -len(unit)]), _span(tok)), unit, text)
 
     def length(self, meta, children):
         (tok,) = children
         text = str(tok)
         unit = "%" if text.endswith("%") else "px"
-        return ast.Length(_span(tok), float(text[: -len(unit)]), unit, text)
+        check_digits(text, _span(tok))
+        return ast.Length(_span(tok), finite(float(text[: -len(unit)]), _span(tok)), unit, text)
 
     def dimensions(self, meta, children):
         (tok,) = children
+        check_digits(str(tok), _span(tok))
         w, h = str(tok).split("x")
         return ast.Dimensions(_span(tok), int(w), int(h), str(tok))
 
     def number(self, meta, children):
         (tok,) = children
-        return ast.Number(_span(tok), float(tok), str(tok))
+        check_digits(str(tok), _span(tok))
+        return ast.Number(_span(tok), finite(float(tok), _span(tok)), str(tok))
 
     def color(self, meta, children):
         (tok,) = children
@@ -291,6 +296,31 @@ def _unclosed_brace(text: str) -> tuple[int, int] | None:
     return stack[-1] if stack else None
 
 
+# Rules that open a `{ … }` block; a group's body is `group_body`.
+_BLOCKS = {"video", "scene", "cast", "together", "at_block", "group_body"}
+
+
+def _check_nesting(tree) -> None:
+    """At most MAX_NESTING blocks inside one another. Lark parses any depth without
+    recursing, but the Transformer below and the compiler recurse once per block,
+    so this walk is iterative and runs before them."""
+    stack = [(tree, 0, None)]
+    while stack:
+        node, depth, parent_meta = stack.pop()
+        if not hasattr(node, "data"):
+            continue  # a token
+        if node.data in _BLOCKS:
+            depth += 1
+            if depth > MAX_NESTING:
+                meta = node.meta if not node.meta.empty else parent_meta
+                span = _span(meta) if meta is not None and not meta.empty else ast.Span(1, 1, 1, 1)
+                raise SceneError(f"blocks nested more than {MAX_NESTING} deep", span,
+                                 hint="flatten the blocks: `together`, `at` and groups "
+                                      f"may nest at most {MAX_NESTING} levels")
+        meta = node.meta if not node.meta.empty else parent_meta
+        stack.extend((child, depth, meta) for child in reversed(node.children))
+
+
 def parse(text: str) -> ast.Document:
     """Parse expanded .scene text into an AST; raises SceneError."""
     if not text.strip():
@@ -302,6 +332,7 @@ def parse(text: str) -> ast.Document:
         tree = _lark().parse(text)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text) from None
+    _check_nesting(tree)
     try:
         return _ToAst().transform(tree)
     except VisitError as exc:
