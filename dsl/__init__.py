@@ -6,7 +6,7 @@ author's file.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,10 @@ from .compiler import CompileOptions, check_size, compile_document, video_format
 from .errors import SceneError
 from .expand import Expanded, expand, load_data_file, parse_set_option
 from .parser import parse
+from .project import Project
 from .templates import template_for_file, template_variables, validate_params
 
-__all__ = ["CompileOptions", "LoadedScene", "SceneError", "check_size", "load_data_file", "load_scene",
+__all__ = ["CompileOptions", "LoadedScene", "Project", "SceneError", "check_size", "load_data_file", "load_scene",
            "parse_set_option"]
 
 
@@ -37,17 +38,19 @@ def load_scene(path: str | Path, variables: dict[str, Any] | None = None,
         # A template's own file: its parameters' defaults and checks apply (dsl/templates.py).
         variables = template_variables(template, validate_params(template, variables))
     opts = options or CompileOptions()
-    opts = CompileOptions(base_dir=path.resolve().parent, preset=opts.preset, size=opts.size, fps=opts.fps)
+    # Every file the scene names must lie in its project: the file's folder unless the
+    # caller gave another root (`--root`), plus `--allow-path` folders (dsl/project.py).
+    opts = replace(opts, base_dir=path.resolve().parent, project=opts.project or Project.for_file(path))
     # Jinja's `canvas`: the command line's format, else the defaults ...
     fmt = resolve_format(opts.preset, opts.size, opts.fps)
-    expanded = expand(path, variables, fmt)
+    expanded = expand(path, variables, fmt, opts.project)
     try:
         document = parse(expanded.text)
         actual = video_format(document.video, opts)
         if actual != fmt:
             # ... unless the file's own `video { preset … }` (or size, fps) picks another:
             # expand it again, so that `canvas` is what is compiled.
-            expanded = expand(path, variables, actual)
+            expanded = expand(path, variables, actual, opts.project)
             document = parse(expanded.text)
         result = compile_document(document, opts)
     except SceneError as err:

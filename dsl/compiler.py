@@ -26,6 +26,7 @@ from .elements import ELEMENTS, Context, background, declare
 from .errors import SceneError, did_you_mean
 from .layers import LayerBuilder
 from .limits import MAX_LAYERS, check_frames, check_length
+from .project import Project
 from .values import Canvas, Items
 
 TRANSITIONS = ("cut", "crossfade", "fade-through", "slide", "wipe", "zoom", "dissolve")
@@ -38,6 +39,7 @@ CHARACTER_WORDS = ("wave", "jump", "nod", "clap", "point", "look", "face", "expr
 @dataclass(frozen=True)
 class CompileOptions:
     base_dir: Path = Path(".")
+    project: Project | None = None  # the folders assets may come from (default: base_dir's project)
     preset: str | None = None  # overrides the file's
     size: tuple[int, int] | None = None
     fps: float | None = None
@@ -50,7 +52,7 @@ class CompileResult:
 
 
 def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions()) -> CompileResult:
-    ctx = Context(options.base_dir)
+    ctx = Context(options.base_dir, project=options.project)
     video = _video_settings(doc.video, options, ctx)
     canvas = video.canvas
     scenes: list[tuple[ast.SceneDecl, float, list[LayerBuilder], SceneAudio]] = []

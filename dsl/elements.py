@@ -18,6 +18,7 @@ from ..engine.paths import PathDataError, parse_path
 from . import ast
 from .errors import SceneError, did_you_mean
 from .layers import LayerBuilder
+from .project import Project, ProjectPathError
 from .values import ALL_ANCHORS, Items
 
 Reader = Callable[[Items, LayerBuilder, "Context"], None]
@@ -25,16 +26,24 @@ Reader = Callable[[Items, LayerBuilder, "Context"], None]
 
 @dataclass
 class Context:
-    """What a reader may need beyond the statement: where assets live."""
+    """What a reader may need beyond the statement: where assets live, and the
+    project they must stay inside (dsl/project.py)."""
 
     base_dir: Path
     dependencies: list[str] = field(default_factory=list)
+    project: Project | None = None
 
     def asset(self, item: ast.String, kinds: str) -> str:
-        path = (self.base_dir / item.value).resolve()
+        project = self.project or Project.for_file(self.base_dir / "_")
+        try:
+            path = project.resolve(item.value, self.base_dir)
+        except ProjectPathError as err:
+            err.span = item.span
+            raise
         if not path.is_file():
-            raise SceneError(f"file not found: '{item.value}'", item.span,
-                             hint=f"paths are relative to the .scene file's folder ({self.base_dir})")
+            hint = f"paths are relative to the .scene file's folder ({self.base_dir})"
+            raise SceneError(f"{'not a file' if path.exists() else 'file not found'}: '{item.value}'", item.span,
+                             hint=hint)
         self.dependencies.append(str(path))
         return str(path)
 

@@ -6,6 +6,7 @@ the file the author wrote, before the error is shown.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..engine.diagnostics import caret_lines, did_you_mean  # noqa: F401 - did_you_mean is re-exported
@@ -34,10 +35,11 @@ class SceneError(Exception):
 
     def format(self) -> str:
         loc = self.location
+        message = _shorten_quotes(self.message)
         if loc is None:
-            lines = [f"error: {self.message}"]
+            lines = [f"error: {message}"]
         else:
-            lines = [f"{loc.file}:{loc.line}:{loc.column}: error: {self.message}"]
+            lines = [f"{loc.file}:{loc.line}:{loc.column}: error: {message}"]
             if loc.source_line.strip():
                 lines += caret_lines(loc.source_line, loc.column, loc.length)
             if loc.expanded_line is not None and loc.expanded_column is not None:
@@ -50,3 +52,12 @@ class SceneError(Exception):
     def __str__(self) -> str:
         return self.format()
 
+
+
+_LONG_QUOTE = re.compile(r"(?<!\w)'([^'\s]{300,})'")
+
+
+def _shorten_quotes(message: str) -> str:
+    """A quoted token of thousands of characters (a mangled or generated file) cut to
+    its start, so that the message stays one readable line."""
+    return _LONG_QUOTE.sub(lambda m: f"'{m.group(1)[:60]}…' ({len(m.group(1)):,} characters)", message)

@@ -17,12 +17,13 @@ from typing import Any
 
 import jinja2
 import yaml
-from jinja2.sandbox import SandboxedEnvironment
 
 from ..engine.color import contrast
 from ..engine.presets import Format, design_pixel, resolve_format
 from .ast import Span
 from .errors import Location, SceneError, did_you_mean
+from .project import Project, ProjectPathError, read_capped
+from .sandbox import BudgetedEnvironment, ExpansionBudget, TemplateBudgetError, collect
 
 _MARK = re.compile(r"\x02(\d+)\x03")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re.S)
@@ -116,7 +117,9 @@ def _open_tag_after(line: str, waiting: str | None) -> str | None:
 
 
 class _MarkingLoader(jinja2.BaseLoader):
-    """Loads templates by path relative to the including file, adding markers."""
+    """Loads templates by path relative to the including file, adding markers.
+    The environment's `join_path` has already checked that the path stays inside
+    the project (dsl/sandbox.py); the read is of a regular file, capped."""
 
     def __init__(self, smap: SourceMap, main: Path, main_source: str, dependencies: list[str]):
         self.smap = smap
@@ -130,18 +133,40 @@ class _MarkingLoader(jinja2.BaseLoader):
             raw = self.main_source
         else:
             try:
-                raw = path.read_text(encoding="utf-8")
-            except OSError:
+                data = read_capped(path, what="included file")
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
                 raise jinja2.TemplateNotFound(template) from None
+            except OSError as exc:
+                raise ProjectPathError(f"cannot read included file {_display_name(path)}: {exc.strerror}") from None
+            raw = _decode(data, _display_name(path))
             self.dependencies.append(str(path))
         self.smap.files[str(path)] = raw.split("\n")
         return _add_markers(raw, str(path), self.smap), str(path), lambda: False
 
 
-class _Environment(SandboxedEnvironment):
-    def join_path(self, template: str, parent: str) -> str:
-        # `{% include "parts/intro.scene" %}` is relative to the file that says it.
-        return str((Path(parent).parent / template).resolve())
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _decode(data: bytes, display: str) -> str:
+    """A file's text: UTF-8 (a BOM is dropped), with no control characters but tab,
+    newline and carriage return (the source map marks lines with two of them)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        source = data.split(b"\n")[line - 1].decode("utf-8", "replace")
+        raise SceneError(f"{display} is not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                         location=Location(display, line, column, source),
+                         hint="save the file as UTF-8") from None
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise SceneError(f"control character U+{ord(bad.group()):04X} in the text",
+                         location=Location(display, line, column, text.split("\n")[line - 1]),
+                         hint="remove it: a .scene file is plain text")
+    return text
 
 
 def split_front_matter(text: str, file: str) -> tuple[dict[str, Any], str]:
@@ -187,17 +212,18 @@ def canvas_variable(fmt: Format | None = None) -> dict[str, Any]:
             "safe": safe}
 
 
-def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Format | None = None) -> Expanded:
+def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Format | None = None,
+           project: Project | None = None) -> Expanded:
     """Read `path`, apply front matter + `variables` (later wins), expand Jinja.
-    Every file it reads, included and imported ones too, sees `canvas` (canvas_variable)."""
+    Every file it reads, included and imported ones too, sees `canvas` (canvas_variable),
+    and must lie inside `project` (default: the folder of `path`; dsl/project.py)."""
+    project = project or Project.for_file(path)
     path = Path(path).resolve()
     display = _display_name(path)
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = _decode(read_capped(path, what="scene file"), display)
     except FileNotFoundError:
         raise SceneError(f"file not found: {display}") from None
-    except UnicodeDecodeError:
-        raise SceneError(f"{display} is not UTF-8 text") from None
     except OSError as exc:
         raise SceneError(f"cannot read {display}: {exc.strerror}") from None
     front, body = split_front_matter(raw, display)
@@ -205,15 +231,26 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Fo
     smap = SourceMap()
     dependencies: list[str] = []
     loader = _MarkingLoader(smap, path, body, dependencies)
-    env = _Environment(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                       keep_trailing_newline=True, autoescape=False)
+    env = BudgetedEnvironment(project, loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                              keep_trailing_newline=True, autoescape=False)
     # A global, so that macros in `{% import %}`ed files (imported without context) see it too;
     # a variable of the same name (front matter, --set) hides it in the file that has it.
     env.globals["canvas"] = canvas_variable(canvas)
     env.globals["contrast"] = contrast  # for picking a text's outline that stands out from its ink
     known = {"canvas": env.globals["canvas"], **merged}  # for "did you mean" hints
     try:
-        rendered = env.get_template(str(path)).render(**merged)
+        with ExpansionBudget():
+            rendered = collect(env.get_template(str(path)).generate(**merged))
+    except ProjectPathError as exc:
+        # A name in an include or import: locate it at the tag that says it.
+        file, line = _template_frame(exc, smap, str(path))
+        raise _located(exc, smap, file, line, getattr(exc, "name", None)) from None
+    except TemplateBudgetError as exc:
+        if exc.marker is not None and exc.marker < len(smap.origins):
+            file, line = smap.origins[exc.marker]
+        else:
+            file, line = _template_frame(exc, smap, str(path))
+        raise _located(SceneError(exc.message, hint=exc.hint), smap, file, line) from None
     except jinja2.TemplateSyntaxError as exc:
         raise _jinja_error(exc, smap, exc.filename or str(path), exc.lineno, display, known) from None
     except jinja2.TemplateNotFound as exc:
@@ -365,9 +402,11 @@ def load_data_file(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     display = _display_name(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
+        text = _decode(read_capped(path, what="data file"), display)
+    except FileNotFoundError:
         raise SceneError(f"data file not found: {display}") from None
+    except OSError as exc:
+        raise SceneError(f"cannot read data file {display}: {exc.strerror}") from None
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:

@@ -72,3 +72,26 @@ def _hours(seconds: float) -> str:
         return f"{seconds / 3600:g} h"
     return f"{seconds:g}s"
 
+
+# ── files and template expansion (dsl/project.py, dsl/expand.py) ──────────────
+
+# One file read by a template include or import, a `--data` file or a story: text
+# this large is a mistake (or an attack), and media go through their own decoders.
+MAX_INCLUDE_BYTES = 4_000_000
+
+# A file name: the operating system's own limits (NAME_MAX, PATH_MAX), checked
+# first so that an over-long name is a located error rather than ENAMETOOLONG.
+MAX_PATH_PART_CHARS = 255
+MAX_PATH_CHARS = 4096
+
+# Template expansion: wall time, the text it may produce, and the items `range()`
+# may hand out in all (nested loops multiply; the sandbox caps one range at 100,000).
+MAX_EXPAND_SECONDS = 10.0
+MAX_EXPANDED_BYTES = 2_000_000
+MAX_LOOP_ITEMS = 1_000_000
+
+# Numbers handed to a function or filter in a template (`'x'.center(N)`, `lipsum(N)`,
+# `indent(N)`), and the size of a number a template computes (`10 ** N`), in bits:
+# past these a single call allocates gigabytes before anything can stop it.
+MAX_CALL_NUMBER = 1_000_000
+MAX_INT_BITS = 100_000

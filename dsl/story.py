@@ -47,6 +47,7 @@ import yaml
 
 from ..engine.captions import MAX_CHARS, MAX_LINES, reading_length, reading_speed_limit
 from .errors import Location, SceneError
+from .project import read_capped
 
 if TYPE_CHECKING:
     from ..engine.platforms import Platform
@@ -201,7 +202,7 @@ def read_story(path: str | Path, display: str | None = None) -> Story:
     path = Path(path)
     shown = display or str(path)
     try:
-        data = path.read_bytes()
+        data = read_capped(path, what="story file")
     except FileNotFoundError:
         raise SceneError(f"file not found: {shown}") from None
     except IsADirectoryError:

@@ -24,8 +24,19 @@ def caret_lines(text: str, column: int, length: int = 1) -> list[str]:
     """The source line in a gutter, and a caret (with ~ under the rest of the token)."""
     text = text.rstrip("\n").replace("\t", " ")
     gutter = "    | "
+    if len(text) > SHOWN_LINE:
+        # A line of thousands of characters (a template loop, a mangled file) is shown
+        # as a window around the column, marked with … where it was cut.
+        start = max(0, min(column - 1 - SHOWN_LINE // 3, len(text) - SHOWN_LINE))
+        end = start + SHOWN_LINE
+        text = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+        column = column - start + (1 if start else 0)
+        length = min(length, SHOWN_LINE)
     pad = " " * max(0, column - 1)
     return [f"{gutter}{text}", f"{gutter}{pad}^{'~' * max(0, min(length, len(text) - column + 1) - 1)}"]
+
+
+SHOWN_LINE = 120  # characters of a source line shown under an error
 
 
 def format_diagnostic(file: str, line: int, column: int, message: str, source_line: str = "", length: int = 1,

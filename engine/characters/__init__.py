@@ -8,6 +8,7 @@ package's `characters/` folder and in any folder named by $STORYREEL_CHARACTERS
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -32,7 +33,15 @@ def available_characters() -> list[str]:
     return sorted(names)
 
 
+_CHARACTER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
 def find_character(char_id: str) -> Path | None:
+    """The `character.yaml` of the character `char_id`, or None. An id is a plain name
+    (letters, digits, - and _), so that `character "../../elsewhere"` cannot reach
+    outside the character folders, and an over-long one is simply unknown."""
+    if not _CHARACTER_ID.fullmatch(char_id):
+        return None
     for folder in character_folders():
         candidate = folder / char_id / "character.yaml"
         if candidate.is_file():
