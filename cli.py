@@ -6,8 +6,10 @@
     render check FILE.scene               validate without rendering
 
 Errors an author can cause print `file:line:col: error: …` with the line and a
-caret, exit 1, and leave no output file. Ctrl-C exits 130 and removes the
-partial file.
+caret, exit 1, and leave no output file. A misused option exits 2 with click's
+usage message. Ctrl-C, SIGTERM and SIGHUP stop the work, remove the partial
+file, and exit 128 + the signal's number (130, 143, 129), as a shell reports a
+process that signal ended.
 """
 from __future__ import annotations
 
@@ -77,10 +79,86 @@ class _FiniteFloatRange(click.FloatRange):
         return number
 
 
+def _check_size_option(ctx, param, value: str | None) -> str | None:
+    """--size as it is parsed: not a size, out of range or odd is a usage error (exit 2)."""
+    if value is None:
+        return None
+    width, height = _parse_size(value)
+    try:
+        check_size(width, height, what="size")
+    except SceneError as err:
+        raise click.BadParameter(_message(err)) from None
+    return value
+
+
+def _check_sets(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
+    """--set KEY=VALUE as it is parsed (the values are typed again where they are used)."""
+    for item in values:
+        try:
+            parse_set_option(item)
+        except SceneError as err:
+            raise click.BadParameter(_message(err)) from None
+    return values
+
+
+def _check_encoder(ctx, param, value: str) -> str:
+    """--encoder: auto, or an H.264 encoder by FFmpeg's name. A hardware encoder this
+    machine cannot open is not a usage error: the render says so (exit 1)."""
+    from .engine.encoder import HARDWARE_ENCODERS, SOFTWARE_ENCODER
+
+    if value == "auto" or value in HARDWARE_ENCODERS:
+        return value
+    import av
+
+    try:
+        codec = av.codec.Codec(value, "w")
+    except Exception:  # noqa: BLE001 - any failure means FFmpeg has no such encoder
+        codec = None
+    if codec is None or codec.type != "video" or codec.canonical_name != "h264":
+        names = ["auto", SOFTWARE_ENCODER, *HARDWARE_ENCODERS]
+        guess = did_you_mean(value, names)
+        raise click.BadParameter(f"'{value}' is not an H.264 encoder FFmpeg has here; use one of "
+                                 f"{', '.join(names)}" + (f" ({guess})" if guess else ""))
+    return value
+
+
+class _OutputPath(click.Path):
+    """An output file's name: an empty one (`-o ''`) is a usage error, not FILE.mp4."""
+
+    def __init__(self):
+        super().__init__(dir_okay=False)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail("the name is empty; give a file name", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def _message(err) -> str:
+    """A SceneError's (or SpeechError's) message and hint on one line, for
+    click.BadParameter, which names the option itself."""
+    message = re.sub(r"^--set:? ", "", err.message)
+    return f"{message} ({err.hint})" if err.hint else message
+
+
+def _check_voice(ctx, param, value: str | None) -> str | None:
+    """--voice and --mood of `render say`: unknown names are usage errors (exit 2)."""
+    if value is None:
+        return None
+    from .engine import speech
+
+    try:
+        (speech.resolve_voice if param.name == "voice" else speech.resolve_mood)(value)
+    except speech.SpeechError as err:
+        raise click.BadParameter(_message(err)) from None
+    return value
+
+
 def _format_options(overrides: str):
     """--preset, --fps and --size: the video's format, overriding `overrides`."""
     def apply(f):
-        f = click.option("--size", help=f"Canvas size WIDTHxHEIGHT (overrides {overrides}).")(f)
+        f = click.option("--size", callback=_check_size_option,
+                         help=f"Canvas size WIDTHxHEIGHT (overrides {overrides}).")(f)
         f = click.option("--fps", type=_FiniteFloatRange(1, 240), help=f"Frames per second (overrides {overrides}).")(f)
         return click.option("--preset", type=click.Choice(sorted(PRESETS)),
                             help=f"Output format (overrides {overrides}).")(f)
@@ -88,7 +166,7 @@ def _format_options(overrides: str):
 
 
 def _source_options(f):
-    f = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+    f = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", callback=_check_sets,
                      help="Set a template variable (YAML-typed); repeatable; wins over --data.")(f)
     f = click.option("--data", type=click.Path(dir_okay=False), help="YAML file of template variables.")(f)
     f = _format_options("the file")(f)
@@ -100,7 +178,7 @@ def _encode_options(f):
     options = [
         click.option("--quality", type=click.Choice(list(QUALITY)), default="standard", show_default=True,
                      help="Encoder preset/CRF: draft=ultrafast/28, standard=veryfast/23, high=slow/18."),
-        click.option("--encoder", default="auto", show_default=True,
+        click.option("--encoder", default="auto", show_default=True, callback=_check_encoder,
                      help="auto (probe hardware, else libx264), libx264, h264_nvenc, h264_vaapi, h264_qsv, …"),
         click.option("--from", "t_from", metavar="TIME", help="Start of the range to render (2.5s, 500ms)."),
         click.option("--to", "t_to", metavar="TIME", help="End of the range to render."),
@@ -183,21 +261,92 @@ def _fail(message: str, code: int = EXIT_ERROR) -> None:
     sys.exit(code)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the work is (as Python raises KeyboardInterrupt
+    for SIGINT), so every `except KeyboardInterrupt`/`finally` that cleans up after
+    Ctrl-C does the same for them: partial files removed, workers stopped."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stopping_signals():
+    """While the work runs, SIGTERM and SIGHUP raise `Terminated`; the previous
+    handlers come back afterwards. A signal that was ignored when we started
+    (`nohup` ignores SIGHUP) stays ignored."""
+    import contextlib
+    import signal
+    import threading
+
+    @contextlib.contextmanager
+    def installed():
+        if threading.current_thread() is not threading.main_thread():
+            yield  # only the main thread may set handlers (and receives signals)
+            return
+        previous = {}
+
+        def handler(signum, frame):
+            # Raised once: a second signal while cleaning up would cut the cleanup short.
+            for sig in previous:
+                signal.signal(sig, signal.SIG_IGN)
+            raise Terminated(signum)
+
+        for name in ("SIGTERM", "SIGHUP"):
+            sig = getattr(signal, name, None)  # Windows has no SIGHUP
+            if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
+                previous[sig] = signal.signal(sig, handler)
+        try:
+            yield
+        finally:
+            for sig, old in previous.items():
+                signal.signal(sig, old)
+
+    return installed()
+
+
+def _write_failure(err: OSError, target) -> str:
+    reason = err.strerror or str(err)
+    import errno
+
+    hint = {errno.ENOSPC: "the disk is full: free some space, or write elsewhere with -o",
+            errno.EDQUOT: "over the disk quota: free some space, or write elsewhere with -o",
+            errno.EROFS: "a read-only file system: write elsewhere with -o",
+            errno.EACCES: "no permission to write there: write elsewhere with -o"}.get(err.errno)
+    return f"error: cannot write {target}: {reason}" + (f"\n  hint: {hint}" if hint else "")
+
+
 def _run(action, output: Path | None = None):
-    """Turn user-facing errors into messages and exit codes, never tracebacks."""
+    """Turn user-facing errors into messages and exit codes, never tracebacks.
+
+    Ctrl-C, SIGTERM and SIGHUP stop the work and remove what it was writing; the
+    exit status is 128 + the signal's number (130, 143, 129), what a shell reports
+    for a process the signal ended, so scripts and supervisors see why it stopped."""
+    from .engine.outputs import failed_target
+
     try:
-        return action()
+        with _stopping_signals():
+            return action()
     except SceneError as err:
         _fail(err.format())
     except (EncoderError, AssetError, AudioError, PlatformError) as err:
         _fail(f"error: {err}")
     except OSError as err:
+        target = failed_target(err)  # the file being written (video, thumbnail, captions, metadata)
+        if target is not None:
+            _fail(_write_failure(err, target))
         if output is None:
             raise
-        # A folder that cannot be created or written: the temporary file's name would only confuse.
-        _fail(f"error: cannot write {output}: {err.strerror or err}")
-    except KeyboardInterrupt:
-        _fail("interrupted: stopped, no output written", EXIT_INTERRUPTED)
+        if err.filename is not None:
+            _fail(f"error: {err.filename}: {err.strerror or err}")  # not ours: a file being read
+        _fail(_write_failure(err, output))
+    except KeyboardInterrupt as err:
+        import signal
+
+        signum = getattr(err, "signum", signal.SIGINT)
+        if signum == signal.SIGINT:
+            _fail("interrupted: stopped, no output written", EXIT_INTERRUPTED)
+        _fail(f"terminated by {signal.Signals(signum).name}: stopped, no output written", 128 + signum)
 
 
 class Progress:
@@ -253,7 +402,7 @@ def main() -> None:
 
 @main.command("video")
 @_source_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .mp4 (default: FILE with .mp4).")
+@click.option("-o", "--output", type=_OutputPath(), help="Output .mp4 (default: FILE with .mp4).")
 @_encode_options
 @_speed_options
 def video_command(file, preset, fps, size, data, sets, output, quality, encoder, t_from, t_to, quiet,
@@ -403,7 +552,7 @@ def _say_gpu(gpu: bool | None, codec: str) -> None:
 @main.command("still")
 @_source_options
 @click.option("--at", "at", default="0s", show_default=True, metavar="TIME", help="Time of the frame (2.5s, 500ms).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .png (default: FILE with .png).")
+@click.option("-o", "--output", type=_OutputPath(), help="Output .png (default: FILE with .png).")
 def still_command(file, preset, fps, size, data, sets, at, output):
     """Write the frame at --at as a PNG."""
     t = _parse_time(at, "--at")
@@ -466,9 +615,10 @@ def check_video_command(video, platform, age, as_json):
 
 @main.command("say")
 @click.argument("text")
-@click.option("--voice", default="narrator", show_default=True, help="A voice preset (see `render voices`).")
-@click.option("--mood", default=None, help="happily, sadly, excitedly, quietly, surprised, …")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="line.wav", show_default=True,
+@click.option("--voice", default="narrator", show_default=True, callback=_check_voice,
+              help="A voice preset (see `render voices`).")
+@click.option("--mood", default=None, callback=_check_voice, help="happily, sadly, excitedly, quietly, surprised, …")
+@click.option("-o", "--output", type=_OutputPath(), default="line.wav", show_default=True,
               help="Output WAV file (16-bit, 48 kHz, mono).")
 @click.option("--timings", is_flag=True, help="Also print each word's start and end time.")
 def say_command(text, voice, mood, output, timings):
@@ -533,7 +683,6 @@ def voices_command():
               help="Bound on the cache folder (500MB, 2GB; default 5GB).")
 def watch_command(file, preset, fps, size, data, sets, port, open_browser, cache_dir=None, cache_size=None):
     """Preview FILE.scene in the browser, updated on every save (Ctrl-C stops)."""
-    import signal
     import webbrowser
 
     from .engine.segment_cache import DEFAULT_MAX_BYTES, CacheError, default_cache_dir
@@ -553,7 +702,6 @@ def watch_command(file, preset, fps, size, data, sets, port, open_browser, cache
             _fail(f"error: {err}" + ("" if cache_dir else "; choose another folder with --cache DIR"))
         except OSError as err:
             _fail(f"error: cannot listen on 127.0.0.1:{port}: {err.strerror or err}; try another --port (0: any free one)")
-        signal.signal(signal.SIGTERM, _interrupt)  # stops the server as cleanly as Ctrl-C does
         try:
             server.start()
             click.echo(f"preview: {server.url}  (watching {file}; Ctrl-C stops)")
@@ -572,16 +720,13 @@ def watch_command(file, preset, fps, size, data, sets, port, open_browser, cache
     _run(work)
 
 
-def _interrupt(*_) -> None:
-    raise KeyboardInterrupt
-
-
 
 @main.command("characters")
 @click.argument("character", required=False)
 @click.option("--gesture", help="Render this gesture (wave, jump, nod, clap, …) of CHARACTER as a short video.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output (.png sheet or .mp4 gesture).")
-@click.option("--size", default="640x640", show_default=True, help="Size of a gesture video.")
+@click.option("-o", "--output", type=_OutputPath(), help="Output (.png sheet or .mp4 gesture).")
+@click.option("--size", default="640x640", show_default=True, callback=_check_size_option,
+              help="Size of a gesture video.")
 def characters_command(character, gesture, output, size):
     """Draw a contact sheet of the characters, or preview one gesture.
 
@@ -597,8 +742,8 @@ def characters_command(character, gesture, output, size):
         chosen = [character] if character else names
         for name in chosen:
             if find_character(name) is None:
-                raise SceneError(f"unknown character '{name}'",
-                                 hint=did_you_mean(name, names, f"characters: {', '.join(names)}"))
+                hint = did_you_mean(name, names, f"characters: {', '.join(names)}")
+                raise click.BadParameter(f"unknown character '{name}' ({hint})", param_hint="CHARACTER")
         try:
             loaded = [(str(find_character(n)), load_character(str(find_character(n)))) for n in chosen]
         except CharacterError as err:
@@ -612,8 +757,8 @@ def characters_command(character, gesture, output, size):
             raise click.UsageError("--gesture needs a CHARACTER")
         ref, char = loaded[0]
         if gesture not in char.gestures:
-            raise SceneError(f"{char.name} has no '{gesture}' gesture",
-                             hint=did_you_mean(gesture, char.gestures, f"gestures: {', '.join(sorted(char.gestures))}"))
+            hint = did_you_mean(gesture, char.gestures, f"gestures: {', '.join(sorted(char.gestures))}")
+            raise click.BadParameter(f"{char.name} has no '{gesture}' gesture ({hint})", param_hint="--gesture")
         out = Path(output or f"{character}-{gesture}.mp4")
         parsed = _parse_size(size)
         check_size(*parsed, what="--size")
@@ -634,9 +779,9 @@ def characters_command(character, gesture, output, size):
 
 @main.command("story")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
+@click.option("-o", "--output", type=_OutputPath(),
               help="Output .mp4 (default: FILE with .mp4; with only --emit-scene, no video).")
-@click.option("--emit-scene", "emit_scene", type=click.Path(dir_okay=False),
+@click.option("--emit-scene", "emit_scene", type=_OutputPath(),
               help="Also write the generated .scene file (alone: write it and render nothing).")
 @_format_options("the platform's")
 @click.option("--platform", type=click.Choice(PLATFORM_NAMES),
@@ -644,7 +789,7 @@ def characters_command(character, gesture, output, size):
                    "after, else youtube).")
 @click.option("--quality", type=click.Choice(list(QUALITY)), default="standard", show_default=True,
               help="Encoder preset/CRF: draft=ultrafast/28, standard=veryfast/23, high=slow/18.")
-@click.option("--encoder", default="auto", show_default=True,
+@click.option("--encoder", default="auto", show_default=True, callback=_check_encoder,
               help="auto (probe hardware, else libx264), libx264, h264_nvenc, …")
 @click.option("--age", type=click.IntRange(2, 5), default=4, show_default=True,
               help="The viewer's age (2-5): younger viewers get longer pauses.")
@@ -732,13 +877,13 @@ def templates_command(name):
 
 @main.command("new")
 @click.argument("template_name", metavar="TEMPLATE")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", callback=_check_sets,
               help="Set a template parameter (YAML-typed); repeatable; wins over --data.")
 @click.option("--data", type=click.Path(dir_okay=False), help="YAML file of template parameters.")
 @click.option("--age", type=int, help="The viewer's age (same as --set age=N).")
 @click.option("--length", "length", help="short or episode (same as --set length=…).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .mp4 (default: TEMPLATE.mp4).")
-@click.option("--emit-scene", type=click.Path(dir_okay=False),
+@click.option("-o", "--output", type=_OutputPath(), help="Output .mp4 (default: TEMPLATE.mp4).")
+@click.option("--emit-scene", type=_OutputPath(),
               help="Write the expanded .scene file (to edit further); renders only when -o is given too.")
 @_format_options("the template")
 @_encode_options
@@ -756,10 +901,21 @@ def new_command(ctx, template_name, sets, data, age, length, output, emit_scene,
     from .dsl.templates import load_template, resolve_params, tidy_scene_text
 
     def prepare():
-        template = load_template(template_name)
+        from .dsl.templates import find_template
+
+        if find_template(template_name) is None:  # a name that is no template: a usage error
+            try:
+                load_template(template_name)
+            except SceneError as err:
+                raise click.BadParameter(_message(err), param_hint="TEMPLATE") from None
+        template = load_template(template_name)  # a template whose own files are broken: exit 1
         data_values = load_data_file(data) if data else {}
+        resolve_params(template, data_values, data)  # the --data file's values: its errors exit 1
         set_values = dict(parse_set_option(item) for item in sets)
-        params = resolve_params(template, data_values, data, set_values, age=age, length=length)
+        try:
+            params = resolve_params(template, data_values, data, set_values, age=age, length=length)
+        except SceneError as err:  # what --set, --age and --length gave: a usage error (exit 2)
+            raise click.UsageError(err.format().removeprefix("error: ")) from None
         return template, params
 
     template, params = _run(prepare)

@@ -150,11 +150,23 @@ def start_segment(timeline: Timeline, chunk: Chunk, path: Path, settings: Encode
     progress = (lambda done, total: on_frame()) if on_frame is not None else None
     if raster is not None:
         raster.reset_history()
-    with ExitStack() as stack:
-        writer = stack.enter_context(VideoWriter(path, settings, None, profile=profile, convert=convert))
-        render_frames(timeline, range(chunk.first, chunk.stop), writer, raster=raster, profile=profile,
-                      on_progress=progress)
-        return FinishingSegment(writer, stack.pop_all())  # from here on the segment closes the writer
+    try:
+        with ExitStack() as stack:
+            writer = stack.enter_context(VideoWriter(path, settings, None, profile=profile, convert=convert))
+            render_frames(timeline, range(chunk.first, chunk.stop), writer, raster=raster, profile=profile,
+                          on_progress=progress)
+            return FinishingSegment(writer, stack.pop_all())  # from here on the segment closes the writer
+    except OSError as err:
+        raise _segment_error(err, path) from None
+
+
+def _segment_error(err: OSError, path) -> OSError:
+    """`err` naming the segment file when it is about writing it (a full disk): a
+    plain OSError, which survives the way back from a worker process."""
+    if err.filename is not None and str(err.filename) != str(path):
+        return err  # another file (one being read)
+    plain = OSError(err.errno, err.strerror or str(err), str(path))
+    return name_target(plain, path)
 
 
 class FinishingSegment:
@@ -177,6 +189,8 @@ class FinishingSegment:
     def join(self) -> int:
         """Wait until the file is complete; the frames written (or the writer's error)."""
         self._thread.join()
+        if isinstance(self._error, OSError):
+            raise _segment_error(self._error, self.writer.path) from None
         if self._error is not None:
             raise self._error
         return self.writer.frames_written
@@ -442,14 +456,15 @@ def _chunk_folder(output: Path) -> str:
         raise name_target(err, output) from None
 
 
-_MP_TEMP = re.compile(r"storyreel-mp-(\d+)-[a-z0-9_]{8}")
+_MP_TEMP = re.compile(r"storyreel-(\d+)-[a-z0-9_]{8}")
 
 
 def _own_mp_temp_dir() -> None:
     """multiprocessing keeps the fork server's socket in a `pymp-XXXX` folder of the
     system's temp folder, removed only at an orderly exit: a killed render would
-    leave it, with nothing to tell whose it is. Name it `storyreel-mp-PID-XXXX`
-    instead, and remove those of processes that are gone."""
+    leave it, with nothing to tell whose it is. Name it `storyreel-PID-XXXXXXXX`
+    instead (short: the socket's path must fit AF_UNIX's 108 bytes), and remove
+    those of processes that are gone."""
     config = getattr(multiprocessing.current_process(), "_config", None)
     base = Path(tempfile.gettempdir())
     try:
@@ -461,7 +476,7 @@ def _own_mp_temp_dir() -> None:
         pass
     if config is None or config.get("tempdir") is not None:
         return  # already chosen (by an earlier pool, or by other multiprocessing use)
-    folder = tempfile.mkdtemp(prefix=f"storyreel-mp-{os.getpid()}-", dir=base)
+    folder = tempfile.mkdtemp(prefix=f"storyreel-{os.getpid()}-", dir=base)
     multiprocessing.util.Finalize(None, shutil.rmtree, args=(folder, True), exitpriority=-100)
     config["tempdir"] = folder
 
@@ -484,6 +499,12 @@ def _start_pool(timeline, todo, temp, settings, workers, profile, gpu):
         futures = {c.index: pool.submit(_worker_task, c, str(temp / f"{c.index:05d}.mp4"), data,
                                         profile is not None, gpu)
                    for c in sorted(todo, key=lambda c: -c.frames)}
+    except OSError as err:
+        # Not a file of the render's: starting processes failed (no fork server socket, no
+        # more processes). Said as such, or the message would blame the output file.
+        _stop_pool(pool)
+        raise RenderWorkerError(f"cannot start the render workers: {err}; render with --workers 1, or "
+                                f"point TMPDIR at a short folder path") from None
     except BaseException:
         _stop_pool(pool)
         raise

@@ -381,6 +381,9 @@ class VideoWriter:
                 self.profile.add("wait", waited)
 
     def _raise_if_failed(self) -> None:
+        if isinstance(self._error, OSError):
+            # Writing the file failed (a full disk): raised as is, so the caller can say which file.
+            raise self._error
         if self._error is not None:
             raise EncoderError(f"encoding failed: {self._error}") from self._error
 

@@ -241,14 +241,15 @@ def test_render_templates_lists_all(runner):
 
 
 def test_render_new_errors(runner):
+    # A misused argument or option exits 2 (click's usage error); a bad --data file, 1.
     result = runner.invoke(main, ["new", "countng"])
-    assert result.exit_code == 1 and "unknown template 'countng'" in result.output
+    assert result.exit_code == 2 and "unknown template 'countng'" in result.output
     assert "did you mean 'counting'" in result.output
     result = runner.invoke(main, ["new", "counting", "--set", "count=30", "-o", "x.mp4"])
-    assert result.exit_code == 1 and "30 is out of range (1-10)" in result.output
+    assert result.exit_code == 2 and "30 is out of range (1-10)" in result.output
     assert "parameters of 'counting':" in result.output and not Path("x.mp4").exists()
     result = runner.invoke(main, ["new", "counting", "--age", "9"])
-    assert result.exit_code == 1 and "(from --age)" in result.output
+    assert result.exit_code == 2 and "(from --age)" in result.output
     Path("d.yaml").write_text("count: 3\nfruit: kiwi\n", encoding="utf-8")
     result = runner.invoke(main, ["new", "counting", "--data", "d.yaml"])
     assert result.exit_code == 1 and "unknown parameter 'fruit'" in result.output and "(from d.yaml)" in result.output
