@@ -503,8 +503,9 @@ def _start_pool(timeline, todo, temp, settings, workers, profile, gpu):
         # Not a file of the render's: starting processes failed (no fork server socket, no
         # more processes). Said as such, or the message would blame the output file.
         _stop_pool(pool)
-        raise RenderWorkerError(f"cannot start the render workers: {err}; render with --workers 1, or "
-                                f"point TMPDIR at a short folder path") from None
+        socket = "AF_UNIX" in str(err)  # the fork server's socket path is over 108 bytes
+        raise RenderWorkerError(f"cannot start the render workers: {err}; render with --workers 1"
+                                + (", or point TMPDIR at a folder with a short path" if socket else "")) from None
     except BaseException:
         _stop_pool(pool)
         raise
