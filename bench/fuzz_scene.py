@@ -72,6 +72,8 @@ _LONG = [1, 2, 29, 30, 31, 400, 5000]
 
 
 def _long_number(rng: random.Random) -> str:
+    if rng.random() < 0.15:  # the edges: zero, a sliver, negative
+        return rng.choice(["0", "-0", "0.0", "0.000001", "-1", "-0.5"]) + rng.choice(["", "s", "ms", "f", "px", "%"])
     digits = rng.choice(_LONG)
     text = ("9" if rng.random() < 0.7 else str(rng.randint(1, 9))) * digits
     if rng.random() < 0.3:

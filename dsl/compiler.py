@@ -112,7 +112,8 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         ordered = sorted(layers, key=lambda layer: (layer.kind != "background", layer.z))
         # Rounded to the microsecond so that the JSON of a timeline diffs cleanly.
         start, end = round(start, 6), round(start + dur, 6)
-        check_length(end, decl.name.span, f"the video, with scene '{decl.name.name}',")
+        check_length(end, decl.name.span, f"the video, with scene '{decl.name.name}', would run to",
+                     "shorten its scenes, or make two videos")
         check_frames(end, canvas.fps, decl.name.span)
         built_scenes.append(Scene(decl.name.name, start, end, tuple(layer.build(dur) for layer in ordered)))
         # A scene cut to a fixed length cuts its speech, sounds and captions too.
@@ -298,7 +299,7 @@ class SceneCompiler:
             duration = items.time("the scene's duration")
             if duration <= 0:
                 raise SceneError("a scene's duration must be more than 0", self.decl.duration.span)
-            check_length(duration, self.decl.duration.span, "this scene")
+            check_length(duration, self.decl.duration.span, "this scene would last", "shorten this scene")
         else:
             duration = natural
         if duration <= 0:
@@ -330,7 +331,7 @@ class SceneCompiler:
         # Checked after every step, not once per scene: a step that runs for years
         # (`wait 1e20s`, a walk to x = 1e20) must stop here, before the blinks and
         # breaths of the scene are planned for all that time.
-        check_length(max(end, self.latest_end), step.span, "this step")
+        check_length(max(end, self.latest_end), step.span, "this step would run to", "shorten this step")
         return end
 
     def _run_step(self, step: ast.Step, t: float) -> float:
@@ -390,7 +391,7 @@ class SceneCompiler:
             if offset < 0:
                 raise SceneError("an 'at' time cannot be negative", step.when.span,
                                  hint="'at' counts from the start of the scene: at 0s, at 1.5s")
-            check_length(offset, step.when.span, "this 'at' time")
+            check_length(offset, step.when.span, "this 'at' time is", "choose an earlier time")
             end = self.run_sequence(step.steps, offset)
             self.latest_end = max(self.latest_end, end)
             return t

@@ -50,11 +50,12 @@ def check_digits(text: str, span: ast.Span) -> None:
                              hint=f"numbers have at most {MAX_DIGITS} digits")
 
 
-def check_length(seconds: float, span: ast.Span | None, what: str = "the scene") -> None:
-    """`what` may run until `seconds` (scene-local or in the video): at most MAX_DURATION."""
+def check_length(seconds: float, span: ast.Span | None, what: str, fix: str) -> None:
+    """`seconds` (scene-local or in the video) at most MAX_DURATION; else "WHAT N h, past the
+    24 h limit", `what` saying what it is ("this step would run to")."""
     if not seconds <= MAX_DURATION:  # NaN fails too
-        raise SceneError(f"{what} would run to {_hours(seconds)}, past the {_hours(MAX_DURATION)} limit", span,
-                         hint=f"a video lasts at most {_hours(MAX_DURATION)}; shorten this")
+        raise SceneError(f"{what} {_hours(seconds)}, past the {_hours(MAX_DURATION)} limit", span,
+                         hint=f"a video lasts at most {_hours(MAX_DURATION)}; {fix}")
 
 
 def check_frames(seconds: float, fps: float, span: ast.Span | None) -> None:

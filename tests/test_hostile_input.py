@@ -122,7 +122,7 @@ def test_a_wait_past_the_length_limit_is_a_located_error(in_tmp):
     err = check(in_tmp, VIDEO + f"scene a {{\n    c = circle\n    wait {NINES}s\n}}\n")
     line, col, message = located(err)
     assert (line, col) == (6, 5) and message.startswith("this step would run to ")
-    assert "hint: a video lasts at most 24 h" in err
+    assert "hint: a video lasts at most 24 h; shorten this step" in err
 
 
 def test_an_at_time_past_the_length_limit_is_a_located_error(in_tmp):
@@ -142,7 +142,7 @@ def test_a_billion_frame_scene_with_a_cast_member_fails_fast(in_tmp):
     # 47 s, then a MemoryError.
     began = time.perf_counter()
     err = check(in_tmp, VIDEO + CAST + "scene talk (1000000000f) {\n    luna: wave\n}\n")
-    assert located(err) == (7, 13, "this scene would run to 9259.26 h, past the 24 h limit")
+    assert located(err) == (7, 13, "this scene would last 9259.26 h, past the 24 h limit")
     assert time.perf_counter() - began < 10
 
 
