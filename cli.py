@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from .dsl.errors import did_you_mean
-from .dsl import CompileOptions, SceneError, check_size, load_data_file, load_scene, parse_set_option
+from .dsl import CompileOptions, Project, SceneError, check_size, load_data_file, load_scene, parse_set_option
 from .engine import EncoderError, PRESETS, choose_encoder, render_frame, render_video, timeline_to_json, write_png
 from .engine.assets import AssetError
 from .engine.audio import AudioError
@@ -166,6 +166,13 @@ def _format_options(overrides: str):
 
 
 def _source_options(f):
+    """FILE and what it is read with. `--root` and `--allow-path` reach the command as
+    `root` and `allow_paths`, which it hands to `_load` (the project: dsl/project.py)."""
+    f = click.option("--allow-path", "allow_paths", multiple=True, metavar="DIR",
+                     type=click.Path(file_okay=False, exists=True),
+                     help="Also let the file read from DIR (repeatable): includes, images, sounds, fonts.")(f)
+    f = click.option("--root", type=click.Path(file_okay=False, exists=True), metavar="DIR",
+                     help="The project folder the file may read from (default: the file's own folder).")(f)
     f = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", callback=_check_sets,
                      help="Set a template variable (YAML-typed); repeatable; wins over --data.")(f)
     f = click.option("--data", type=click.Path(dir_okay=False), help="YAML file of template variables.")(f)
@@ -243,7 +250,8 @@ def _render(tl, out: Path, *, quality: str, encoder: str, quiet: bool, target=No
     return frames
 
 
-def _load(file: str, data: str | None, sets: tuple[str, ...], preset: str | None, fps: float | None, size: str | None):
+def _load(file: str, data: str | None, sets: tuple[str, ...], preset: str | None, fps: float | None, size: str | None,
+          root: str | None = None, allow_paths: tuple[str, ...] = ()):
     variables: dict[str, Any] = {}
     if data:
         variables.update(load_data_file(data))
@@ -253,7 +261,8 @@ def _load(file: str, data: str | None, sets: tuple[str, ...], preset: str | None
     parsed_size = _parse_size(size)
     if parsed_size is not None:
         check_size(*parsed_size, what="--size")
-    return load_scene(file, variables, CompileOptions(preset=preset, size=parsed_size, fps=fps))
+    project = Project.for_file(file, root, allow_paths)
+    return load_scene(file, variables, CompileOptions(preset=preset, size=parsed_size, fps=fps, project=project))
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> None:
@@ -406,7 +415,7 @@ def main() -> None:
 @_encode_options
 @_speed_options
 def video_command(file, preset, fps, size, data, sets, output, quality, encoder, t_from, t_to, quiet,
-                  platform=None, no_extras=False, **speed):
+                  platform=None, no_extras=False, root=None, allow_paths=(), **speed):
     """Render FILE.scene to an MP4 video."""
     _check_speed(speed)
     start = _parse_time(t_from, "--from") if t_from else None
@@ -421,7 +430,7 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
         began = time.perf_counter()
         target = get_platform(platform) if platform else None
         chosen_preset, chosen_size = _platform_layout(target, preset, size)
-        loaded = _load(file, data, sets, chosen_preset, fps, chosen_size)
+        loaded = _load(file, data, sets, chosen_preset, fps, chosen_size, root, allow_paths)
         tl = loaded.timeline
         if not frame_range(tl, start, end):
             # An empty range would write a video with no frames and report success.
@@ -553,13 +562,13 @@ def _say_gpu(gpu: bool | None, codec: str) -> None:
 @_source_options
 @click.option("--at", "at", default="0s", show_default=True, metavar="TIME", help="Time of the frame (2.5s, 500ms).")
 @click.option("-o", "--output", type=_OutputPath(), help="Output .png (default: FILE with .png).")
-def still_command(file, preset, fps, size, data, sets, at, output):
+def still_command(file, preset, fps, size, data, sets, at, output, root=None, allow_paths=()):
     """Write the frame at --at as a PNG."""
     t = _parse_time(at, "--at")
     out = Path(output) if output else Path(file).with_suffix(".png")
 
     def work():
-        tl = _load(file, data, sets, preset, fps, size).timeline
+        tl = _load(file, data, sets, preset, fps, size, root, allow_paths).timeline
         if t > tl.duration:
             raise SceneError(f"--at {t:g}s is after the end of the video ({tl.duration:g}s)")
         write_png(render_frame(tl, min(t, max(0.0, tl.duration - 1e-6))), out)
@@ -570,18 +579,18 @@ def still_command(file, preset, fps, size, data, sets, at, output):
 @main.command("compile")
 @_source_options
 @click.option("--json", "as_json", is_flag=True, default=True, help="Print the timeline graph as JSON (default).")
-def compile_command(file, preset, fps, size, data, sets, as_json):
+def compile_command(file, preset, fps, size, data, sets, as_json, root=None, allow_paths=()):
     """Print the compiled timeline graph (the engine's IR) as JSON."""
-    _run(lambda: click.echo(timeline_to_json(_load(file, data, sets, preset, fps, size).timeline)))
+    _run(lambda: click.echo(timeline_to_json(_load(file, data, sets, preset, fps, size, root, allow_paths).timeline)))
 
 
 @main.command("check")
 @_source_options
-def check_command(file, preset, fps, size, data, sets):
+def check_command(file, preset, fps, size, data, sets, root=None, allow_paths=()):
     """Validate FILE.scene without rendering."""
 
     def work():
-        tl = _load(file, data, sets, preset, fps, size).timeline
+        tl = _load(file, data, sets, preset, fps, size, root, allow_paths).timeline
         click.echo(f"{file}: ok ({len(tl.scenes)} scenes, {tl.duration:.2f}s, {tl.width}x{tl.height} @ {tl.fps:g} fps)")
 
     _run(work)
@@ -681,7 +690,8 @@ def voices_command():
                    "(default: $STORYREEL_CACHE/segments, else ~/.cache/storyreel/segments).")
 @click.option("--cache-size", "cache_size", metavar="SIZE", callback=lambda c, p, v: _check_cache_size(v),
               help="Bound on the cache folder (500MB, 2GB; default 5GB).")
-def watch_command(file, preset, fps, size, data, sets, port, open_browser, cache_dir=None, cache_size=None):
+def watch_command(file, preset, fps, size, data, sets, port, open_browser, cache_dir=None, cache_size=None,
+                  root=None, allow_paths=()):
     """Preview FILE.scene in the browser, updated on every save (Ctrl-C stops)."""
     import webbrowser
 
@@ -697,7 +707,8 @@ def watch_command(file, preset, fps, size, data, sets, port, open_browser, cache
         try:
             server = PreviewServer(file, variables=variables, data=data, port=port, cache_dir=folder,
                                    cache_size=cache_size or DEFAULT_MAX_BYTES,
-                                   options=CompileOptions(preset=preset, size=parsed_size, fps=fps))
+                                   options=CompileOptions(preset=preset, size=parsed_size, fps=fps,
+                                                          project=Project.for_file(file, root, allow_paths)))
         except CacheError as err:
             _fail(f"error: {err}" + ("" if cache_dir else "; choose another folder with --cache DIR"))
         except OSError as err:
