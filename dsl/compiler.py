@@ -25,7 +25,7 @@ from .audio import (NARRATOR, MusicSpec, SceneAudio, compile_says, compile_sound
 from .elements import ELEMENTS, Context, background, declare
 from .errors import SceneError, did_you_mean
 from .layers import LayerBuilder
-from .limits import MAX_LAYERS, check_frames, check_length
+from .limits import MAX_LAYERS, MAX_POINTS, check_frames, check_length
 from .project import Project
 from .values import Canvas, Items
 
@@ -273,6 +273,30 @@ def _transition(decl: ast.TransitionDecl, canvas: Canvas):
     return kind, duration, params, timing.easing, decl
 
 
+def _check_drawable(layer: LayerBuilder, items: tuple[ast.Item, ...], span: ast.Span) -> None:
+    """What the elements read but only the renderer would choke on, checked where
+    `render check` sees it: a polygon of 1e29 sides compiles in no time and then
+    never finishes drawing; a negative seed makes numpy raise at the first frame."""
+    def where(word: str) -> ast.Span:
+        # The value after `word` (`sides 12`, `seed 3`), else the whole statement.
+        for i, item in enumerate(items[:-1]):
+            if isinstance(item, ast.Word) and item.name == word:
+                return items[i + 1].span
+        return span
+
+    for attr, word in (("sides", "sides"), ("points", "points")):
+        value = layer.attrs.get(attr)
+        if isinstance(value, int) and value > MAX_POINTS:
+            count = f"{value:,}" if value < 10**9 else f"{float(value):.3g}"
+            raise SceneError(f"a {layer.kind} with {count} {word}: the limit is {MAX_POINTS:,}", where(word),
+                             hint=f"beyond a few hundred {word} a {layer.kind} looks like a circle: "
+                                  f"use a circle")
+    seed = layer.attrs.get("seed")
+    if isinstance(seed, int) and seed < 0:
+        raise SceneError(f"a seed must be 0 or more, got {seed}", where("seed"),
+                         hint="any whole number from 0 picks a different random layout")
+
+
 class SceneCompiler:
     """Runs one scene's steps on a cursor and collects its layers."""
 
@@ -413,6 +437,7 @@ class SceneCompiler:
         self.count_layer(decl.span)
         layer = LayerBuilder(name, kind, decl.span, t, parent=parent)
         declare(decl, Items(decl.items, self.canvas, decl.span), layer, self.ctx)
+        _check_drawable(layer, decl.items, decl.span)
         if kind == "video" and layer.attrs.get("audible"):
             # The clip's own sound joins the soundtrack, trimmed and looped like its picture.
             self.audio.clips.append(AudioClip(
@@ -434,6 +459,7 @@ class SceneCompiler:
         self.count_layer(step.span)
         layer = LayerBuilder("background", "background", step.span, t)
         background(Items(step.items, self.canvas, step.span), layer, self.ctx)
+        _check_drawable(layer, step.items, step.span)
         self.background = layer
         self.layers["background"] = layer
         self.order.append(layer)

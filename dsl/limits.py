@@ -32,6 +32,10 @@ MAX_FRAMES = 24 * 3600 * 60
 # scene: each is drawn on every frame.
 MAX_LAYERS = 10_000
 
+# A polygon's sides, a star's points: drawn as a path of that many corners on
+# every frame (1e29 sides compiled at once, then never finished drawing).
+MAX_POINTS = 1_000
+
 
 def finite(value: float, span: ast.Span | None, what: str = "a number") -> float:
     """`value`, if it is finite: NaN and infinity never reach the engine."""

@@ -168,6 +168,30 @@ def test_too_many_layers_in_a_scene(in_tmp, monkeypatch):
     assert located(err) == (8, 1, "more than 3 elements in one scene")  # the 4th: c2
 
 
+# ── what compiles at once but would never finish drawing, or crash at the first frame ──
+
+
+@pytest.mark.parametrize("statement, column, message", [
+    (f"c = polygon sides {NINES}", 23, "a polygon with 1e+29 sides: the limit is 1,000"),
+    ("c = star points 1001", 21, "a star with 1,001 points: the limit is 1,000"),
+    ("p = particles confetti count 50 seed -1", 42, "a seed must be 0 or more, got -1"),
+    ("background meadow seed -3", 28, "a seed must be 0 or more, got -3"),
+])
+def test_drawables_the_renderer_would_choke_on(in_tmp, statement, column, message):
+    assert located(check(in_tmp, VIDEO + f"scene a {{\n    {statement}\n    wait 1s\n}}\n")) == (5, column, message)
+
+
+def test_polygons_and_seeds_within_the_limits_render(in_tmp):
+    from storyreel.engine import render_frame
+
+    text = VIDEO + (f"scene a {{\n    background night seed {NINES}\n    c = polygon sides {limits.MAX_POINTS}\n"
+                    "    s = star points 12\n    p = particles snow count 20 seed 0\n    wait 1s\n}\n")
+    (in_tmp / "t.scene").write_text(text, encoding="utf-8")
+    tl = load_scene(in_tmp / "t.scene").timeline
+    for t in (0.0, 0.9):
+        assert render_frame(tl, t).shape == (90, 160, 4)
+
+
 # ── command-line options: finite numbers only ───────────────────────────────────────
 
 
