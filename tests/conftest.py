@@ -13,6 +13,11 @@ from storyreel.dsl import CompileOptions, load_scene
 from storyreel.engine import render_frame, render_video
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="regenerate the golden frames' control data (tests/control/) instead of comparing with it")
+
+
 @pytest.fixture
 def write_scene(tmp_path):
     def write(text: str, name: str = "test.scene") -> Path:
