@@ -238,6 +238,34 @@ def place(seed: Seed, text: str, workdir: Path) -> tuple[Path, Path | None]:
 
 # ── running ───────────────────────────────────────────────────────────────────────
 
+CHECK_SECONDS = 30.0  # past this a check is a crash: a hang (Jinja itself stops at 10 s)
+RENDER_SECONDS = 10.0  # two 64x36 frames take milliseconds
+
+
+class TooSlow(BaseException):
+    """Raised by the alarm; a BaseException so that no `except Exception` swallows it."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float):
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def fire(signum, frame):
+        raise TooSlow(f"took more than {seconds:g}s")
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
 
 @dataclass
 class Outcome:
@@ -251,7 +279,10 @@ def check(path: Path) -> Outcome:
     from storyreel.dsl import CompileOptions, SceneError, load_scene
 
     try:
-        tl = load_scene(path, None, CompileOptions(size=SIZE)).timeline
+        with deadline(CHECK_SECONDS):
+            tl = load_scene(path, None, CompileOptions(size=SIZE)).timeline
+    except TooSlow:
+        return Outcome("crash", traceback.format_exc(limit=-8))
     except SceneError as err:
         text = err.format()
         if err.location is None or not LOCATED.match(text):
@@ -271,9 +302,10 @@ def render_check(tl) -> str | None:
     from storyreel.engine import render_frame
 
     try:
-        for t in (0.0, max(0.0, tl.duration - 1.0 / tl.fps)):
-            render_frame(tl, t)
-    except Exception:  # noqa: BLE001
+        with deadline(RENDER_SECONDS):
+            for t in (0.0, max(0.0, tl.duration - 1.0 / tl.fps)):
+                render_frame(tl, t)
+    except (Exception, TooSlow):  # noqa: BLE001
         return traceback.format_exc(limit=-8)
     return None
 
