@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from .dsl.errors import did_you_mean
+from .dsl.limits import MAX_DURATION
 from .dsl import CompileOptions, Project, SceneError, check_size, load_data_file, load_scene, parse_set_option
 from .engine import EncoderError, PRESETS, choose_encoder, render_frame, render_video, timeline_to_json, write_png
 from .engine.assets import AssetError
@@ -50,6 +51,8 @@ def _parse_time(text: str, option: str) -> float:
     if not m:
         raise click.BadParameter(f"'{text}' is not a time; write 2.5s, 500ms or 2.5 (seconds)", param_hint=option)
     value = float(m.group(1))
+    if value > MAX_DURATION:  # 400 digits would be infinity, and no video is that long
+        raise click.BadParameter(f"'{text}' is past the {MAX_DURATION / 3600:g} h a video may last", param_hint=option)
     return value / 1000 if m.group(2) == "ms" else value
 
 
@@ -75,7 +78,7 @@ class _FiniteFloatRange(click.FloatRange):
     def convert(self, value, param, ctx):
         number = super().convert(value, param, ctx)
         if not math.isfinite(number):
-            self.fail(f"{value!r} is not a finite number; write one like 30 or 29.97", param, ctx)
+            self.fail(f"{value!r} is not a finite number; write an ordinary one, like 4 or 29.97", param, ctx)
         return number
 
 
@@ -599,7 +602,7 @@ def check_command(file, preset, fps, size, data, sets, root=None, allow_paths=()
 @main.command("check-video")
 @click.argument("video", type=click.Path(exists=True, dir_okay=False))
 @click.option("--platform", type=click.Choice(PLATFORM_NAMES), help="Also check this platform's limits and encoding.")
-@click.option("--age", type=click.FloatRange(0, 120), metavar="YEARS",
+@click.option("--age", type=_FiniteFloatRange(0, 120), metavar="YEARS",
               help="The viewers' age, for the caption reading speed (default: the video's `age` as "
                    "recorded in OUT.json, else children's programmes, 17 chars/s).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")

@@ -290,3 +290,22 @@ def test_the_sandbox_refuses_python_internals(proj, expression):
     out = run("check", "proj/a.scene")
     located(out, "proj/a.scene:4:1")
     assert "unsafe" in out or "undefined" in out
+
+
+# ── options that are numbers ───────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("args", [
+    ("--from", "9" * 400),
+    ("--to", "99999999999s"),
+])
+def test_a_time_past_the_longest_video_is_a_usage_error(proj, args):
+    write(proj, "a.scene", VIDEO + "scene a {\n    wait 1s\n}\n")
+    out = run("proj/a.scene", "-o", "proj/a.mp4", *args, code=2)
+    assert "past the 24 h a video may last" in out
+    assert not list(proj.glob("*.mp4"))
+
+
+def test_check_video_age_must_be_finite(proj):
+    (proj / "v.mp4").write_bytes(b"")
+    assert "is not a finite number" in run("check-video", "proj/v.mp4", "--age", "nan", code=2)
