@@ -57,11 +57,15 @@ def _image_codec(path: str) -> tuple[skia.Codec, skia.Data]:
     w, h = size.width(), size.height()
     if w <= 0 or h <= 0:
         raise AssetError(f"image '{path}' says it is {w}x{h} pixels", "the file is damaged; re-export it")
-    if w * h > MAX_IMAGE_PIXELS:
-        raise AssetError(f"image '{path}' is {w}x{h} ({w * h / 1e6:.0f} megapixels); "
-                         f"the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels",
-                         "scale it down first: a 4K frame is 8 megapixels")
+    check_pixels(f"image '{path}'", w, h, "scale it down first: a 4K frame is 8 megapixels")
     return codec, data
+
+
+def check_pixels(what: str, w: int, h: int, hint: str, per: str = "") -> None:
+    """Refuse a picture of more than MAX_IMAGE_PIXELS from its header, before one is decoded."""
+    if w * h > MAX_IMAGE_PIXELS:
+        raise AssetError(f"{what} is {w}x{h} ({w * h / 1e6:.0f} megapixels{per}); "
+                         f"the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels", hint)
 
 
 @lru_cache(maxsize=64)

@@ -16,7 +16,7 @@ import av
 import numpy as np
 import skia
 
-from .assets import MAX_IMAGE_PIXELS, AssetError, SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
+from .assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE, AssetError, check_pixels
 from .painters import SAMPLING, _anchor_offset, _image_paint
 
 
@@ -45,11 +45,8 @@ def probe(path: str) -> ClipInfo:
             w, h = stream.codec_context.width, stream.codec_context.height
             if w <= 0 or h <= 0:
                 raise AssetError(f"video file '{path}' has no frame size in its header", "the file may be damaged")
-            if w * h > MAX_IMAGE_PIXELS:
-                # Every frame is converted to a BGRA image: refuse before decoding one.
-                raise AssetError(f"video file '{path}' is {w}x{h} ({w * h / 1e6:.0f} megapixels a frame); "
-                                 f"the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels",
-                                 "scale it down first, to 3840x2160 or less")
+            # Every frame is converted to a BGRA image: refuse before decoding one.
+            check_pixels(f"video file '{path}'", w, h, "scale it down first, to 3840x2160 or less", " a frame")
             return ClipInfo(w, h, duration or 0.0, float(rate), bool(container.streams.audio))
     except av.FFmpegError as exc:
         raise AssetError(f"cannot read video file '{path}': {exc}") from None
