@@ -3,6 +3,7 @@ most, run the tests that cover each module, and count the mutants they kill.
 
     python3 bench/mutation_score.py [--per-module N] [--seed S] [--timeout SECONDS]
                                     [--module engine/quality.py ...] [--list]
+                                    [--without tests/test_x.py ...] [--json FILE]
 
 A small mutator of our own (Python's `ast`), one change per mutant:
 - comparison operators flipped: < <=, > >=, == !=, is / is not, in / not in;
@@ -190,18 +191,19 @@ def _plan(root: Path, modules: list[str], args, show: bool = False) -> dict[str,
     """Which mutation points of each module to run (all, or a seeded sample)."""
     rng = random.Random(args.seed)
     plan: dict[str, list[int]] = {}
-    for module in modules:
+    # Sample every module of TARGETS in its order, so a module's sample does not depend on --module.
+    for module in list(TARGETS) + [m for m in modules if m not in TARGETS]:
         source = (root / module).read_text(encoding="utf-8")
         count = len(mutation_points(ast.parse(source)))
         chosen = list(range(count))
         if args.per_module and count > args.per_module:
             chosen = sorted(rng.sample(chosen, args.per_module))
         plan[module] = chosen
-        if show:
+        if show and module in modules:
             for i in chosen:
                 _, m = mutate(source, i)
                 print(f"{module}:{m.line}: #{i} {m.what}")
-    return plan
+    return {m: plan[m] for m in modules}
 
 
 def main(argv=None) -> int:
@@ -212,6 +214,8 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=240.0, help="seconds per mutant's test run")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     ap.add_argument("--json", type=Path, help="write the results here")
+    ap.add_argument("--without", action="append", default=[], metavar="TEST_FILE",
+                    help="leave this test file out (a 'before' score: the suite without a new file)")
     args = ap.parse_args(argv)
     modules = args.module or list(TARGETS)
     if args.list:
@@ -224,7 +228,7 @@ def main(argv=None) -> int:
         for module in modules:
             path = root / module
             original = path.read_text(encoding="utf-8")
-            tests = TARGETS[module]
+            tests = [t for t in TARGETS[module] if t not in args.without]
             status, secs = run_tests(root, tests, args.timeout)
             if status != "survived":
                 print(f"{module}: the tests fail without any mutant ({status}); skipped", flush=True)
