@@ -8,6 +8,7 @@ raised at the file-write layer otherwise.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -353,24 +354,23 @@ def test_a_full_disk_while_writing_captions_names_the_caption_file(tmp_path, mon
     assert leftovers(tmp_path) == []
 
 
-def _tmpfs(path: Path, size: str) -> bool:
-    if not LINUX or os.geteuid() != 0:
-        return False
+@contextlib.contextmanager
+def small_disk(tmp_path: Path, size: str):
+    """A real, tiny tmpfs at tmp_path/disk (root on Linux, as in CI), unmounted afterwards."""
+    path = tmp_path / "disk"
     path.mkdir()
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True).returncode == 0
-
-
-def _umount(path: Path) -> None:
-    subprocess.run(["umount", str(path)], capture_output=True)
+    if not LINUX or os.geteuid() != 0 or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", str(path)], capture_output=True)
 
 
 def test_a_real_full_disk_names_the_thumbnail(tmp_path):
     """On a 16 KiB tmpfs the video fits and its thumbnail does not."""
-    disk = tmp_path / "disk"
-    if not _tmpfs(disk, "16k"):
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    try:
+    with small_disk(tmp_path, "16k") as disk:
         write(tmp_path, "two.scene", TWO_SCENES)
         result = subprocess.run([sys.executable, "-m", "storyreel", "two.scene", "--size", "160x90", "-q",
                                  "-o", str(disk / "out.mp4")], cwd=tmp_path, capture_output=True, text=True,
@@ -378,17 +378,12 @@ def test_a_real_full_disk_names_the_thumbnail(tmp_path):
         assert result.returncode == 1, result.stderr
         assert f"error: cannot write {disk / 'out.thumbnail.png'}: No space left on device" in result.stderr
         assert leftovers(disk) == []
-    finally:
-        _umount(disk)
 
 
 def test_a_real_full_disk_under_the_cache_names_the_segment(tmp_path):
     """Chunks are encoded inside the --cache folder: when that disk is full the
     message names the segment file, not the video."""
-    disk = tmp_path / "disk"
-    if not _tmpfs(disk, "8k"):
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    try:
+    with small_disk(tmp_path, "8k") as disk:
         write(tmp_path, "long.scene", LONG)
         result = subprocess.run([sys.executable, "-m", "storyreel", "long.scene", "--size", "320x180", "-q",
                                  "--quality", "draft", "--cache", str(disk / "cache"), "-o", "out.mp4"],
@@ -397,8 +392,6 @@ def test_a_real_full_disk_under_the_cache_names_the_segment(tmp_path):
         assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
         assert f"cannot write {disk / 'cache'}" in result.stderr and "cannot write out.mp4" not in result.stderr
         assert leftovers(tmp_path) == [] and not (tmp_path / "out.mp4").exists()
-    finally:
-        _umount(disk)
 
 
 # ── exit codes ─────────────────────────────────────────────────────────────────
