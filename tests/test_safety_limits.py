@@ -245,3 +245,29 @@ def test_file_size_fails_over_the_platforms_limit(tmp_path, monkeypatch):
     rows = check(out, "--platform", "youtube")
     assert rows["file size"] == "FAIL", rows["_output"]
     assert "YouTube takes at most" in rows["_output"]
+
+
+# -- the helpers behind `frames` and `encoding`, at their edges ------------------------------------------
+
+
+def test_irregular_intervals_counts_gaps_of_more_than_a_quarter_frame():
+    from storyreel.engine.quality import _irregular_intervals
+
+    assert _irregular_intervals([0, 100, 200, 300, 400]) == 0
+    assert _irregular_intervals([0, 100, 200, 322, 422]) == 0  # 22 % of a frame late: rounding, not a drop
+    assert _irregular_intervals([0, 100, 230, 330, 430]) == 1  # 30 %: a frame out of place
+    assert _irregular_intervals([0, 341, 683, 1024, 1365]) == 0  # 30 fps in 1/10240: 341 or 342 ticks
+    assert _irregular_intervals([0, 1, 11]) == 2  # three frames are enough to see a gap
+    assert _irregular_intervals([0, 1]) == 0
+    assert _irregular_intervals([40, 0, 10, 20, 30]) == 0  # decode order (B-frames): sorted first
+
+
+def test_packet_structure_sees_an_open_gop():
+    from storyreel.engine.quality import _packet_structure
+
+    # (pts, keyframe) in decode order: I0 P3 B1 B2 | I4 P7 B5 B6 -- closed
+    closed = [(0, True), (3, False), (1, False), (2, False), (4, True), (7, False), (5, False), (6, False)]
+    assert _packet_structure(closed) == (2, 4, True)
+    # A leading picture after the second keyframe shows before it (pts 3 < 4): open.
+    opened = [(0, True), (2, False), (1, False), (4, True), (3, False), (6, False), (5, False)]
+    assert _packet_structure(opened) == (2, 4, False)
