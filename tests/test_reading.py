@@ -48,7 +48,8 @@ def test_a_short_line_stays_up_until_it_can_be_read(compile_scene):
     # "Yay!" is spoken in well under the third of a second that 4 characters take to read at 12/s.
     assert yay_end - yay_start < 4 / 12
     assert yay.start == pytest.approx(yay_start, abs=1e-6)
-    assert yay.end == pytest.approx(yay_start + 4 / 12, abs=0.003) and cps(yay) <= 12
+    # ...and at least MIN_CUE_SECONDS (0.8 s), so it does not flash by.
+    assert yay.end == pytest.approx(yay_start + max(4 / 12, 0.8), abs=0.003) and cps(yay) <= 12
     # The long last line: held past its speech, to the end of the video at most.
     assert look.start == pytest.approx(look_start, abs=1e-6)
     assert look.end == pytest.approx(min(tl.duration, look_start + 37 / 12), abs=0.003)
