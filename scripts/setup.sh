@@ -42,5 +42,21 @@ if [ "${1:-}" = "test" ] && ! command -v chromium >/dev/null && ! command -v chr
         || echo "setup: could not install chromium; the headless page test will be skipped" >&2
 fi
 
+# Music: a General MIDI SoundFont (MuseScore_General_Lite.sf3, MIT, 34 MB download, 39 MB
+# installed) from Debian, played in-process by tinysoundfont. Without it the music falls
+# back to the numpy synthesiser, so a failure here is a warning, not an error.
+if [ ! -f /usr/share/sounds/sf3/MuseScore_General_Lite.sf3 ] && command -v apt-get >/dev/null; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    echo "setup: installing the General MIDI SoundFont (musescore-general-soundfont-small)" >&2
+    { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+        musescore-general-soundfont-small >/dev/null; } \
+        || echo "setup: could not install the SoundFont; music will use the built-in synthesiser" >&2
+fi
+
 echo "setup: pip install -e .$extras" >&2
 $PYTHON -m pip install -q --disable-pip-version-check -e ".$extras"
+# tinysoundfont's wheel declares pyaudio for live playback, which storyreel never uses (it
+# only renders into buffers): install it without its dependencies. It needs nothing else
+# at run time (a C extension linking libstdc++ only).
+$PYTHON -m pip install -q --disable-pip-version-check --no-deps "tinysoundfont==0.3.7"

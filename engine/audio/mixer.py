@@ -12,7 +12,8 @@ blocks, whatever the length of the video.
 Clip semantics (all times on the video's clock, in seconds):
   speech  source is handed to `speech_loader` (default: decode the file); it ducks music
   sound   a built-in effect name (`SOUND_EFFECTS`) or an audio file
-  music   "nursery" (generated; params tempo, key, seed) or an audio file
+  music   "nursery" or "generated" (an arranged piece exactly as long as the clip, ending on
+          a cadence; params mood, melody, tempo, key, seed, age; see music.piece) or an audio file
   end     cuts the clip (music defaults to the video's end); a cut gets a short fade,
           music a longer one (params fade_out, default 2 s, at most a quarter of the clip)
   loop    repeats a file (with a 50 ms crossfade at the seam) until `end`; generated
@@ -42,12 +43,13 @@ from .loudness import (
     DEFAULT_TARGET, DEFAULT_TRUE_PEAK, LIMITER_MARGIN_DB, LIMITER_REACH, LoudnessMeter, db_to_gain,
     limiter_gain, plan_gain,
 )
-from .music import DEFAULT_KEY, DEFAULT_TEMPO, check_seed, check_tempo, nursery_tune, parse_key
+from .music import check_seed, check_tempo, parse_key
+from .music import piece as music_piece
 from .synth import RATE, raised_cosine
 
 BLOCK = RATE  # render granularity: 1 s (a multiple of the limiter's 1 ms grid)
 CLIP_KINDS = ("speech", "sound", "music")
-MUSIC_GENERATORS = ("nursery",)
+MUSIC_GENERATORS = ("nursery", "generated")
 CUT_FADE = 0.010  # seconds: fade applied where `end` cuts a clip
 LOOP_CROSSFADE = 0.050
 # Music fades in over 50 ms unless params say otherwise: FFmpeg's AAC encoder codes its first
@@ -278,11 +280,18 @@ class Mixer:
         sounding = None
 
         if kind == "music" and clip.source.strip().lower() in MUSIC_GENERATORS:
-            tempo = check_tempo(params.get("tempo", DEFAULT_TEMPO))
-            key = parse_key(params.get("key", DEFAULT_KEY))[0]
-            seed = check_seed(params.get("seed", 0))
-            reader: Any = nursery_tune(tempo, key, seed)
-            natural = None  # endless
+            # An arranged piece as long as the clip (to its end or the video's), ending on a
+            # cadence: nothing loops, and nothing is cut.
+            tempo = params.get("tempo")
+            key = params.get("key")
+            age = params.get("age")
+            reader: Any = music_piece(max(0, limit - start) / RATE, mood=str(params.get("mood", "happy")),
+                                      melody=params.get("melody"), seed=check_seed(params.get("seed", 0)),
+                                      tempo=None if tempo is None else check_tempo(tempo),
+                                      key=None if key is None else parse_key(key)[0],
+                                      age=None if age is None else float(age),
+                                      source=clip.source.strip().lower())
+            natural = reader.length
         else:
             if kind == "speech" and self.speech_loader is not None:
                 data = self._speech_cache.get(clip.source)

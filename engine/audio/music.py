@@ -329,3 +329,142 @@ def nursery(duration: float, tempo: float = DEFAULT_TEMPO, key: str = DEFAULT_KE
     if n >= 2 and fade > 0:
         out = end_fade(out.astype(np.float64), fade).astype(np.float32)
     return out
+
+
+# -- arranged pieces (General MIDI SoundFont, or the synthesiser above as a fallback) -------
+
+PIECE_TAIL_FADE = 0.35  # seconds: the final chord is faded to exactly zero on the last sample
+_warned_fallback = False
+
+
+def _fallback_voice(program: int, channel: int, n: int, hz: float, gate: float) -> np.ndarray:
+    """The numpy instruments standing in for the General MIDI ones."""
+    from .arrange import ACOUSTIC_BASS
+
+    if channel == 3 or program == ACOUSTIC_BASS:
+        return _bass(n, hz, gate)
+    if channel == 2:
+        return _pluck(n, hz)
+    return _toy_piano(n, hz, gate)
+
+
+def _render_fallback(score, n: int) -> np.ndarray:
+    from .arrange import CLAP, KICK
+
+    buf = np.zeros((2, n + samples(1.5)))
+    spb = 60.0 / score.tempo
+    programs = sorted(score.programs)
+    noise = fft_bandpass(np.random.default_rng(7).standard_normal(samples(0.06)), 5000.0, 12000.0)
+    noise /= np.max(np.abs(noise))
+    tick = _tick(samples(0.06), noise)
+    kick = _kick(samples(0.3))
+    cache: dict = {}
+    pans = {0: 0.25, 1: -0.45, 2: -0.3, 3: 0.0, 9: 0.3}
+    for note in score.notes:
+        start = int(round(note.start * spb * RATE))
+        if start >= n:
+            continue
+        v = note.velocity / 127.0
+        if note.channel == 9:
+            sound = kick * 0.5 if note.pitch == KICK else tick * (0.12 if note.pitch == CLAP else 0.07)
+            stereo = pan(sound * v, pans[9] if note.pitch != KICK else 0.0)
+        else:
+            program = 0
+            for beat, ch, prog in programs:
+                if ch == note.channel and beat <= note.start + 1e-9:
+                    program = prog
+            gate = note.length * spb
+            key = (program, note.channel, note.pitch, round(gate, 3))
+            mono = cache.get(key)
+            if mono is None:
+                m = samples(gate + (0.45 if note.channel == 2 else 0.12))
+                mono = _fallback_voice(program, note.channel, m, midi_hz(note.pitch), gate)
+                cache[key] = mono
+            level = {0: 0.34, 1: 0.16, 2: 0.6, 3: 0.34}.get(note.channel, 0.3)
+            stereo = pan(mono * (level * v), pans.get(note.channel, 0.0))
+        end = min(buf.shape[1], start + stereo.shape[1])
+        buf[:, start:end] += stereo[:, : end - start]
+    return buf[:, :n]
+
+
+def _level(x: np.ndarray) -> np.ndarray:
+    """RMS to TARGET_RMS (about -19 LUFS), peaks under -3 dBFS, float64 in, float64 out."""
+    rms = float(np.sqrt(np.mean(x ** 2))) if x.size else 0.0
+    gain = TARGET_RMS / rms if rms > 0 else 1.0
+    peak = float(np.max(np.abs(x))) * gain if x.size else 0.0
+    if peak > PEAK_LIMIT:
+        gain *= PEAK_LIMIT / peak
+    return x * gain
+
+
+def piece_engine() -> str:
+    """'soundfont' when the General MIDI SoundFont and tinysoundfont are there, else 'synth'."""
+    from . import soundfont
+
+    return "soundfont" if soundfont.available() else "synth"
+
+
+def render_score(score, engine: str | None = None) -> np.ndarray:
+    """A score as (2, round(duration*48000)) float32: played, levelled, and faded to zero
+    over its last PIECE_TAIL_FADE seconds (the final chord is ringing there)."""
+    global _warned_fallback
+    from . import soundfont
+
+    n = samples(score.duration)
+    if n == 0:
+        return np.zeros((2, 0), dtype=np.float32)
+    chosen = engine or piece_engine()
+    if chosen == "soundfont":
+        x = soundfont.render_midi(score.to_midi(), n).astype(np.float64)
+    else:
+        if engine is None and not _warned_fallback:
+            import warnings
+
+            warnings.warn("no General MIDI SoundFont (install musescore-general-soundfont-small with "
+                          "scripts/setup.sh): music uses the built-in synthesiser", RuntimeWarning, stacklevel=2)
+            _warned_fallback = True
+        x = _render_fallback(score, n)
+    x = _level(x)
+    if n >= 2:
+        x = end_fade(x, min(PIECE_TAIL_FADE, score.duration / 4))
+        x[:, 0] = 0.0
+    return x.astype(np.float32)
+
+
+class Piece:
+    """A rendered piece held as int16 (half the memory of float32: a 10-minute piece is
+    115 MB); `read(start, count)` gives float32 like the other sources."""
+
+    def __init__(self, audio: np.ndarray, score):
+        self.score = score
+        self.length = audio.shape[1]
+        # the faded ending stays float32: its last samples are far below one int16 step
+        self.split = max(0, self.length - samples(PIECE_TAIL_FADE + 0.05))
+        self.data = np.round(np.clip(audio[:, :self.split], -1, 1) * 32767).astype(np.int16)
+        self.tail = np.ascontiguousarray(audio[:, self.split:], dtype=np.float32)
+        self.data.flags.writeable = False
+        self.tail.flags.writeable = False
+
+    def read(self, start: int, count: int) -> np.ndarray:
+        out = np.zeros((2, count), dtype=np.float32)
+        lo, hi = max(0, start), min(self.split, start + count)
+        if hi > lo:
+            out[:, lo - start:hi - start] = self.data[:, lo:hi] * np.float32(1 / 32767)
+        lo, hi = max(self.split, start), min(self.length, start + count)
+        if hi > lo:
+            out[:, lo - start:hi - start] = self.tail[:, lo - self.split:hi - self.split]
+        return out
+
+
+@lru_cache(maxsize=4)
+def piece(duration: float, mood: str = "happy", melody: str | None = None, seed: int = 0,
+          tempo: float | None = None, key: str | None = None, age: float | None = None,
+          source: str = "nursery", engine: str | None = None) -> Piece:
+    """The arranged, rendered piece for these settings (cached)."""
+    from .arrange import arrange
+
+    semitone = parse_key(key)[1] if key is not None else None
+    score = arrange(duration, mood=mood, melody=melody, seed=check_seed(seed),
+                    tempo=check_tempo(tempo) if tempo is not None else None,
+                    key=semitone, age=age, source=source)
+    return Piece(render_score(score, engine), score)

@@ -1,0 +1,143 @@
+"""The arranged music: melodies as note data, sections that change through a piece,
+a cadence at the end, the General MIDI SoundFont (when installed) and the fallback
+synthesiser. Listening by proxy: pitches by FFT, levels, spectra."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from storyreel.engine.audio import AudioError, RATE, measure_lufs
+from storyreel.engine.audio import arrange as arr
+from storyreel.engine.audio import soundfont
+from storyreel.engine.audio.music import piece, render_score
+
+needs_soundfont = pytest.mark.skipif(not soundfont.available(),
+                                     reason="no General MIDI SoundFont (scripts/setup.sh installs one)")
+
+NURSERY = ("twinkle", "baa_baa", "mary", "old_macdonald", "london_bridge", "row_your_boat", "frere_jacques",
+           "hickory_dickory", "pop_goes_the_weasel", "this_old_man", "muffin_man", "hot_cross_buns")
+
+
+def test_the_table_has_the_twelve_nursery_melodies_bar_for_bar():
+    table = arr.melodies()
+    assert set(NURSERY) <= set(table)
+    for tune in table.values():  # parsing checked every bar's length against the meter
+        assert len(tune.bars) == len(tune.chords) >= 4
+        last = [p for _, _, p in tune.bars[-1] if p is not None][-1]
+        assert last % 12 == 0, f"{tune.name} ends on the tonic"
+    twinkle = [p for bar in table["twinkle"].bars for _, _, p in bar][:7]
+    assert twinkle == [60, 60, 67, 67, 69, 69, 67]  # C C G G A A G
+    with pytest.raises(AudioError) as err:
+        arr.find_melody("twinkel")
+    assert "twinkle" in str(err.value) + (err.value.hint or "")
+
+
+@pytest.mark.parametrize("duration", [0.4, 2.5, 8.0, 31.0, 95.0, 300.0])
+def test_a_piece_fills_its_duration_and_ends_with_a_cadence(duration):
+    score = arr.arrange(duration, seed=5)
+    last = max(n.start + n.length for n in score.notes)
+    assert score.seconds(last) == pytest.approx(duration, abs=0.02), "the final chord rings to the end"
+    assert score.sections[-1].kind == "outro"
+    final = [n for n in score.notes if n.channel == arr.BASS][-1]
+    assert (final.pitch - score.home_key) % 12 == 0, "the last bass note is the home tonic"
+    kinds = [s.label for s in score.sections]
+    for a, b, c in zip(kinds, kinds[1:], kinds[2:]):
+        assert not (a == b == c), "no section three times in a row"
+
+
+def test_long_pieces_have_all_the_sections_and_change_key():
+    score = arr.arrange(300, mood="playful", seed=2)
+    kinds = {s.kind for s in score.sections}
+    assert kinds == {"intro", "verse", "variation", "bridge", "outro"}
+    assert len({s.key for s in score.sections}) >= 2, "key changes"
+    assert len({s.lead for s in score.sections}) >= 3, "instruments change"
+    assert len({s.theme for s in score.sections if s.kind == "verse"}) >= 2, "themes change"
+    assert any(n.channel == arr.DRUMS for n in score.notes)
+    sleepy = arr.arrange(60, mood="sleepy", seed=2).notes
+    assert not any(n.channel == arr.DRUMS and n.pitch in (arr.KICK, arr.SHAKER, arr.CLAP) for n in sleepy), \
+        "sleepy: no beat (a chime on the last chord only)"
+
+
+def test_mood_age_and_seed_shape_the_music():
+    tempi = {m: arr.arrange(60, mood=m, seed=1).tempo for m in arr.MOODS}
+    assert tempi["sleepy"] < tempi["calm"] < tempi["happy"] < tempi["playful"]
+    assert arr.arrange(60, seed=1, age=2).tempo < arr.arrange(60, seed=1, age=7).tempo
+    a, b = arr.arrange(60, seed=1), arr.arrange(60, seed=2)
+    assert [(n.start, n.pitch) for n in a.notes] != [(n.start, n.pitch) for n in b.notes], "seed varies the music"
+    assert arr.arrange(60, seed=1).notes == a.notes, "deterministic"
+    assert arr.arrange(60, melody="mary", seed=1).sections[1].theme == "mary"
+    with pytest.raises(AudioError):
+        arr.arrange(10, mood="grumpy")
+
+
+def test_midi_round_trip_keeps_every_note():
+    score = arr.arrange(20, seed=4)
+    mid = score.to_midi()
+    ons = [m for m in mid if m.type == "note_on" and m.velocity > 0]
+    assert len(ons) == len(score.notes)
+    assert mid.length == pytest.approx(20, abs=0.05)
+
+
+def _pitch(x: np.ndarray, lo: float = 230.0, hi: float = 470.0) -> float:
+    spec = np.abs(np.fft.rfft(x * np.hanning(len(x)), 8 * len(x)))
+    f = np.fft.rfftfreq(8 * len(x), 1 / RATE)
+    band = (f >= lo) & (f <= hi)
+    return float(f[band][np.argmax(spec[band])])
+
+
+@needs_soundfont
+def test_twinkle_sounds_c_c_g_g_a_a_g():
+    score = arr.solo("twinkle", arr.PIANO, tempo=100)
+    x = render_score(score, "soundfont").mean(axis=0)
+    beat = 0.6
+    heard = []
+    for i in range(7):
+        a = int((i * beat + 0.05) * RATE)
+        heard.append(_pitch(x[a:a + int(0.4 * RATE)]))
+    midi = [round(69 + 12 * np.log2(h / 440)) for h in heard]
+    assert midi == [60, 60, 67, 67, 69, 69, 67], heard
+
+
+@needs_soundfont
+def test_soundfont_piece_is_deterministic_unclipped_and_at_its_level():
+    a = piece(12.0, mood="happy", seed=3).read(0, 12 * RATE)
+    b = render_score(arr.arrange(12.0, mood="happy", seed=3))
+    assert np.abs(a - b).max() < 1.5 / 32767, "same settings, same samples"
+    assert np.abs(b).max() <= 10 ** (-3 / 20) + 1e-6, "no clipping: peaks under -3 dBFS"
+    lufs, _ = measure_lufs(b)
+    assert -23 < lufs < -16
+    assert b[:, -1].max() == 0 and np.abs(b[:, -RATE // 2:-RATE // 3]).max() > 1e-4, "rings, then fades to zero"
+
+
+def test_fallback_synth_plays_the_same_score():
+    score = arr.arrange(10.0, seed=3)
+    x = render_score(score, "synth")
+    assert x.shape == (2, 10 * RATE) and np.abs(x).max() <= 10 ** (-3 / 20) + 1e-6
+    assert np.array_equal(x, render_score(score, "synth"))
+
+
+def _chroma(x: np.ndarray) -> np.ndarray:
+    mono = x.mean(axis=0).astype(np.float64)
+    frame = 8192
+    spec = np.zeros(frame // 2 + 1)
+    for s in range(0, len(mono) - frame, frame):
+        spec += np.abs(np.fft.rfft(mono[s:s + frame] * np.hanning(frame)))
+    f = np.fft.rfftfreq(frame, 1 / RATE)
+    keep = (f > 60) & (f < 2000)
+    classes = np.round(12 * np.log2(f[keep] / 440)).astype(int) % 12
+    chroma = np.bincount(classes, weights=spec[keep] ** 2, minlength=12)
+    return chroma / chroma.sum()
+
+
+def test_three_minutes_first_and_last_minute_differ():
+    p = piece(180.0, mood="happy", seed=7)
+    score = p.score
+    first = [(n.pitch, round(n.length, 3)) for n in score.notes if n.channel == arr.LEAD and score.seconds(n.start) < 60]
+    last = [(n.pitch, round(n.length, 3)) for n in score.notes if n.channel == arr.LEAD and score.seconds(n.start) >= 120]
+    assert first != last
+    themes_first = {s.theme for s in score.sections if score.seconds(s.start) < 60}
+    themes_last = {s.theme for s in score.sections if score.seconds(s.start) >= 110}
+    assert themes_first != themes_last
+    a, b = p.read(0, 60 * RATE), p.read(120 * RATE, 60 * RATE)
+    distance = float(np.abs(_chroma(a) - _chroma(b)).sum())
+    assert distance > 0.1, f"pitch-class profiles of minute 1 and minute 3 differ ({distance:.3f})"
