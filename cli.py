@@ -407,6 +407,7 @@ def main() -> None:
     render check-video out.mp4          check a rendered video (flashes, contrast, loudness, limits)
     render say "Hello!" --voice luna    synthesise one line to a WAV
     render voices                       list voices and moods
+  render music --melody twinkle -o tune.wav   a piece of music (--mood, --length 90s, --seed N)
     render watch FILE.scene --open      live preview in the browser
     render cache [DIR] [--clear]        size of (or empty) the segment cache
     """
@@ -658,13 +659,79 @@ def _write_wav(samples, output: str) -> None:
 
     from .engine.outputs import atomic_output
 
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+    samples = np.asarray(samples)
+    channels = samples.shape[0] if samples.ndim == 2 else 1  # (2, n) planar stereo, or mono
+    pcm = (np.clip(samples.T if samples.ndim == 2 else samples, -1.0, 1.0) * 32767).astype("<i2")
     with atomic_output(output, ".wav") as tmp:
         with wave.open(str(tmp), "wb") as wav:
-            wav.setnchannels(1)
+            wav.setnchannels(channels)
             wav.setsampwidth(2)
             wav.setframerate(48000)
             wav.writeframes(pcm.tobytes())
+
+
+def _check_melody(ctx, param, value: str | None) -> str | None:
+    """--melody of `render music`: an unknown name is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from .engine.audio.arrange import find_melody
+
+    try:
+        return find_melody(value).name
+    except AudioError as err:
+        raise click.BadParameter(f"{err.message} ({err.hint})" if err.hint else err.message) from None
+
+
+def _music_length(ctx, param, value: str) -> float:
+    seconds = _parse_time(value, "--length")
+    if not 0.5 <= seconds <= 1800:
+        raise click.BadParameter(f"'{value}' is out of range; a piece lasts 0.5s to 30 min", param_hint="--length")
+    return seconds
+
+
+@main.command("music")
+@click.option("--melody", default=None, callback=_check_melody,
+              help="A nursery melody to lead with (twinkle, mary, old_macdonald, …); default: chosen by the seed.")
+@click.option("--mood", type=click.Choice(["happy", "playful", "calm", "sleepy"]), default="happy", show_default=True)
+@click.option("--length", "length", default="60s", show_default=True, callback=_music_length,
+              help="How long the piece lasts (it ends on a cadence there).")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True)
+@click.option("--tempo", type=_FiniteFloatRange(60, 180), default=None, help="Beats a minute (default: by mood and age).")
+@click.option("--age", type=_FiniteFloatRange(1, 12), default=None, help="The audience's age (younger: slower).")
+@click.option("--generated", is_flag=True, help="Original tunes only (no nursery melodies).")
+@click.option("-o", "--output", type=_OutputPath(), default="tune.wav", show_default=True,
+              help="Output file: .wav (16-bit, 48 kHz, stereo) or .mid (the arrangement as MIDI).")
+def music_command(melody, mood, length, seed, tempo, age, generated, output):
+    """Write a piece of music, as videos get it (for hearing a template's music)."""
+    from .engine.audio import music as music_module
+    from .engine.audio import soundfont
+    from .engine.audio.arrange import PROGRAM_NAMES, arrange
+
+    if generated and melody:
+        raise click.UsageError("--generated plays original tunes only; leave out --melody")
+
+    def work():
+        import time
+
+        score = arrange(length, mood=mood, melody=melody, seed=seed, tempo=tempo, age=age,
+                        source="generated" if generated else "nursery")
+        if str(output).lower().endswith((".mid", ".midi")):
+            from .engine.outputs import atomic_output
+
+            with atomic_output(output, ".mid") as tmp:
+                score.to_midi().save(str(tmp))
+            took = 0.0
+        else:
+            t0 = time.perf_counter()
+            audio = music_module.render_score(score)
+            took = time.perf_counter() - t0
+            _write_wav(audio, output)
+        plan = ", ".join(f"{s.kind} {s.theme} ({PROGRAM_NAMES.get(s.lead, s.lead)})" for s in score.sections)
+        speed = f", rendered {length / took:.0f}x real time" if took else ""
+        click.echo(f"wrote {output} ({length:.1f}s, {mood}, {score.tempo:.0f} bpm{speed})\n"
+                   f"  sound: {soundfont.describe()}\n  sections: {plan}", err=True)
+
+    _run(work, Path(output))
 
 
 @main.command("voices")
@@ -966,6 +1033,41 @@ def new_command(ctx, template_name, sets, data, age, length, output, emit_scene,
     ctx.invoke(video_command, file=str(template.scene_path), sets=set_items, output=out, preset=preset,
                size=size, fps=fps, quality=quality, encoder=encoder, t_from=t_from, t_to=t_to, quiet=quiet,
                platform=platform, no_extras=no_extras, **speed)
+
+
+# ── production: `render batch` (storyreel.jobs) ─────────────────────────────
+
+
+@main.command("batch")
+@click.argument("jobs_file", metavar="JOBS", type=click.Path(exists=True, dir_okay=False))
+@click.option("--jobs-dir", type=click.Path(file_okay=False),
+              help="The queue's folder: its database, logs and segment cache (default: .storyreel-jobs beside JOBS).")
+@click.option("--workers", type=click.IntRange(1, 256),
+              help="Videos rendered at once, each in its own process (default: half the cores, within memory).")
+@click.option("--report", type=_OutputPath(), help="The JSON report (default: JOBS's name + .report.json).")
+@click.option("--retries", type=click.IntRange(0, 20), default=2, show_default=True,
+              help="Retries of a transient failure (a killed worker, a full disk); input errors are never retried.")
+@click.option("--quality", type=click.Choice(list(QUALITY)), help="For rows without a quality column.")
+@click.option("--size", callback=_check_size_option, help="WIDTHxHEIGHT for rows without a size column.")
+@click.option("--platform", type=click.Choice(PLATFORM_NAMES), help="For rows without a platform column.")
+@click.option("--check", type=click.Choice(["fail", "warn", "off"]), default="fail", show_default=True,
+              help="check-video each video: fail the row when a check fails, only record it, or skip it.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress; the summary only when a row failed.")
+def batch_command(jobs_file, jobs_dir, workers, report, retries, quality, size, platform, check, quiet):
+    """Render one video per row of JOBS (CSV, YAML list or JSON Lines).
+
+    \b
+    output,template,count,thing          a row: template (or scene, story), output,
+    ducks.mp4,counting,7,duck            parameters; also platform, size, quality, age
+    render batch jobs.csv --workers 2    every row checked first; run again to resume
+    """
+    from .jobs.batch import run_batch
+
+    defaults = {"quality": quality, "platform": platform, "check": check,
+                "size": list(_parse_size(size)) if size else None}
+    code = _run(lambda: run_batch(jobs_file, jobs_dir=jobs_dir, workers=workers, report=report, defaults=defaults,
+                                  retries=retries, quiet=quiet, echo=lambda text: click.echo(text, err=True)))
+    sys.exit(code)
 
 
 def _yaml_value(value: Any) -> str:

@@ -13,6 +13,8 @@ from typing import Any
 
 from ..engine import speech as speech_service
 from ..engine.audio import SOUND_EFFECTS, AudioError, load_audio, sound_effect
+from ..engine.audio.arrange import MOODS as MUSIC_MOODS
+from ..engine.audio.arrange import find_melody
 from ..engine.audio.music import parse_key
 from ..engine.captions import cues_for_utterance
 from ..engine.timeline import AudioClip, CaptionCue, WordCue
@@ -23,7 +25,7 @@ from .values import Items
 
 NARRATOR = "narrator"
 CAPTION_MODES = ("off", "on", "burned")
-TUNES = ("nursery",)
+TUNES = ("nursery", "generated", "melody")  # `melody NAME`: a nursery piece led by that melody
 DEFAULT_MUSIC_VOLUME = 0.3
 
 
@@ -51,7 +53,11 @@ class SceneAudio:
 
 
 def read_music(items: Items, ctx: Context) -> MusicSpec | None:
-    """`nursery [volume V] [tempo N] [key K] [seed S]` | `"file" [volume V] [from T] [to T]` | `off`."""
+    """`nursery|generated [mood M] [melody NAME] [volume V] [tempo N] [key K] [seed S]` |
+    `melody NAME [...the same settings]` | `"file" [volume V] [from T] [to T]` | `off`.
+
+    `nursery` arranges nursery melodies and original tunes, `generated` original tunes
+    only; either way the piece lasts as long as its scenes and ends on a cadence."""
     first = items.next("a tune name, a \"file\" or off")
     if isinstance(first, ast.Word) and first.name == "off":
         items.finish("music off")
@@ -63,12 +69,14 @@ def read_music(items: Items, ctx: Context) -> MusicSpec | None:
         _check_audio_file(source, first)
         allowed = ("volume", "from", "to")
     elif isinstance(first, ast.Word) and first.name in TUNES:
-        kind, source = "tune", first.name
-        allowed = ("volume", "tempo", "key", "seed")
+        kind, source = "tune", "nursery" if first.name == "melody" else first.name
+        allowed = ("volume", "tempo", "key", "seed", "mood", "melody")
+        if first.name == "melody":
+            params["melody"] = _melody(items)
     else:
         raise SceneError(f"unknown music '{first.text}'", first.span,
                          hint=(did_you_mean(first.text, TUNES) if isinstance(first, ast.Word) else None)
-                         or 'music is nursery (a generated tune), a "file.mp3|wav|ogg", or off')
+                         or 'music is nursery, generated, melody NAME, a "file.mp3|wav|ogg", or off')
     while not items.at_end():
         word = items.next("a music setting")
         if not isinstance(word, ast.Word) or word.name not in allowed:
@@ -91,11 +99,26 @@ def read_music(items: Items, ctx: Context) -> MusicSpec | None:
             params["key"] = key
         elif word.name == "seed":
             params["seed"] = int(items.number("a seed"))
+        elif word.name == "mood":
+            params["mood"] = items.expect_word("a music mood", MUSIC_MOODS)
+        elif word.name == "melody":
+            if "melody" in params:
+                raise SceneError("a second melody in this music line", word.span, hint="music plays one melody first")
+            params["melody"] = _melody(items)
         elif word.name == "from":
             params["trim_start"] = items.time("where the music starts in the file")
         elif word.name == "to":
             params["trim_end"] = items.time("where the music ends in the file")
     return MusicSpec(kind, source, volume, tuple(sorted(params.items())))
+
+
+def _melody(items: Items) -> str:
+    item = items.next("a melody name such as twinkle")
+    name = item.value if isinstance(item, ast.String) else getattr(item, "name", item.text)
+    try:
+        return find_melody(name).name
+    except AudioError as exc:
+        raise SceneError(exc.message, item.span, hint=exc.hint) from None
 
 
 def _volume(items: Items) -> float:

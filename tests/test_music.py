@@ -141,3 +141,50 @@ def test_three_minutes_first_and_last_minute_differ():
     a, b = p.read(0, 60 * RATE), p.read(120 * RATE, 60 * RATE)
     distance = float(np.abs(_chroma(a) - _chroma(b)).sum())
     assert distance > 0.1, f"pitch-class profiles of minute 1 and minute 3 differ ({distance:.3f})"
+
+
+SCENE = """
+video "m" {{
+    size 64x36
+    fps 5
+    music {music}
+}}
+scene a {{
+    wait 2s
+}}
+scene b {{
+    music generated mood sleepy seed 2
+    wait 2s
+}}
+"""
+
+
+def _music_clips(tmp_path, music):
+    from storyreel.dsl import load_scene
+
+    path = tmp_path / "m.scene"
+    path.write_text(SCENE.format(music=music))
+    timeline = load_scene(str(path)).timeline
+    return [c for c in timeline.audio if c.kind == "music"]
+
+
+def test_music_lines_in_the_language(tmp_path):
+    first, second = _music_clips(tmp_path, "melody twinkle mood calm seed 3 volume 0.3")
+    assert (first.source, first.params, first.end) == ("nursery", {"melody": "twinkle", "mood": "calm", "seed": 3}, 2.0)
+    assert (second.source, second.params) == ("generated", {"mood": "sleepy", "seed": 2})
+    (old,) = _music_clips(tmp_path, "nursery volume 0.25 tempo 110 seed 4")[:1]
+    assert old.params == {"tempo": 110, "seed": 4}, "the old form still reads"
+
+
+@pytest.mark.parametrize("music, words", [
+    ("melody twinkel", "did you mean 'twinkle'"),
+    ("nursery mood grumpy", "expected a music mood"),
+    ("generatd", "did you mean 'generated'"),
+])
+def test_bad_music_lines_are_located_errors(tmp_path, music, words):
+    from storyreel.dsl import SceneError
+
+    with pytest.raises(SceneError) as err:
+        _music_clips(tmp_path, music)
+    assert words in err.value.format()
+    assert err.value.span.line == 5
