@@ -1,0 +1,130 @@
+"""What a job renders: a spec (plain JSON, stored in the queue) and how it is loaded.
+
+A spec is one video:
+
+    {"kind": "scene" | "template" | "story",
+     "source": "/abs/file.scene" | "counting" | "/abs/story.txt",
+     "variables": {...},             # template parameters, or a scene's variables
+     "output": "/abs/out.mp4",
+     "platform": null, "preset": null, "size": [w, h] | null, "fps": null,
+     "quality": "standard", "encoder": "auto", "age": null (a story's),
+     "extras": true,                 # thumbnail, metadata JSON (captions when there is speech)
+     "check": "fail" | "warn" | "off",   # check-video after the render
+     "cache": "/abs/cache" | null, "cache_size": null}
+
+`load` turns it into a timeline with the same Python API the `render`,
+`render new` and `render story` commands use (storyreel.dsl, storyreel.dsl.templates,
+storyreel.dsl.story); `input_hash` hashes the spec with the content of every
+file the video is made from, so a batch run again can tell an unchanged row.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CHECK_MODES", "KINDS", "Loaded", "input_hash", "load", "platform_layout"]
+
+KINDS = ("scene", "template", "story")
+CHECK_MODES = ("fail", "warn", "off")
+_NOT_INPUT = ("cache", "cache_size")  # where chunks are kept changes no picture
+
+
+@dataclass
+class Loaded:
+    timeline: Any  # engine.Timeline
+    dependencies: list[str]  # every file read, for input_hash
+    encode_for: Any  # the engine.platforms.Platform whose encoding applies, or None
+
+
+def platform_layout(target, preset: str | None, size: tuple[int, int] | None):
+    """--preset and --size, or, when neither is given, the platform's layout: its
+    preset (safe area) at its recommended size (as the `render` command does)."""
+    from ..engine import PRESETS
+
+    if target is None or preset is not None or size is not None:
+        return preset, size
+    recommended = None
+    if target.size != (PRESETS[target.preset].width, PRESETS[target.preset].height):
+        recommended = tuple(target.size)
+    return target.preset, recommended
+
+
+def _check_limits(target, tl) -> None:
+    from ..dsl import SceneError
+
+    problems = target.check_limits(tl.width, tl.height, tl.duration)
+    if problems:
+        raise SceneError("; ".join(problems), hint=f"nothing was rendered; shorten it, or choose a size "
+                                                    f"{target.label} takes")
+
+
+def load(spec: dict[str, Any]) -> Loaded:
+    """Compile the video `spec` describes. Raises what the commands raise for the
+    same input: `SceneError` (located), `PlatformError`, `AssetError`, …"""
+    from ..dsl import CompileOptions, Project, check_size, load_scene
+    from ..engine.platforms import get_platform
+
+    kind = spec["kind"]
+    size = tuple(spec["size"]) if spec.get("size") else None
+    if size is not None:
+        check_size(*size, what="size")
+    if kind == "story":
+        from ..dsl.story import (check_length, plan_pages, read_story, story_platform, storybook_template,
+                                 storybook_variables)
+
+        target = story_platform(spec.get("platform"), spec.get("preset"))  # its length limit applies always
+        encode_for = target if spec.get("platform") else None
+        preset, size = platform_layout(encode_for, spec.get("preset"), size)
+        story = read_story(spec["source"])
+        pages = plan_pages(story)
+        age = spec.get("age") or 4
+        check_length(story, pages, target, age)
+        loaded = load_scene(storybook_template(), storybook_variables(story, pages, age),
+                            CompileOptions(preset=preset, size=size, fps=spec.get("fps")))
+        deps = [str(Path(spec["source"]).resolve()), *loaded.dependencies]
+    else:
+        encode_for = get_platform(spec["platform"]) if spec.get("platform") else None
+        preset, size = platform_layout(encode_for, spec.get("preset"), size)
+        if kind == "template":
+            from ..dsl.templates import load_template
+
+            path = load_template(spec["source"]).scene_path  # its parameters are checked by load_scene
+        else:
+            path = Path(spec["source"])
+        loaded = load_scene(path, dict(spec.get("variables") or {}),
+                            CompileOptions(preset=preset, size=size, fps=spec.get("fps"), project=Project.for_file(path)))
+        deps = list(loaded.dependencies)
+    if encode_for is not None:
+        _check_limits(encode_for, loaded.timeline)
+    return Loaded(loaded.timeline, deps, encode_for)
+
+
+def _file_digest(path: str) -> str:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError as err:
+        return f"unreadable: {err.strerror}"
+    return h.hexdigest()
+
+
+def input_hash(spec: dict[str, Any], dependencies: list[str]) -> str:
+    """sha256 of the spec (its output and options included) and the content of
+    every dependency, plus storyreel's version: any change renders the row again."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ours = version("storyreel")
+    except PackageNotFoundError:  # pragma: no cover - run from a checkout
+        ours = "unknown"
+    h = hashlib.sha256()
+    what = {k: v for k, v in spec.items() if k not in _NOT_INPUT}
+    h.update(json.dumps({"spec": what, "storyreel": ours}, sort_keys=True, default=str).encode())
+    for dep in sorted(set(dependencies)):
+        h.update(f"\0{dep}\0{_file_digest(dep)}".encode())
+    return h.hexdigest()
