@@ -15,6 +15,7 @@ from ..engine import speech as speech_service
 from ..engine.audio import SOUND_EFFECTS, AudioError, load_audio, sound_effect
 from ..engine.audio.arrange import MOODS as MUSIC_MOODS
 from ..engine.audio.arrange import find_melody
+from ..engine.audio.library import LIBRARY_SOUNDS, library_sound
 from ..engine.audio.music import parse_key
 from ..engine.captions import cues_for_utterance
 from ..engine.timeline import AudioClip, CaptionCue, WordCue
@@ -231,19 +232,20 @@ def _words(items: Items, what: str, example: str) -> ast.String:
 
 
 def compile_sound(step: ast.SoundStep, items: Items, t: float, ctx: Context, out: SceneAudio) -> float:
-    """`sound NAME|"file" [volume V]` at `t`; takes no time. Returns the sound's length."""
+    """`sound NAME|"file" [volume V]` at `t`; takes no time. Returns the sound's length.
+    NAME is a library sound: an effect (pop, chime, applause, …) or an animal (cow, …)."""
     item = items.next("a sound name or a \"file\"")
     if isinstance(item, ast.String):
         source = ctx.asset(item, "sound")
         _check_audio_file(source, item)
         length = load_audio(source).shape[1] / 48000
-    elif isinstance(item, ast.Word) and item.name in SOUND_EFFECTS:
-        source = item.name
-        length = sound_effect(source).shape[1] / 48000
+    elif isinstance(item, ast.Word) and item.name.lower() in LIBRARY_SOUNDS:
+        source = item.name.lower()
+        length = library_sound(source).shape[1] / 48000
     else:
         raise SceneError(f"unknown sound '{item.text}'", item.span,
-                         hint=(did_you_mean(item.text, SOUND_EFFECTS) if isinstance(item, ast.Word) else None)
-                         or f"sounds: {', '.join(SOUND_EFFECTS)}, or a \"file.wav\"")
+                         hint=(did_you_mean(item.text, LIBRARY_SOUNDS) if isinstance(item, ast.Word) else None)
+                         or f"sounds: {', '.join(LIBRARY_SOUNDS)}, or a \"file.wav\"")
     volume = 1.0
     if items.take_word("volume"):
         volume = _volume(items)

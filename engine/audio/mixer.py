@@ -11,7 +11,7 @@ blocks, whatever the length of the video.
 
 Clip semantics (all times on the video's clock, in seconds):
   speech  source is handed to `speech_loader` (default: decode the file); it ducks music
-  sound   a built-in effect name (`SOUND_EFFECTS`) or an audio file
+  sound   a library sound (`library.LIBRARY_SOUNDS`: effects, bank sounds, animals) or an audio file
   music   "nursery" or "generated" (an arranged piece exactly as long as the clip, ending on
           a cadence; params mood, melody, tempo, key, seed, age; see music.piece) or an audio file
   end     cuts the clip (music defaults to the video's end); a cut gets a short fade,
@@ -39,6 +39,7 @@ from ..timeline import AudioClip
 from .effects import SOUND_EFFECTS, sound_effect
 from .errors import AudioError
 from .files import load_audio
+from .library import is_library_sound, library_sound
 from .loudness import (
     DEFAULT_TARGET, DEFAULT_TRUE_PEAK, LIMITER_MARGIN_DB, LIMITER_REACH, LoudnessMeter, db_to_gain,
     limiter_gain, plan_gain,
@@ -303,12 +304,12 @@ class Mixer:
                     except Exception as exc:  # noqa: BLE001 - a loader's failure, reported with the clip
                         raise AudioError(f"cannot load {what}: {exc}") from exc
                     self._speech_cache[clip.source] = data
-            elif kind == "sound" and clip.source.strip().lower() in SOUND_EFFECTS:
-                data = sound_effect(clip.source)
+            elif kind == "sound" and is_library_sound(clip.source):
+                data = library_sound(clip.source)
             else:
                 path = self._resolve(clip.source)
                 if kind == "sound" and not Path(path).exists() and not Path(clip.source).suffix:
-                    sound_effect(clip.source)  # not a file and not a built-in: raises with a suggestion
+                    library_sound(clip.source)  # not a file and not a built-in: raises with a suggestion
                 data = self._file(clip, what)
             loop = bool(clip.loop) and kind != "speech"
             reader = _ArrayReader(data, loop)
