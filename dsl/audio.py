@@ -158,13 +158,17 @@ def _is_mood(name: str) -> bool:
 
 
 def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, out: SceneAudio,
-                 cast_voice: str | None = None, speech_rate: float = 1.0):
+                 cast_voice: str | None = None, speech_rate: float = 1.0, ctx: Context | None = None):
     """Synthesise the line, place it at `t`, caption it; return (speech, mood).
 
-    `SPEAKER says "caption text" [MOOD] [pronounced "spoken text"]`: the caption
-    shows the first text; the voice says the second when it is given (a
-    respelling for the synthesiser, e.g. "Ah" for the short a of "apple").
+    `SPEAKER says "caption text" [MOOD] [pronounced "spoken text"] [recording "file.wav"]`:
+    the caption shows the first text; the voice says the second when it is given
+    (a respelling for the synthesiser, e.g. "Ah" for the short a of "apple").
     `speech_rate` scales the voice's words per minute (`video { speech rate 0.85 }`).
+    With `recording`, a person's reading of the line (a WAV/MP3 in the project,
+    through `ctx.asset`) is used instead of a synthesised voice; its word and
+    phoneme times come from forced alignment of the spoken text
+    (engine/speech/recorded.py), so captions, lip sync and ducking work the same.
     """
     speaker = step.speaker.name
     voices = sorted(speech_service.VOICES)
@@ -181,7 +185,17 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
     text_item = _words(items, "the words to say, in double quotes", 'narrator says "Hello!"')
     mood = None
     spoken_item = None
+    recording_item = None
     while not items.at_end():
+        keyword = items.take_word("recording")
+        if keyword is not None:
+            if recording_item is not None:
+                raise SceneError("'recording' is given twice", keyword.span, hint="a line has one recording")
+            recording_item = items.next('the recording\'s file, in double quotes, after \'recording\'')
+            if not isinstance(recording_item, ast.String):
+                raise SceneError(f"expected a file in double quotes after 'recording', got '{recording_item.text}'",
+                                 recording_item.span, hint='luna says "Hello!" recording "lines/hello.wav"')
+            continue
         keyword = items.take_word("pronounced")
         if keyword is not None:
             if spoken_item is not None:
@@ -201,13 +215,16 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
     items.finish("says")
     caption_text = text_item.value.strip()
     spoken_text = spoken_item.value.strip() if spoken_item is not None else caption_text
-    try:
-        voice_preset = speech_service.resolve_voice(voice)
-        if speech_rate != 1.0:
-            voice_preset = replace(voice_preset, rate_wpm=round(voice_preset.rate_wpm * speech_rate, 2))
-        spoken = speech_service.synthesize(spoken_text, voice=voice_preset, mood=mood)
-    except speech_service.SpeechError as exc:
-        raise SceneError(f"speech synthesis failed: {exc.message}", step.span, hint=exc.hint) from None
+    if recording_item is not None:
+        spoken = _recorded(recording_item, spoken_text, ctx)
+    else:
+        try:
+            voice_preset = speech_service.resolve_voice(voice)
+            if speech_rate != 1.0:
+                voice_preset = replace(voice_preset, rate_wpm=round(voice_preset.rate_wpm * speech_rate, 2))
+            spoken = speech_service.synthesize(spoken_text, voice=voice_preset, mood=mood)
+        except speech_service.SpeechError as exc:
+            raise SceneError(f"speech synthesis failed: {exc.message}", step.span, hint=exc.hint) from None
     duration = spoken.duration
     out.clips.append(AudioClip(start=t, kind="speech", source=str(spoken.path), params={"speaker": speaker}))
     words = tuple(WordCue(w.text, t + w.start, t + w.end) for w in spoken.words)
@@ -219,6 +236,20 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
         words = ()
     out.cues.extend(cues_for_utterance(caption_text, t, t + duration, words, speaker))
     return spoken, mood
+
+
+def _recorded(item: ast.String, text: str, ctx: Context | None):
+    """The recording named by `item` (inside the project), aligned to `text`;
+    every failure is located at the file name."""
+    from ..engine.speech.recorded import recorded
+
+    if ctx is None:
+        raise SceneError("a recording cannot be used here", item.span, hint="use it in a scene's steps")
+    path = ctx.asset(item, "recording")
+    try:
+        return recorded(path, text)
+    except speech_service.SpeechError as exc:
+        raise SceneError(f"recording '{item.value}': {exc.message}", item.span, hint=exc.hint) from None
 
 
 def _words(items: Items, what: str, example: str) -> ast.String:
