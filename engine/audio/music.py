@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import AudioError
 from .synth import (
-    RATE, adsr, end_fade, fft_bandpass, midi_hz, pan, percussive, samples, sweep_phase, time_axis,
+    RATE, adsr, end_fade, fft_bandpass, midi_hz, pan, percussive, raised_cosine, samples, sweep_phase, time_axis,
 )
 
 MIN_TEMPO, MAX_TEMPO = 60.0, 180.0
@@ -387,16 +387,6 @@ def _render_fallback(score, n: int) -> np.ndarray:
     return buf[:, :n]
 
 
-def _level(x: np.ndarray) -> np.ndarray:
-    """RMS to TARGET_RMS (about -19 LUFS), peaks under -3 dBFS, float64 in, float64 out."""
-    rms = float(np.sqrt(np.mean(x ** 2))) if x.size else 0.0
-    gain = TARGET_RMS / rms if rms > 0 else 1.0
-    peak = float(np.max(np.abs(x))) * gain if x.size else 0.0
-    if peak > PEAK_LIMIT:
-        gain *= PEAK_LIMIT / peak
-    return x * gain
-
-
 def piece_engine() -> str:
     """'soundfont' when the General MIDI SoundFont and tinysoundfont are there, else 'synth'."""
     from . import soundfont
@@ -405,54 +395,86 @@ def piece_engine() -> str:
 
 
 def render_score(score, engine: str | None = None) -> np.ndarray:
-    """A score as (2, round(duration*48000)) float32: played, levelled, and faded to zero
-    over its last PIECE_TAIL_FADE seconds (the final chord is ringing there)."""
-    global _warned_fallback
-    from . import soundfont
-
-    n = samples(score.duration)
-    if n == 0:
-        return np.zeros((2, 0), dtype=np.float32)
-    chosen = engine or piece_engine()
-    if chosen == "soundfont":
-        x = soundfont.render_midi(score.to_midi(), n).astype(np.float64)
-    else:
-        if engine is None and not _warned_fallback:
-            import warnings
-
-            warnings.warn("no General MIDI SoundFont (install musescore-general-soundfont-small with "
-                          "scripts/setup.sh): music uses the built-in synthesiser", RuntimeWarning, stacklevel=2)
-            _warned_fallback = True
-        x = _render_fallback(score, n)
-    x = _level(x)
-    if n >= 2:
-        x = end_fade(x, min(PIECE_TAIL_FADE, score.duration / 4))
-        x[:, 0] = 0.0
-    return x.astype(np.float32)
+    """A score as (2, round(duration*48000)) float32: played, levelled (about -19 LUFS,
+    peaks under -3 dBFS), and faded to zero over its last PIECE_TAIL_FADE seconds (the
+    final chord is ringing there)."""
+    p = Piece(score, engine)
+    return p.read(0, p.length)
 
 
 class Piece:
-    """A rendered piece held as int16 (half the memory of float32: a 10-minute piece is
-    115 MB); `read(start, count)` gives float32 like the other sources."""
+    """A rendered score, read in blocks like the mixer's other sources.
 
-    def __init__(self, audio: np.ndarray, score):
+    With the SoundFont the audio streams, block by block, into an unlinked temporary
+    file (float32) while its level is measured, and `read` takes it back from there:
+    memory stays flat whatever the piece's length (a 40-minute piece is 920 MB on disk,
+    none of it in memory). The gain and the final fade are applied as it is read."""
+
+    def __init__(self, score, engine: str | None = None):
+        global _warned_fallback
+        from . import soundfont
+
         self.score = score
-        self.length = audio.shape[1]
-        # the faded ending stays float32: its last samples are far below one int16 step
-        self.split = max(0, self.length - samples(PIECE_TAIL_FADE + 0.05))
-        self.data = np.round(np.clip(audio[:, :self.split], -1, 1) * 32767).astype(np.int16)
-        self.tail = np.ascontiguousarray(audio[:, self.split:], dtype=np.float32)
-        self.data.flags.writeable = False
-        self.tail.flags.writeable = False
+        n = self.length = samples(score.duration)
+        chosen = engine or piece_engine()
+        self._file = None
+        self._data = None
+        sumsq, peak = 0.0, 0.0
+        if n == 0:
+            self._data = np.zeros((2, 0), dtype=np.float32)
+        elif chosen == "soundfont":
+            import tempfile
+
+            self._file = tempfile.TemporaryFile(prefix="storyreel-music-")
+
+            def sink(block: np.ndarray) -> None:
+                nonlocal sumsq, peak
+                sumsq += float(np.sum(np.square(block, dtype=np.float64)))
+                peak = max(peak, float(np.max(np.abs(block))))
+                self._file.write(np.ascontiguousarray(block.T).tobytes())
+
+            soundfont.render_midi_to(score.to_midi(), n, sink)
+            self._file.flush()
+        else:
+            if engine is None and not _warned_fallback:
+                import warnings
+
+                warnings.warn("no General MIDI SoundFont (install musescore-general-soundfont-small with "
+                              "scripts/setup.sh): music uses the built-in synthesiser", RuntimeWarning, stacklevel=3)
+                _warned_fallback = True
+            self._data = _render_fallback(score, n).astype(np.float32)
+            sumsq = float(np.sum(np.square(self._data, dtype=np.float64)))
+            peak = float(np.max(np.abs(self._data)))
+        rms = float(np.sqrt(sumsq / (2 * n))) if n else 0.0
+        gain = TARGET_RMS / rms if rms > 0 else 1.0
+        if peak * gain > PEAK_LIMIT:
+            gain = PEAK_LIMIT / peak
+        self.gain = np.float32(gain)
+        m = min(n, max(2, samples(min(PIECE_TAIL_FADE, score.duration / 4)))) if n >= 2 else 0
+        self.fade_start = n - m
+        self.ramp = (1.0 - raised_cosine(np.arange(m, dtype=np.float64) / max(m - 1, 1))).astype(np.float32)
+
+    def _raw(self, lo: int, hi: int) -> np.ndarray:
+        if self._data is not None:
+            return self._data[:, lo:hi]
+        import os
+
+        raw = os.pread(self._file.fileno(), (hi - lo) * 8, lo * 8)
+        return np.frombuffer(raw, dtype=np.float32).reshape(hi - lo, 2).T
 
     def read(self, start: int, count: int) -> np.ndarray:
+        """Samples [start, start+count) as (2, count) float32 (zeros outside the piece)."""
         out = np.zeros((2, count), dtype=np.float32)
-        lo, hi = max(0, start), min(self.split, start + count)
-        if hi > lo:
-            out[:, lo - start:hi - start] = self.data[:, lo:hi] * np.float32(1 / 32767)
-        lo, hi = max(self.split, start), min(self.length, start + count)
-        if hi > lo:
-            out[:, lo - start:hi - start] = self.tail[:, lo - self.split:hi - self.split]
+        lo, hi = max(0, start), min(self.length, start + count)
+        if hi <= lo:
+            return out
+        seg = self._raw(lo, hi) * self.gain
+        if hi > self.fade_start:
+            a = max(lo, self.fade_start)
+            seg[:, a - lo:] *= self.ramp[a - self.fade_start:hi - self.fade_start]
+        if lo == 0:
+            seg[:, 0] = 0.0
+        out[:, lo - start:hi - start] = seg
         return out
 
 
@@ -467,4 +489,4 @@ def piece(duration: float, mood: str = "happy", melody: str | None = None, seed:
     score = arrange(duration, mood=mood, melody=melody, seed=check_seed(seed),
                     tempo=check_tempo(tempo) if tempo is not None else None,
                     key=semitone, age=age, source=source)
-    return Piece(render_score(score, engine), score)
+    return Piece(score, engine)

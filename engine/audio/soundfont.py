@@ -80,14 +80,16 @@ def _silence(synth) -> None:
     synth.generate_simple(RATE // 5)
 
 
-def render_midi(mid, n: int) -> np.ndarray:
-    """Play `mid` (a mido.MidiFile) from its start for exactly `n` samples -> (2, n) float32.
-    Notes still sounding at the end are cut there (the caller fades)."""
+def render_midi_to(mid, n: int, sink, block: int = 10 * RATE) -> None:
+    """Play `mid` (a mido.MidiFile) from its start for exactly `n` samples, handing the
+    audio to `sink` in order as (2, m) float32 blocks of at most `block` samples (so a
+    long piece never needs to be held whole). Notes still sounding at the end are cut
+    there (the caller fades)."""
     path = soundfont_path()
     if path is None:
         raise RuntimeError("no General MIDI SoundFont")
-    out = np.zeros(2 * n, dtype=np.float32)
-    view = memoryview(out).cast("B")
+    buf = np.zeros(2 * block, dtype=np.float32)
+    view = memoryview(buf).cast("B")
     # absolute sample times of every message, in file order (mido merges the tracks by time)
     events = []
     now = 0.0
@@ -95,6 +97,7 @@ def render_midi(mid, n: int) -> np.ndarray:
         now += msg.time
         if not msg.is_meta:
             events.append((int(round(now * RATE)), msg))
+    events.append((n, None))
     with _lock:
         synth, sfid = _synth(str(path))
         _silence(synth)
@@ -106,13 +109,23 @@ def render_midi(mid, n: int) -> np.ndarray:
                 synth.program_select(ch, sfid, 128, 0, is_drums=True)
             else:
                 synth.program_select(ch, sfid, 0, 0)
-        pos = 0
+        pos = 0  # samples handed on
+        fill = 0  # samples waiting in buf
+
+        def advance(to: int) -> None:
+            nonlocal pos, fill
+            while pos + fill < to:
+                step = min(to - pos - fill, block - fill)
+                synth.generate_simple(step, buffer=view[fill * 8:(fill + step) * 8])
+                fill += step
+                if fill == block:
+                    sink(buf[:2 * fill].reshape(fill, 2).T.copy())
+                    pos += fill
+                    fill = 0
+
         for at, msg in events:
-            at = min(max(at, 0), n)
-            if at > pos:
-                synth.generate_simple(at - pos, buffer=view[pos * 8:at * 8])
-                pos = at
-            if pos >= n:
+            advance(min(max(at, 0), n))
+            if msg is None or at >= n:
                 break
             kind = msg.type
             if kind == "note_on" and msg.velocity > 0:
@@ -126,7 +139,14 @@ def render_midi(mid, n: int) -> np.ndarray:
                     synth.program_select(msg.channel, sfid, 0, msg.program)
             elif kind == "control_change":
                 synth.control_change(msg.channel, msg.control, msg.value)
-        if pos < n:
-            synth.generate_simple(n - pos, buffer=view[pos * 8:n * 8])
+        advance(n)
+        if fill:
+            sink(buf[:2 * fill].reshape(fill, 2).T.copy())
         _silence(synth)
-    return np.ascontiguousarray(out.reshape(n, 2).T)
+
+
+def render_midi(mid, n: int) -> np.ndarray:
+    """`render_midi_to` gathered into one (2, n) float32 array (for short sounds)."""
+    blocks: list[np.ndarray] = []
+    render_midi_to(mid, n, blocks.append)
+    return np.concatenate(blocks, axis=1) if blocks else np.zeros((2, 0), dtype=np.float32)
