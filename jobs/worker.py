@@ -88,7 +88,7 @@ def classify(err: BaseException) -> dict:
     if isinstance(err, EncoderError):
         return {"message": f"error: {err}", "kind": "encoder", "transient": False, "location": None}
     return {"message": f"internal error: {type(err).__name__}: {err}", "kind": "internal", "transient": False,
-            "location": None, "traceback": traceback.format_exc(limit=8)}
+            "location": None, "traceback": "".join(traceback.format_exception(err, limit=8))}
 
 
 def _die_with_parent() -> None:

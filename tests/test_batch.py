@@ -138,3 +138,39 @@ def test_a_row_that_fails_its_render_fails_the_batch_with_exit_1(project):
     assert bad["state"] == "failed" and bad["attempts"] == 1 and "flashes" in bad["error"]["message"]
     assert not (project / "out" / "strobe.mp4").exists()  # a failed check publishes nothing
     assert "1 failed" in result.stderr
+
+
+def test_sigterm_stops_the_batch_cleanly_and_a_rerun_resumes(project):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    jobs = project / "jobs.csv"
+    jobs.write_text("output,scene,name,secs,quality\nout/long.mp4,tiny.scene,Lo,150,draft\n"
+                    "out/short.mp4,tiny.scene,Sh,1,draft\n", encoding="utf-8")
+    program = subprocess.Popen([sys.executable, "-m", "storyreel", "batch", str(jobs), "--workers", "1"],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    db = project / ".storyreel-jobs" / "jobs.sqlite3"
+    deadline = time.monotonic() + 60
+    from storyreel.jobs import JobQueue
+
+    while time.monotonic() < deadline and program.poll() is None:
+        if db.exists() and any(j.state == "running" and j.progress[0] > 0 for j in JobQueue(db).jobs()):
+            break
+        time.sleep(0.05)
+    program.send_signal(signal.SIGTERM)
+    _, err = program.communicate(timeout=30)
+    assert program.returncode == 128 + signal.SIGTERM, err
+    assert "terminated by SIGTERM" in err
+    out = project / "out"
+    assert not (out / "long.mp4").exists()
+    assert not out.exists() or not [p for p in out.iterdir() if ".partial" in p.name]
+    queue = JobQueue(db)
+    assert {j.state for j in queue.jobs()} == {"queued"}  # put back, no attempt spent
+    assert all(j.attempts == 0 for j in queue.jobs())
+    report = json.loads((project / "jobs.report.json").read_text())
+    assert report["stopped"] and not report["ok"]
+    again = batch(str(jobs), "-q")
+    assert again.exit_code == 0, again.stderr
+    assert (out / "long.mp4").is_file() and (out / "short.mp4").is_file()

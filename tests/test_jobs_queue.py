@@ -306,3 +306,26 @@ def test_kill_9_of_the_whole_program_resumes_on_restart(tmp_path):
     assert job.result["cache"]["hits"] >= 1
     assert len(decode(out).frames) == 8 * 2 * 30
     assert _leftovers(out.parent) == []
+
+
+def test_which_failures_are_retried():
+    import errno
+
+    from storyreel.dsl import SceneError
+    from storyreel.engine.speech import SpeechError
+    from storyreel.jobs.worker import classify
+
+    assert classify(SceneError("unknown action 'wobble'"))["transient"] is False
+    assert classify(OSError(errno.ENOSPC, "No space left on device"))["transient"] is True
+    assert classify(FileNotFoundError(errno.ENOENT, "No such file", "pic.png"))["transient"] is False
+    try:
+        try:
+            raise TimeoutError("no answer in 30 s")
+        except TimeoutError as cause:
+            raise SpeechError("the speech provider did not answer") from cause
+    except SpeechError as err:
+        slow = classify(err)
+    assert (slow["kind"], slow["transient"]) == ("provider", True)
+    assert classify(SpeechError("unknown voice 'lun'"))["transient"] is False
+    bug = classify(ZeroDivisionError("division by zero"))
+    assert (bug["kind"], bug["transient"]) == ("internal", False) and "ZeroDivisionError" in bug["traceback"]
