@@ -10,8 +10,23 @@ Providers. A provider turns (text, Voice, Prosody) into a `Speech` at 48 kHz
 (another rate is resampled) and has `name`, `version()` (anything that changes
 its output must change this string: it is part of the cache key) and
 `synthesize(text, voice, prosody)`; it raises `SpeechError` (with a hint on how
-to install or fix it) and never returns silence. The built-in default is eSpeak
-NG (`espeak.py`). Another provider plugs in either by calling
+to install or fix it) and never returns silence. The built-in default is hibari
+(`hibari.py`: a small neural voice that ships inside the hibari-tts wheel,
+offline), with eSpeak NG (`espeak.py`) as the fallback.
+
+Failover. A line is tried with its voice's provider, then the others of the
+fallback chain (`SPEECH_PROVIDERS`, or $STORYREEL_SPEECH_PROVIDERS such as
+"hibari,espeak", which then sets the whole order); a provider that is missing or
+fails is skipped with a `SpeechFallbackWarning` naming it and why, and the next
+one speaks the line (with that provider's version of the voice: `FALLBACK_VOICES`).
+`usage()` counts, per provider, the lines synthesised, the cache hits, the seconds
+of speech and the failures; the render summary and OUT.json report it.
+
+Pace. `synthesize(..., age=4)` sets the pace for young viewers (`AGE_WPM`: about
+120 words a minute at 2, 130-150 at 4-5), scaled by the voice's own pace
+(`rate_wpm` / 150) and a line's `rate`. Sentences of one line are separated by a
+pause that grows as the pace slows. Lines may name lexicon entries in braces
+({a-sound}, {letter-a}, {7}: see lexicon.py); the caption shows their text. Another provider plugs in either by calling
 `register_provider(name, factory, ...)` or, from an optional extra package, by an
 entry point in the group `storyreel.speech_providers` whose object is the factory
 (a class or a callable returning the provider); its voice presets are added with
@@ -37,7 +52,8 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import asdict, dataclass, replace
+import warnings
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Protocol, runtime_checkable
 
@@ -51,10 +67,21 @@ __all__ = [
     "VOICES", "MOODS", "MOOD_ALIASES", "SpeechError", "Provider", "ProviderInfo",
     "providers", "get_provider", "register_provider", "unregister_provider", "register_voice",
     "resolve_voice", "resolve_mood", "synthesize", "DEFAULT_PROVIDER", "ENTRY_POINT_GROUP",
+    "SPEECH_PROVIDERS", "FALLBACK_VOICES", "SpeechFallbackWarning", "provider_order", "usage", "reset_usage",
+    "usage_summary", "AGE_WPM", "rate_for_age", "voice_recipe",
 ]
 
-DEFAULT_PROVIDER = "espeak"
+DEFAULT_PROVIDER = "hibari"
+SPEECH_PROVIDERS = ("hibari", "espeak")  # the fallback chain, in order
+PROVIDERS_ENV = "STORYREEL_SPEECH_PROVIDERS"
 ENTRY_POINT_GROUP = "storyreel.speech_providers"
+# Words a minute for young viewers (read-aloud pace), between the ages listed it is interpolated.
+AGE_WPM = {2: 120.0, 3: 128.0, 4: 137.0, 5: 143.0, 6: 150.0, 8: 160.0}
+REFERENCE_WPM = 150.0  # a voice whose rate_wpm is this speaks at exactly AGE_WPM
+
+
+class SpeechFallbackWarning(UserWarning):
+    """A speech provider was skipped (missing or failed) and the next one spoke the line."""
 
 
 class SpeechError(Exception):
@@ -94,6 +121,7 @@ class Speech:
     phonemes: tuple[PhonemeTiming, ...] = ()
     sample_rate: int = SAMPLE_RATE
     path: Path | None = None
+    provider: str = ""  # the provider that spoke it
 
     @property
     def duration(self) -> float:
@@ -113,7 +141,10 @@ class Speech:
 class Voice:
     """A voice preset. `pitch` and `pitch_range` are on a 0-100 scale (50 = the
     provider's normal), `volume` 0-200 (100 = normal). `speaker` is the
-    provider's own voice id (eSpeak: a variant such as "f3"; Piper: a model)."""
+    provider's own voice id (eSpeak: a variant such as "f3"; Piper: a model).
+    `formant` (a factor on the formants' frequencies: above 1 a smaller, younger
+    vocal tract) and `brightness` (dB per octave above 1 kHz) shape a neural voice
+    (hibari); `rate_wpm` is the pace for older viewers (see `rate_for_age`)."""
 
     name: str
     provider: str
@@ -124,13 +155,15 @@ class Voice:
     description: str = ""
     speaker: str = ""
     volume: float = 100.0
+    formant: float = 1.0
+    brightness: float = 0.0
 
     def sound(self) -> dict[str, Any]:
         """The settings that change the audio (the cache key uses these)."""
         return {
             "provider": self.provider, "language": self.language, "speaker": self.speaker,
             "rate_wpm": self.rate_wpm, "pitch": self.pitch, "pitch_range": self.pitch_range,
-            "volume": self.volume,
+            "volume": self.volume, "formant": self.formant, "brightness": self.brightness,
         }
 
 
@@ -198,7 +231,19 @@ MOOD_ALIASES: dict[str, str] = {
     "worried": "scared", "worriedly": "scared",
 }
 
+# The default voices: all three are hibari's one shipped voice (af_heart), shaped.
+# Pitch: 4 points = 1 semitone from the shipped voice's own (median ~185 Hz).
 VOICES: dict[str, Voice] = {v.name: v for v in [
+    Voice("narrator", "hibari", "en-us", rate_wpm=145, pitch=40, pitch_range=50, speaker="heart", formant=0.97,
+          brightness=-1.5, description="warm, clear storyteller at a medium pace"),
+    Voice("luna", "hibari", "en-us", rate_wpm=150, pitch=62, pitch_range=56, speaker="heart", volume=95,
+          formant=1.02, brightness=0.5, description="gentle and curious, slightly higher"),
+    Voice("sunny", "hibari", "en-us", rate_wpm=165, pitch=72, pitch_range=60, speaker="heart", volume=105,
+          formant=1.0, brightness=2.0, description="energetic and warm, brighter and faster"),
+]}
+
+# What each voice becomes when its provider fails and the fallback speaks instead.
+FALLBACK_VOICES: dict[tuple[str, str], Voice] = {(v.name, v.provider): v for v in [
     Voice("narrator", "espeak", "en-gb-x-rp", rate_wpm=160, pitch=42, pitch_range=55, speaker="m3",
           description="warm, clear storyteller at a medium pace"),
     Voice("luna", "espeak", "en-us", rate_wpm=150, pitch=64, pitch_range=70, speaker="f3", volume=95,
@@ -206,6 +251,33 @@ VOICES: dict[str, Voice] = {v.name: v for v in [
     Voice("sunny", "espeak", "en-us", rate_wpm=190, pitch=58, pitch_range=85, speaker="f4", volume=110,
           description="energetic and warm, brighter and faster"),
 ]}
+
+
+def voice_recipe(voice: str | Voice) -> str:
+    """How a preset is made, in words (for `render voices`)."""
+    v = resolve_voice(voice)
+    if v.provider == "hibari":
+        semitones = (v.pitch - 50.0) / 4.0
+        return (f"hibari's af_heart voice, pitch {semitones:+.1f} semitones, pitch range "
+                f"x{0.5 + v.pitch_range / 100:.2f}, formants x{v.formant:.2f}, brightness {v.brightness:+.1f} dB/octave, "
+                f"{v.rate_wpm:.0f} wpm for older viewers ({rate_for_age(v, 2):.0f} at age 2, "
+                f"{rate_for_age(v, 4):.0f} at 4)")
+    return f"{v.provider} voice {v.language}{'+' + v.speaker if v.speaker else ''}, {v.rate_wpm:.0f} wpm, pitch {v.pitch:.0f}"
+
+
+def rate_for_age(voice: Voice, age: float | None) -> float:
+    """The voice's words a minute for viewers of `age` (its own `rate_wpm` without an age)."""
+    if age is None:
+        return voice.rate_wpm
+    ages = sorted(AGE_WPM)
+    a = min(max(float(age), ages[0]), ages[-1])
+    for lo, hi in zip(ages, ages[1:]):
+        if lo <= a <= hi:
+            wpm = AGE_WPM[lo] + (AGE_WPM[hi] - AGE_WPM[lo]) * (a - lo) / (hi - lo)
+            break
+    else:
+        wpm = AGE_WPM[ages[-1]]
+    return round(wpm * voice.rate_wpm / REFERENCE_WPM, 2)
 
 
 @runtime_checkable
@@ -242,8 +314,16 @@ def _espeak_factory():
     return EspeakProvider()
 
 
+def _hibari_factory():
+    from .hibari import HibariProvider
+
+    return HibariProvider()
+
+
 _LOCK = threading.RLock()
 _REGISTRY: dict[str, _Entry] = {
+    "hibari": _Entry(_hibari_factory, "hibari-tts, offline neural voice (the af_heart voice inside the wheel)",
+                     "pip install hibari-tts==0.2.1 onnx"),
     "espeak": _Entry(_espeak_factory, "eSpeak NG, offline (bundled through espeakng-loader)",
                      "pip install espeakng-loader   (or install the system package libespeak-ng1)"),
 }
@@ -302,7 +382,7 @@ def _did_you_mean(name: str, options: list[str]) -> str:
 
 
 def get_provider(name: str | None = None):
-    """The provider instance named `name` (default: eSpeak), built once per process."""
+    """The provider instance named `name` (default: hibari), built once per process."""
     name = name or DEFAULT_PROVIDER
     with _LOCK:
         _scan_entry_points()
@@ -386,7 +466,99 @@ def _check(speech: Any, provider: str, text: str) -> Speech:
     if samples.size == 0 or not np.all(np.isfinite(samples)) or float(np.max(np.abs(samples))) < 1e-4:
         raise SpeechError(f"speech provider '{provider}' returned silence for {text!r}",
                           hint="check the provider's installation and voice", provider=provider)
-    return Speech(samples, tuple(speech.words), tuple(speech.phonemes), SAMPLE_RATE, speech.path)
+    return Speech(samples, tuple(speech.words), tuple(speech.phonemes), SAMPLE_RATE, speech.path, provider)
+
+
+# ------------------------------------------------------------------ accounting
+
+@dataclass
+class ProviderUsage:
+    lines: int = 0  # lines this provider spoke (synthesised or from the cache)
+    synthesised: int = 0  # real syntheses
+    cache_hits: int = 0
+    seconds: float = 0.0  # seconds of speech it spoke (synthesised and cached)
+    synthesis_seconds: float = 0.0  # wall time spent synthesising
+    failures: int = 0  # lines it could not speak (another provider did)
+
+
+@dataclass
+class Usage:
+    providers: dict[str, ProviderUsage] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def of(self, name: str) -> ProviderUsage:
+        return self.providers.setdefault(name, ProviderUsage())
+
+
+_USAGE = Usage()
+_USAGE_LOCK = threading.Lock()
+
+
+def usage() -> Usage:
+    """Per-provider accounting since the process started (or `reset_usage()`)."""
+    return _USAGE
+
+
+def reset_usage() -> None:
+    global _USAGE
+    with _USAGE_LOCK:
+        _USAGE = Usage()
+
+
+def usage_summary() -> dict[str, Any]:
+    """The accounting as plain data (OUT.json's `speech` section)."""
+    with _USAGE_LOCK:
+        return {
+            "order": provider_order(),
+            "providers": {name: {"lines": u.lines, "synthesised": u.synthesised, "cache_hits": u.cache_hits,
+                                 "seconds": round(u.seconds, 3), "synthesis_seconds": round(u.synthesis_seconds, 3),
+                                 "failures": u.failures}
+                          for name, u in sorted(_USAGE.providers.items())},
+            "fallbacks": list(dict.fromkeys(_USAGE.warnings)),
+        }
+
+
+def usage_line() -> str:
+    """One line for the render summary: `speech: hibari 12 lines (9 synthesised, 3 cached, 21.4 s) …`."""
+    parts = []
+    for name, u in sorted(_USAGE.providers.items()):
+        if not u.lines and not u.failures:
+            continue
+        part = f"{name} {u.lines} line{'s' if u.lines != 1 else ''} ({u.synthesised} synthesised, {u.cache_hits} cached, {u.seconds:.1f} s"
+        if u.synthesised and u.synthesis_seconds > 0:
+            speech_made = u.seconds * u.synthesised / max(u.lines, 1)
+            part += f", {speech_made / u.synthesis_seconds:.0f}x real time"
+        if u.failures:
+            part += f", {u.failures} failed"
+        parts.append(part + ")")
+    return "speech: " + ("; ".join(parts) if parts else "none")
+
+
+def provider_order(first: str | None = None) -> list[str]:
+    """Providers to try, in order: $STORYREEL_SPEECH_PROVIDERS when set (the whole order),
+    else `first` (the voice's provider) and then SPEECH_PROVIDERS."""
+    env = os.environ.get(PROVIDERS_ENV, "").strip()
+    if env:
+        return list(dict.fromkeys(p.strip().lower() for p in env.split(",") if p.strip()))
+    return list(dict.fromkeys([*(p for p in [first] if p), *SPEECH_PROVIDERS]))
+
+
+def _voice_for(v: Voice, provider: str) -> Voice:
+    if v.provider == provider:
+        return v
+    alt = FALLBACK_VOICES.get((v.name, provider))
+    if alt is not None:
+        return replace(alt, rate_wpm=round(alt.rate_wpm * v.rate_wpm / VOICES.get(v.name, v).rate_wpm, 2))
+    return replace(v, provider=provider, speaker="")
+
+
+def _fallback(name: str, exc: SpeechError, remaining: list[str]) -> None:
+    message = (f"speech provider '{name}' failed ({exc.message})"
+               + (f"; falling back to '{remaining[0]}'" if remaining else ""))
+    with _USAGE_LOCK:
+        _USAGE.of(name).failures += 1
+        _USAGE.warnings.append(message)
+    warnings.warn(message, SpeechFallbackWarning, stacklevel=3)
 
 
 def synthesize(
@@ -396,46 +568,87 @@ def synthesize(
     provider: str | None = None,
     cache_dir: str | os.PathLike | None = None,
     use_cache: bool = True,
+    age: float | None = None,
+    rate: float = 1.0,
 ) -> Speech:
-    """Speak `text` with a voice preset (or a `Voice`) in a mood. `provider`
-    overrides the voice's provider (its provider-specific `speaker` is then
-    dropped). Cached on disk unless `use_cache` is false."""
-    from . import cache
+    """Speak `text` with a voice preset (or a `Voice`) in a mood, for viewers of `age`
+    (their pace: `rate_for_age`), `rate` times faster. `provider` forces one provider
+    (no fallback; the voice's provider-specific settings are then its fallback version).
+    Otherwise the providers of `provider_order` are tried in turn. Cached on disk
+    unless `use_cache` is false."""
+    import time
+
+    from . import cache, lexicon
 
     if not isinstance(text, str) or not text.strip():
         raise SpeechError("nothing to say: the text is empty", hint="give the line some words")
     text = text.strip()
-    v = resolve_voice(voice)
-    m = resolve_mood(mood)
-    if provider and provider != v.provider:
-        v = replace(v, provider=provider, speaker="")
-    p = get_provider(v.provider)
-    prosody = m.apply(v)
-    inputs = {
-        "provider": v.provider,
-        "provider_version": p.version(),
-        "voice": v.sound(),
-        "mood": m.name,
-        "prosody": asdict(prosody),
-        "text": text,
-    }
-    key = cache.make_key(inputs)
-    folder = cache.speech_dir(cache_dir)
-    if use_cache:
-        hit = cache.load(folder, key)
-        if hit is not None:
-            return hit
     try:
-        result = p.synthesize(text, v, prosody)
-    except SpeechError as exc:
-        exc.provider = exc.provider or v.provider
-        raise
-    except Exception as exc:
-        raise SpeechError(f"speech provider '{v.provider}' failed: {exc}",
-                          hint=_REGISTRY.get(v.provider, _Entry(None)).install_hint, provider=v.provider) from exc
-    speech = _check(result, v.provider, text)
-    if not use_cache:
-        return speech
-    path = cache.store(folder, key, speech, inputs)
-    speech.samples.setflags(write=False)
-    return replace(speech, path=path)
+        lexicon.check(text)
+    except lexicon.LexiconError as exc:
+        raise SpeechError(exc.message, hint=exc.hint) from None
+    base = resolve_voice(voice)
+    m = resolve_mood(mood)
+    if not (0.25 <= float(rate) <= 4.0):
+        raise SpeechError(f"a speaking rate of {rate:g} is out of range", hint="use 0.5 to 2 (1 is the voice's pace)")
+    order = [provider] if provider else provider_order(base.provider)
+    last: SpeechError | None = None
+    for i, name in enumerate(order):
+        v = _voice_for(base, name)
+        pace = rate_for_age(v, age) * float(rate)
+        v = replace(v, rate_wpm=round(pace, 2))
+        try:
+            p = get_provider(name)
+            prosody = m.apply(v)
+            inputs = {
+                "provider": name,
+                "provider_version": p.version(),
+                "voice": v.sound(),
+                "mood": m.name,
+                "prosody": asdict(prosody),
+                "text": text,
+            }
+            key = cache.make_key(inputs)
+            folder = cache.speech_dir(cache_dir)
+            if use_cache:
+                hit = cache.load(folder, key)
+                if hit is not None:
+                    hit = replace(hit, provider=name)
+                    with _USAGE_LOCK:
+                        u = _USAGE.of(name)
+                        u.lines += 1
+                        u.cache_hits += 1
+                        u.seconds += hit.duration
+                    return hit
+            said = text if getattr(p, "lexicon", False) or name in ("hibari", "espeak") else lexicon.plain(text)
+            began = time.perf_counter()
+            try:
+                result = p.synthesize(said, v, prosody)
+            except SpeechError as exc:
+                exc.provider = exc.provider or name
+                raise
+            except Exception as exc:
+                raise SpeechError(f"speech provider '{name}' failed: {exc}",
+                                  hint=_REGISTRY.get(name, _Entry(None)).install_hint, provider=name) from exc
+            speech = _check(result, name, text)
+            took = time.perf_counter() - began
+        except SpeechError as exc:
+            last = exc
+            if provider or i + 1 == len(order):
+                with _USAGE_LOCK:
+                    _USAGE.of(name).failures += 1
+                raise
+            _fallback(name, exc, order[i + 1:])
+            continue
+        with _USAGE_LOCK:
+            u = _USAGE.of(name)
+            u.lines += 1
+            u.synthesised += 1
+            u.seconds += speech.duration
+            u.synthesis_seconds += took
+        if not use_cache:
+            return speech
+        path = cache.store(folder, key, speech, inputs)
+        speech.samples.setflags(write=False)
+        return replace(speech, path=path)
+    raise last or SpeechError("no speech provider is configured", hint=f"set {PROVIDERS_ENV}=hibari,espeak")

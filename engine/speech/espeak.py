@@ -26,7 +26,7 @@ from .audio import SAMPLE_RATE, align_words, finish_timings, resample, soft_limi
 
 NAME = "espeak"
 # Bump when this module's processing changes what comes out (invalidates the cache).
-REVISION = 1
+REVISION = 2  # 2: lexicon entries ({a-sound}) said as phonemes
 INSTALL_HINT = "pip install espeakng-loader   (or install the system package libespeak-ng1)"
 
 # speak_lib.h
@@ -35,6 +35,7 @@ espeakINITIALIZE_PHONEME_EVENTS = 0x0001
 espeakINITIALIZE_PHONEME_IPA = 0x0002
 espeakINITIALIZE_DONT_EXIT = 0x8000
 espeakCHARS_UTF8 = 1
+espeakPHONEMES = 0x100  # espeak_Synth flag: read [[ ]] as phoneme mnemonics (lexicon entries)
 POS_CHARACTER = 1
 EVENT_LIST_TERMINATED, EVENT_WORD, EVENT_SENTENCE, EVENT_MARK, EVENT_PLAY = 0, 1, 2, 3, 4
 EVENT_END, EVENT_MSG_TERMINATED, EVENT_PHONEME, EVENT_SAMPLERATE = 5, 6, 7, 8
@@ -226,7 +227,11 @@ class EspeakProvider:
 
     def synthesize(self, text: str, voice: Voice, prosody: Prosody) -> Speech:
         global _current, _voice
-        spoken = _exclaim(text) if prosody.exclaim else text
+        from . import lexicon
+
+        said, shown = lexicon.for_provider(text, NAME)
+        flags = espeakCHARS_UTF8 | (espeakPHONEMES if "[[" in said else 0)
+        spoken = _exclaim(said) if prosody.exclaim else said
         data = spoken.encode("utf-8") + b"\0"
         name = _voice_name(voice)
         lib = self._lib.lib
@@ -255,7 +260,7 @@ class EspeakProvider:
                 self.calls += 1
                 if self._lib.seedable:
                     lib.espeak_ng_SetRandSeed(SEED)
-                err = lib.espeak_Synth(data, len(data), 0, POS_CHARACTER, 0, espeakCHARS_UTF8, None, None)
+                err = lib.espeak_Synth(data, len(data), 0, POS_CHARACTER, 0, flags, None, None)
                 if err == 0:
                     lib.espeak_Synchronize()
             finally:
@@ -270,12 +275,16 @@ class EspeakProvider:
         samples = resample(raw.astype(np.float32) / 32768.0, state["rate"], SAMPLE_RATE)
         if prosody.volume > 100:
             samples = soft_limit(samples * np.float32(min(prosody.volume, 200) / 100.0))
-        return _build(text, samples, state["words"], state["phonemes"])
+        return _build(said, samples, state["words"], state["phonemes"], shown)
 
 
-def _build(text: str, samples: np.ndarray, words_raw: list, phonemes_raw: list) -> Speech:
+def _build(text: str, samples: np.ndarray, words_raw: list, phonemes_raw: list, shown: str | None = None) -> Speech:
     # text_position counts characters (1-based) of the UTF-8 input.
     words = align_words(text, [(max(position - 1, 0), ms / 1000.0) for position, _, ms in words_raw])
+    if shown is not None and shown != text:  # lexicon entries: the caption's words, the spoken words' times
+        labels = [w for w, _ in align_words(shown, [])]
+        if len(labels) == len(words):
+            words = [(label, start) for label, (_, start) in zip(labels, words)]
     phonemes = [(p.strip(), ms / 1000.0) for p, ms in phonemes_raw if p.strip()]
     samples, word_timings, phoneme_timings = finish_timings(samples, words, phonemes)
     return Speech(
