@@ -404,6 +404,7 @@ def main() -> None:
     render story story.txt -o out.mp4   a narrated picture book from a text story
     render templates                    list the ready-made templates and their parameters
     render new counting -o out.mp4      render a template (--set k=v, --age N, --length episode)
+    render batch jobs.csv               one video per row (CSV, YAML, JSON Lines); resumable
     render check-video out.mp4          check a rendered video (flashes, contrast, loudness, limits)
     render say "Hello!" --voice luna    synthesise one line to a WAV
     render voices                       list voices and moods
