@@ -47,7 +47,7 @@ TARGETS: dict[str, list[str]] = {
     # (tests/test_templates.py covers it too, but takes 100 s: too slow to run per mutant)
     "dsl/expand.py": ["tests/test_errors.py", "tests/test_hostile_input.py", "tests/test_project_paths.py",
                       "tests/test_easing.py"],
-    "engine/easing.py": ["tests/test_easing.py", "tests/test_transitions.py"],
+    "engine/easing.py": ["tests/test_easing.py", "tests/test_easing_constants.py", "tests/test_transitions.py"],
     "engine/captions.py": ["tests/test_reading.py", "tests/test_voice_audio.py"],
 }
 
@@ -258,7 +258,10 @@ def main(argv=None) -> int:
         print(f"| {module} | {row['total_points']} | {row['tried']} | {row['killed']} | {score:.0f} % "
               f"| {len(row['survivors'])} |")
     if args.json:
-        args.json.write_text(json.dumps({"seed": args.seed, "per_module": args.per_module, "results": results},
+        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True).stdout.strip()
+        args.json.write_text(json.dumps({"commit": commit, "seed": args.seed, "per_module": args.per_module,
+                                         "without": args.without, "results": results},
                                         indent=2), encoding="utf-8")
     return 0
 
