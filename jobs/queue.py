@@ -322,6 +322,10 @@ class JobQueue:
         return self.get(block=False, owner=owner)
 
     def _claim(self, owner: str) -> Job | None:
+        # A read first: polling an empty (or backing-off) queue takes no write lock.
+        if self._db().execute("SELECT 1 FROM jobs WHERE state = 'queued' AND due_at <= ? LIMIT 1",
+                              (self.clock(),)).fetchone() is None:
+            return None
         with self._tx() as db:
             now = self.clock()
             row = db.execute("SELECT id, attempts FROM jobs WHERE state = 'queued' AND due_at <= ? "
@@ -353,6 +357,15 @@ class JobQueue:
             sql += " AND key = ?"
             args.append(key)
         return [Job._from_row(r) for r in self._db().execute(sql + " ORDER BY id", args)]
+
+    def unfinished(self, job_ids: list[int]) -> int:
+        """How many of `job_ids` are not yet done, failed or cancelled."""
+        db, count = self._db(), 0
+        for i in range(0, len(job_ids), 500):
+            part = job_ids[i:i + 500]
+            count += db.execute(f"SELECT count(*) FROM jobs WHERE id IN ({','.join('?' * len(part))}) AND state NOT IN "
+                                "('done', 'failed', 'cancelled')", part).fetchone()[0]
+        return count
 
     def latest(self, key: str) -> Job | None:
         row = self._db().execute("SELECT * FROM jobs WHERE key = ? ORDER BY id DESC LIMIT 1", (key,)).fetchone()

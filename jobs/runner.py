@@ -15,7 +15,9 @@ or killed worker's staging folder is removed (`engine.outputs.remove_stale`):
 never a partial output.
 
 Each worker is in a session of its own, so a Ctrl-C in the terminal reaches the
-runner only, which then stops them in order.
+runner only, which then stops them in order. While jobs wait, one spare worker
+is kept started (`prewarm`): it has imported Skia, PyAV and the DSL (about
+0.5-0.8 s here) and waits for its spec, so the next job does not wait for that.
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .queue import FINAL, Empty, Job, JobQueue
+from .queue import Empty, Job, JobQueue
 
 __all__ = ["Runner", "default_workers"]
 
@@ -85,13 +87,14 @@ class Runner:
         on_event: called as `on_event(kind, job, info)` for "start", "progress",
             "checking", "done", "retry", "failed", "cancelled" (info: the event's fields).
         heartbeat_s: how often leases are renewed and cancels looked for.
+        prewarm: keep one worker process started (imports done) for the next job.
         grace_s: how long a stopped worker gets before SIGKILL.
     """
 
     def __init__(self, queue: JobQueue, workers: int | None = None, *,
                  on_event: Callable[[str, Job, dict], None] | None = None,
                  heartbeat_s: float = 1.0, grace_s: float = 5.0, python: str = sys.executable,
-                 tick_s: float = 0.02):
+                 tick_s: float = 0.02, prewarm: bool = True):
         self.queue = queue
         self.workers = workers or default_workers()
         self.on_event = on_event or (lambda kind, job, info: None)
@@ -101,16 +104,35 @@ class Runner:
         self.tick_s = tick_s
         self.running: dict[int, _Worker] = {}
         self.logs = queue.folder / "logs"
+        self.prewarm = prewarm
+        self.spare: tuple[subprocess.Popen, Path] | None = None
+        self._spawned = 0
 
     # ── one worker ───────────────────────────────────────────────────────────
 
-    def _start(self, job: Job) -> None:
+    def _spawn(self) -> tuple[subprocess.Popen, Path]:
+        """A worker process: it imports what a render needs, then waits for a spec."""
         self.logs.mkdir(parents=True, exist_ok=True)
-        log = self.logs / f"job-{job.id}-attempt-{job.attempts}.log"
+        self._spawned += 1
+        log = self.logs / f"worker-{os.getpid()}-{self._spawned}.log"
         env = dict(os.environ, STORYREEL_JOB_PARENT=str(os.getpid()))
         with open(log, "wb") as err:
             process = subprocess.Popen([self.python, "-m", "storyreel.jobs.worker"], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, stderr=err, start_new_session=True, env=env)
+        return process, log
+
+    def _start(self, job: Job) -> None:
+        if self.spare is not None and self.spare[0].poll() is None:
+            process, log = self.spare
+        else:
+            process, log = self._spawn()
+        self.spare = None
+        named = self.logs / f"job-{job.id}-attempt-{job.attempts}.log"
+        try:
+            os.replace(log, named)  # the open file keeps being written under its new name
+            log = named
+        except OSError:
+            pass
         worker = _Worker(job, process, log, time.time())
         try:
             process.stdin.write(json.dumps(job.spec).encode())
@@ -121,6 +143,26 @@ class Runner:
                          name=f"storyreel-job-{job.id}-events").start()
         self.running[job.id] = worker
         self.on_event("start", job, {"pid": process.pid, "attempt": job.attempts})
+        if self.prewarm and not self.queue.empty():
+            self.spare = self._spawn()  # warm for the next job while this one renders
+
+    def _drop_spare(self) -> None:
+        if self.spare is not None:
+            process, log = self.spare
+            self.spare = None
+            try:
+                process.stdin.close()  # an empty spec: it exits
+            except OSError:
+                pass
+            try:
+                process.wait(timeout=self.grace_s)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            try:
+                log.unlink()
+            except OSError:
+                pass
 
     @staticmethod
     def _read(worker: _Worker) -> None:
@@ -250,7 +292,7 @@ class Runner:
                 if until is not None and until():
                     break
                 if job_ids is not None:
-                    if not self.running and all(self.queue.job(i).state in FINAL for i in job_ids):
+                    if not self.running and not self.queue.unfinished(job_ids):
                         break
                 elif not self.running and self.queue.empty():
                     break
@@ -261,6 +303,7 @@ class Runner:
             raise
         finally:
             self.shutdown("stopped: its program ended")
+            self._drop_spare()
 
     def shutdown(self, reason: str) -> None:
         """Stop every worker (SIGTERM, SIGKILL after `grace_s`); their jobs go back

@@ -1,9 +1,11 @@
 """One job's render, in a process of its own: `python -m storyreel.jobs.worker`.
 
-The runner (jobs/runner.py) starts it with the job's spec as JSON on stdin; it
-answers with JSON lines on stdout, one event each:
+The runner (jobs/runner.py) starts it ahead of time (it imports Skia, PyAV and
+the DSL, then waits), and gives it the job's spec as JSON on stdin; it answers
+with JSON lines on stdout, one event each:
 
-    {"event": "started", "pid": …, "t": …}          imports done
+    {"event": "ready", "pid": …, "t": …}            imports done, waiting for a spec
+    {"event": "started", "pid": …, "t": …}          the spec read
     {"event": "rendering", "t": …, "frames": N}     the timeline compiled, frames start
     {"event": "progress", "done": n, "total": N}
     {"event": "checking"}                           written; check-video runs
@@ -193,27 +195,45 @@ def run(spec: dict) -> dict:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _preload() -> None:
+    """Import what a render needs (Skia, PyAV, NumPy, the DSL) before the spec
+    arrives: a runner keeps one such worker warm, so the next job starts at once."""
+    from .. import dsl  # noqa: F401
+    from ..dsl import story, templates  # noqa: F401
+    from ..engine import publish, quality, render  # noqa: F401
+
+
 def main() -> int:
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, _on_term)
     _die_with_parent()
     # Whatever the render prints goes to stderr (the job's log); stdout carries events only.
     sys.stdout = sys.stderr
+    code = 0
     try:
-        spec = json.loads(sys.stdin.read())
+        _preload()
+        emit("ready", pid=os.getpid(), t=time.time())
+        text = sys.stdin.read()
+        if not text.strip():
+            return 0  # a warm worker the runner did not need
+        spec = json.loads(text)
         emit("started", pid=os.getpid(), t=time.time())
         result = run(spec)
+        if "error" in result:
+            emit("error", **result["error"])
+            code = 1
+        else:
+            emit("result", **result)
     except KeyboardInterrupt:
         emit("stopped")
-        return 128 + signal.SIGTERM
+        code = 128 + signal.SIGTERM
     except BaseException as err:  # noqa: BLE001 - every failure is reported to the runner
         emit("error", **classify(err))
-        return 1
-    if "error" in result:
-        emit("error", **result["error"])
-        return 1
-    emit("result", **result)
-    return 0
+        code = 1
+    # Everything is written and moved; skip the interpreter's teardown of Skia, PyAV
+    # and their threads (a few hundred ms the runner would wait for).
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
