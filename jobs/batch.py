@@ -78,6 +78,7 @@ class Planned:
     input_hash: str
     frames: int
     duration: float
+    inputs: list[str] = field(default_factory=list)  # the files it is made from
     job_id: int | None = None
     skipped: bool = False
 
@@ -216,7 +217,7 @@ def _typed(value: Any) -> Any:
 
 
 def _check_row(row: Row, base: Path, defaults: dict[str, Any], outputs: dict[str, Row], cache: Path,
-               problems: list[Problem]) -> Planned | None:
+               problems: list[Problem], done: Callable[[Row, dict], Planned | None] | None = None) -> Planned | None:
     from ..dsl import SceneError, check_size
     from ..dsl.errors import did_you_mean
     from ..engine.encoder import QUALITY
@@ -344,6 +345,9 @@ def _check_row(row: Row, base: Path, defaults: dict[str, Any], outputs: dict[str
     if len(problems) > before:
         return None
     spec["cache"] = str(cache)
+    finished = done(row, spec) if done is not None else None
+    if finished is not None:
+        return finished  # done before, and nothing it is made from changed: no need to compile it again
     try:
         loaded = load(spec)
     except SceneError as err:
@@ -354,16 +358,40 @@ def _check_row(row: Row, base: Path, defaults: dict[str, Any], outputs: dict[str
     except (OSError, ValueError) as err:  # AssetError, PlatformError, CharacterError, …: ValueErrors
         bad(kind, f"'{source}': {err}")
         return None
-    key = f"{spec['output']}"
-    return Planned(row, spec, key, input_hash(spec, loaded.dependencies), loaded.timeline.frame_count,
-                   loaded.timeline.duration)
+    inputs = sorted(set(loaded.dependencies))
+    return Planned(row, spec, "", input_hash(spec, inputs), loaded.timeline.frame_count, loaded.timeline.duration,
+                   inputs)
+
+
+def _row_key(jobs_file: Path, spec: dict) -> str:
+    return f"{jobs_file.resolve()}#{spec['output']}"
 
 
 def plan_batch(path: str | Path, defaults: dict[str, Any] | None = None, cache: str | Path | None = None,
-               on_row: Callable[[int, int], None] | None = None) -> tuple[list[Planned], list[Problem]]:
+               on_row: Callable[[int, int], None] | None = None,
+               queue=None) -> tuple[list[Planned], list[Problem]]:
     """Check every row of the jobs file; returns the planned jobs and the problems
-    (all of them: a row with errors is not planned)."""
+    (all of them: a row with errors is not planned). With the `queue` of an earlier
+    run, a row done there whose output exists and whose input hash, taken again
+    over the files it was made from, is unchanged is planned as skipped without
+    being compiled again."""
+    from .spec import input_hash
+
     path = Path(path)
+
+    def done(row: Row, spec: dict) -> Planned | None:
+        if queue is None:
+            return None
+        key = _row_key(path, spec)
+        latest = queue.latest(key)
+        if latest is None or latest.state != "done" or latest.inputs is None or not Path(spec["output"]).is_file():
+            return None
+        if input_hash(spec, latest.inputs) != latest.input_hash:
+            return None
+        result = latest.result or {}
+        return Planned(row, spec, key, latest.input_hash, result.get("frames") or 0, result.get("duration") or 0.0,
+                       latest.inputs, job_id=latest.id, skipped=True)
+
     rows = read_rows(path)
     base = path.resolve().parent
     outputs: dict[str, Row] = {}
@@ -372,7 +400,7 @@ def plan_batch(path: str | Path, defaults: dict[str, Any] | None = None, cache: 
     for row in rows:
         if on_row is not None:
             on_row(row.index, len(rows))
-        plan = _check_row(row, base, defaults or {}, outputs, cache, problems)
+        plan = _check_row(row, base, defaults or {}, outputs, cache, problems, done)
         if plan is not None:
             planned.append(plan)
     return planned, problems
@@ -476,12 +504,18 @@ def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, work
     display = str(jobs_file)
     folder = Path(jobs_dir) if jobs_dir is not None else jobs_file.resolve().parent / ".storyreel-jobs"
     began = time.time()
+    from .queue import DB_NAME
+
+    earlier = JobQueue(folder) if (folder / DB_NAME).is_file() else None  # never made by a file with errors
     try:
-        plans, problems = plan_batch(jobs_file, defaults, folder / "cache")
+        plans, problems = plan_batch(jobs_file, defaults, folder / "cache", queue=earlier)
     except BatchError as err:
         for problem in err.problems:
             echo(problem.format(display))
         return 1
+    finally:
+        if earlier is not None:
+            earlier.close()
     if problems:
         for problem in problems:
             echo(problem.format(display))
@@ -491,7 +525,9 @@ def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, work
     try:
         queue.reclaim()
         for plan in plans:
-            plan.key = f"{jobs_file.resolve()}#{plan.spec['output']}"
+            if plan.skipped:
+                continue
+            plan.key = _row_key(jobs_file, plan.spec)
             latest = queue.latest(plan.key)
             same = latest is not None and latest.input_hash == plan.input_hash
             if same and latest.state == "done" and Path(plan.spec["output"]).is_file():
@@ -503,7 +539,7 @@ def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, work
             else:
                 if latest is not None and latest.state in ("queued", *ACTIVE):
                     queue.cancel(latest.id)  # the row changed: that job is out of date
-                plan.job_id = queue.put(plan.spec, key=plan.key, input_hash=plan.input_hash).id
+                plan.job_id = queue.put(plan.spec, key=plan.key, input_hash=plan.input_hash, inputs=plan.inputs).id
         skipped = sum(p.skipped for p in plans)
         todo = [p.job_id for p in plans if not p.skipped]
         if not quiet:

@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     key TEXT,                      -- what the job is for (a batch row: FILE#OUTPUT), to find it again
     spec TEXT NOT NULL,            -- JSON: what to render and how (jobs/spec.py)
     input_hash TEXT,               -- sha256 of the spec and every input file's content
+    inputs TEXT,                   -- JSON list of those files (to check the hash again without compiling)
     state TEXT NOT NULL DEFAULT 'queued',
     attempts INTEGER NOT NULL DEFAULT 0,
     max_attempts INTEGER NOT NULL,
@@ -137,6 +138,7 @@ class Job:
     key: str | None
     spec: dict[str, Any]
     input_hash: str | None
+    inputs: list[str] | None
     state: str
     attempts: int
     max_attempts: int
@@ -156,6 +158,7 @@ class Job:
     @classmethod
     def _from_row(cls, row: sqlite3.Row) -> "Job":
         return cls(id=row["id"], key=row["key"], spec=json.loads(row["spec"]), input_hash=row["input_hash"],
+                   inputs=json.loads(row["inputs"]) if row["inputs"] else None,
                    state=row["state"], attempts=row["attempts"], max_attempts=row["max_attempts"],
                    due_at=row["due_at"], owner=row["owner"], lease_until=row["lease_until"],
                    cancel_requested=bool(row["cancel_requested"]),
@@ -271,7 +274,8 @@ class JobQueue:
         return 0 < self.maxsize <= self.qsize()
 
     def put(self, spec: dict[str, Any], block: bool = True, timeout: float | None = None, *,
-            key: str | None = None, input_hash: str | None = None, max_attempts: int | None = None) -> Job:
+            key: str | None = None, input_hash: str | None = None, inputs: list[str] | None = None,
+            max_attempts: int | None = None) -> Job:
         """Add a job (queued, due now); returns it.
 
         Raises:
@@ -287,9 +291,10 @@ class JobQueue:
                         "SELECT count(*) FROM jobs WHERE state = 'queued'").fetchone()[0] < self.maxsize:
                     now = self.clock()
                     cur = db.execute(
-                        "INSERT INTO jobs (key, spec, input_hash, max_attempts, due_at, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (key, text, input_hash, max_attempts or self.max_attempts, now, now, now))
+                        "INSERT INTO jobs (key, spec, input_hash, inputs, max_attempts, due_at, created_at, "
+                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (key, text, input_hash, json.dumps(inputs) if inputs is not None else None,
+                         max_attempts or self.max_attempts, now, now, now))
                     job_id = cur.lastrowid
                     break
             if not block or (deadline is not None and time.monotonic() >= deadline):
