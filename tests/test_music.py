@@ -188,3 +188,27 @@ def test_bad_music_lines_are_located_errors(tmp_path, music, words):
         _music_clips(tmp_path, music)
     assert words in err.value.format()
     assert err.value.span.line == 5
+
+
+def test_render_music_command(tmp_path):
+    import wave
+
+    from click.testing import CliRunner
+
+    from storyreel.cli import main
+
+    runner = CliRunner()
+    out = tmp_path / "tune.wav"
+    result = runner.invoke(main, ["music", "--melody", "twinkle", "--mood", "calm", "--length", "6s",
+                                  "--seed", "2", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with wave.open(str(out)) as w:
+        assert (w.getnchannels(), w.getframerate(), w.getnframes()) == (2, 48000, 6 * 48000)
+    mid = tmp_path / "tune.mid"
+    assert runner.invoke(main, ["music", "--length", "5s", "-o", str(mid)]).exit_code == 0
+    assert mid.read_bytes()[:4] == b"MThd"
+    for bad in (["--melody", "twinkel"], ["--mood", "grumpy"], ["--length", "0s"], ["--length", "3h"],
+                ["--seed", "-1"], ["--generated", "--melody", "mary"]):
+        result = runner.invoke(main, ["music", *bad, "-o", str(tmp_path / "x.wav")])
+        assert result.exit_code == 2, (bad, result.output)
+    assert not (tmp_path / "x.wav").exists()
