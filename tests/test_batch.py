@@ -120,6 +120,14 @@ def test_a_batch_renders_reports_and_a_second_run_skips_finished_rows(project):
     assert third.exit_code == 0 and third.stderr == ""
     assert (project / "out" / "ann.mp4").is_file()
 
+    # A file the rows are made from changed: the rows made from it render again, the others do not.
+    scene = project / "tiny.scene"
+    scene.write_text(scene.read_text().replace("#336699", "#336698"), encoding="utf-8")
+    fourth = batch(str(jobs), "--report", str(project / "fourth.json"))
+    assert fourth.exit_code == 0, fourth.stderr
+    report = json.loads((project / "fourth.json").read_text())
+    assert [r["skipped"] for r in report["rows"]] == [False, False, True, True]
+
 
 def test_a_row_that_fails_its_render_fails_the_batch_with_exit_1(project):
     jobs = project / "jobs.csv"
