@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..engine.captions import MAX_CHARS, MAX_LINES, reading_length, reading_speed_limit
+from ..engine.captions import fits_cue, phrase_chunks, reading_length, reading_speed_limit
 from .errors import Location, SceneError
 from .project import read_capped
 
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BACKGROUNDS", "CAST", "MAX_PAGES", "MAX_SENTENCES", "MAX_WORDS", "MIN_PAGES", "MIN_WORDS", "MOODS",
-    "Page", "Paragraph", "Sentence", "Story", "cast_for", "check_length", "choose_background",
+    "Page", "Paragraph", "Sentence", "Story", "cast_for", "check_length", "check_reading", "choose_background",
     "choose_mood", "emitted_scene", "estimate_seconds", "format_duration", "format_limit", "length_limit", "lexicon",
     "mood_scores", "mood_style", "parse_story", "plan_pages", "read_story", "scene_header", "smart_quotes",
     "story_names", "story_platform", "storybook_template", "storybook_variables", "validate_pages",
@@ -720,18 +720,36 @@ def _page_lines(sentences: list[Sentence], mapping: dict[str, str], mood: str) -
 
 
 def _phrases(text: str) -> list[str]:
-    """A line longer than one caption cue, split at the comma (or 'and') nearest
-    its middle: each phrase is then said on its own and its caption stays up until
-    it is read (`wait for reading`); one long line would run its cues at the
-    voice's pace, faster than young viewers' captions may go."""
-    if len(text) <= MAX_CHARS * MAX_LINES:
+    """A line longer than one caption cue (two lines of MAX_CHARS), split at the
+    comma (or 'and') nearest its middle: each phrase is then said on its own and
+    its caption stays up until it is read (`wait for reading`); one long line would
+    run its cues at the voice's pace, faster than young viewers' captions may go.
+    A line with no such break is split where its captions would break it
+    (`phrase_chunks`: before a preposition or conjunction, never one word alone)."""
+    if fits_cue(text):
         return [text]
     cuts = [m.end() for m in re.finditer(r"[,;:]\s+|\s+(?=and\s|but\s|then\s)", text)]
     cuts = [c for c in cuts if 12 <= c <= len(text) - 12]
     if not cuts:
-        return [text]  # no natural break: the caption splits it by words
+        tokens = text.split()
+        return [" ".join(tokens[i] for i in chunk) for chunk in phrase_chunks(tokens)]
     cut = min(cuts, key=lambda c: abs(c - len(text) / 2))
     return _phrases(text[:cut].strip()) + _phrases(text[cut:].strip())
+
+
+def check_reading(timeline, age: int = DEFAULT_AGE, where: str = "story") -> None:
+    """The planner's promise: every caption of the book can be read at the age's
+    speed (what `render check-video` checks). A cue that cannot is a planning bug;
+    it stops the render before a video its own check would reject is written."""
+    limit = reading_speed_limit(age)
+    for cue in timeline.captions:
+        seconds = cue.end - cue.start
+        cps = reading_length(cue.text) / seconds if seconds > 0 else float("inf")
+        if cps > limit + 1e-6:
+            raise SceneError(
+                f"{where}: the caption '{' '.join(cue.text.split())}' at {cue.start:.2f}s would be shown for "
+                f"{seconds:.2f}s, {cps:.1f} characters a second against {limit:g} for age {age}",
+                hint="split the sentence with a comma or a full stop; please report it, the planner should have")
 
 
 def _speaker_near(quote: str, before: str, after: str, mapping: dict[str, str]) -> str | None:

@@ -83,10 +83,11 @@ def hold_for_reading(cues: Sequence[CaptionCue], cps: float, until: float, merge
 
 
 def _is_short(cue: CaptionCue, next_start: float, cps: float) -> bool:
-    """A cue that flashes by: under MIN_CUE_SECONDS of speech, or one that cannot
-    be read before the next cue replaces it."""
+    """A cue that flashes by: a single word ("One!"), under MIN_CUE_SECONDS of
+    speech, or one that cannot be read before the next cue replaces it."""
     window = next_start - cue.start
-    return cue.end - cue.start < MIN_CUE_SECONDS or reading_length(cue.text) > cps * window + 1e-9
+    return (len(cue.text.split()) < 2 or cue.end - cue.start < MIN_CUE_SECONDS
+            or reading_length(cue.text) > cps * window + 1e-9)
 
 
 def merge_short_cues(cues: Sequence[CaptionCue], cps: float, until: float | None = None) -> list[CaptionCue]:
@@ -154,7 +155,8 @@ def merge_short_cues(cues: Sequence[CaptionCue], cps: float, until: float | None
 _CLOSERS = "\"')]\u201d\u2019\u00bb"
 # A line or cue may break before these words: they start a clause or a phrase.
 BREAK_BEFORE = frozenset("""and but or so because then when while until after before if
-though although as where who which that with without into onto through""".split())
+though although as where who which that with without into onto through of to along behind
+under over across around beside between near past towards toward up down""".split())
 # ...but should not end on these: they lean on the word after them.
 WEAK_ENDS = frozenset("""a an the to of in on at by for from my your his her its our their this
 that these those is are was were and or but with into very so""".split())

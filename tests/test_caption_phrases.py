@@ -102,3 +102,49 @@ def test_counting_episode_has_no_flashing_cues(tmp_path):
     assert not [c.text for c in cues if len(c.text.split()) == 1]
     assert all(reading_length(c.text) / (c.end - c.start) <= 12 + 1e-6 for c in cues)
     assert any(c.text == "One! Two! Three! Four! Five!" for c in cues)
+
+
+LONG_STORY = """The Very Long Walk
+
+Luna walked all the way along the winding path through the tall green grass of the big meadow behind the old red farmhouse to see the little brown rabbits play.
+
+Sunny waved from the hill. "Wait for me, Luna!" said Sunny.
+
+They sat in the sun, and the rabbits hopped around them, one, two, three, until the sky was pink.
+"""
+
+
+@pytest.mark.parametrize("age", [2, 5])
+def test_a_story_render_passes_its_own_reading_check(tmp_path, age):
+    """A sentence of 150 characters with no comma was said as one line whose first
+    cue could not be held (13.5 chars/s at age 2 against 12): the planner now says
+    it as phrases, each held until read, and `render story` refuses to write a
+    video whose captions its check would reject."""
+    from storyreel.engine.quality import check_video
+
+    story = tmp_path / "walk.txt"
+    story.write_text(LONG_STORY, encoding="utf-8")
+    out = tmp_path / f"walk{age}.mp4"
+    result = CliRunner().invoke(main, ["story", str(story), "--age", str(age), "--size", "320x180",
+                                       "--quality", "draft", "-q", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    report = check_video(out, None, age)
+    reading, = [c for c in report.checks if c.name == "reading speed"]
+    assert reading.status == "pass", (reading.value, reading.detail)
+    import pysubs2
+
+    cues = [" ".join(e.plaintext.split()) for e in pysubs2.load(str(out.with_suffix(".srt")))]
+    assert all(len(c.split()) > 1 for c in cues if c != "The End."), cues
+
+
+def test_check_reading_refuses_captions_too_fast_for_the_age():
+    from types import SimpleNamespace
+
+    from storyreel.dsl.errors import SceneError
+    from storyreel.dsl.story import check_reading
+
+    fine = SimpleNamespace(captions=(CaptionCue(0.0, 2.0, "Hello there, friends."),))
+    check_reading(fine, 2)
+    fast = SimpleNamespace(captions=(CaptionCue(0.0, 1.0, "Hello there, my dear friends."),))
+    with pytest.raises(SceneError, match="characters a second against 12 for age 2"):
+        check_reading(fast, 2)
