@@ -248,6 +248,10 @@ def _render(tl, out: Path, *, quality: str, encoder: str, quiet: bool, target=No
     progress.finish()
     if cache is not None and not quiet:
         click.echo(str(cache.stats), err=True)
+    if not quiet and any(clip.kind == "speech" for clip in tl.audio):
+        from .engine import speech
+
+        click.echo(speech.usage_line(), err=True)  # lines, syntheses, cache hits, seconds per provider
     if prof is not None:
         click.echo(prof.table())
     return frames
@@ -748,6 +752,12 @@ def voices_command():
         for name in info.voices:
             v = speech.VOICES[name]
             click.echo(f"  {name:10s} {v.language:6s} {v.rate_wpm:4.0f} wpm  pitch {v.pitch:3.0f}  {v.description}")
+            click.echo(f"  {'':10s} made from {speech.voice_recipe(v)}")
+        fallbacks = [v for (name, provider), v in speech.FALLBACK_VOICES.items() if provider == info.name]
+        if fallbacks:
+            click.echo(f"  as the fallback: {', '.join(v.name + ' = ' + speech.voice_recipe(v) for v in fallbacks)}")
+    click.echo(f"order: {', '.join(speech.provider_order())} (the first that works speaks; "
+               f"${speech.PROVIDERS_ENV} sets it)")
     click.echo("moods: " + ", ".join(sorted(speech.MOODS)))
 
 
@@ -883,8 +893,8 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
                   **speed):
     """Turn a plain-text story (title on the first line, then paragraphs) into a
     narrated picture-book video through the storybook template."""
-    from .dsl.story import (check_length, check_reading, emitted_scene, format_duration, plan_pages, read_story,
-                            scene_header, story_platform, storybook_template, storybook_variables)
+    from .dsl.story import (check_length, emitted_scene, format_duration, plan_pages, read_story, scene_header,
+                            story_platform, storybook_template, storybook_variables)
     from .engine.outputs import atomic_output
 
     _check_speed(speed)
@@ -906,7 +916,6 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
         loaded = load_scene(storybook_template(), storybook_variables(story, pages, age),
                             CompileOptions(preset=chosen_preset, size=parsed_size, fps=fps))
         tl = loaded.timeline
-        check_reading(tl, age, file)  # never a video its own reading-speed check rejects
         if encode_for is not None and out is not None:
             _check_platform_limits(encode_for, tl, tl.duration, quiet, "shorten the story")
         if not quiet:

@@ -540,6 +540,7 @@ def write_metadata(timeline: Timeline, video: str | Path, platform=None, loudnes
         "text": text_regions(timeline, start, end),
         "platform": platform.name if platform is not None else None,
         "audience_age": timeline.audience_age,
+        "speech": _speech(timeline),
     }
     if captions:
         speeds = caption_speeds(captions[0]) if captions[0].suffix == ".srt" else []
@@ -558,6 +559,16 @@ def write_metadata(timeline: Timeline, video: str | Path, platform=None, loudnes
     with atomic_output(out, ".json") as tmp:
         tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out
+
+
+def _speech(timeline: Timeline) -> dict | None:
+    """Who spoke the lines: per provider, lines, seconds, syntheses, cache hits and
+    failures, the order tried and the fallbacks taken (engine/speech `speech_report`)."""
+    if not any(clip.kind == "speech" for clip in timeline.audio):
+        return None
+    from .speech import speech_report
+
+    return speech_report(timeline.audio)
 
 
 def _aspect(w: int, h: int) -> str | None:

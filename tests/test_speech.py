@@ -137,7 +137,7 @@ def test_the_three_voices_differ(cache):
     f0 = {name: median_f0(s.samples) for name, s in got.items()}
     assert f0["luna"] > 1.3 * f0["narrator"]
     assert f0["sunny"] > 1.3 * f0["narrator"]
-    assert got["sunny"].duration < 0.95 * got["luna"].duration  # sunny is the brisk one
+    assert got["sunny"].duration < 0.97 * got["luna"].duration  # sunny is the brisk one
     assert len({round(s.duration, 3) for s in got.values()}) == 3
     listed = {p.name: p for p in providers()}
     assert listed["hibari"].available and "hibari-tts 0.2.1" in listed["hibari"].version

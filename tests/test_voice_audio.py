@@ -505,13 +505,16 @@ def test_render_say_unknown_voice_or_mood_is_a_usage_error(in_tmp, args, message
     assert not (in_tmp / "x.wav").exists()
 
 
-def test_render_voices_lists_espeak_the_voices_and_moods():
+def test_render_voices_lists_the_providers_the_voices_how_they_are_made_and_moods():
     result = CliRunner().invoke(main, ["voices"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("espeak: available, espeak-ng")
+    assert lines[0].startswith("espeak: available, espeak-ng")  # the fallback
+    assert any(line.startswith("hibari: available, hibari-tts 0.2.1") for line in lines)  # the default
     for name in ("narrator", "luna", "sunny"):
-        assert any(line.split()[:1] == [name] for line in lines), name
+        at = next(i for i, line in enumerate(lines) if line.split()[:1] == [name])
+        assert "made from hibari's af_heart voice, pitch" in lines[at + 1] and "semitones" in lines[at + 1], name
+    assert "order: hibari, espeak" in result.stdout
     assert lines[-1] == ("moods: curiously, excitedly, gently, grumpily, happily, loudly, proudly, quietly, "
                          "sadly, scared, sleepily, surprised")
 

@@ -68,7 +68,7 @@ __all__ = [
     "providers", "get_provider", "register_provider", "unregister_provider", "register_voice",
     "resolve_voice", "resolve_mood", "synthesize", "DEFAULT_PROVIDER", "ENTRY_POINT_GROUP",
     "SPEECH_PROVIDERS", "FALLBACK_VOICES", "SpeechFallbackWarning", "provider_order", "usage", "reset_usage",
-    "usage_summary", "AGE_WPM", "rate_for_age", "voice_recipe",
+    "usage_summary", "usage_line", "speech_report", "AGE_WPM", "rate_for_age", "voice_recipe",
 ]
 
 DEFAULT_PROVIDER = "hibari"
@@ -76,7 +76,7 @@ SPEECH_PROVIDERS = ("hibari", "espeak")  # the fallback chain, in order
 PROVIDERS_ENV = "STORYREEL_SPEECH_PROVIDERS"
 ENTRY_POINT_GROUP = "storyreel.speech_providers"
 # Words a minute for young viewers (read-aloud pace), between the ages listed it is interpolated.
-AGE_WPM = {2: 120.0, 3: 128.0, 4: 137.0, 5: 143.0, 6: 150.0, 8: 160.0}
+AGE_WPM = {2: 120.0, 3: 128.0, 4: 137.0, 5: 141.0, 6: 150.0, 8: 160.0}
 REFERENCE_WPM = 150.0  # a voice whose rate_wpm is this speaks at exactly AGE_WPM
 
 
@@ -238,7 +238,7 @@ VOICES: dict[str, Voice] = {v.name: v for v in [
           brightness=-1.5, description="warm, clear storyteller at a medium pace"),
     Voice("luna", "hibari", "en-us", rate_wpm=150, pitch=62, pitch_range=56, speaker="heart", volume=95,
           formant=1.02, brightness=0.5, description="gentle and curious, slightly higher"),
-    Voice("sunny", "hibari", "en-us", rate_wpm=165, pitch=72, pitch_range=60, speaker="heart", volume=105,
+    Voice("sunny", "hibari", "en-us", rate_wpm=158, pitch=72, pitch_range=60, speaker="heart", volume=105,
           formant=1.0, brightness=2.0, description="energetic and warm, brighter and faster"),
 ]}
 
@@ -516,6 +516,43 @@ def usage_summary() -> dict[str, Any]:
                           for name, u in sorted(_USAGE.providers.items())},
             "fallbacks": list(dict.fromkeys(_USAGE.warnings)),
         }
+
+
+def speech_report(clips=()) -> dict[str, Any]:
+    """OUT.json's `speech` section: for the video's speech clips (`Timeline.audio`), the
+    lines and seconds each provider spoke (read from the cache entries beside the clips'
+    WAVs: recorded narration counts as 'recording'), with this process's syntheses,
+    cache hits and failures per provider, the order tried and the fallbacks taken."""
+    import json
+
+    from .audio import SAMPLE_RATE as RATE
+
+    summary = usage_summary()
+    spoken: dict[str, dict[str, float]] = {}
+    for clip in clips:
+        if getattr(clip, "kind", "") != "speech" or not clip.source:
+            continue
+        try:
+            meta = json.loads(Path(clip.source).with_suffix(".json").read_text(encoding="utf-8"))
+            name, seconds = str(meta["inputs"]["provider"]), int(meta["samples"]) / RATE
+        except (OSError, ValueError, KeyError, TypeError):
+            name, seconds = "unknown", 0.0
+        entry = spoken.setdefault(name, {"lines": 0, "seconds": 0.0})
+        entry["lines"] += 1
+        entry["seconds"] += seconds
+    providers_out: dict[str, dict[str, Any]] = {}
+    for name in sorted(set(spoken) | set(summary["providers"])):
+        run = summary["providers"].get(name, {})
+        providers_out[name] = {
+            "lines": spoken.get(name, {}).get("lines", 0),
+            "seconds": round(spoken.get(name, {}).get("seconds", 0.0), 3),
+            "synthesised": run.get("synthesised", 0),
+            "cache_hits": run.get("cache_hits", 0),
+            "failures": run.get("failures", 0),
+        }
+    return {"order": summary["order"], "providers": providers_out, "fallbacks": summary["fallbacks"],
+            "lines": sum(int(e["lines"]) for e in spoken.values()),
+            "seconds": round(sum(e["seconds"] for e in spoken.values()), 3)}
 
 
 def usage_line() -> str:
