@@ -893,8 +893,8 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
                   **speed):
     """Turn a plain-text story (title on the first line, then paragraphs) into a
     narrated picture-book video through the storybook template."""
-    from .dsl.story import (check_length, emitted_scene, format_duration, plan_pages, read_story, scene_header,
-                            story_platform, storybook_template, storybook_variables)
+    from .dsl.story import (check_length, check_reading, emitted_scene, format_duration, plan_pages, read_story,
+                            scene_header, story_platform, storybook_template, storybook_variables)
     from .engine.outputs import atomic_output
 
     _check_speed(speed)
@@ -916,6 +916,7 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
         loaded = load_scene(storybook_template(), storybook_variables(story, pages, age),
                             CompileOptions(preset=chosen_preset, size=parsed_size, fps=fps))
         tl = loaded.timeline
+        check_reading(tl, age, file)  # never a video its own reading-speed check rejects
         if encode_for is not None and out is not None:
             _check_platform_limits(encode_for, tl, tl.duration, quiet, "shorten the story")
         if not quiet:
