@@ -79,6 +79,7 @@ class Planned:
     frames: int
     duration: float
     inputs: list[str] = field(default_factory=list)  # the files it is made from
+    timeline: str | None = None  # compiled when checked (engine JSON): the worker renders it as it is
     job_id: int | None = None
     skipped: bool = False
 
@@ -359,8 +360,10 @@ def _check_row(row: Row, base: Path, defaults: dict[str, Any], outputs: dict[str
         bad(kind, f"'{source}': {err}")
         return None
     inputs = sorted(set(loaded.dependencies))
+    from ..engine import timeline_to_json
+
     return Planned(row, spec, "", input_hash(spec, inputs), loaded.timeline.frame_count, loaded.timeline.duration,
-                   inputs)
+                   inputs, timeline_to_json(loaded.timeline))
 
 
 def _row_key(jobs_file: Path, spec: dict) -> str:
@@ -539,7 +542,9 @@ def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, work
             else:
                 if latest is not None and latest.state in ("queued", *ACTIVE):
                     queue.cancel(latest.id)  # the row changed: that job is out of date
-                plan.job_id = queue.put(plan.spec, key=plan.key, input_hash=plan.input_hash, inputs=plan.inputs).id
+                spec = dict(plan.spec, timeline=plan.timeline) if plan.timeline else plan.spec
+                plan.job_id = queue.put(spec, key=plan.key, input_hash=plan.input_hash, inputs=plan.inputs).id
+            plan.timeline = None  # in the queue now
         skipped = sum(p.skipped for p in plans)
         todo = [p.job_id for p in plans if not p.skipped]
         if not quiet:
@@ -571,7 +576,8 @@ def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, work
                    "skipped": plan.skipped, "attempts": job.attempts, "seconds": None if plan.skipped else took,
                    "frames": result.get("frames"), "duration": result.get("duration"),
                    "files": result.get("files", []), "input_hash": plan.input_hash,
-                   "check": (result.get("check") or {}).get("ok"), "timings": result.get("timings")}
+                   "check": (result.get("check") or {}).get("ok"), "compiled_again": result.get("compiled"),
+                   "timings": result.get("timings")}
             if job.state != "done" and job.error:
                 row["error"] = job.error
             row["attempt_log"] = [{"n": a.n, "outcome": a.outcome, "error": (a.error or {}).get("message")}

@@ -10,7 +10,9 @@ A spec is one video:
      "quality": "standard", "encoder": "auto", "age": null (a story's),
      "extras": true,                 # thumbnail, metadata JSON (captions when there is speech)
      "check": "fail" | "warn" | "off",   # check-video after the render
-     "cache": "/abs/cache" | null, "cache_size": null}
+     "cache": "/abs/cache" | null, "cache_size": null,
+     "timeline": "…"}                # optional: the compiled timeline (engine JSON), so
+                                     # the worker need not compile it again
 
 `load` turns it into a timeline with the same Python API the `render`,
 `render new` and `render story` commands use (storyreel.dsl, storyreel.dsl.templates,
@@ -29,7 +31,7 @@ __all__ = ["CHECK_MODES", "KINDS", "Loaded", "input_hash", "load", "platform_lay
 
 KINDS = ("scene", "template", "story")
 CHECK_MODES = ("fail", "warn", "off")
-_NOT_INPUT = ("cache", "cache_size")  # where chunks are kept changes no picture
+_NOT_INPUT = ("cache", "cache_size", "timeline")  # where chunks are kept changes no picture; the timeline is derived
 
 
 @dataclass
@@ -100,6 +102,26 @@ def load(spec: dict[str, Any]) -> Loaded:
     if encode_for is not None:
         _check_limits(encode_for, loaded.timeline)
     return Loaded(loaded.timeline, deps, encode_for)
+
+
+def from_timeline(spec: dict[str, Any]) -> Loaded | None:
+    """The timeline `render batch` compiled when it checked the row (`spec["timeline"]`,
+    the engine's JSON IR), when every file it names is still there (a speech line
+    is a file in the speech cache); None: compile the spec again with `load`."""
+    import os
+    import re
+
+    text = spec.get("timeline")
+    if not text:
+        return None
+    for path in set(re.findall(r'"(/[^"\\]+)"', text)):
+        if not os.path.exists(path):
+            return None
+    from ..engine import timeline_from_json
+    from ..engine.platforms import get_platform
+
+    encode_for = get_platform(spec["platform"]) if spec.get("platform") else None
+    return Loaded(timeline_from_json(text), [], encode_for)
 
 
 def _file_digest(path: str) -> str:

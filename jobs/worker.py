@@ -133,11 +133,14 @@ def run(spec: dict) -> dict:
     from ..engine import choose_encoder, render_video
     from ..engine.outputs import owned_temp_prefix, remove_stale
     from ..engine.publish import write_publish_outputs
-    from .spec import load
+    from .spec import from_timeline, load
     from ..dsl import load_scene  # noqa: F401 - here, so that import_s is the imports and compile_s the compile
 
     imported = time.time()
-    loaded = load(spec)
+    loaded = from_timeline(spec)  # as `render batch` compiled it when it checked the row
+    compiled = loaded is None
+    if compiled:
+        loaded = load(spec)
     tl = loaded.timeline
     out = Path(spec["output"])
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +187,7 @@ def run(spec: dict) -> dict:
         for path in sorted(staging.iterdir(), key=lambda p: p == staged):  # the video last
             os.replace(path, out.parent / path.name)
             files.append(str(out.parent / path.name))
-        return {"output": str(out), "files": files, "frames": frames, "duration": frames / tl.fps,
+        return {"output": str(out), "files": files, "compiled": compiled, "frames": frames, "duration": frames / tl.fps,
                 "size": [tl.width, tl.height], "fps": tl.fps, "encoder": codec,
                 "cache": vars(cache.stats) if cache is not None else None, "check": report,
                 "timings": {"import_s": imported - began, "compile_s": rendering - imported,

@@ -102,6 +102,7 @@ def test_a_batch_renders_reports_and_a_second_run_skips_finished_rows(project):
     assert report["ok"] and report["counts"]["done"] == 4
     assert {r["kind"] for r in report["rows"]} == {"scene", "template", "story"}
     assert all(r["check"] is True and r["attempts"] == 1 for r in report["rows"])
+    assert not any(r["compiled_again"] for r in report["rows"])  # the workers rendered the timelines checked
     stamps = {p.name: p.stat().st_mtime_ns for p in (project / "out").glob("*.mp4")}
 
     # Again, with one row changed: only that row renders.
