@@ -17,9 +17,12 @@ captions and ducking see an ordinary `Speech`.
 A recording that does not say the text is an error, not a misaligned video:
 
 - the grammar cannot cover the audio at all (no alignment);
-- the mean acoustic score per frame is below MIN_SCORE (a recording of other
-  words, or of only part of the text, scores -30 to -65; matching readings -7 to
-  -20, measured on eSpeak NG's voices, which score lower than people do);
+- the mean acoustic score per frame is below MIN_SCORE. Measured on the
+  neural voice (the nearest thing to a person here): readings of the line score
+  -9 to -18; readings of another line -39 or lower; the line followed by another
+  sentence -33. A reading of only part of the line finds no alignment at all.
+  eSpeak NG's formant speech scores -19 to -45 even when it says the line, so it
+  is no stand-in for a recording;
 - the recording is far too long or too short for the number of words.
 
 Results are cached under `<cache>/speech/` by the recording's bytes and the text
