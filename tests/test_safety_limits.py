@@ -271,3 +271,49 @@ def test_packet_structure_sees_an_open_gop():
     # A leading picture after the second keyframe shows before it (pts 3 < 4): open.
     opened = [(0, True), (2, False), (1, False), (4, True), (3, False), (6, False), (5, False)]
     assert _packet_structure(opened) == (2, 4, False)
+
+
+# -- true peak: -1 dBTP, as the README promises ------------------------------------------------------------
+
+
+def _loud_burst(path: Path, spike: float) -> Path:
+    """Three seconds of a 440 Hz tone at about -14 LUFS with one 20 ms burst of
+    `spike` amplitude in the middle: the integrated loudness is on target, the
+    true peak is the burst's."""
+    rate = 48000
+    with av.open(str(path), "w") as c:
+        video = c.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 64, 36, "yuv420p"
+        audio = c.add_stream("aac", rate=rate, layout="stereo")
+        for i in range(30):
+            frame = av.VideoFrame.from_ndarray(np.full((36, 64, 3), 90, np.uint8), format="rgb24")
+            frame.pts = i
+            c.mux(video.encode(frame))
+        c.mux(video.encode(None))
+        t = np.arange(3 * rate) / rate
+        x = 0.21 * np.sin(2 * np.pi * 440 * t)
+        n, s = int(0.02 * rate), int(1.5 * rate)
+        x[s:s + n] = spike * np.sin(2 * np.pi * 440 * t[s:s + n]) * np.hanning(n)
+        x = x.astype(np.float32)
+        for k in range(0, len(x), 1024):
+            chunk = x[k:k + 1024]
+            frame = av.AudioFrame.from_ndarray(np.stack([chunk, chunk]), format="fltp", layout="stereo")
+            frame.sample_rate, frame.pts = rate, k
+            c.mux(audio.encode(frame))
+        c.mux(audio.encode(None))
+    return path
+
+
+@pytest.mark.parametrize("spike, low, high, verdict", [
+    (0.80, -2.5, -1.2, "pass"),  # about -1.8 dBTP
+    (0.95, -0.95, 0.0, "FAIL"),  # about -0.6 dBTP: under 0 but over the -1 the README promises
+])
+def test_true_peak_fails_over_minus_one_dbtp(tmp_path, spike, low, high, verdict):
+    rows = check(_loud_burst(tmp_path / f"peak{spike}.mp4", spike))
+    line = next(l for l in rows["_output"].splitlines() if l.strip().startswith("loudness "))
+    lufs = float(line.split()[1])
+    peak = float(line.split("peak ")[1].split()[0])
+    assert abs(lufs + 14) <= 1 and low < peak < high, line  # the file is what the test means it to be
+    assert rows["loudness"] == verdict, rows["_output"]
+    if verdict == "FAIL":
+        assert "dBTP is over -1" in rows["_output"]
