@@ -499,7 +499,7 @@ def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, work
     (0: every row done or unchanged; 1: a row failed, or the file has errors)."""
     from ..engine.outputs import atomic_output
     from .queue import ACTIVE, JobQueue
-    from .runner import Runner
+    from .runner import Runner, default_workers
 
     echo = echo or (lambda text: print(text, file=sys.stderr))
     stream = stream or sys.stderr
@@ -524,6 +524,7 @@ def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, work
             echo(problem.format(display))
         echo(f"{len(problems)} error{'s' if len(problems) != 1 else ''} in {display}; nothing was rendered")
         return 1
+    workers = workers or default_workers()
     queue = JobQueue(folder, max_attempts=retries + 1)
     try:
         queue.reclaim()
@@ -549,7 +550,7 @@ def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, work
         todo = [p.job_id for p in plans if not p.skipped]
         if not quiet:
             echo(f"{display}: {len(plans)} rows ok; {skipped} unchanged (skipped), {len(todo)} to render "
-                 f"with {workers or 'default'} worker(s); jobs in {folder}")
+                 f"with {workers} worker{'s' if workers != 1 else ''}; jobs in {folder}")
         progress = _Progress(plans, quiet, stream)
         runner = Runner(queue, workers, on_event=progress.event)
         stopped = None

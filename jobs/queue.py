@@ -40,7 +40,7 @@ __all__ = ["ACTIVE", "Attempt", "Backoff", "Empty", "FINAL", "Full", "Job", "Job
 STATES = ("queued", "running", "checking", "done", "failed", "cancelled")
 ACTIVE = ("running", "checking")  # claimed by an owner, under a lease
 FINAL = ("done", "failed", "cancelled")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: jobs.inputs
 DB_NAME = "jobs.sqlite3"
 
 _SCHEMA = """
@@ -214,8 +214,16 @@ class JobQueue:
         if version > SCHEMA_VERSION:
             raise RuntimeError(f"{path} was written by a newer storyreel (schema {version}); upgrade storyreel")
         if version < SCHEMA_VERSION:
-            # One transaction: another program opening the folder now waits, then finds the tables.
-            db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            # One transaction: another program opening the folder meanwhile waits, then finds the tables.
+            with self._tx() as tx:
+                version = tx.execute("PRAGMA user_version").fetchone()[0]
+                if version == 0:
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            tx.execute(statement)
+                elif version == 1:
+                    tx.execute("ALTER TABLE jobs ADD COLUMN inputs TEXT")
+                tx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # ── connections ──────────────────────────────────────────────────────────
 
