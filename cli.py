@@ -885,16 +885,20 @@ def characters_command(character, gesture, output, size):
               help="auto (probe hardware, else libx264), libx264, h264_nvenc, …")
 @click.option("--age", type=click.IntRange(2, 5), default=4, show_default=True,
               help="The viewer's age (2-5): younger viewers get longer pauses.")
+@click.option("--narration", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="A recording of the story read aloud (title, every page, \"The End.\"): each line is cut "
+                   "from it by forced alignment and used instead of a synthesised voice.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
 @click.option("--no-extras", "--no-publish", "no_extras", is_flag=True,
               help="No thumbnail or metadata JSON beside the video (caption files only when captions are on).")
 @_speed_options
-def story_command(file, output, emit_scene, preset, platform, size, fps, quality, encoder, age, quiet, no_extras,
-                  **speed):
+def story_command(file, output, emit_scene, preset, platform, size, fps, quality, encoder, age, narration, quiet,
+                  no_extras, **speed):
     """Turn a plain-text story (title on the first line, then paragraphs) into a
     narrated picture-book video through the storybook template."""
-    from .dsl.story import (check_length, check_reading, emitted_scene, format_duration, plan_pages, read_story,
-                            scene_header, story_platform, storybook_template, storybook_variables)
+    from .dsl.story import (check_length, check_reading, emitted_scene, format_duration, narrated_variables,
+                            narration_texts, plan_pages, read_story, scene_header, split_narration, story_platform,
+                            storybook_template, storybook_variables)
     from .engine.outputs import atomic_output
 
     _check_speed(speed)
@@ -913,8 +917,13 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
         story = read_story(file)
         pages = plan_pages(story)
         seconds = check_length(story, pages, target, age)
-        loaded = load_scene(storybook_template(), storybook_variables(story, pages, age),
-                            CompileOptions(preset=chosen_preset, size=parsed_size, fps=fps))
+        variables, project = storybook_variables(story, pages, age), None
+        if narration:
+            pieces = split_narration(narration, narration_texts(story, pages))
+            variables = narrated_variables(story, pages, age, pieces)
+            project = Project.for_file(storybook_template(), allowed=(pieces[0].parent,))
+        loaded = load_scene(storybook_template(), variables,
+                            CompileOptions(preset=chosen_preset, size=parsed_size, fps=fps, project=project))
         tl = loaded.timeline
         check_reading(tl, age, file)  # never a video its own reading-speed check rejects
         if encode_for is not None and out is not None:

@@ -997,3 +997,85 @@ def validate_pages(pages: Any, where: str = "pages") -> list[dict[str, Any]]:
             item["lines"] = lines
         out.append(item)
     return out
+
+
+# ── a recorded narration ──────────────────────────────────────────────────────
+
+END_LINE = "The End."  # what the storybook's last card says (templates/storybook/book.scene)
+
+
+def narration_texts(story: Story, pages: list[Page]) -> list[str]:
+    """What the book says, line by line, in order: the title, each page's lines, "The End."."""
+    return [smart_quotes(story.title), *(line["text"] for page in pages for line in page.lines), END_LINE]
+
+
+def split_narration(path: str | Path, texts: list[str], folder: str | Path | None = None) -> list[Path]:
+    """Cut a recording of the whole book read aloud into one WAV per line.
+
+    The recording is aligned with all the lines' words at once
+    (engine/speech/recorded.py); each line's piece runs from halfway through the
+    pause before its first word to halfway through the pause after its last (the
+    first from just before its first word, the last to the end of the file).
+    Each piece is then used as that line's `recording`, so it is aligned again on
+    its own (cached) and the book keeps its pauses and `wait for reading`. Pieces
+    are written to `folder` (default: `<cache>/narration/<hash of file and text>`).
+    Raises SceneError, located at the story when it can be, when the recording
+    does not say the book."""
+    import hashlib
+
+    import numpy as np
+
+    from ..engine.audio import AudioError, load_audio
+    from ..engine.speech import SpeechError
+    from ..engine.speech.audio import SAMPLE_RATE, wav_bytes, write_atomic
+    from ..engine.speech.cache import cache_root
+    from ..engine.speech.recorded import align, dictionary_words
+
+    path = Path(path)
+    shown = str(path)
+    try:
+        blob = path.read_bytes()
+        audio = load_audio(path, keep_mono=True)
+    except OSError as exc:
+        raise SceneError(f"cannot read the narration '{shown}': {exc.strerror or exc}") from None
+    except AudioError as exc:
+        raise SceneError(f"narration: {exc.message}", hint=exc.hint) from None
+    samples = np.asarray(audio, dtype=np.float32)
+    samples = samples.reshape(-1) if samples.ndim == 1 else samples.mean(axis=0)
+    counts = [len(dictionary_words(t)) for t in texts]
+    try:
+        words, _, _ = align(samples, " ".join(texts))
+    except SpeechError as exc:
+        raise SceneError(f"narration '{shown}': {exc.message}",
+                         hint="the recording must read the title, every page and \"The End.\" in order; "
+                              "render story --emit-scene shows what is read") from None
+    key = hashlib.sha256(blob + "\n".join(texts).encode("utf-8")).hexdigest()[:24]
+    out = Path(folder) if folder is not None else cache_root() / "narration" / key
+    out.mkdir(parents=True, exist_ok=True)
+    bounds: list[tuple[float, float]] = []
+    k = 0
+    for n in counts:
+        bounds.append((words[k].start, words[k + n - 1].end))
+        k += n
+    total = samples.size / SAMPLE_RATE
+    pieces = []
+    for i, (first, last) in enumerate(bounds):
+        start = max(0.0, first - 0.1) if i == 0 else (bounds[i - 1][1] + first) / 2
+        end = total if i == len(bounds) - 1 else (last + bounds[i + 1][0]) / 2
+        piece = samples[int(round(start * SAMPLE_RATE)): int(round(end * SAMPLE_RATE))]
+        target = out / f"line{i + 1:03d}.wav"
+        write_atomic(target, wav_bytes(piece))
+        pieces.append(target)
+    return pieces
+
+
+def narrated_variables(story: Story, pages: list[Page], age: int, pieces: list[Path]) -> dict[str, Any]:
+    """`storybook_variables` with each line's piece of the narration as its `recording`."""
+    variables = storybook_variables(story, pages, age)
+    it = iter(str(p) for p in pieces)
+    variables["title_recording"] = next(it)
+    for page in variables["pages"]:
+        for line in page["lines"]:
+            line["recording"] = next(it)
+    variables["end_recording"] = next(it)
+    return variables

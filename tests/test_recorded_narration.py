@@ -187,3 +187,46 @@ def _write(project: Path, text: str) -> Path:
     path = project / "t.scene"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+NARRATED_STORY = """The Lost Hat
+
+Sunny lost her red hat in the windy park.
+
+Luna looked under the bench and behind the big tree.
+
+"Here it is!" said Luna. Sunny smiled.
+"""
+
+
+def test_render_story_with_a_narration_track(tmp_path):
+    """`render story --narration FILE`: one recording of the whole book, cut into
+    its lines by alignment; the captions follow the recording and the video passes
+    its own check."""
+    from storyreel.dsl.story import narration_texts, plan_pages, read_story
+    from storyreel.engine.quality import check_video
+
+    story_file = tmp_path / "hat.txt"
+    story_file.write_text(NARRATED_STORY, encoding="utf-8")
+    story = read_story(story_file)
+    texts = narration_texts(story, plan_pages(story))
+    assert texts[0] == "The Lost Hat" and texts[-1] == "The End."
+    pause = np.zeros(int(0.7 * 48000), dtype=np.float32)
+    parts = [pause]
+    for text in texts:
+        parts += [np.asarray(speech.synthesize(text, voice="narrator").samples, dtype=np.float32), pause]
+    narration = write_wav(tmp_path / "reading.wav", np.concatenate(parts))
+    out = tmp_path / "hat.mp4"
+    result = CliRunner().invoke(main, ["story", str(story_file), "--narration", str(narration), "--age", "2",
+                                       "--size", "320x180", "--quality", "draft", "-q", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    subs = pysubs2.load(str(out.with_suffix(".srt")))
+    assert [" ".join(e.plaintext.split()) for e in subs] == texts
+    reading, = [c for c in check_video(out, None, 2).checks if c.name == "reading speed"]
+    assert reading.status == "pass", reading.detail
+    # A recording of something else is refused before anything is rendered.
+    other = write_wav(tmp_path / "other.wav", speech.synthesize(OTHER, voice="narrator").samples)
+    result = CliRunner().invoke(main, ["story", str(story_file), "--narration", str(other), "--size", "320x180",
+                                       "-q", "-o", str(tmp_path / "no.mp4")])
+    assert result.exit_code == 1 and "narration" in result.output and "does not" in result.output, result.output
+    assert not (tmp_path / "no.mp4").exists()
