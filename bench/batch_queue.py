@@ -47,6 +47,7 @@ def main() -> int:
     parser.add_argument("--size", default="160x90")
     parser.add_argument("--scene", action="store_true", help="2-second scene rows instead of the counting template")
     parser.add_argument("--quality", default="standard")
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     w, h = (int(x) for x in args.size.split("x"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,7 +64,7 @@ def main() -> int:
             jobs.write_text("output,template,count,thing,length,size,quality\n" + "\n".join(rows) + "\n",
                             encoding="utf-8")
         began = time.time()
-        code = run_batch(jobs, workers=1, quiet=True)
+        code = run_batch(jobs, workers=args.workers, quiet=True)
         wall = time.time() - began
         if code:
             print("batch failed", file=sys.stderr)
@@ -82,7 +83,8 @@ def main() -> int:
                           "import_s": t["import_s"], "compile_s": t["compile_s"], "render_s": t["render_s"],
                           "check_s": t["extras_s"] + t["check_s"], "total": total, "overhead": total - work})
         print(f"{args.rows} rows, {'scene' if args.scene else 'counting template'} at {args.size}, "
-              f"quality {args.quality}, 1 worker; batch wall {wall:.1f}s (incl. checking every row first)")
+              f"quality {args.quality}, {args.workers} worker(s); batch wall {wall:.1f}s (incl. checking every row first), "
+              f"{3600 * args.rows / wall:.0f} videos/hour")
         print("video_s  claim->render    import  compile  render  extras+check  total  overhead")
         for r in table:
             print(f"{r['video_s']:7.1f}  {r['to_render']:15.2f}  {r['import_s']:6.2f}  {r['compile_s']:7.2f}  "
