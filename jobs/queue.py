@@ -31,7 +31,7 @@ import socket
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -153,7 +153,6 @@ class Job:
     updated_at: float
     started_at: float | None
     finished_at: float | None
-    extra: dict = field(default_factory=dict, compare=False)
 
     @classmethod
     def _from_row(cls, row: sqlite3.Row) -> "Job":
