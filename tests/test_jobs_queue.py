@@ -329,3 +329,20 @@ def test_which_failures_are_retried():
     assert classify(SpeechError("unknown voice 'lun'"))["transient"] is False
     bug = classify(ZeroDivisionError("division by zero"))
     assert (bug["kind"], bug["transient"]) == ("internal", False) and "ZeroDivisionError" in bug["traceback"]
+
+
+def test_no_more_than_workers_jobs_render_at_once(tmp_path):
+    scene = _scene(tmp_path, "short.scene", scenes=1, seconds=1.0, fps=15)
+    q = JobQueue(tmp_path / "jobs")
+    ids = [q.put({"kind": "scene", "source": str(scene), "output": str(tmp_path / f"{n}.mp4"), "quality": "draft",
+                  "check": "off", "extras": False}).id for n in range(3)]
+    runner = Runner(q, 2)
+    most = []
+
+    def watch() -> bool:
+        most.append(len(runner.running))
+        return False
+
+    runner.run(ids, until=watch)
+    assert max(most) == 2 and all(q.job(i).state == "done" for i in ids)
+    assert runner.spare is None  # the warm worker is gone with the run
