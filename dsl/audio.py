@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..engine import speech as speech_service
+from ..engine.speech import lexicon as speech_lexicon
 from ..engine.audio import SOUND_EFFECTS, AudioError, load_audio, sound_effect
 from ..engine.audio.arrange import MOODS as MUSIC_MOODS
 from ..engine.audio.arrange import find_melody
@@ -158,13 +159,17 @@ def _is_mood(name: str) -> bool:
 
 
 def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, out: SceneAudio,
-                 cast_voice: str | None = None, speech_rate: float = 1.0, ctx: Context | None = None):
+                 cast_voice: str | None = None, speech_rate: float = 1.0, ctx: Context | None = None,
+                 age: float | None = None):
     """Synthesise the line, place it at `t`, caption it; return (speech, mood).
 
     `SPEAKER says "caption text" [MOOD] [pronounced "spoken text"] [recording "file.wav"]`:
     the caption shows the first text; the voice says the second when it is given
     (a respelling for the synthesiser, e.g. "Ah" for the short a of "apple").
-    `speech_rate` scales the voice's words per minute (`video { speech rate 0.85 }`).
+    `speech_rate` scales the voice's words per minute (`video { speech rate 0.85 }`),
+    `rate 0.8` one line's; `age` (the video's) sets the pace for young viewers.
+    `{a-sound}`, `{letter-a}`, `{7}` in the text name lexicon entries
+    (engine/speech/lexicon.yaml): the caption shows "a", the voice says /æ/.
     With `recording`, a person's reading of the line (a WAV/MP3 in the project,
     through `ctx.asset`) is used instead of a synthesised voice; its word and
     phoneme times come from forced alignment of the spoken text
@@ -186,7 +191,13 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
     mood = None
     spoken_item = None
     recording_item = None
+    line_rate = 1.0
     while not items.at_end():
+        keyword = items.take_word("rate")
+        if keyword is not None:
+            line_rate = items.number_between("how much faster or slower this line is said, e.g. rate 0.8",
+                                             0.5, 2, "rate", hint="1 is the voice's pace; 0.8 is a fifth slower")
+            continue
         keyword = items.take_word("recording")
         if keyword is not None:
             if recording_item is not None:
@@ -215,6 +226,15 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
     items.finish("says")
     caption_text = text_item.value.strip()
     spoken_text = spoken_item.value.strip() if spoken_item is not None else caption_text
+    for item in (text_item, spoken_item):
+        if item is not None:
+            try:
+                speech_lexicon.check(item.value)
+            except speech_lexicon.LexiconError as exc:
+                raise SceneError(exc.message, item.span, hint=exc.hint) from None
+    caption_text = speech_lexicon.shown(caption_text)
+    if recording_item is not None:
+        spoken_text = speech_lexicon.shown(spoken_text)
     if recording_item is not None:
         spoken = _recorded(recording_item, spoken_text, ctx)
     else:
@@ -222,7 +242,7 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
             voice_preset = speech_service.resolve_voice(voice)
             if speech_rate != 1.0:
                 voice_preset = replace(voice_preset, rate_wpm=round(voice_preset.rate_wpm * speech_rate, 2))
-            spoken = speech_service.synthesize(spoken_text, voice=voice_preset, mood=mood)
+            spoken = speech_service.synthesize(spoken_text, voice=voice_preset, mood=mood, age=age, rate=line_rate)
         except speech_service.SpeechError as exc:
             raise SceneError(f"speech synthesis failed: {exc.message}", step.span, hint=exc.hint) from None
     duration = spoken.duration

@@ -391,7 +391,8 @@ class SceneCompiler:
             member = self.cast.get(step.speaker.name)
             items = Items(step.items, self.canvas, step.span)
             spoken, mood = compile_says(step, items, t, self.video.voice, self.audio,
-                                        voice_of(member) if member else None, self.video.speech_rate, ctx=self.ctx)
+                                        voice_of(member) if member else None, self.video.speech_rate, ctx=self.ctx,
+                                        age=self.video.age)
             if member is not None:
                 speak(self.lookup(step.speaker), spoken, t, mood)
             end = t + spoken.duration

@@ -262,3 +262,32 @@ def test_an_offline_recogniser_understands_each_voice(cache, voice):
         e, n = word_error_rate(sentence, recognise(decoder, said.samples))
         errors, words = errors + e, words + n
     assert errors / words <= 0.3, (voice, errors / words)
+
+
+def test_a_render_reports_speech_in_the_summary_and_out_json(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from storyreel.cli import main
+
+    monkeypatch.setenv("STORYREEL_CACHE", str(tmp_path / "cache"))
+    scene = tmp_path / "lex.scene"
+    scene.write_text('video "Letters" {\n    size 160x90\n    fps 10\n    captions on\n    age 3\n}\n\n'
+                     'scene a {\n    narrator says "The letter A says {a-sound}." rate 0.9\n'
+                     '    luna says "A!" happily\n}\n', encoding="utf-8")
+    speech.reset_usage()
+    result = CliRunner().invoke(main, [str(scene), "-o", str(tmp_path / "lex.mp4"), "--quality", "draft"])
+    assert result.exit_code == 0, result.output
+    assert "speech: hibari 2 lines (2 synthesised, 0 cached" in result.stderr
+    meta = json.loads((tmp_path / "lex.json").read_text(encoding="utf-8"))
+    assert meta["speech"]["order"] == ["hibari", "espeak"] and meta["speech"]["fallbacks"] == []
+    hibari = meta["speech"]["providers"]["hibari"]
+    assert hibari["lines"] == 2 and hibari["synthesised"] == 2 and hibari["seconds"] > 1.0
+    srt = (tmp_path / "lex.srt").read_text(encoding="utf-8")
+    assert "The letter A says a." in srt and "{" not in srt  # the caption shows the entry's text
+    # An unknown entry is an author error at the line, with the names that exist.
+    scene.write_text(scene.read_text(encoding="utf-8").replace("{a-sound}", "{a-sond}"), encoding="utf-8")
+    result = CliRunner().invoke(main, [str(scene), "-o", str(tmp_path / "bad.mp4")])
+    assert result.exit_code == 1 and "unknown pronunciation '{a-sond}'" in result.output
+    assert "lex.scene:9:19:" in result.output and "did you mean {a-sound}?" in result.output

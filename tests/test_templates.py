@@ -21,6 +21,7 @@ from storyreel.dsl import CompileOptions, SceneError, load_scene
 from storyreel.dsl.templates import (EPISODE_WINDOWS, SHORT_WINDOW, TEMPLATES_DIR, list_templates, load_template,
                                      resolve_params, template_path, tidy_scene_text, validate_params)
 from storyreel.engine import render_frame, render_video, timeline_to_json
+from storyreel.engine.speech import lexicon
 
 TEMPLATES = ["counting", "alphabet", "colors", "shapes", "feelings"]
 TINY = (192, 108)
@@ -144,7 +145,10 @@ def test_counting_counts_the_objects():
 
 def test_alphabet_words_and_sound():
     text = compiled("alphabet", letter="b").expanded.text
-    assert "The letter B says buh." in spoken_lines(text)
+    assert "The letter B says {b-sound}." in spoken_lines(text)  # the lexicon's sound; the caption shows "b"
+    assert "{B-sound}, {b-sound}, ball!" in spoken_lines(text)
+    custom_sound = compiled("alphabet", letter="E", sound="eh", age=5).expanded.text
+    assert "The letter E says eh." in spoken_lines(custom_sound)  # a `sound` parameter is a respelling
     assert re.search(r'"Ball starts with B\."', text)
     custom = compiled("alphabet", letter="M", words=["moon", "milk", "mouse"]).expanded.text
     assert "Milk starts with M." in spoken_lines(custom)
@@ -346,7 +350,7 @@ def test_tiny_render_decodes_with_speech_captions_and_chapters(name, tmp_path):
     srt = out.with_suffix(".srt")
     assert srt.exists() and out.with_suffix(".vtt").exists()
     captions = " ".join(e.plaintext.replace("\n", " ") for e in pysubs2.load(str(srt)))
-    said = " ".join(spoken_lines(loaded.expanded.text))
+    said = lexicon.shown(" ".join(spoken_lines(loaded.expanded.text)))  # {a-sound} is captioned "a"
     assert re.sub(r"\s+", " ", captions).strip() == re.sub(r"\s+", " ", said).strip()
 
 
