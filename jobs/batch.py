@@ -552,7 +552,8 @@ def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, work
             echo(f"{display}: {len(plans)} rows ok; {skipped} unchanged (skipped), {len(todo)} to render "
                  f"with {workers} worker{'s' if workers != 1 else ''}; jobs in {folder}")
         progress = _Progress(plans, quiet, stream)
-        runner = Runner(queue, workers, on_event=progress.event)
+        # Only this file's rows: another batch's jobs in a shared jobs folder are its own to run.
+        runner = Runner(queue, workers, on_event=progress.event, key_prefix=_row_key(jobs_file, {"output": ""}))
         stopped = None
         try:
             if todo:

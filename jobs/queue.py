@@ -312,9 +312,11 @@ class JobQueue:
     def put_nowait(self, spec: dict[str, Any], **kwargs: Any) -> Job:
         return self.put(spec, block=False, **kwargs)
 
-    def get(self, block: bool = True, timeout: float | None = None, *, owner: str | None = None) -> Job:
+    def get(self, block: bool = True, timeout: float | None = None, *, owner: str | None = None,
+            key_prefix: str | None = None) -> Job:
         """Claim the oldest due queued job: it becomes running, leased to `owner`
-        (this process by default), and a new attempt is logged.
+        (this process by default), and a new attempt is logged. `key_prefix`: only
+        jobs whose key starts with it (one batch's rows in a shared jobs folder).
 
         Raises:
             Empty: no job is due within `timeout` (at once when not `block`).
@@ -323,25 +325,29 @@ class JobQueue:
         self._check_timeout(timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            job = self._claim(owner or self.owner)
+            job = self._claim(owner or self.owner, key_prefix)
             if job is not None:
                 return job
             if not block or (deadline is not None and time.monotonic() >= deadline):
                 raise Empty("no job is due")
             time.sleep(self.poll_s)
 
-    def get_nowait(self, *, owner: str | None = None) -> Job:
-        return self.get(block=False, owner=owner)
+    def get_nowait(self, *, owner: str | None = None, key_prefix: str | None = None) -> Job:
+        return self.get(block=False, owner=owner, key_prefix=key_prefix)
 
-    def _claim(self, owner: str) -> Job | None:
+    def _claim(self, owner: str, key_prefix: str | None = None) -> Job | None:
+        due = "SELECT id, attempts FROM jobs WHERE state = 'queued' AND due_at <= ?"
+        args: list[Any] = []
+        if key_prefix is not None:
+            due += " AND substr(key, 1, ?) = ?"
+            args = [len(key_prefix), key_prefix]
+        due += " ORDER BY due_at, id LIMIT 1"
         # A read first: polling an empty (or backing-off) queue takes no write lock.
-        if self._db().execute("SELECT 1 FROM jobs WHERE state = 'queued' AND due_at <= ? LIMIT 1",
-                              (self.clock(),)).fetchone() is None:
+        if self._db().execute(due, [self.clock(), *args]).fetchone() is None:
             return None
         with self._tx() as db:
             now = self.clock()
-            row = db.execute("SELECT id, attempts FROM jobs WHERE state = 'queued' AND due_at <= ? "
-                             "ORDER BY due_at, id LIMIT 1", (now,)).fetchone()
+            row = db.execute(due, [now, *args]).fetchone()
             if row is None:
                 return None
             n = row["attempts"] + 1

@@ -88,13 +88,14 @@ class Runner:
             "checking", "done", "retry", "failed", "cancelled" (info: the event's fields).
         heartbeat_s: how often leases are renewed and cancels looked for.
         prewarm: keep one worker process started (imports done) for the next job.
+        key_prefix: claim only jobs whose key starts with it (`JobQueue.get`).
         grace_s: how long a stopped worker gets before SIGKILL.
     """
 
     def __init__(self, queue: JobQueue, workers: int | None = None, *,
                  on_event: Callable[[str, Job, dict], None] | None = None,
                  heartbeat_s: float = 1.0, grace_s: float = 5.0, python: str = sys.executable,
-                 tick_s: float = 0.02, prewarm: bool = True):
+                 tick_s: float = 0.02, prewarm: bool = True, key_prefix: str | None = None):
         self.queue = queue
         self.workers = workers or default_workers()
         self.on_event = on_event or (lambda kind, job, info: None)
@@ -105,6 +106,7 @@ class Runner:
         self.running: dict[int, _Worker] = {}
         self.logs = queue.folder / "logs"
         self.prewarm = prewarm
+        self.key_prefix = key_prefix
         self.spare: tuple[subprocess.Popen, Path] | None = None
         self._spawned = 0
 
@@ -271,7 +273,7 @@ class Runner:
                     pass
         while claim and len(self.running) < self.workers:
             try:
-                job = self.queue.get_nowait()
+                job = self.queue.get_nowait(key_prefix=self.key_prefix)
             except Empty:
                 break
             self._start(job)

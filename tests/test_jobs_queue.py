@@ -62,6 +62,11 @@ def test_put_get_in_order_and_the_queue_shape(q):
     with pytest.raises(ValueError):
         q.put(SPEC, timeout=-1)
     assert q.job(a.id).spec == dict(SPEC, output="a.mp4")
+    mine = q.put(SPEC, key="/jobs.csv#/out/1.mp4")
+    q.put(SPEC, key="/other.csv#/out/1.mp4")
+    assert q.get_nowait(key_prefix="/jobs.csv#").id == mine.id  # one batch's rows only
+    with pytest.raises(Empty):
+        q.get_nowait(key_prefix="/jobs.csv#")
 
 
 def test_maxsize_bounds_queued_jobs(tmp_path, clock):
