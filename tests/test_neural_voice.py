@@ -291,3 +291,13 @@ def test_a_render_reports_speech_in_the_summary_and_out_json(tmp_path, monkeypat
     result = CliRunner().invoke(main, [str(scene), "-o", str(tmp_path / "bad.mp4")])
     assert result.exit_code == 1 and "unknown pronunciation '{a-sond}'" in result.output
     assert "lex.scene:9:19:" in result.output and "did you mean {a-sound}?" in result.output
+
+
+def test_a_fallback_warning_prints_as_one_warning_line_once():
+    import warnings as w
+
+    message = SpeechFallbackWarning("speech provider 'gone' failed (test); falling back to 'espeak'")
+    first = w.formatwarning(message, SpeechFallbackWarning, "dsl/audio.py", 1)
+    assert first == "warning: speech provider 'gone' failed (test); falling back to 'espeak'\n"
+    assert w.formatwarning(message, SpeechFallbackWarning, "dsl/audio.py", 1) == ""  # once per process
+    assert "UserWarning" in w.formatwarning(UserWarning("other"), UserWarning, "x.py", 1)

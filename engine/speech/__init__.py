@@ -84,6 +84,25 @@ class SpeechFallbackWarning(UserWarning):
     """A speech provider was skipped (missing or failed) and the next one spoke the line."""
 
 
+_SHOWN: set[str] = set()
+_format_warning = warnings.formatwarning
+
+
+def _formatwarning(message, category, filename, lineno, line=None):  # type: ignore[no-untyped-def]
+    """A fallback prints as `warning: speech provider 'x' failed (…)`, once per process;
+    every other warning as Python prints it."""
+    if isinstance(category, type) and issubclass(category, SpeechFallbackWarning):
+        text = str(message)
+        if text in _SHOWN:
+            return ""
+        _SHOWN.add(text)
+        return f"warning: {text}\n"
+    return _format_warning(message, category, filename, lineno, line)
+
+
+warnings.formatwarning = _formatwarning
+
+
 class SpeechError(Exception):
     """A speech failure the author can act on: `message` says what, `hint` how to fix it."""
 
