@@ -29,7 +29,7 @@ from .engine import EncoderError, PRESETS, choose_encoder, render_frame, render_
 from .engine.assets import AssetError
 from .engine.audio import AudioError
 from .engine.encoder import QUALITY
-from .engine.platforms import PLATFORM_NAMES, PlatformError, get_platform
+from .engine.platforms import PLATFORM_NAMES, PlatformError, get_platform, platform_layout
 from .engine.publish import write_publish_outputs
 from .engine.render import frame_range
 
@@ -488,14 +488,12 @@ def _check_file_size(target, out: Path) -> None:
 
 
 def _platform_layout(target, preset: str | None, size: str | None) -> tuple[str | None, str | None]:
-    """--preset and --size, or, when neither is given, the platform's layout: its
-    preset (safe area) at its recommended size."""
-    if target is None or preset is not None or size is not None:
+    """--preset and --size as given (--size as text), else the platform's layout
+    (engine.platforms.platform_layout)."""
+    if size is not None:
         return preset, size
-    recommended = None
-    if target.size != (PRESETS[target.preset].width, PRESETS[target.preset].height):
-        recommended = f"{target.size[0]}x{target.size[1]}"
-    return target.preset, recommended
+    chosen, recommended = platform_layout(target, preset, None)
+    return chosen, (f"{recommended[0]}x{recommended[1]}" if recommended else None)
 
 
 def _check_workers(value: int) -> int:

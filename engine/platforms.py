@@ -266,3 +266,16 @@ def get_platform(name: str) -> Platform:
     if name not in table:
         raise PlatformError(f"unknown platform '{name}' (platforms: {', '.join(table)})")
     return table[name]
+
+
+def platform_layout(target: Platform | None, preset: str | None,
+                    size: tuple[int, int] | None) -> tuple[str | None, tuple[int, int] | None]:
+    """The format to compile for: the given preset and size, or, when neither is
+    given, the platform's layout: its preset (safe area) at its recommended size
+    (None where that is the preset's own). Shared by the CLI and the job queue."""
+    if target is None or preset is not None or size is not None:
+        return preset, size
+    recommended = None
+    if target.size != (PRESETS[target.preset].width, PRESETS[target.preset].height):
+        recommended = tuple(target.size)
+    return target.preset, recommended

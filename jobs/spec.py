@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CHECK_MODES", "KINDS", "Loaded", "input_hash", "load", "platform_layout"]
+__all__ = ["CHECK_MODES", "KINDS", "Loaded", "input_hash", "load"]
 
 KINDS = ("scene", "template", "story")
 CHECK_MODES = ("fail", "warn", "off")
@@ -39,19 +39,6 @@ class Loaded:
     timeline: Any  # engine.Timeline
     dependencies: list[str]  # every file read, for input_hash
     encode_for: Any  # the engine.platforms.Platform whose encoding applies, or None
-
-
-def platform_layout(target, preset: str | None, size: tuple[int, int] | None):
-    """--preset and --size, or, when neither is given, the platform's layout: its
-    preset (safe area) at its recommended size (as the `render` command does)."""
-    from ..engine import PRESETS
-
-    if target is None or preset is not None or size is not None:
-        return preset, size
-    recommended = None
-    if target.size != (PRESETS[target.preset].width, PRESETS[target.preset].height):
-        recommended = tuple(target.size)
-    return target.preset, recommended
 
 
 def _check_limits(target, tl) -> None:
@@ -67,7 +54,7 @@ def load(spec: dict[str, Any]) -> Loaded:
     """Compile the video `spec` describes. Raises what the commands raise for the
     same input: `SceneError` (located), `PlatformError`, `AssetError`, …"""
     from ..dsl import CompileOptions, Project, check_size, load_scene
-    from ..engine.platforms import get_platform
+    from ..engine.platforms import get_platform, platform_layout
 
     kind = spec["kind"]
     size = tuple(spec["size"]) if spec.get("size") else None
