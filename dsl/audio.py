@@ -40,9 +40,13 @@ class MusicSpec:
     volume: float
     params: tuple[tuple[str, Any], ...] = ()
 
-    def clip(self, start: float, end: float) -> AudioClip:
+    def clip(self, start: float, end: float, age: float | None = None) -> AudioClip:
+        """The clip from `start` to `end`; a tune also gets the viewers' `age` (younger: slower)."""
+        params = dict(self.params)
+        if age is not None and self.kind == "tune":
+            params.setdefault("age", age)
         return AudioClip(start=start, kind="music", source=self.source, volume=self.volume, end=end,
-                         loop=True, duck=True, params=dict(self.params))
+                         loop=True, duck=True, params=params)
 
 
 @dataclass

@@ -136,7 +136,7 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
     if video.thumbnail_at is not None and video.thumbnail_at[0] > duration + 1e-9:
         raise SceneError(f"thumbnail at {video.thumbnail_at[0]:g}s is after the end of the video ({duration:g}s)",
                          video.thumbnail_at[1], hint="pick a time inside the video")
-    music_clips = [spec.clip(a, b) for spec, a, b in music_runs]
+    music_clips = [spec.clip(a, b, video.age) for spec, a, b in music_runs]  # age: the music's tempo
     timeline = Timeline(
         width=canvas.width, height=canvas.height, fps=canvas.fps, duration=duration, title=video.title,
         background=video.background, safe_area=canvas.safe, scenes=tuple(built_scenes),

@@ -212,3 +212,13 @@ def test_render_music_command(tmp_path):
         result = runner.invoke(main, ["music", *bad, "-o", str(tmp_path / "x.wav")])
         assert result.exit_code == 2, (bad, result.output)
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_the_videos_age_reaches_the_music(tmp_path):
+    from storyreel.dsl import load_scene
+
+    path = tmp_path / "m.scene"
+    path.write_text(SCENE.format(music="nursery seed 3").replace("fps 5", "fps 5\n    age 2"))
+    first, second = [c for c in load_scene(str(path)).timeline.audio if c.kind == "music"]
+    assert first.params == {"seed": 3, "age": 2} and second.params["age"] == 2
+    assert arr.arrange(60, seed=3, age=2).tempo < arr.arrange(60, seed=3).tempo
