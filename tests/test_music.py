@@ -221,4 +221,4 @@ def test_the_videos_age_reaches_the_music(tmp_path):
     path.write_text(SCENE.format(music="nursery seed 3").replace("fps 5", "fps 5\n    age 2"))
     first, second = [c for c in load_scene(str(path)).timeline.audio if c.kind == "music"]
     assert first.params == {"seed": 3, "age": 2} and second.params["age"] == 2
-    assert arr.arrange(60, seed=3, age=2).tempo < arr.arrange(60, seed=3).tempo
+    assert arr.arrange(60, seed=3, age=2).tempo < arr.arrange(60, seed=3, age=7).tempo

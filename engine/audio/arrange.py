@@ -471,13 +471,12 @@ def arrange(duration: float, mood: str = DEFAULT_MOOD, melody: str | None = None
             used += need
             index += 1
             continue
-        # the last, partial section: whole phrases of 4 (or 2) bars that fit
-        for phrase in (4, 2):
-            bars = int(room // (phrase * tune.meter)) * phrase
-            if bars >= phrase:
-                plan.append((kind, tune, bars, key_k) + orchestration(index))
-                used += bars * tune.meter
-                break
+        # the last, partial section: as many 2-bar half-phrases as fit (what is left is
+        # then under 2 bars, which the final chord takes up without moving the tempo)
+        bars = int(room // (2 * tune.meter)) * 2
+        if bars >= 2:
+            plan.append((kind, tune, bars, key_k) + orchestration(index))
+            used += bars * tune.meter
         break
 
     # outro: cadence bars in the home key, then the final chord takes up what is left
