@@ -222,3 +222,17 @@ def test_the_videos_age_reaches_the_music(tmp_path):
     first, second = [c for c in load_scene(str(path)).timeline.audio if c.kind == "music"]
     assert first.params == {"seed": 3, "age": 2} and second.params["age"] == 2
     assert arr.arrange(60, seed=3, age=2).tempo < arr.arrange(60, seed=3, age=7).tempo
+
+
+def test_without_the_soundfont_the_synthesiser_plays_with_a_warning(monkeypatch):
+    from storyreel.engine.audio import library
+    from storyreel.engine.audio import music as music_module
+
+    monkeypatch.setenv("STORYREEL_SOUNDFONT", "")
+    monkeypatch.setattr(music_module, "_warned_fallback", False)
+    assert not soundfont.available() and music_module.piece_engine() == "synth"
+    assert "no General MIDI SoundFont" in soundfont.describe()
+    with pytest.warns(RuntimeWarning, match="built-in synthesiser"):
+        x = render_score(arr.arrange(4.0, seed=1))
+    assert x.shape == (2, 4 * RATE) and np.abs(x).max() > 0.1
+    assert library._bank_fallback("applause").shape[1] > RATE, "bank sounds have stand-ins"
