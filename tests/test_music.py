@@ -236,3 +236,26 @@ def test_without_the_soundfont_the_synthesiser_plays_with_a_warning(monkeypatch)
         x = render_score(arr.arrange(4.0, seed=1))
     assert x.shape == (2, 4 * RATE) and np.abs(x).max() > 0.1
     assert library._bank_fallback("applause").shape[1] > RATE, "bank sounds have stand-ins"
+
+
+@needs_soundfont
+@pytest.mark.parametrize("mood", arr.MOODS)
+def test_the_arranged_verse_sounds_the_melody_on_each_moods_lead(mood):
+    """The lead of a `melody twinkle` piece, alone through the SoundFont (glockenspiel,
+    celesta, piano, pizzicato…, transposed to the piece's key): C C G G A A G by FFT."""
+    s = arr.arrange(40, mood=mood, melody="twinkle", seed=5)
+    verse = next(x for x in s.sections if x.kind == "verse")
+    lead = [n for n in s.notes if n.channel == arr.LEAD]
+    solo = arr.Score(tempo=s.tempo, duration=s.duration, notes=lead,
+                     programs=[p for p in s.programs if p[1] == arr.LEAD])
+    x = render_score(solo, "soundfont").mean(axis=0)
+    notes = [n for n in lead if n.start >= verse.start][:7]
+    assert [n.pitch - notes[0].pitch for n in notes] == [0, 0, 7, 7, 9, 9, 7]
+    lo = 440 * 2 ** ((notes[0].pitch - 2 - 69) / 12)
+    hi = 440 * 2 ** ((notes[0].pitch + 11 - 69) / 12)
+    heard = []
+    for n in notes:
+        a = int((s.seconds(n.start) + 0.03) * RATE)
+        heard.append(round(69 + 12 * np.log2(_pitch(x[a:a + int(min(0.3, s.seconds(n.length) - 0.05) * RATE)],
+                                                     lo, hi) / 440)))
+    assert heard == [n.pitch for n in notes]
