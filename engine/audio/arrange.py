@@ -278,15 +278,13 @@ class _Builder:
             bass_fifth = _scale_pitch(key, root % 7 + 4, 36)
             if bass_fifth - bass_root > 7:
                 bass_fifth -= 12
-            if lilt:
-                half = seg_len / 2
+            if lilt:  # 6/8: bass on each dotted beat, the chord on the two eighths after it
                 for k in range(int(round(seg_len / 1.5))):
                     self.note(t0 + 1.5 * k, 1.5, bass_root if k % 2 == 0 else bass_fifth, 80 * velocity, BASS)
                     for j, off in enumerate((0.5, 1.0)):
                         if 1.5 * k + off < seg_len:
                             for p in triad:
                                 self.note(t0 + 1.5 * k + off, 0.5, p, (52 if j == 0 else 44) * velocity, CHORDS, 0.8)
-                del half
                 continue
             if pattern == "block":
                 self.note(t0, seg_len, bass_root, 70 * velocity, BASS, 0.98)
