@@ -98,7 +98,8 @@ def merge_short_cues(cues: Sequence[CaptionCue], cps: float, until: float | None
     that still flashes by (`_is_short`) 20, and each join 1 plus 3 for each side
     that was fine on its own (so a short line joins other short lines before it
     joins a long one). Only cues of one speaker, at most MERGE_GAP apart, whose
-    text fits one cue (two lines) and spans at most MAX_CUE_SECONDS, are joined.
+    text fits one cue (two lines) and spans at most MAX_CUE_SECONDS, are joined,
+    and only when the joined text can be read before the next cue (or the end).
     The group's cue runs from its first line's start to its last line's end; its
     words keep their own times (the spoken word is still highlighted).
     """
@@ -126,6 +127,8 @@ def merge_short_cues(cues: Sequence[CaptionCue], cps: float, until: float | None
                 text = " ".join(c.text.replace("\n", " ") for c in ordered[i:j])
                 if ordered[j - 1].end - ordered[i].start > MAX_CUE_SECONDS or not fits_cue(text):
                     break
+                if reading_length(text) > cps * (next_start(j - 1) - ordered[i].start) + 1e-9:
+                    continue  # the joined text could not be read before the next cue (or the end)
                 group = CaptionCue(ordered[i].start, ordered[j - 1].end, text)
                 flashes = _is_short(group, next_start(j - 1), cps)
             else:

@@ -83,8 +83,13 @@ def test_wait_for_reading_waits_exactly_long_enough(compile_scene):
     tl = compile_scene(text)
     (wow_start, wow_end), (hello_start, hello_end) = speech_windows(tl)
     assert hello_start == pytest.approx(max(wow_end, wow_start + 4 / 12 + 0.002), abs=1e-5)
-    wow, hello = tl.captions
-    assert wow.end == pytest.approx(hello_start, abs=1e-5) and cps(wow) <= 12
+    if len(tl.captions) == 2:
+        wow, hello = tl.captions
+        assert wow.end == pytest.approx(hello_start, abs=1e-5) and cps(wow) <= 12
+    else:  # a one-word exclamation may share its neighbour's cue (engine/captions.py: merge_short_cues)
+        hello, = tl.captions
+        assert hello.text.split() == ["Wow!", "Hello", "there,", "friends."]
+        assert hello.start == pytest.approx(wow_start, abs=1e-6)
     # The second line is already slow enough at 12/s? Either way the scene lasts until it is readable.
     assert tl.duration == pytest.approx(max(hello_end, hello_start + 21 / 12 + 0.002), abs=1e-4)
     assert cps(hello) <= 12 + 1e-6
