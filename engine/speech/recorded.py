@@ -245,7 +245,7 @@ def recorded(path: str | Path, text: str, cache_dir=None, use_cache: bool = True
     if use_cache:
         hit = cache.load(folder, key)
         if hit is not None:
-            return hit
+            return _named(hit)
     try:
         audio = load_audio(path, keep_mono=True)
     except AudioError as exc:
@@ -259,7 +259,17 @@ def recorded(path: str | Path, text: str, cache_dir=None, use_cache: bool = True
     words, phonemes, _ = align(samples, text)
     speech = Speech(samples, tuple(words), tuple(phonemes), SAMPLE_RATE)
     if not use_cache:
-        return speech
+        return _named(speech)
     stored = cache.store(folder, key, speech, inputs)
     samples.setflags(write=False)
-    return Speech(samples, speech.words, speech.phonemes, SAMPLE_RATE, stored)
+    return _named(Speech(samples, speech.words, speech.phonemes, SAMPLE_RATE, stored))
+
+
+def _named(speech: Speech) -> Speech:
+    """The speech marked as spoken by "recording" where `Speech` records its provider
+    (the render summary counts lines by provider)."""
+    from dataclasses import replace
+
+    if "provider" in getattr(Speech, "__dataclass_fields__", {}):
+        return replace(speech, provider=NAME)
+    return speech
