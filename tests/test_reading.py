@@ -37,11 +37,11 @@ def test_reading_speed_by_age():
 def test_a_short_line_stays_up_until_it_can_be_read(compile_scene):
     tl = compile_scene(scene_text("""
         scene a {
-            narrator says "Yay!"
+            narrator says "Yay!" rate 2
             wait 2s
             narrator says "Look at the big red apple over there."
         }
-    """, "age 4\ncaptions on"))
+    """, "age 4\ncaptions on\nspeech rate 2"))  # brisk: the voice's own pace for age 4 is readable
     (yay_start, yay_end), (look_start, look_end) = speech_windows(tl)
     yay, look = tl.captions
     assert tl.audience_age == 4
@@ -59,7 +59,7 @@ def test_a_short_line_stays_up_until_it_can_be_read(compile_scene):
 def test_a_held_cue_never_runs_into_the_next_line(compile_scene):
     tl = compile_scene(scene_text("""
         scene a {
-            sunny says "Ta-da!" excitedly
+            sunny says "Ta-da!" excitedly rate 2
             narrator says "Hello there, friends."
         }
     """, "age 4"))
@@ -172,7 +172,7 @@ def test_the_age_goes_into_the_metadata_and_check_video_uses_it(tmp_path):
     path.write_text(scene_text("""
         scene a {
             background solid #FFE8D1
-            sunny says "Ta-da!" excitedly
+            sunny says "Ta-da!" excitedly rate 2
             narrator says "Hello there, friends."
             wait 0.5s
         }
