@@ -9,6 +9,7 @@ line came from, and the markers are removed.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -237,6 +238,7 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Fo
     # a variable of the same name (front matter, --set) hides it in the file that has it.
     env.globals["canvas"] = canvas_variable(canvas)
     env.globals["contrast"] = contrast  # for picking a text's outline that stands out from its ink
+    env.globals["seed_of"] = seed_of  # a template's episode seed from its parameters (music, layouts)
     known = {"canvas": env.globals["canvas"], **merged}  # for "did you mean" hints
     try:
         with ExpansionBudget():
@@ -272,6 +274,13 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Fo
     smap.origins = [(_display_name(Path(f)), line) for f, line in smap.origins]
     smap.files = {_display_name(Path(f)): lines for f, lines in smap.files.items()}
     return Expanded(text, smap, merged, path, dependencies)
+
+
+def seed_of(*values: Any) -> int:
+    """A stable seed (0-9999) from any values: the same parameters give the same
+    episode, other parameters another one (Python's hash() changes per process)."""
+    text = "\x1f".join(repr(v) for v in values)
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:4], "big") % 10_000
 
 
 def _display_name(path: Path) -> str:

@@ -360,3 +360,21 @@ def test_templates_ship_as_package_data():
     for name in TEMPLATES:
         assert (TEMPLATES_DIR / name / "params.yaml").is_file() and (TEMPLATES_DIR / name / "template.scene").is_file()
     assert (TEMPLATES_DIR / "_lib" / "objects.scene").is_file()
+
+
+@pytest.mark.parametrize("name, change", [("counting", {"count": 4}), ("colors", {"color": "blue"}),
+                                          ("alphabet", {"letter": "B"})])
+def test_each_episode_gets_its_own_music_and_keeps_it(name, change):
+    """The music's seed comes from the episode's parameters (`seed_of` in Jinja): the
+    same episode always sounds the same, another episode sounds different."""
+    from storyreel.dsl import CompileOptions, load_scene
+    from storyreel.dsl.templates import load_template
+
+    def music_seed(values):
+        scene = load_template(name).scene_path
+        tl = load_scene(scene, values, CompileOptions(size=(160, 90))).timeline
+        [music] = [clip for clip in tl.audio if clip.kind == "music"]
+        return music.params["seed"]
+
+    assert music_seed({}) == music_seed({})
+    assert music_seed({}) != music_seed(change)
