@@ -44,6 +44,9 @@ def parse_path(data: str) -> skia.Path:
                 continue
         elif not cmd:
             raise PathDataError(f"number '{tok}' before any command")
+        elif cmd in "Zz":
+            # Z takes no numbers: without this, i would never advance past one.
+            raise PathDataError(f"number '{tok}' after Z: closing a path takes no numbers")
         n = _ARITY[cmd.upper()]
         args = tokens[i : i + n]
         if len(args) < n or any(a.isalpha() for a in args):

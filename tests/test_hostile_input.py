@@ -227,3 +227,13 @@ def test_scene_error_for_a_bad_number_has_a_span():
     with pytest.raises(SceneError) as info:
         parse(VIDEO + f"scene a {{\n    wait {'1' * 40}s\n}}\n")
     assert info.value.span is not None and info.value.span.line == 5
+
+
+@pytest.mark.parametrize("data", ["M 0 0 L 10 10 Z 5 5", "M 0 0 z 1"])
+def test_numbers_after_close_path_are_an_error_not_a_hang(in_tmp, data):
+    """Found by the 60,000-input fuzz run: Z takes no numbers, and the path reader
+    looped forever on one after it (it never advanced past the number)."""
+    started = time.perf_counter()
+    err = check(in_tmp, f'video "t" {{\n    size 160x90\n}}\nscene a {{\n    p = path "{data}"\n    wait 1s\n}}\n')
+    assert time.perf_counter() - started < 10
+    assert "after Z: closing a path takes no numbers" in err
