@@ -12,7 +12,9 @@ the rendered audio.
 """
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -21,18 +23,8 @@ from storyreel.engine.audio import arrange as arr
 from storyreel.engine.audio import soundfont
 from storyreel.engine.audio.music import Piece
 
-
-def chroma(x: np.ndarray) -> np.ndarray:
-    mono = x.mean(axis=0).astype(np.float64)
-    frame = 8192
-    spec = np.zeros(frame // 2 + 1)
-    for s in range(0, len(mono) - frame, frame):
-        spec += np.abs(np.fft.rfft(mono[s:s + frame] * np.hanning(frame)))
-    f = np.fft.rfftfreq(frame, 1 / RATE)
-    keep = (f > 60) & (f < 2000)
-    classes = np.round(12 * np.log2(f[keep] / 440)).astype(int) % 12
-    c = np.bincount(classes, weights=spec[keep] ** 2, minlength=12)
-    return c / c.sum()
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from helpers import chroma  # noqa: E402 - the same pitch-class profile the music tests use
 
 
 def main() -> None:

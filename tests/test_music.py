@@ -11,6 +11,8 @@ from storyreel.engine.audio import arrange as arr
 from storyreel.engine.audio import soundfont
 from storyreel.engine.audio.music import piece, render_score
 
+from helpers import chroma
+
 needs_soundfont = pytest.mark.skipif(not soundfont.available(),
                                      reason="no General MIDI SoundFont (scripts/setup.sh installs one)")
 
@@ -116,19 +118,6 @@ def test_fallback_synth_plays_the_same_score():
     assert np.array_equal(x, render_score(score, "synth"))
 
 
-def _chroma(x: np.ndarray) -> np.ndarray:
-    mono = x.mean(axis=0).astype(np.float64)
-    frame = 8192
-    spec = np.zeros(frame // 2 + 1)
-    for s in range(0, len(mono) - frame, frame):
-        spec += np.abs(np.fft.rfft(mono[s:s + frame] * np.hanning(frame)))
-    f = np.fft.rfftfreq(frame, 1 / RATE)
-    keep = (f > 60) & (f < 2000)
-    classes = np.round(12 * np.log2(f[keep] / 440)).astype(int) % 12
-    chroma = np.bincount(classes, weights=spec[keep] ** 2, minlength=12)
-    return chroma / chroma.sum()
-
-
 def test_three_minutes_first_and_last_minute_differ():
     p = piece(180.0, mood="happy", seed=7)
     score = p.score
@@ -139,7 +128,7 @@ def test_three_minutes_first_and_last_minute_differ():
     themes_last = {s.theme for s in score.sections if score.seconds(s.start) >= 110}
     assert themes_first != themes_last
     a, b = p.read(0, 60 * RATE), p.read(120 * RATE, 60 * RATE)
-    distance = float(np.abs(_chroma(a) - _chroma(b)).sum())
+    distance = float(np.abs(chroma(a) - chroma(b)).sum())
     assert distance > 0.1, f"pitch-class profiles of minute 1 and minute 3 differ ({distance:.3f})"
 
 
