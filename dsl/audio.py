@@ -13,7 +13,7 @@ from typing import Any
 
 from ..engine import speech as speech_service
 from ..engine.speech import lexicon as speech_lexicon
-from ..engine.audio import SOUND_EFFECTS, AudioError, load_audio, sound_effect
+from ..engine.audio import AudioError, load_audio
 from ..engine.audio.arrange import MOODS as MUSIC_MOODS
 from ..engine.audio.arrange import find_melody
 from ..engine.audio.library import LIBRARY_SOUNDS, library_sound

@@ -36,7 +36,6 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..timeline import AudioClip
-from .effects import SOUND_EFFECTS, sound_effect
 from .errors import AudioError
 from .files import load_audio
 from .library import is_library_sound, library_sound
