@@ -231,6 +231,14 @@ def _check_row(row: Row, base: Path, defaults: dict[str, Any], outputs: dict[str
         line, col = row.where(name)
         problems.append(Problem(line, col, name, message))
 
+    def one_of(column: str, choices: list[str]) -> str:
+        """The column's value, which must be one of `choices` (a located problem if not)."""
+        name = str(values.pop(column))
+        if name not in choices:
+            bad(column, f"unknown {column} '{name}' "
+                        f"({did_you_mean(name, choices, None) or f'{column}s: ' + ', '.join(choices)})")
+        return name
+
     values = dict(row.values)
     sources = [s for s in SOURCES if s in values]
     if not sources:
@@ -259,18 +267,11 @@ def _check_row(row: Row, base: Path, defaults: dict[str, Any], outputs: dict[str
             outputs[str(out)] = row
             spec["output"] = str(out)
     if "platform" in values:
-        name = str(values.pop("platform"))
-        if name not in PLATFORM_NAMES:
-            bad("platform", f"unknown platform '{name}' "
-                            f"({did_you_mean(name, PLATFORM_NAMES, None) or 'platforms: ' + ', '.join(PLATFORM_NAMES)})")
-        spec["platform"] = name
+        spec["platform"] = one_of("platform", list(PLATFORM_NAMES))
     if "preset" in values:
         from ..engine import PRESETS
 
-        name = str(values.pop("preset"))
-        if name not in PRESETS:
-            bad("preset", f"unknown preset '{name}' ({did_you_mean(name, sorted(PRESETS), None) or 'presets: ' + ', '.join(sorted(PRESETS))})")
-        spec["preset"] = name
+        spec["preset"] = one_of("preset", sorted(PRESETS))
     if "size" in values:
         text = str(values.pop("size")).strip()
         parts = text.lower().split("x")
