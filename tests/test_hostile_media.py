@@ -419,14 +419,15 @@ def test_many_clients_connect_at_once(preview):
     clients = []
     try:
         # Faster than the server accepts them: with a backlog of 5 the 7th connection waited
-        # out a SYN retry (1 s, then 3 s, …); 200 took 27 s.
-        for _ in range(200):
+        # out a SYN retry (1 s, then 3 s, …); 200 took 27 s. 100 stay inside a normal
+        # backlog, so a server slow to accept on a busy machine cannot make them wait.
+        for _ in range(100):
             clients.append(socket.create_connection((host, port), timeout=10))
         elapsed = time.monotonic() - began
     finally:
         for client in clients:
             client.close()
-    assert elapsed < 3.0, f"200 connections took {elapsed:.1f}s"
+    assert elapsed < 3.0, f"100 connections took {elapsed:.1f}s"
     assert request(preview, "GET", "/state") == 200
 
 
