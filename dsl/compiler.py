@@ -31,7 +31,8 @@ from .values import Canvas, Items
 
 TRANSITIONS = ("cut", "crossfade", "fade-through", "slide", "wipe", "zoom", "dissolve")
 DIRECTIONS = ("left", "right", "up", "down")
-SETTINGS = ("preset", "size", "fps", "background", "music", "voice", "speech", "captions", "thumbnail", "age")
+SETTINGS = ("preset", "size", "fps", "background", "music", "voice", "speech", "captions", "thumbnail", "age",
+            "tags", "description", "kids")
 MAX_SIZE = 7680
 CHARACTER_WORDS = ("wave", "jump", "nod", "clap", "point", "look", "face", "expression")
 
@@ -136,6 +137,9 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
     if video.thumbnail_at is not None and video.thumbnail_at[0] > duration + 1e-9:
         raise SceneError(f"thumbnail at {video.thumbnail_at[0]:g}s is after the end of the video ({duration:g}s)",
                          video.thumbnail_at[1], hint="pick a time inside the video")
+    thumbnail_at = None if video.thumbnail_at is None else min(video.thumbnail_at[0], duration)
+    if video.thumbnail_scene is not None:
+        thumbnail_at = _scene_still(video.thumbnail_scene, built_scenes, built_transitions, canvas.fps)
     music_clips = [spec.clip(a, b, video.age) for spec, a, b in music_runs]  # age: the music's tempo
     timeline = Timeline(
         width=canvas.width, height=canvas.height, fps=canvas.fps, duration=duration, title=video.title,
@@ -144,10 +148,23 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         audio=tuple(sorted(music_clips + clips, key=lambda c: c.start)),
         captions=tuple(hold_for_reading(cues, video.reading_cps, duration)),
         captions_mode=video.captions,
-        thumbnail_at=None if video.thumbnail_at is None else min(video.thumbnail_at[0], duration),
+        thumbnail_at=thumbnail_at,
         audience_age=video.age,
+        tags=video.tags, description=video.description, made_for_kids=video.made_for_kids,
     )
     return CompileResult(timeline, ctx.dependencies)
+
+
+def _scene_still(name: ast.Word, scenes: list[Scene], transitions: list[Transition], fps: float) -> float:
+    """`thumbnail at SCENE`: the scene's last frame before the transition out of it,
+    when everything it brought on is in place."""
+    index = next((i for i, s in enumerate(scenes) if s.name == name.name), None)
+    if index is None:
+        names = [s.name for s in scenes]
+        raise SceneError(f"thumbnail at '{name.name}': there is no scene of that name", name.span,
+                         hint=did_you_mean(name.name, names, f"scenes: {', '.join(names[:12])}"))
+    end = min([scenes[index].end] + [t.start for t in transitions if t.from_scene == index])
+    return round(max(scenes[index].start, end - 1.0 / fps), 6)
 
 
 @dataclass
@@ -161,6 +178,10 @@ class VideoSettings:
     thumbnail_at: tuple[float, ast.Span] | None = None  # `thumbnail at 3s`
     age: float | None = None  # `age 4`: the viewers' age
     speech_rate: float = 1.0  # `speech rate 0.85`: every voice's pace, scaled
+    thumbnail_scene: ast.Word | None = None  # `thumbnail at hello`: the end of that scene
+    tags: tuple[str, ...] = ()  # `tags "counting" "numbers"`: the upload's tags, first
+    description: str = ""  # `description "…"`: the upload's description, before the chapters
+    made_for_kids: bool | None = None  # `kids on|off`: the platforms' made-for-children declaration
 
     @property
     def reading_cps(self) -> float:
@@ -202,6 +223,7 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
     thumbnail_at = None
     age: float | None = None
     speech_rate = 1.0
+    extra: dict = {}  # the publishing settings (tags, description, kids, a thumbnail scene)
     for setting in video.settings:
         items = Items(setting.items, _PROBE, setting.span)
         name = setting.name.name
@@ -225,13 +247,27 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
         elif name == "thumbnail":
             items.take_word("at")
             item = items.peek()
-            thumbnail_at = (items.time("the thumbnail's time, e.g. thumbnail at 3s"), item.span if item else setting.span)
+            if isinstance(item, ast.Word) and not items.is_time_next():
+                extra["thumbnail_scene"] = items.next("a scene's name")  # checked once the scenes are known
+            else:
+                thumbnail_at = (items.time("the thumbnail's time, e.g. thumbnail at 3s, or at a scene: "
+                                           "thumbnail at hello"), item.span if item else setting.span)
+        elif name == "tags":
+            tags = [items.string("a tag in quotes, e.g. tags \"counting\" \"numbers\"")]
+            while not items.at_end():
+                tags.append(items.string("a tag in quotes"))
+            extra["tags"] = tuple(" ".join(t.split()) for t in tags if t.strip())
+        elif name == "description":
+            extra["description"] = items.string('the description in quotes, e.g. description "Count ducks."')
+        elif name == "kids":
+            extra["made_for_kids"] = items.expect_word("'on' or 'off', as in: kids on", ("on", "off")) == "on"
         else:
             raise SceneError(f"unknown video setting '{name}'", setting.name.span,
                              hint=did_you_mean(name, SETTINGS, f"settings: {', '.join(SETTINGS)}"))
         items.finish(f"'{name}'")
     canvas = Canvas(fmt.width, fmt.height, fmt.fps, fmt.safe)
-    return VideoSettings(canvas, video.title or "", bg, music, voice, captions, thumbnail_at, age, speech_rate)
+    return VideoSettings(canvas, video.title or "", bg, music, voice, captions, thumbnail_at, age, speech_rate,
+                         **extra)
 
 
 def _size(items: Items, setting: ast.Setting) -> tuple[int, int]:

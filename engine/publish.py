@@ -21,7 +21,7 @@ import numpy as np
 import skia
 
 from . import fonts
-from .display import TransitionNode
+from .display import DisplayList, TransitionNode
 from .outputs import atomic_output
 from .presets import PRESETS, SafeArea
 from .raster import Rasterizer
@@ -126,10 +126,13 @@ def _wrap(text: str, font: skia.Font, width: float) -> list[str]:
     return [line for line in lines if line]
 
 
-def title_layout(title: str, size: tuple[int, int], safe: SafeArea) -> dict | None:
+def title_layout(title: str, size: tuple[int, int], safe: SafeArea,
+                 avoid: list[tuple[tuple[float, float, float, float], float]] = ()) -> dict | None:
     """Where the title goes on a thumbnail: the rounded font, bold, as large as fits
     in three lines across the safe area, its block resting on the safe area's
-    bottom edge. None for an empty title."""
+    bottom edge, or hanging from its top edge when that covers less of `avoid`
+    (boxes in thumbnail pixels, each with a weight: the characters' faces weigh
+    most). None for an empty title."""
     if not title.strip():
         return None
     w, h = size
@@ -148,10 +151,62 @@ def title_layout(title: str, size: tuple[int, int], safe: SafeArea) -> dict | No
         font_size *= 0.92
     bottom = y1 - short * 0.03
     top = bottom - block
+    half = max(font.measureText(line) for line in lines) / 2
+    if avoid:
+        cx = (x0 + x1) / 2
+        high = y0 + short * 0.03
+        if _covered(avoid, (cx - half, high, cx + half, high + block)) < \
+                _covered(avoid, (cx - half, top, cx + half, bottom)) - 1e-6:
+            top, bottom = high, high + block
     return {"font_size": font_size, "lines": lines, "top": top, "bottom": bottom,
             "centre_x": (x0 + x1) / 2, "line_height": font_size * 1.15, "outline": font_size * 0.08,
             "box": [round((x0 + x1) / 2 - widest / 2, 1), round(top, 1), round((x0 + x1) / 2 + widest / 2, 1),
                     round(bottom, 1)]}
+
+
+def _covered(avoid, box) -> float:
+    """How much of the weighted boxes `avoid` the box covers (px² × weight)."""
+    total = 0.0
+    for (a0, b0, a1, b1), weight in avoid:
+        w = min(a1, box[2]) - max(a0, box[0])
+        h = min(b1, box[3]) - max(b0, box[1])
+        if w > 0 and h > 0:
+            total += w * h * weight
+    return total
+
+
+FACE_WEIGHT = 4.0  # a character's head (the top 45% of its box) against any other picture
+SCENERY = {"background", "particles"}
+
+
+def picture_boxes(timeline: Timeline, t: float, size: tuple[int, int]) -> list[tuple[tuple, float]]:
+    """The boxes of what the frame at `t` shows (each top-level layer drawn alone),
+    in the thumbnail's pixels, weighted: a character's head, its body, the rest."""
+    sample = timeline.sample(min(max(0.0, t), max(0.0, timeline.duration - 1e-6)))
+    if any(isinstance(item, TransitionNode) for item in sample.items):
+        return []
+    w, h = size
+    scale = max(w / timeline.width, h / timeline.height)
+    dx, dy = (w - timeline.width * scale) / 2, (h - timeline.height * scale) / 2
+    raster = Rasterizer(timeline.width, timeline.height)
+    raster.flatten = False
+    stride = max(1, max(timeline.width, timeline.height) // 320)
+    boxes = []
+    for node in sample.items:
+        if node.kind in SCENERY or (node.get("opacity", 1.0) or 0) < 0.2:
+            continue
+        raster.draw(DisplayList((0.0, 0.0, 0.0, 0.0), (node,)))
+        ys, xs = np.nonzero(raster.buffer[::stride, ::stride, 3] > 32)
+        if not len(xs):
+            continue
+        x0, x1 = xs.min() * stride * scale + dx, (xs.max() + 1) * stride * scale + dx
+        y0, y1 = ys.min() * stride * scale + dy, (ys.max() + 1) * stride * scale + dy
+        if node.kind == "character":
+            neck = y0 + (y1 - y0) * 0.45
+            boxes += [((x0, y0, x1, neck), FACE_WEIGHT), ((x0, neck, x1, y1), 1.0)]
+        else:
+            boxes.append(((x0, y0, x1, y1), 1.0))
+    return boxes
 
 
 def _draw_title(canvas: skia.Canvas, layout: dict) -> None:
@@ -187,7 +242,7 @@ def render_thumbnail(timeline: Timeline, t: float, size: tuple[int, int], safe: 
     dw, dh = timeline.width * scale, timeline.height * scale
     sampling = skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear)
     canvas.drawImageRect(frame, skia.Rect.MakeXYWH((w - dw) / 2, (h - dh) / 2, dw, dh), sampling)
-    layout = title_layout(timeline.title if title is None else title, size, safe)
+    layout = title_layout(timeline.title if title is None else title, size, safe, picture_boxes(timeline, t, size))
     if layout is not None:
         _draw_title(canvas, layout)
     return surface.makeImageSnapshot(), layout
@@ -427,10 +482,16 @@ def spoken_text(timeline: Timeline, start: float = 0.0, end: float | None = None
     return [" ".join(by_scene[i]) for i in sorted(by_scene)]
 
 
-def description(title: str, paragraphs: list[str], chapter_lines: list[str]) -> str:
-    parts = list(paragraphs) or ([title] if title else [])
+def description(title: str, paragraphs: list[str], chapter_lines: list[str], own: str = "",
+                tags: tuple[str, ...] = ()) -> str:
+    """The video's own description (`description "…"`) or else its spoken lines, the
+    chapters, and its own tags as hashtags (`#counting #numbers`)."""
+    parts = [own] if own.strip() else (list(paragraphs) or ([title] if title else []))
     if chapter_lines:
         parts.append("Chapters:\n" + "\n".join(chapter_lines))
+    hashtags = [h for h in ("#" + re.sub(r"\W+", "", t) for t in tags) if len(h) > 1]
+    if hashtags:
+        parts.append(" ".join(dict.fromkeys(hashtags)))
     return "\n\n".join(parts)
 
 
@@ -439,7 +500,10 @@ or our she so that the their them then they this to too up us was we were what w
 """.split())
 
 
-def tags_for(title: str, chapters: list[dict]) -> list[str]:
+def tags_for(title: str, chapters: list[dict], own: tuple[str, ...] = ()) -> list[str]:
+    """The video's own tags first; then the title and its words. Chapter titles
+    only when the video names no tags of its own (a template's chapters are
+    sentences like "Count the ducks", not what a viewer searches for)."""
     tags: list[str] = []
 
     def add(tag: str) -> None:
@@ -447,13 +511,16 @@ def tags_for(title: str, chapters: list[dict]) -> list[str]:
         if tag and tag not in tags:
             tags.append(tag)
 
+    for tag in own:
+        add(tag)
     if title:
         add(re.sub(r"[^\w\s'-]", "", title))
         for word in re.findall(r"[\w'-]+", title):
             if len(word) >= 3 and word.lower() not in _STOP and not word.isdigit():
                 add(word)
-    for c in chapters:
-        add(c["title"])
+    if not own:
+        for c in chapters:
+            add(c["title"])
     return tags
 
 
@@ -475,7 +542,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def platform_fields(platform, title: str, desc: str, tags: list[str], width: int, height: int,
-                    duration: float, size: int | None) -> dict:
+                    duration: float, size: int | None, made_for_kids: bool | None = None) -> dict:
     problems = platform.check_limits(width, height, duration)
     if size is not None:
         problems += platform.check_file_size(size)
@@ -493,6 +560,11 @@ def platform_fields(platform, title: str, desc: str, tags: list[str], width: int
         # One caption field (TikTok, Instagram): the title, then hashtags from the tags.
         tagline = " ".join(["#" + re.sub(r"\W+", "", t) for t in tags[:5] if re.sub(r"\W+", "", t)] + hashtags)
         fields["caption"] = _clip(title, platform.title_max - len(tagline) - 2) + ("\n\n" + tagline if tagline else "")
+    if made_for_kids is not None:
+        # Every platform's form asks; YouTube's API field is status.selfDeclaredMadeForKids.
+        fields["made_for_kids"] = made_for_kids
+        if platform.name in ("youtube", "shorts"):
+            fields["status"] = {"selfDeclaredMadeForKids": made_for_kids}
     return fields
 
 
@@ -518,14 +590,15 @@ def write_metadata(timeline: Timeline, video: str | Path, platform=None, loudnes
     chapters = chapter_list(timeline, start, end)
     lines, note = youtube_chapters(chapters)
     paragraphs = spoken_text(timeline, start, end)
-    desc = description(timeline.title, paragraphs, lines)
-    tags = tags_for(timeline.title, chapters)
+    desc = description(timeline.title, paragraphs, lines, timeline.description, timeline.tags)
+    tags = tags_for(timeline.title, chapters, timeline.tags)
     meta: dict[str, Any] = {
         "storyreel_metadata": METADATA_VERSION,
         "file": video.name,
         "title": timeline.title,
         "description": desc,
         "tags": tags,
+        "made_for_kids": timeline.made_for_kids,
         "chapters": chapters,
         "youtube_chapters": "\n".join(lines),
         "youtube_chapters_note": note,
@@ -550,7 +623,7 @@ def write_metadata(timeline: Timeline, video: str | Path, platform=None, loudnes
         }
     meta["platforms"] = {
         name: platform_fields(p, timeline.title, desc, tags, facts["width"], facts["height"], facts["duration"],
-                              facts["file_size"])
+                              facts["file_size"], timeline.made_for_kids)
         for name, p in platforms().items()
     }
     if platform is not None:

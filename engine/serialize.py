@@ -69,6 +69,9 @@ def timeline_to_dict(tl: Timeline) -> dict:
         "captions_mode": tl.captions_mode,
         **({"thumbnail_at": tl.thumbnail_at} if tl.thumbnail_at is not None else {}),
         **({"audience_age": tl.audience_age} if tl.audience_age is not None else {}),
+        **({"tags": list(tl.tags)} if tl.tags else {}),
+        **({"description": tl.description} if tl.description else {}),
+        **({"made_for_kids": tl.made_for_kids} if tl.made_for_kids is not None else {}),
     }
 
 
@@ -129,6 +132,9 @@ def timeline_from_dict(d: dict) -> Timeline:
         captions_mode=d.get("captions_mode", "off"),
         thumbnail_at=d.get("thumbnail_at"),
         audience_age=d.get("audience_age"),
+        tags=tuple(d.get("tags", ())),
+        description=d.get("description", ""),
+        made_for_kids=d.get("made_for_kids"),
     )
 
 

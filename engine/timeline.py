@@ -202,6 +202,9 @@ class Timeline:
     captions_mode: str = "off"  # off | on (SRT/VTT files) | burned (drawn into the frames, files too)
     thumbnail_at: float | None = None  # the thumbnail's frame (None: the most colourful of the first scene)
     audience_age: float | None = None  # the viewers' age: caption reading speed, metadata, check-video
+    tags: tuple[str, ...] = ()  # the upload's own tags (publish.py puts them first)
+    description: str = ""  # the upload's own description (publish.py adds the chapters)
+    made_for_kids: bool | None = None  # declared made for children (None: not declared)
 
     @property
     def frame_count(self) -> int:
