@@ -15,6 +15,7 @@ from ..engine.captions import hold_for_reading, readable_at, reading_speed_limit
 from ..engine.timeline import AudioClip, CaptionCue, Chapter, Scene, Timeline, Transition
 from . import ast
 from .actions import read_timing, run_action
+from .camera import camera_action, frame_scene, new_camera
 from .actions import Action
 from .cast import (CastMember, add_idle_life, character_layer, face, look_at, play_gesture, point_at, read_cast,
                    set_expression, speak, voice_of, walk_in, walk_out, walk_to)
@@ -57,6 +58,7 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
     video = _video_settings(doc.video, options, ctx)
     canvas = video.canvas
     scenes: list[tuple[ast.SceneDecl, float, list[LayerBuilder], SceneAudio]] = []
+    cameras: list[LayerBuilder | None] = []  # each scene's camera, if it has `camera:` lines
     transitions: list[tuple[ast.TransitionDecl, int]] = []  # (decl, index of the scene before it)
     seen_names: dict[str, ast.SceneDecl] = {}
     cast: dict[str, CastMember] = {}
@@ -82,6 +84,7 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         scene = SceneCompiler(part, canvas, ctx, video, cast)
         duration, layers = scene.run()
         scenes.append((part, duration, layers, scene.audio))
+        cameras.append(scene.camera)
     if not scenes:
         raise SceneError("the file has no scenes", doc.video.span, hint="add: scene intro { … }")
     if transitions and transitions[-1][1] == len(scenes) - 1:
@@ -116,7 +119,8 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         check_length(end, decl.name.span, f"the video, with scene '{decl.name.name}', would run to",
                      "shorten its scenes, or make two videos")
         check_frames(end, canvas.fps, decl.name.span)
-        built_scenes.append(Scene(decl.name.name, start, end, tuple(layer.build(dur) for layer in ordered)))
+        framed = frame_scene(cameras[i], [layer.build(dur) for layer in ordered], dur)
+        built_scenes.append(Scene(decl.name.name, start, end, tuple(framed)))
         # A scene cut to a fixed length cuts its speech, sounds and captions too.
         clips.extend(shifted(clip, start) for clip in cut_clips(audio.clips, dur))
         cues.extend(shifted_cue(cue, start) for cue in cut_cues(audio.cues, dur))
@@ -347,6 +351,7 @@ class SceneCompiler:
         self.layers: dict[str, LayerBuilder] = {}
         self.order: list[LayerBuilder] = []
         self.background: LayerBuilder | None = None
+        self.camera: LayerBuilder | None = None  # `camera: …` lines (dsl/camera.py)
         self.latest_end = 0.0
         self.layer_count = 0
 
@@ -402,8 +407,13 @@ class SceneCompiler:
             self.declare_background(step, t)
             return t
         if isinstance(step, ast.Animate):
-            layer = self.lookup(step.target)
             items = Items(step.items, self.canvas, step.span)
+            if step.target.name == "camera" and "camera" not in self.layers:
+                self.camera = self.camera or new_camera(self.canvas, step.span)
+                end = t + camera_action(self.camera, items, t, self.target_position)
+                self.latest_end = max(self.latest_end, end)
+                return end
+            layer = self.lookup(step.target)
             if layer.kind == "character":
                 end = t + self.character_action(layer, items, t, step.span)
             else:

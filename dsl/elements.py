@@ -278,6 +278,10 @@ def read_from(items: Items, layer: LayerBuilder, ctx: Context) -> None:
     layer.attrs["_from"] = (x, y)
 
 
+def read_fixed(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.attrs["fixed"] = True  # stays put when the camera moves (dsl/camera.py)
+
+
 def read_to(items: Items, layer: LayerBuilder, ctx: Context) -> None:
     x, y, _ = items.position("the line's end")
     layer.attrs["_to"] = (x, y)
@@ -287,6 +291,7 @@ COMMON: dict[str, Reader] = {
     "at": read_at, "anchor": read_anchor, "opacity": read_opacity, "scale": read_scale,
     "rotate": read_rotate, "z": read_z, "shadow": read_shadow, "blur": read_blur,
     "fill": read_fill, "color": read_fill, "stroke": read_stroke, "stroke-width": read_stroke_width,
+    "fixed": read_fixed,
 }
 BOX = {"size": read_size, "width": read_width, "height": read_height}
 

@@ -318,7 +318,9 @@ class Rasterizer:
         outer_scale = self.current_scale
         self.current_scale = outer_scale * abs(scale)
         try:
-            if node.kind == "group":
+            if node.kind == "camera":
+                self._draw_camera(canvas, node)
+            elif node.kind == "group":
                 if opacity < 1.0:
                     canvas.saveLayerAlpha(None, round(opacity * 255))
                 for child in node.children:
@@ -337,6 +339,24 @@ class Rasterizer:
         finally:
             self.current_scale = outer_scale
             canvas.restore()
+
+    def _draw_camera(self, canvas: skia.Canvas, node: Node) -> None:
+        """The scene seen through the camera (dsl/camera.py): scaled by `zoom`
+        about its focus, which comes to the middle of the frame; zoomed in, the
+        focus stops short of the edges so the view never leaves the scene."""
+        zoom = max(node.values.get("zoom", 1.0), 1e-3)
+        fx = node.values.get("focus_x", self.width / 2)
+        fy = node.values.get("focus_y", self.height / 2)
+        if zoom >= 1.0:
+            half_w, half_h = self.width / (2 * zoom), self.height / (2 * zoom)
+            fx = min(max(fx, half_w), self.width - half_w)
+            fy = min(max(fy, half_h), self.height - half_h)
+        canvas.translate(self.width / 2, self.height / 2)
+        canvas.scale(zoom, zoom)
+        canvas.translate(-fx, -fy)
+        self.current_scale *= zoom
+        for child in node.children:
+            self._draw_node(canvas, child)
 
     def _draw_sprite(self, canvas: skia.Canvas, node: Node, opacity: float) -> bool:
         """Text that has looked the same for two frames is rasterised once (shadow,
