@@ -1,0 +1,281 @@
+"""The animals of the cast library (see draw_cast.py). Numbers are design units at
+Luna's size (430 tall); each character's `scale` sizes it."""
+from __future__ import annotations
+
+from cast_geometry import ellipse, join, limb, mirror, poly, ring, rotate, rrect, shift, smooth, star, tilted
+from cast_rig import INK, Character, Face, biped_gestures, cast, clap, jump, mirrored, nod, pair, part, swing, wave
+
+# ── the upright animal: Luna's proportions with an animal's head and tail ─────
+
+SKULL_Y, SKULL_R = -308.0, 106.0
+
+
+def face_at(**kw) -> Face:
+    base = dict(eye_y=-318, spacing=40, eye_w=22, eye_h=30, mouth_y=-262, mouth_w=34, brow_y=-357, cheek_y=-282,
+                cheek_spacing=70, cheek_r=14)
+    base.update(kw)
+    return Face(**base)
+
+
+def legs(fill: str, foot: str, hip: float = -104, spread: float = 30, width: float = 34) -> list:
+    leg = part("leg_l", limb(-spread, hip, -spread - 2, -24, width, width - 4), fill, (-spread, hip + 6),
+               part("foot_l", ellipse(-spread - 8, -15, 30, 16), foot, (-spread - 2, -22)))
+    return pair(leg)
+
+
+def arms(fill: str, paw: str, shoulder=(56, -196), reach=(86, -124), width: float = 30) -> list:
+    sx, sy = shoulder
+    hx, hy = reach
+    arm = part("arm_r", limb(sx, sy, hx, hy, width, width - 4), fill, (sx - 2, sy + 4),
+               part("hand_r", ellipse(hx + 1, hy + 6, 17, 16), paw, (hx + 1, hy + 6)))
+    return [mirrored(arm), arm]
+
+
+def torso(fill: str, *children, top: float = -218, bottom: float = -60, width: float = 84) -> object:
+    shape = smooth([(0, top), (width * 0.6, top + 6), (width * 0.92, top + 80), (width, bottom - 40),
+                    (width * 0.7, bottom), (0, bottom + 4), (-width * 0.7, bottom), (-width, bottom - 40),
+                    (-width * 0.92, top + 80), (-width * 0.6, top + 6)])
+    return part("body", shape, "fur", (0, -84), *children)
+
+
+def belly(fill: str = "light", cy: float = -128, rx: float = 52, ry: float = 58):
+    return part("belly", ellipse(0, cy, rx, ry), fill, (0, cy), stroke=False)
+
+
+def upright(*, ears: list, skull, face_part, tail=None, leg_parts=None, arm_parts=None, body_children=(),
+            head_children_front=(), fur="fur", paw="dark") -> list:
+    head = part("head", ellipse(0, -230, 30, 20), fur, (0, -212), *ears,
+                *([part("skull", skull, fur, (0, -220))] if skull is not None else []), face_part,
+                *head_children_front)
+    body = torso(fur, *body_children, *(arm_parts if arm_parts is not None else arms(fur, paw)), head)
+    return [*([tail] if tail else []), *(leg_parts if leg_parts is not None else legs(fur, paw)), body]
+
+
+def round_head(r: float = SKULL_R, cy: float = SKULL_Y):
+    return ellipse(0, cy, r * 1.04, r)
+
+
+# ── the animals ───────────────────────────────────────────────────────────────
+
+@cast
+def fox():
+    ear = part("ear_l", poly([(-98, -352), (-92, -462), (-30, -396)]), "fur", (-64, -380),
+               part("ear_inner_l", poly([(-86, -372), (-84, -440), (-48, -396)]), "dark", (-70, -390), stroke=False))
+    mask = smooth([(-112, -296), (-70, -284), (-30, -290), (0, -280), (30, -290), (70, -284), (112, -296),
+                   (70, -232), (0, -206), (-70, -232)])
+    face_part = part("face", mask, "light", (0, -220),
+                     part("nose", ellipse(0, -282, 13, 9), "ink", (0, -282)), face=True)
+    tail = part("tail", join(smooth([(40, -96), (120, -130), (178, -210), (168, -290), (132, -236), (84, -170),
+                                     (30, -126)])), "fur", (40, -110),
+                part("tail_tip", smooth([(168, -290), (178, -240), (150, -226), (140, -258)]), "light", (160, -260),
+                     stroke=False))
+    return Character(
+        "fox", "Fox", "Clever and quick-witted; loves a plan, and sometimes a trick.",
+        "a sly, smart orange fox with a white-tipped brush of a tail.",
+        {"fur": "#F08A3C", "light": "#FFF3E6", "dark": "#5A2E1E", "ink": INK, "blush": "#FF7B6B", "mouth": "#8E2A3A"},
+        upright(ears=pair(ear), skull=round_head(), face_part=face_part, tail=tail,
+                body_children=[belly()]),
+        face_at(eye_y=-322, brow=INK), biped_gestures(1.0), 85, scale=0.9)
+
+
+
+def whiskers(y: float, x: float = 40, ink: str = "ink") -> list:
+    """Three thin whiskers a side, over the face (children of the face part)."""
+    lines = []
+    for dy, tilt in ((-8, -10), (0, 0), (8, 10)):
+        lines.append(rotate(rrect(x, y + dy - 1.6, x + 52, y + dy + 1.6, 1.6), tilt, x, y + dy))
+    w = join(*lines)
+    return [part("whiskers_l", mirror(w), ink, (-x, y), stroke=False), part("whiskers_r", w, ink, (x, y), stroke=False)]
+
+
+def thin_tail(points, width: float, fill: str, pivot, *children, taper: float = 0.6):
+    """A rope of a tail along the points (a mouse's, a pig's curl, a lion's)."""
+    import math
+    left, right = [], []
+    for i, (x, y) in enumerate(points):
+        a = points[max(0, i - 1)]
+        b = points[min(len(points) - 1, i + 1)]
+        dx, dy = b[0] - a[0], b[1] - a[1]
+        n = math.hypot(dx, dy) or 1
+        w = width / 2 * (1 - taper * i / (len(points) - 1))
+        left.append((x - dy / n * w, y + dx / n * w))
+        right.append((x + dy / n * w, y - dx / n * w))
+    return part("tail", smooth(left + right[::-1]), fill, pivot, *children)
+
+
+def mane(cx: float, cy: float, r: float, bumps: int = 14, depth: float = 18):
+    import math
+    pts = []
+    for i in range(bumps * 2):
+        a = math.radians(i * 180 / bumps - 90)
+        rr = r if i % 2 == 0 else r - depth
+        pts.append((cx + rr * math.cos(a), cy + rr * math.sin(a)))
+    return smooth(pts)
+
+
+def snout_nose(y: float, w: float = 13, h: float = 9, fill: str = "ink"):
+    return part("nose", smooth([(-w, y - h * 0.6), (w, y - h * 0.6), (w * 0.4, y + h * 0.7), (-w * 0.4, y + h * 0.7)]),
+                fill, (0, y))
+
+
+def palette(fur, light, dark, blush="#FF8FAB", mouth="#8E2A3A", **more):
+    return {"fur": fur, "light": light, "dark": dark, "ink": INK, "blush": blush, "mouth": mouth, **more}
+
+
+@cast
+def wolf():
+    ear = part("ear_l", poly([(-100, -350), (-90, -470), (-34, -394)]), "fur", (-64, -380),
+               part("ear_inner_l", poly([(-88, -372), (-84, -446), (-52, -396)]), "dark", (-70, -390), stroke=False))
+    mask = smooth([(-108, -290), (-64, -300), (-26, -292), (0, -300), (26, -292), (64, -300), (108, -290),
+                   (64, -222), (0, -204), (-64, -222)])
+    face_part = part("face", mask, "light", (0, -220), snout_nose(-286, 15, 11), face=True)
+    tail = thin_tail([(40, -100), (110, -110), (160, -150), (186, -200)], 64, "fur", (40, -104), taper=0.3)
+    fur = "#7D8597"
+    return Character(
+        "wolf", "Wolf", "Big, hungry and sure of himself; huffs, puffs and learns his lesson.",
+        "a tall grey wolf with pointed ears, a long snout and a bushy tail.",
+        palette(fur, "#E9ECF2", "#3E4352", blush="#E7A0A8"),
+        upright(ears=pair(ear), skull=round_head(), face_part=face_part, tail=tail, body_children=[belly()],
+                head_children_front=[]),
+        face_at(eye_y=-326, brow_y=-364, brow="#3E4352", mouth_y=-246, mouth_w=36), biped_gestures(1.0), 95,
+        scale=1.05)
+
+
+@cast
+def lion():
+    ear = part("ear_l", ellipse(-70, -392, 24), "fur", (-70, -392),
+               part("ear_inner_l", ellipse(-70, -392, 12), "dark", (-70, -392), stroke=False))
+    muzzle = smooth([(-46, -280), (0, -292), (46, -280), (54, -250), (0, -228), (-54, -250)])
+    face_part = part("face", muzzle, "light", (0, -220), snout_nose(-280, 16, 11, "dark"), face=True)
+    tuft = part("tail_tuft", tilted(176, -222, 20, 26, 20), "mane", (170, -212))
+    tail = thin_tail([(40, -96), (110, -104), (150, -140), (168, -200)], 20, "fur", (40, -98), tuft, taper=0.2)
+    return Character(
+        "lion", "Lion", "The proud king of the jungle; a big voice and, underneath, a kind heart.",
+        "a golden lion with a great russet mane.",
+        palette("#F2B84B", "#FFEBC2", "#7A4A1E", mane="#C9622A", blush="#FF8A5C"),
+        upright(ears=[part("mane", mane(0, SKULL_Y + 6, 150), "mane", (0, -220)), *pair(ear)],
+                skull=round_head(96), face_part=face_part, tail=tail, body_children=[belly()]),
+        face_at(mouth_y=-250, brow="#7A4A1E"), biped_gestures(1.0), 95, scale=1.05)
+
+
+@cast
+def bear():
+    ear = part("ear_l", ellipse(-78, -392, 30), "fur", (-78, -392),
+               part("ear_inner_l", ellipse(-78, -392, 16), "light", (-78, -392), stroke=False))
+    face_part = part("face", ellipse(0, -264, 52, 40), "light", (0, -220), snout_nose(-286, 18, 12), face=True)
+    return Character(
+        "bear", "Bear", "Big, slow and cosy; loves honey, naps and a good hug.",
+        "a round brown bear with a honey-coloured muzzle.",
+        palette("#9C6644", "#E8C9A0", "#4A2C1A", blush="#F29E8E"),
+        upright(ears=pair(ear), skull=round_head(112), face_part=face_part, body_children=[belly(rx=58, ry=62)],
+                leg_parts=legs("fur", "dark", spread=36, width=40)),
+        face_at(eye_y=-326, mouth_y=-256, mouth_w=36, cheek_spacing=76), biped_gestures(0.9), 80, scale=1.15)
+
+
+@cast
+def mouse():
+    ear = part("ear_l", ellipse(-92, -392, 58), "fur", (-80, -370),
+               part("ear_inner_l", ellipse(-92, -392, 38), "pink", (-92, -392), stroke=False))
+    face_part = part("face", smooth([(-104, -320), (-80, -396), (0, -414), (80, -396), (104, -320), (70, -236),
+                                     (0, -214), (-70, -236)]), "fur", (0, -220),
+                     part("nose", ellipse(0, -268, 12, 9), "pink", (0, -268)), *whiskers(-266, 34), face=True)
+    tail = thin_tail([(40, -90), (100, -70), (150, -90), (180, -140), (170, -190)], 16, "pink", (40, -92))
+    return Character(
+        "mouse", "Mouse", "Small, quick and brave when it counts; squeaks when surprised.",
+        "a little brown mouse with big round pink ears and a long tail.",
+        palette("#B08D74", "#F1E3D3", "#5C4033", pink="#FFB3C6"),
+        upright(ears=pair(ear), skull=None, face_part=face_part, tail=tail, body_children=[belly()]),
+        face_at(eye_y=-318, eye_w=26, eye_h=34, mouth_y=-246, mouth_w=30, brow_y=-360), biped_gestures(1.2), 80,
+        scale=0.66)
+
+
+@cast
+def pig():
+    ear = part("ear_l", poly([(-100, -360), (-118, -430), (-48, -400)]), "fur", (-80, -390),
+               part("ear_inner_l", poly([(-98, -378), (-108, -418), (-66, -400)]), "dark", (-86, -394),
+                    stroke=False))
+    snout = part("snout", ellipse(0, -278, 38, 26), "dark", (0, -278),
+                 part("nostril_l", ellipse(-13, -278, 6, 9), "ink", (-13, -278), stroke=False),
+                 part("nostril_r", ellipse(13, -278, 6, 9), "ink", (13, -278), stroke=False))
+    face_part = part("face", round_head(), "fur", (0, -220), snout, face=True)
+    curl = [(40, -96), (70, -110), (86, -130), (78, -150), (62, -142), (66, -124), (84, -118), (102, -128)]
+    tail = thin_tail(curl, 12, "fur", (40, -98), taper=0.3)
+    return Character(
+        "pig", "Pig", "Cheerful and hard-working; builds things and loves a muddy puddle.",
+        "a pink pig with a round snout, triangle ears and a curly tail.",
+        palette("#F7A8B8", "#FFD6DF", "#E07A95", blush="#F0607E"),
+        upright(ears=pair(ear), skull=None, face_part=face_part, tail=tail, body_children=[belly()]),
+        face_at(eye_y=-330, spacing=44, mouth_y=-240, brow_y=-368, cheek_y=-266, cheek_spacing=74),
+        biped_gestures(0.9), 80, scale=0.9)
+
+
+@cast
+def dog():
+    ear = part("ear_l", smooth([(-86, -392), (-118, -380), (-134, -300), (-118, -262), (-96, -290), (-84, -350)]),
+               "dark", (-96, -380))
+    face_part = part("face", smooth([(-50, -286), (0, -298), (50, -286), (58, -254), (0, -226), (-58, -254)]),
+                     "light", (0, -220), snout_nose(-288, 18, 12), face=True)
+    tail = thin_tail([(40, -100), (80, -130), (100, -170), (96, -206)], 22, "fur", (40, -104), taper=0.4)
+    return Character(
+        "dog", "Dog", "Loyal, friendly and always ready to play fetch; wags at everything.",
+        "a friendly tan puppy with long floppy brown ears and a patch over one eye.",
+        palette("#E2B77A", "#FFF4E2", "#8A5A34"),
+        upright(ears=[], skull=round_head(), face_part=face_part, tail=tail, body_children=[belly()],
+                head_children_front=pair(ear)),
+        face_at(eye_y=-326, mouth_y=-258, cheek_spacing=76), {**biped_gestures(1.0), "wag": swing({"tail": 26}, 1.0, 4)}, 90,
+        scale=0.85)
+
+
+@cast
+def cat():
+    ear = part("ear_l", poly([(-102, -350), (-96, -452), (-40, -400)]), "fur", (-70, -380),
+               part("ear_inner_l", poly([(-90, -370), (-88, -428), (-56, -398)]), "pink", (-76, -390), stroke=False))
+    stripes = join(*(rrect(x - 4, -414, x + 4, -380 + abs(x) * 0.4, 4) for x in (-22, 0, 22)))
+    skull = part("skull", round_head(), "fur", (0, -220), part("stripes", stripes, "dark", (0, -400), stroke=False))
+    face_part = part("face", smooth([(-42, -282), (0, -294), (42, -282), (48, -252), (0, -232), (-48, -252)]),
+                     "light", (0, -220), part("nose", poly([(-10, -288), (10, -288), (0, -276)]), "pink", (0, -282)),
+                     *whiskers(-266, 46), face=True)
+    tail = thin_tail([(40, -90), (110, -100), (140, -160), (130, -220), (150, -250)], 22, "fur", (40, -94),
+                     taper=0.2)
+    return Character(
+        "cat", "Cat", "Curious and independent; naps in the sun and pounces on string.",
+        "a soft grey tabby cat with pointed ears, whiskers and a curling tail.",
+        palette("#A3A9BF", "#F4F1F8", "#6C7189", pink="#FF9FB5"),
+        upright(ears=[*pair(ear), skull], skull=None, face_part=face_part, tail=tail, body_children=[belly()]),
+        face_at(eye_y=-324, eye_w=24, eye_h=32, mouth_y=-258, brow="#4F5368"), biped_gestures(1.0), 85, scale=0.8)
+
+
+@cast
+def monkey():
+    ear = part("ear_l", ellipse(-112, -316, 32), "fur", (-104, -316),
+               part("ear_inner_l", ellipse(-112, -316, 18), "light", (-112, -316), stroke=False))
+    face_shape = smooth([(0, -350), (-40, -372), (-82, -344), (-84, -300), (-66, -248), (0, -222), (66, -248),
+                         (84, -300), (82, -344), (40, -372)])
+    face_part = part("face", face_shape, "light", (0, -220),
+                     part("nostrils", join(ellipse(-8, -276, 4, 5), ellipse(8, -276, 4, 5)), "dark", (0, -276),
+                          stroke=False), face=True)
+    curl = [(40, -90), (110, -80), (150, -120), (150, -180), (118, -196), (104, -170), (122, -152)]
+    tail = thin_tail(curl, 18, "fur", (40, -92), taper=0.2)
+    return Character(
+        "monkey", "Monkey", "Playful and cheeky; swings, climbs and can't sit still.",
+        "a cheeky brown monkey with a heart-shaped face, round ears and a curly tail.",
+        palette("#8B5A33", "#F2CB98", "#4E2F1A", blush="#FF8F80"),
+        upright(ears=pair(ear), skull=round_head(), face_part=face_part, tail=tail,
+                body_children=[belly(fill="light")]),
+        face_at(eye_y=-318, mouth_y=-252, brow_y=-352, brow="#4E2F1A"), biped_gestures(1.1), 85, scale=0.85)
+
+
+@cast
+def hare():
+    ear = part("ear_l", tilted(-48, -470, 30, 110, -10), "fur", (-44, -380),
+               part("ear_inner_l", tilted(-48, -466, 16, 88, -10), "pink", (-48, -466), stroke=False))
+    face_part = part("face", smooth([(-40, -284), (0, -294), (40, -284), (46, -254), (0, -230), (-46, -254)]),
+                     "light", (0, -220), part("nose", ellipse(0, -288, 11, 8), "pink", (0, -288)), face=True)
+    tail = part("tail", ellipse(74, -96, 30), "light", (60, -96))
+    return Character(
+        "hare", "Hare", "Fast, boastful and bouncy; sure he'll win every race.",
+        "a quick brown hare with very long ears, big feet and a white cotton tail.",
+        palette("#C49A6C", "#FBF1E4", "#6E4A2C", pink="#FFB6C8"),
+        upright(ears=pair(ear), skull=round_head(100), face_part=face_part, tail=tail, body_children=[belly()],
+                leg_parts=legs("fur", "light", width=32)),
+        face_at(eye_y=-324, mouth_y=-260, mouth_w=30, brow_y=-360, cheek_spacing=68), biped_gestures(1.2), 110, scale=0.8)
