@@ -13,8 +13,8 @@ import yaml
 from ..color import ColorError, parse_color
 from ..diagnostics import did_you_mean, format_diagnostic
 from ..paths import PathDataError, parse_path
-from .model import (BODY_CHANNELS, EXPRESSIONS, EYE_VARIANTS, MOUTH_CHANNELS, VISEMES, Character, Expression, Face,
-                    Gesture, Part, VoiceSettings)
+from .model import (BODY_CHANNELS, EXPRESSIONS, EYE_VARIANTS, MOUTH_CHANNELS, VIEWS, VISEMES, Character, Expression,
+                    Face, Gesture, Part, VoiceSettings)
 
 
 class CharacterError(ValueError):
@@ -110,7 +110,7 @@ def load_character_file(path: str | Path, display: str | None = None) -> Charact
     doc = _Doc(path, display or str(path))
     top = doc.mapping(doc.root, "a character file")
     known = {"id", "name", "personality", "height", "palette", "outline", "parts", "face", "expressions",
-             "visemes", "gestures", "voice", "walk"}
+             "visemes", "gestures", "voice", "walk", "views"}
     for key, (knode, _) in top.items():
         if key not in known:
             raise doc.error(knode, f"unknown section '{key}'", _close(key, known) or f"sections: {', '.join(sorted(known))}")
@@ -158,8 +158,9 @@ def load_character_file(path: str | Path, display: str | None = None) -> Charact
         wmap = doc.mapping(top["walk"][1], "walk")
         if "stride" in wmap:
             stride = doc.number(wmap["stride"][1], "walk stride")
+    views = _views(doc, top["views"][1], set(ids)) if "views" in top else {}
     return Character(char_id, name, personality, str(path.parent), height, outline_color, outline_width, parts,
-                     face, expressions, visemes, gestures, voice, stride)
+                     face, expressions, visemes, gestures, voice, stride, views=views)
 
 
 def _color(doc: _Doc, node: yaml.Node, palette: dict) -> tuple:
@@ -318,3 +319,40 @@ def _gestures(doc: _Doc, node: yaml.Node, part_ids: set[str]) -> dict[str, Gestu
         sound = doc.string(g["sound"][1], "sound") if "sound" in g else None
         out[name] = Gesture(duration, tuple(keys), sound)
     return out
+
+
+def _views(doc: _Doc, node: yaml.Node, part_ids: set[str]) -> dict[str, dict]:
+    """`views: {side: {parts: {ID: {path: …}}, hide: [ID, …]}, three_quarter: …}`."""
+    out: dict[str, dict] = {}
+    for name, (knode, vnode) in doc.mapping(node, "views").items():
+        if name not in VIEWS:
+            raise doc.error(knode, f"unknown view '{name}'", _close(name, VIEWS) or f"views: {', '.join(VIEWS)}")
+        fields = doc.mapping(vnode, f"view '{name}'")
+        paths: dict[str, str] = {}
+        hide: list[str] = []
+        for key, (k2, v2) in fields.items():
+            if key == "parts":
+                for part_id, (k3, v3) in doc.mapping(v2, f"view '{name}' parts").items():
+                    _known_part(doc, k3, part_id, part_ids)
+                    pfields = doc.mapping(v3, f"view '{name}' part '{part_id}'")
+                    pnode = doc.required(pfields, "path", v3, f"view '{name}' part '{part_id}'")
+                    data = doc.string(pnode, "path")
+                    try:
+                        parse_path(data)
+                    except PathDataError as exc:
+                        raise doc.error(pnode, f"part '{part_id}': invalid path data: {exc}") from None
+                    paths[part_id] = data
+            elif key == "hide":
+                for item in doc.seq(v2, f"view '{name}' hide"):
+                    _known_part(doc, item, doc.string(item, "a part id"), part_ids)
+                    hide.append(str(item.value))
+            else:
+                raise doc.error(k2, f"unknown field '{key}' in view '{name}'", _close(key, ("parts", "hide")))
+        out[name] = {"paths": paths, "hide": tuple(hide)}
+    return out
+
+
+def _known_part(doc: _Doc, node: yaml.Node, part_id: str, part_ids: set[str]) -> None:
+    if part_id not in part_ids:
+        raise doc.error(node, f"no part named '{part_id}'", _close(part_id, part_ids)
+                        or f"parts: {', '.join(sorted(part_ids))}")

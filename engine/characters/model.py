@@ -15,6 +15,7 @@ RGBA = tuple[float, float, float, float]
 MOUTH_CHANNELS = ("open", "width", "round", "teeth", "tongue")
 VISEMES = ("rest", "A", "E", "O", "M", "F", "L")
 EYE_VARIANTS = ("open", "smile", "closed", "wide", "half", "narrow")
+VIEWS = ("three_quarter", "side")
 EXPRESSIONS = ("neutral", "happy", "sad", "surprised", "excited", "thinking", "sleepy", "angry", "scared")
 # Gesture channels that are not part rotations.
 BODY_CHANNELS = ("lift", "squash", "lean", "nod")
@@ -100,6 +101,16 @@ class Character:
     voice: VoiceSettings
     walk_stride: float = 90.0  # character units per step
     idle_bob: float = 4.0
+    # Hand-drawn parts for a view, used instead of the rig's: {"side": {"paths": {id: path}, "hide": (ids)}}.
+    views: dict[str, dict] = field(default_factory=dict)
+
+    def view_overrides(self, view: float) -> dict:
+        """The hand-drawn overrides for a view value (0 front .. 1 side), or {}."""
+        if view >= 0.75:
+            return self.views.get("side", {})
+        if view >= 0.25:
+            return self.views.get("three_quarter", {})
+        return {}
 
     def part(self, part_id: str) -> Part | None:
         for root in self.parts:

@@ -10,18 +10,15 @@ applied its scale; this module scales character units to canvas pixels.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import skia
 
 from ..color import to_argb_int, with_alpha
 from ..paths import parse_path
+from . import rig
 from .model import MOUTH_CHANNELS, Character, Expression, Part
-
-WALK_LEG_SWING = 24.0  # degrees
-WALK_ARM_SWING = 16.0
-WALK_BOB = 5.0  # character units
-WALK_LEG_LIFT = 16.0
 
 
 def _paint(color, alpha: float, **kw) -> skia.Paint:
@@ -41,21 +38,25 @@ def _path(data: str) -> skia.Path:
     return parse_path(data)
 
 
-def _swing(part_id: str, phase: float) -> tuple[float, float]:
-    """Walk cycle seen from the front: (rotation, lift) of a leg or an arm.
+def _copy(m: skia.Matrix) -> skia.Matrix:
+    return skia.Matrix.Concat(m, _IDENTITY)
 
-    Legs take turns lifting (a front-facing cartoon walk); arms swing out and in
-    on the opposite beat.
-    """
-    if not phase:
-        return 0.0, 0.0
-    side = 1.0 if part_id.endswith("_l") else -1.0
-    wave = math.sin(2 * math.pi * phase) * side
-    if part_id.startswith("leg"):
-        return side * WALK_LEG_SWING * 0.25 * max(0.0, wave), -WALK_LEG_LIFT * max(0.0, wave)
-    if part_id.startswith("arm"):
-        return side * WALK_ARM_SWING * wave, 0.0
-    return 0.0, 0.0
+
+_IDENTITY = skia.Matrix()
+
+
+@dataclass
+class _Frame:
+    """What one frame of one character needs while its parts are laid out."""
+
+    character: Character
+    values: dict
+    turn: rig.Turn
+    walk: float
+    run: float
+    sit: float
+    hip: float
+    overrides: dict
 
 
 def paint_character(canvas: skia.Canvas, node, alpha: float, ctx) -> None:
@@ -69,74 +70,166 @@ def paint_character(canvas: skia.Canvas, node, alpha: float, ctx) -> None:
     breath = v.get("breath", 0.0)
     walk = v.get("walk", 0.0)
     walking = walk % 1.0 != 0.0 or node.attrs.get("walking", False)
-    bob = -abs(math.sin(2 * math.pi * walk)) * WALK_BOB if walk % 0.5 else 0.0
+    run = max(0.0, min(1.0, v.get("run", 0.0)))
+    turn = rig.Turn(max(0.0, min(1.0, v.get("view", 0.0))))
+    frame = _Frame(character, v, turn, walk if walking else 0.0, run, max(0.0, min(1.0, v.get("sit", 0.0))),
+                   rig.hip_height(character), character.view_overrides(turn.view))
 
     canvas.save()
     canvas.scale(unit, unit)
-    canvas.translate(0, -v.get("lift", 0.0) + bob)
+    canvas.translate(0, -v.get("lift", 0.0) + (rig.bob(walk, run) if walking else 0.0))
     # Turning: the x scale passes through a narrow width, never zero.
     canvas.scale(math.copysign(max(0.08, abs(facing)), facing or 1.0), 1.0)
+    lie = max(0.0, min(1.0, v.get("lie", 0.0)))
+    if lie:
+        # Lying down: the figure tips over backwards onto the ground, head first.
+        canvas.concat(rig.lying_matrix(character, lie))
     # Breathing stretches the body a little from the feet; a jump squashes it.
     stretch_y = squash * (1.0 + 0.012 * breath)
     canvas.scale(1.0 / math.sqrt(max(squash, 0.2)), stretch_y)
-    lean = v.get("lean", 0.0)
+    lean = v.get("lean", 0.0) + (rig.lean(run) if walking else 0.0)
     if lean:
         canvas.rotate(lean)
     expression = character.expressions.get(v.get("expression", "neutral"), character.expressions["neutral"])
     outline = _paint(character.outline, alpha, Style=skia.Paint.kStroke_Style, StrokeWidth=character.outline_width,
                      StrokeJoin=skia.Paint.kRound_Join, StrokeCap=skia.Paint.kRound_Cap)
+    behind: list = []
+    draws: list = []
     for part in character.parts:
-        _draw_part(canvas, part, character, v, expression, alpha, outline, walk if walking else 0.0, breath)
+        _lay_out(part, skia.Matrix(), frame, None, breath, draws, behind)
+    for part, matrix in behind + draws:
+        if part.id in frame.overrides.get("hide", ()):
+            continue
+        canvas.save()
+        canvas.concat(matrix)
+        path = _path(frame.overrides.get("paths", {}).get(part.id, part.path))
+        canvas.drawPath(path, _paint(part.fill, alpha))
+        if part.stroke:
+            canvas.drawPath(path, outline)
+        canvas.restore()
+        if part.face:
+            canvas.save()
+            canvas.concat(_face_matrix(frame, matrix, part))
+            _draw_face(canvas, character, v, expression, alpha, turn)
+            canvas.restore()
     canvas.restore()
 
 
-def _draw_part(canvas, part: Part, character: Character, v, expression: Expression, alpha: float,
-               outline: skia.Paint, walk: float, breath: float) -> None:
-    swing, lift = _swing(part.id, walk)
-    angle = v.get(f"pose.{part.id}", 0.0) + swing
+def _face_matrix(frame: _Frame, matrix: skia.Matrix, part: Part) -> skia.Matrix:
+    """The face part's matrix without its narrowing: features place themselves on the ball."""
+    narrow = frame.turn.narrow(rig.FACE_DEPTH)
+    undo = skia.Matrix()
+    undo.setScale(1.0 / narrow, 1.0)
+    m = _copy(matrix)
+    m.preConcat(undo)
+    return m
+
+
+def _lay_out(part: Part, pose: skia.Matrix, frame: _Frame, view: skia.Matrix | None, breath: float,
+             draws: list, behind: list, leg: bool = False, in_face: bool = False) -> None:
+    """Append (part, matrix) for `part` and its children, in drawing order.
+
+    `pose` is the front-view pose of the parent (rotations about joints); the
+    view's own transform is added per part (`view` is set inside a paired limb),
+    so a turned arm keeps its length while the body it hangs from narrows.
+    """
+    v, turn = frame.values, frame.turn
+    angle = v.get(f"pose.{part.id}", 0.0)
     if part.face:
         angle += 1.5 * math.sin(breath * math.pi / 2)  # a slight head sway when idle
-    canvas.save()
+    own = _copy(pose)
     if part.id == "head" and v.get("nod", 0.0):
-        canvas.translate(0, v["nod"])  # a nod moves the head group down and back
-    if lift:
-        canvas.translate(0, lift)
+        own.preTranslate(0, v["nod"])  # a nod moves the head group down and back
+    starts_limb = view is None and rig.side_of(part.id) != 0
+    if starts_limb:
+        swing, lift = rig.walk_swing(part.id, frame.walk, turn, frame.run)
+        leg = rig.limb_kind(part.id) == "leg"
+        if leg and frame.sit:
+            swing += rig.sit_swing(frame.sit, turn)
+        if lift:
+            own.preTranslate(0, lift)
     if angle:
         px, py = part.pivot
-        canvas.translate(px, py)
-        canvas.rotate(angle)
-        canvas.translate(-px, -py)
-    path = _path(part.path)
-    canvas.drawPath(path, _paint(part.fill, alpha))
-    if part.stroke:
-        canvas.drawPath(path, outline)
-    if part.face:
-        _draw_face(canvas, character, v, expression, alpha)
+        own.preTranslate(px, py)
+        own.preRotate(angle)
+        own.preTranslate(-px, -py)
+    if starts_limb:
+        view = rig.limb_view(part, own, turn, swing)
+    in_face = in_face or part.face
+    if part.id in frame.overrides.get("paths", {}):
+        matrix = _copy(own)  # drawn for this view already
+    elif view is not None:
+        matrix = _copy(view)
+        matrix.preConcat(own)
+    elif in_face:
+        matrix = rig.core_matrix(own, turn.narrow(rig.FACE_DEPTH), rig.face_shift(frame.character, turn))
+    else:
+        matrix = rig.core_matrix(own, turn.narrow(rig.CORE_DEPTH), 0.0)
+    if frame.sit:
+        matrix.postConcat(rig.sit_matrix(frame.sit, frame.hip, turn, leg))
+    target = draws
+    if starts_limb and rig.side_of(part.id) > 0 and turn.far_behind and abs(angle) < 100:
+        target = behind  # the far limb goes behind the body
+    target.append((part, matrix))
     # A limb raised past the horizontal (a wave) is drawn in front of its later
     # siblings, or the head would hide it.
     raised = [c for c in part.children if abs(v.get(f"pose.{c.id}", 0.0)) > 90.0]
     for child in [c for c in part.children if c not in raised] + raised:
-        _draw_part(canvas, child, character, v, expression, alpha, outline, walk, breath)
-    canvas.restore()
+        _lay_out(child, own, frame, view, breath, target, behind, leg, in_face)
 
 
-def _draw_face(canvas, character: Character, v, expression: Expression, alpha: float) -> None:
+class _OnFace:
+    """Draws one face feature where the turn puts it, foreshortened; skips it
+    when it has gone round behind the head."""
+
+    def __init__(self, canvas, character: Character, turn: rig.Turn):
+        self.canvas, self.character, self.turn = canvas, character, turn
+
+    def __call__(self, x: float, least: float = 0.35):
+        at, width = rig.feature_x(self.character, x, self.turn)
+        return _Squeeze(self.canvas, x, at, max(least, width) if width > 0.1 else 0.0)
+
+
+class _Squeeze:
+    def __init__(self, canvas, x: float, at: float, width: float):
+        self.canvas, self.x, self.at, self.width = canvas, x, at, width
+
+    def __enter__(self):
+        self.canvas.save()
+        self.canvas.translate(self.at, 0)
+        self.canvas.scale(self.width or 1.0, 1.0)
+        self.canvas.translate(-self.x, 0)
+        return self.width > 0
+
+    def __exit__(self, *exc):
+        self.canvas.restore()
+
+
+def _draw_face(canvas, character: Character, v, expression: Expression, alpha: float, turn: rig.Turn) -> None:
     f = character.face
+    on_face = _OnFace(canvas, character, turn)
     look = v.get("look", (0.0, 0.0))
     lx = (look[0] or expression.look[0]) * f.eye_width * 0.45
     ly = (look[1] or expression.look[1]) * f.eye_height * 0.3
-    blink = max(0.0, min(1.0, v.get("blink", 0.0)))
+    # Asleep, the eyes stay shut whatever the blinking does.
+    blink = max(0.0, min(1.0, max(v.get("blink", 0.0), v.get("asleep", 0.0))))
     # Cheeks under everything else on the face.
     if expression.blush > 0:
         cheek = _paint(f.cheek_color, alpha * min(1.0, expression.blush))
         for side in (-1, 1):
-            canvas.drawOval(skia.Rect.MakeXYWH(f.center_x + side * f.cheek_spacing - f.cheek_radius * 1.3,
-                                               f.cheek_y - f.cheek_radius * 0.8,
-                                               f.cheek_radius * 2.6, f.cheek_radius * 1.6), cheek)
+            x = f.center_x + side * f.cheek_spacing
+            with on_face(x) as visible:
+                if visible:
+                    canvas.drawOval(skia.Rect.MakeXYWH(x - f.cheek_radius * 1.3, f.cheek_y - f.cheek_radius * 0.8,
+                                                       f.cheek_radius * 2.6, f.cheek_radius * 1.6), cheek)
     for side in (-1, 1):
-        _draw_eye(canvas, f, f.center_x + side * f.eye_spacing + lx, f.eye_y + ly, expression.eyes, blink, alpha, side)
-        _draw_brow(canvas, f, f.center_x + side * f.eye_spacing, expression, alpha, side)
-    _draw_mouth(canvas, character, v, expression, alpha)
+        x = f.center_x + side * f.eye_spacing
+        with on_face(x) as visible:
+            if visible:
+                _draw_eye(canvas, f, x + lx, f.eye_y + ly, expression.eyes, blink, alpha, side)
+                _draw_brow(canvas, f, x, expression, alpha, side)
+    with on_face(f.center_x, 0.6):
+        _draw_mouth(canvas, character, v, expression, alpha)
 
 
 def _draw_eye(canvas, f, x: float, y: float, variant: str, blink: float, alpha: float, side: int) -> None:
