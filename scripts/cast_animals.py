@@ -279,3 +279,189 @@ def hare():
         upright(ears=pair(ear), skull=round_head(100), face_part=face_part, tail=tail, body_children=[belly()],
                 leg_parts=legs("fur", "light", width=32)),
         face_at(eye_y=-324, mouth_y=-260, mouth_w=30, brow_y=-360, cheek_spacing=68), biped_gestures(1.2), 110, scale=0.8)
+
+
+@cast
+def squirrel():
+    ear = part("ear_l", poly([(-86, -370), (-92, -448), (-40, -398)]), "fur", (-66, -388),
+               part("ear_inner_l", poly([(-78, -384), (-82, -428), (-54, -400)]), "light", (-70, -396), stroke=False))
+    tail = part("tail", smooth([(30, -100), (110, -110), (176, -180), (190, -290), (160, -380), (100, -420),
+                                (60, -390), (80, -350), (126, -330), (130, -250), (98, -190), (40, -150)]),
+                "fur", (40, -110),
+                part("tail_light", smooth([(150, -300), (160, -360), (120, -390), (130, -350)]), "light",
+                     (140, -350), stroke=False))
+    face_part = part("face", smooth([(-44, -282), (0, -294), (44, -282), (50, -252), (0, -230), (-50, -252)]),
+                     "light", (0, -220), part("nose", ellipse(0, -288, 10, 7), "ink", (0, -288)), face=True)
+    return Character(
+        "squirrel", "Squirrel", "Busy and chattery; gathers nuts and never stops planning for winter.",
+        "a red squirrel with tufted ears and a huge bushy tail.",
+        palette("#C8652E", "#F8DDBE", "#6B3319", blush="#FF8A6B"),
+        upright(ears=pair(ear), skull=round_head(), face_part=face_part, tail=tail, body_children=[belly()]),
+        face_at(eye_y=-324, eye_w=24, eye_h=32, mouth_y=-258), biped_gestures(1.2), 80, scale=0.68)
+
+
+@cast
+def frog():
+    bump = part("eye_bump_l", ellipse(-54, -360, 44), "fur", (-54, -340),
+                part("eye_white_l", ellipse(-54, -362, 31, 33), "#FFFFFF", (-54, -362), stroke=False))
+    face_part = part("face", ellipse(0, -288, 126, 84), "fur", (0, -220), face=True)
+    feet = []
+    for p in legs("fur", "fur", spread=40, width=36):
+        feet.append(p)
+    return Character(
+        "frog", "Frog", "Jolly and jumpy; loves the pond, lily pads and a good croak.",
+        "a round green frog with eyes on top of its head and a big wide smile.",
+        palette("#74BE5C", "#E3F5C9", "#3E7A34", blush="#FF8FA3", mouth="#A4283F"),
+        upright(ears=pair(bump), skull=None, face_part=face_part, body_children=[belly(rx=56)], leg_parts=feet,
+                arm_parts=arms("fur", "fur")),
+        face_at(eye_y=-362, spacing=54, eye_w=24, eye_h=32, mouth_y=-270, mouth_w=64, brow_y=-416,
+                cheek_y=-290, cheek_spacing=84, cheek_r=16), biped_gestures(1.5), 90, scale=0.66)
+
+
+# ── birds: an egg of a body, wings for arms (arm_l/arm_r, so wave, clap and point
+# work), thin legs and a beak over the top of the mouth, so an open mouth opens the beak ─
+
+def bird_legs(color: str = "beak", webbed: bool = False, spread: float = 28) -> list:
+    if webbed:
+        foot = smooth([(-spread - 34, -4), (-spread - 20, -20), (-spread, -22), (-spread + 16, -8), (-spread + 10, 0),
+                       (-spread - 30, 2)])
+    else:
+        foot = join(limb(-spread, -16, -spread - 26, -6, 10, 8), limb(-spread, -16, -spread, -2, 10, 8),
+                    limb(-spread, -16, -spread + 24, -6, 10, 8))
+    leg = part("leg_l", join(limb(-spread, -78, -spread, -16, 12)), color, (-spread, -74),
+               part("foot_l", foot, color, (-spread, -16)))
+    return pair(leg)
+
+
+def wings(fill: str, shoulder=(66, -212), tip=(104, -104), width: float = 56) -> list:
+    sx, sy = shoulder
+    tx, ty = tip
+    shape = smooth([(sx - 10, sy), (sx + width * 0.55, sy + 24), (tx + 8, ty - 30), (tx, ty), (tx - 26, ty - 12),
+                    (sx - 4, sy + 60)])
+    wing = part("arm_r", shape, fill, (sx - 6, sy + 8))
+    return [mirrored(wing), wing]
+
+
+def egg_body(fill: str, *children, top: float = -250, bottom: float = -62, width: float = 92):
+    shape = smooth([(0, top), (width * 0.7, top + 30), (width, top + 120), (width * 0.8, bottom - 14),
+                    (0, bottom), (-width * 0.8, bottom - 14), (-width, top + 120), (-width * 0.7, top + 30)])
+    return part("body", shape, fill, (0, -90), *children)
+
+
+def bird(*, feathers: str, under: list, wing_fill: str, head_back: list, skull, face_part, tail=None,
+         leg_parts=None) -> list:
+    head = part("head", ellipse(0, -240, 30, 20), feathers, (0, -222), *head_back,
+                *([part("skull", skull, feathers, (0, -230))] if skull is not None else []), face_part)
+    body = egg_body(feathers, *under, *wings(wing_fill), head)
+    return [*([tail] if tail else []), *(leg_parts if leg_parts is not None else bird_legs()), body]
+
+
+def beak(y: float = -286, w: float = 24, h: float = 30, fill: str = "beak"):
+    return part("beak", smooth([(-w, y), (0, y - h * 0.35), (w, y), (w * 0.35, y + h * 0.55), (0, y + h * 0.85),
+                                (-w * 0.35, y + h * 0.55)]), fill, (0, y))
+
+
+def bird_gestures(s: float) -> dict:
+    return {**biped_gestures(s), "flap": swing({"arm_l": 70, "arm_r": -70}, 1.0, 4)}
+
+
+def bird_face(**kw) -> Face:
+    base = dict(eye_y=-318, spacing=38, eye_w=24, eye_h=32, mouth_y=-264, mouth_w=30, brow_y=-358, cheek_y=-280,
+                cheek_spacing=66, cheek_r=14)
+    base.update(kw)
+    return Face(**base)
+
+
+@cast
+def owl():
+    tuft = part("tuft_l", poly([(-96, -350), (-108, -430), (-50, -388)]), "fur", (-80, -380))
+    disc = join(ellipse(-40, -318, 54), ellipse(40, -318, 54))
+    face_part = part("face", smooth([(0, -350), (-40, -374), (-92, -350), (-96, -300), (-60, -266), (0, -258),
+                                     (60, -266), (96, -300), (92, -350), (40, -374)]), "light", (0, -230),
+                     beak(-292, 14, 30), face=True)
+    spots = join(*(ellipse(x, y, 9, 6) for x, y in ((-30, -170), (0, -160), (30, -170), (-18, -140), (18, -140))))
+    return Character(
+        "owl", "Owl", "Wise and calm; stays up all night and always has good advice.",
+        "a wise brown owl with big round eyes, a pale face and ear tufts.",
+        palette("#8C6A4A", "#F4E4C8", "#5A3E28", beak="#F2A93B", blush="#F7A48B"),
+        bird(feathers="fur", under=[part("chest", ellipse(0, -150, 60, 76), "light", (0, -150),
+                                         part("spots", spots, "dark", (0, -160), stroke=False), stroke=False)],
+             wing_fill="dark", head_back=pair(tuft), skull=round_head(104, -310), face_part=face_part),
+        bird_face(eye_y=-322, spacing=42, eye_w=34, eye_h=42, mouth_y=-270, brow_y=-372, cheek_spacing=72),
+        bird_gestures(1.0), 70, scale=0.8)
+
+
+@cast
+def crow():
+    whites = join(ellipse(-38, -322, 26, 30), ellipse(38, -322, 26, 30))
+    face_part = part("face", whites, "#FFFFFF", (0, -300), beak(-296, 26, 44), face=True)
+    tail = part("tail", poly([(-26, -90), (-62, -26), (-20, -36), (0, -24), (20, -36), (62, -26), (26, -90)]), "fur",
+                (0, -86))
+    return Character(
+        "crow", "Crow", "Proud and clever; loves shiny things, and a little flattery.",
+        "a glossy black crow with a strong grey beak.",
+        palette("#2E2F45", "#4A4D6E", "#1C1C2B", beak="#8D93A8", blush="#C86B8A", mouth="#C23B5A"),
+        bird(feathers="fur", under=[part("chest", ellipse(0, -150, 56, 70), "light", (0, -150), stroke=False)],
+             wing_fill="light", head_back=[], skull=round_head(100, -312), face_part=face_part, tail=tail,
+             leg_parts=bird_legs("beak")),
+        bird_face(eye_y=-322, mouth_y=-256, brow_y=-364, brow="#8D93A8"), bird_gestures(1.0), 75, scale=0.78)
+
+
+@cast
+def duck():
+    bill = part("beak", smooth([(-44, -282), (0, -292), (44, -282), (36, -264), (0, -258), (-36, -264)]), "beak",
+                (0, -274))
+    face_part = part("face", round_head(100, -312), "fur", (0, -230), bill, face=True)
+    tail = part("tail", poly([(-40, -110), (-120, -150), (-96, -100), (-40, -80)]), "fur", (-40, -96))
+    return Character(
+        "duck", "Duck", "Cheerful and a bit silly; splashes in every puddle and quacks hello.",
+        "a white duck with a wide orange bill and webbed feet.",
+        palette("#FFFFFF", "#F1F1EA", "#D9D9D0", beak="#FF9F1C", blush="#FF9AA2", mouth="#B3333F"),
+        bird(feathers="fur", under=[], wing_fill="light", head_back=[], skull=None, face_part=face_part,
+             tail=tail, leg_parts=bird_legs("beak", webbed=True)),
+        bird_face(eye_y=-330, mouth_y=-264, mouth_w=52, brow_y=-370), bird_gestures(1.0), 70, scale=0.75)
+
+
+@cast
+def hen():
+    comb = part("comb", smooth([(-34, -396), (-30, -440), (-8, -420), (4, -452), (20, -420), (40, -436), (40, -396)]),
+                "comb", (0, -400))
+    wattle = part("wattle", ellipse(16, -252, 9, 13), "comb", (16, -258))
+    face_part = part("face", round_head(100, -312), "fur", (0, -230), beak(-290, 20, 30), face=True)
+    tail = part("tail", smooth([(-40, -150), (-110, -210), (-132, -150), (-110, -110), (-50, -96)]), "fur",
+                (-50, -120))
+    return Character(
+        "hen", "Hen", "Motherly and busy; clucks over her chicks and asks who will help.",
+        "a plump white hen with a red comb and a yellow beak.",
+        palette("#FFF8EE", "#F3E6D2", "#D8C6AA", beak="#FFC23D", comb="#E63946", blush="#FF9AA2"),
+        bird(feathers="fur", under=[], wing_fill="light", head_back=[comb], skull=None, face_part=face_part,
+             tail=tail),
+        bird_face(eye_y=-326, mouth_y=-260, brow_y=-366), bird_gestures(1.0), 65, scale=0.75)
+
+
+@cast
+def penguin():
+    mask = smooth([(0, -330), (-30, -360), (-76, -344), (-86, -290), (-60, -240), (0, -226), (60, -240), (86, -290),
+                   (76, -344), (30, -360)])
+    face_part = part("face", mask, "light", (0, -230), beak(-288, 18, 26), face=True)
+    return Character(
+        "penguin", "Penguin", "Bouncy and brave in the cold; slides on his tummy and loves fish.",
+        "a black-and-white penguin with an orange beak and feet.",
+        palette("#2F3A56", "#FFFFFF", "#1F273B", beak="#FF9F1C", blush="#FF9AA2"),
+        bird(feathers="fur", under=[part("chest", ellipse(0, -150, 66, 86), "light", (0, -150), stroke=False)],
+             wing_fill="fur", head_back=[], skull=round_head(100, -312), face_part=face_part,
+             leg_parts=bird_legs("beak", webbed=True)),
+        bird_face(eye_y=-318, mouth_y=-262, brow_y=-354, brow="#2F3A56"), bird_gestures(1.0), 55, scale=0.8)
+
+
+@cast
+def bird_():
+    face_part = part("face", round_head(100, -312), "fur", (0, -230), beak(-288, 18, 24), face=True)
+    tail = part("tail", poly([(-30, -110), (-110, -160), (-100, -120), (-40, -84)]), "dark", (-40, -100))
+    return Character(
+        "bird", "Bird", "Chirpy and free; sings in the morning and flies wherever it likes.",
+        "a small bluebird with an orange breast.",
+        palette("#4D8FE0", "#FFB067", "#2D62B0", beak="#FFCD3C", blush="#FF9AA2"),
+        bird(feathers="fur", under=[part("chest", ellipse(0, -150, 62, 72), "light", (0, -150), stroke=False)],
+             wing_fill="dark", head_back=[], skull=None, face_part=face_part, tail=tail),
+        bird_face(eye_y=-324, eye_w=26, eye_h=34, mouth_y=-262, brow_y=-364), bird_gestures(1.2), 60, scale=0.58)
