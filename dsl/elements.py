@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..engine import assets, clips, fonts
+from ..engine.backdrops import SETTINGS as BACKDROP_SETTINGS, TIMES as BACKDROP_TIMES, WEATHERS as BACKDROP_WEATHERS
+from ..engine.backdrops import has_life as backdrop_has_life
 from ..engine.color import css_color_names, parse_color
 from ..engine.particles import DEFAULT_COLORS as PARTICLE_COLORS, DEFAULT_COUNT as PARTICLE_COUNT, STYLES as PARTICLE_STYLES
 from ..engine.paths import PathDataError, parse_path
@@ -465,12 +467,41 @@ def _finish(layer: LayerBuilder, items: Items, ctx: Context) -> None:
 
 # ── background ──────────────────────────────────────────────────────────────────
 
-PROCEDURAL = ("sky", "meadow", "forest", "night", "classroom", "ocean")
+PROCEDURAL = tuple(BACKDROP_SETTINGS)  # engine/backdrops: meadow, forest, …, cave (and sky, night, ocean)
+SETTING_WORDS = ("still", "seed")  # after a setting's name, in any order, with a time and a weather
+
+
+def _setting_options(items: Items, first: ast.Word) -> dict:
+    """`background NAME [TIME] [WEATHER] [still] [seed N]`, the optional words in any order."""
+    options = {"time": "day", "weather": "clear", "life": True, "seed": 7}
+    seen: dict[str, ast.Item] = {}
+    while not items.at_end():
+        item = items.peek()
+        word = item.name if isinstance(item, ast.Word) else None
+        slot = ("time" if word in BACKDROP_TIMES else "weather" if word in BACKDROP_WEATHERS
+                else "still" if word == "still" else "seed" if word == "seed" else None)
+        if slot is None:
+            known = [*BACKDROP_TIMES, *BACKDROP_WEATHERS, *SETTING_WORDS]
+            hint = did_you_mean(word, known, None) if word else None
+            raise SceneError(f"unexpected '{item.text}' after 'background {first.name}'", item.span,  # type: ignore[union-attr]
+                             hint=hint or f"a time of day ({', '.join(BACKDROP_TIMES)}), a weather "
+                                          f"({', '.join(BACKDROP_WEATHERS)}), still, or seed N")
+        if slot in seen:
+            raise SceneError(f"a second {slot} for the background", item.span,  # type: ignore[union-attr]
+                             hint=f"one {slot} per background line")
+        seen[slot] = items.next("a background word")
+        if slot == "seed":
+            options["seed"] = int(items.number("a seed"))
+        elif slot == "still":
+            options["life"] = False
+        else:
+            options[slot] = word
+    return options
 
 
 def background(items: Items, layer: LayerBuilder, ctx: Context) -> None:
     """`background solid C | C | gradient C1 C2 … [vertical|horizontal|radial]
-    | image "f" [fit cover|contain] | sky|meadow|forest|night|classroom|ocean [seed N]`."""
+    | image "f" [fit cover|contain] | SETTING [TIME] [WEATHER] [still] [seed N]` (engine/backdrops)."""
     c = items.canvas
     layer.set("zoom", 1.0)
     layer.set("pan_x", c.width / 2)
@@ -502,10 +533,12 @@ def background(items: Items, layer: LayerBuilder, ctx: Context) -> None:
         layer.set("fill", (0.0, 0.0, 0.0, 1.0))
     elif isinstance(first, ast.Word) and first.name in PROCEDURAL:
         items.next("a backdrop")
-        seed = 7
-        if items.take_word("seed"):
-            seed = int(items.number("a seed"))
-        layer.attrs.update(mode="procedural", scene=first.name, seed=seed)
+        options = _setting_options(items, first)
+        layer.attrs.update(mode="procedural", scene=first.name, **options)
+        if options["life"] and backdrop_has_life(first.name, options["time"], options["weather"]):
+            # The backdrop's own clock for its gentle life (drifting clouds, rain): seconds since it appeared.
+            layer.values["time"] = 0.0
+            layer.tween("time", layer.appear, layer.appear + 3600.0, 3600.0, "linear", from_value=0.0)
     else:
         if isinstance(first, ast.Word) and first.name != "solid" and not items.is_color_next():
             kinds = ["solid", "gradient", "image", *PROCEDURAL]

@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from ..engine.backdrops import GROUND as BACKDROP_GROUND
 from ..engine.color import contrast
 from ..engine.presets import Format, design_pixel, resolve_format
 from .ast import Span
@@ -239,6 +240,7 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Fo
     env.globals["canvas"] = canvas_variable(canvas)
     env.globals["contrast"] = contrast  # for picking a text's outline that stands out from its ink
     env.globals["seed_of"] = seed_of  # a template's episode seed from its parameters (music, layouts)
+    env.globals["ground"] = GROUND_PERCENT  # where characters stand in each setting: {{ ground.forest }}%
     known = {"canvas": env.globals["canvas"], **merged}  # for "did you mean" hints
     try:
         with ExpansionBudget():
@@ -274,6 +276,10 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Fo
     smap.origins = [(_display_name(Path(f)), line) for f, line in smap.origins]
     smap.files = {_display_name(Path(f)): lines for f, lines in smap.files.items()}
     return Expanded(text, smap, merged, path, dependencies)
+
+
+# Each built-in setting's ground line (engine/backdrops GROUND) in percent of the frame height.
+GROUND_PERCENT = {name: round(100.0 * y, 2) for name, y in BACKDROP_GROUND.items()}
 
 
 def seed_of(*values: Any) -> int:

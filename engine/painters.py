@@ -340,9 +340,19 @@ def paint_background_content(canvas: skia.Canvas, node: Node, width: int, height
     elif mode == "procedural":
         from .backdrops import draw_backdrop
 
-        draw_backdrop(canvas, node.attrs["scene"], width, height, node.attrs.get("seed", 7))
+        a = node.attrs
+        draw_backdrop(canvas, a["scene"], width, height, a.get("seed", 7), a.get("time", "day"), a.get("weather", "clear"))
     else:
         raise ValueError(f"unknown background mode {mode}")
+
+
+def paint_background_life(canvas: skia.Canvas, node: Node, width: int, height: int) -> None:
+    """A procedural backdrop's moving parts at its clock (`time`), over its cached still picture."""
+    from .backdrops import draw_life
+
+    a = node.attrs
+    draw_life(canvas, a["scene"], width, height, node.values["time"], a.get("seed", 7), a.get("time", "day"),
+              a.get("weather", "clear"))
 
 
 PAINTERS: dict[str, Callable] = {

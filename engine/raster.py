@@ -16,7 +16,7 @@ import skia
 from .assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
 from .color import to_argb_int
 from .display import DisplayList, Node, TransitionNode
-from .painters import PAINTERS, SAMPLING, paint_background_content, text_bounds
+from .painters import PAINTERS, SAMPLING, paint_background_content, paint_background_life, text_bounds
 
 
 class Rasterizer:
@@ -428,6 +428,12 @@ class Rasterizer:
         # Mipmaps only help when shrinking; when zooming in they add nothing to the
         # picture but cost four times the plain bilinear blit (30 ms a frame at 1080p).
         canvas.drawImage(image, 0, 0, _BLIT if zoom >= 1.0 else SAMPLING, paint)
+        if "time" in node.values:  # a living backdrop: its moving parts, drawn every frame
+            if opacity < 1.0:
+                canvas.saveLayerAlpha(None, round(opacity * 255))
+            paint_background_life(canvas, node, self.width, self.height)
+            if opacity < 1.0:
+                canvas.restore()
         canvas.restore()
 
     @staticmethod
