@@ -465,3 +465,206 @@ def bird_():
         bird(feathers="fur", under=[part("chest", ellipse(0, -150, 62, 72), "light", (0, -150), stroke=False)],
              wing_fill="dark", head_back=[], skull=None, face_part=face_part, tail=tail),
         bird_face(eye_y=-324, eye_w=26, eye_h=34, mouth_y=-262, brow_y=-364), bird_gestures(1.2), 60, scale=0.58)
+
+
+# ── four-legged animals, three-quarter view: the body side on (facing right), the
+# head turned to the viewer; leg_l/leg_r are the front legs, leg_back_l/_r the back
+# ones (the far pair a shade darker), so the walk cycle and a raised front leg work ─
+
+def leg_set(front: float, back: float, top: float, width: float, fill: str, far: str, hoof: str,
+            hoof_h: float = 22) -> list:
+    out = []
+    for name, x, colour, dy in (("leg_back_r", back + 26, far, -6), ("leg_r", front + 26, far, -6),
+                                ("leg_back_l", back, fill, 0), ("leg_l", front, fill, 0)):
+        side = name[-1]
+        shape = limb(x, top, x, dy - width / 2, width, width * 0.92)
+        out.append(part(name, shape, colour, (x, top + 6),
+                        part(f"hoof_{name[4:]}", rrect(x - width / 2 - 1, dy - hoof_h, x + width / 2 + 1, dy, 8),
+                             hoof, (x, dy - hoof_h / 2))))
+        del side
+    return out
+
+
+def quad_gestures(s: float, lift: float = 60) -> dict:
+    return {"wave": wave("leg_l", -70, -45), "jump": jump(round(lift * s)), "nod": nod(round(14 * s, 1))}
+
+
+def shift_part(p, dx: float, dy: float):
+    """The same part moved (its children too)."""
+    from cast_rig import Part
+    return Part(p.id, shift(p.shape, dx, dy), p.fill, (p.pivot[0] + dx, p.pivot[1] + dy),
+                [shift_part(c, dx, dy) for c in p.children], p.stroke, p.face)
+
+
+@cast
+def cow():
+    body = smooth([(-150, -250), (60, -262), (110, -220), (112, -140), (70, -100), (-120, -96), (-160, -130),
+                   (-166, -210)])
+    patches = join(tilted(-70, -210, 40, 30, -10), tilted(30, -150, 34, 26, 20), ellipse(-130, -140, 22, 20))
+    horn = part("horn_l", smooth([(-40, -432), (-60, -470), (-48, -484), (-26, -440)]), "horn", (-36, -436))
+    ear = part("ear_l", tilted(-92, -404, 34, 16, -20), "fur", (-70, -400),
+               part("ear_inner_l", tilted(-94, -404, 22, 9, -20), "pink", (-94, -404), stroke=False))
+    skull = smooth([(0, -450), (-62, -440), (-76, -380), (-62, -320), (0, -300), (62, -320), (76, -380), (62, -440)])
+    muzzle = part("face", smooth([(-70, -336), (0, -346), (70, -336), (74, -292), (0, -270), (-74, -292)]), "pink",
+                  (0, -300), part("nostrils", join(ellipse(-26, -322, 7, 9), ellipse(26, -322, 7, 9)), "dark",
+                                  (0, -322), stroke=False), face=True)
+    head = part("head", shift(join(limb(-10, -250, 40, -330, 70)), 0, 0), "fur", (10, -250),
+                *[shift_part(p, 60, 0) for p in (*pair(horn), *pair(ear))],
+                part("skull", shift(skull, 60, 0), "fur", (60, -300),
+                     part("spot", tilted(106, -430, 18, 14, 30), "dark", (106, -430), stroke=False)),
+                shift_part(muzzle, 60, 0))
+    tail = thin_tail([(-150, -230), (-190, -190), (-196, -130)], 14, "fur", (-150, -226),
+                     part("tail_tuft", tilted(-196, -124, 14, 22, 0), "dark", (-196, -130)), taper=0.2)
+    return Character(
+        "cow", "Cow", "Calm and kind; chews, thinks slowly and moos hello to everyone.",
+        "a black-and-white cow with a pink muzzle and little horns.",
+        palette("#FFFFFF", "#F4F1EA", "#2E2A3A", pink="#F7B6C2", horn="#F3E3B5", far="#E2DED6", hoof="#4A4458"),
+        [*leg_set(60, -120, -130, 34, "fur", "far", "hoof"), tail,
+         part("body", body, "fur", (0, -160), part("patches", patches, "dark", (0, -180), stroke=False), head)],
+        face_at(x=60, eye_y=-390, spacing=32, mouth_y=-294, mouth_w=36, brow_y=-426, cheek_y=-350,
+                cheek_spacing=56, cheek_r=12), quad_gestures(1.0), 90, scale=0.95)
+
+
+def quad_head(neck: tuple, neck_w: float, fill: str, behind: list, skull, face_part, dx: float, front=()):
+    """A head turned to the viewer at x = dx, on a neck from neck[0] to neck[1]."""
+    (x0, y0), (x1, y1) = neck
+    return part("head", limb(x0, y0, x1, y1, neck_w), fill, (x0, y0 + 4),
+                *[shift_part(p, dx, 0) for p in behind],
+                *([part("skull", shift(skull, dx, 0), fill, (dx, y1))] if skull is not None else []),
+                shift_part(face_part, dx, 0), *[shift_part(p, dx, 0) for p in front])
+
+
+def wool(cx: float, cy: float, rx: float, ry: float, bumps: int = 12, depth: float = 14):
+    import math
+    pts = []
+    for i in range(bumps * 2):
+        a = math.radians(i * 180 / bumps)
+        k = 1.0 if i % 2 == 0 else (1 - depth / min(rx, ry))
+        pts.append((cx + rx * k * math.cos(a), cy + ry * k * math.sin(a)))
+    return smooth(pts, tension=1.3)
+
+
+@cast
+def sheep():
+    ear = part("ear_l", tilted(-78, -370, 34, 14, -15), "face", (-56, -370))
+    face_part = part("face", smooth([(0, -420), (-54, -404), (-62, -340), (-40, -292), (0, -280), (40, -292),
+                                     (62, -340), (54, -404)]), "face", (0, -300),
+                     part("tuft", wool(0, -420, 56, 30, 8, 8), "fur", (0, -420)), face=True)
+    head = quad_head(((20, -230), (60, -320)), 60, "fur", pair(ear), None, face_part, 60)
+    tail = part("tail", wool(-168, -190, 26, 24, 6, 6), "fur", (-150, -190))
+    return Character(
+        "sheep", "Sheep", "Gentle and a little shy; follows the flock and baas softly.",
+        "a fluffy white sheep with a cream face and dark legs.",
+        palette("#FFFFFF", "#F4F1EA", "#4A4458", face="#F5DCC4", far="#3A3446", blush="#FF9AA2"),
+        [*leg_set(50, -110, -120, 26, "dark", "far", "dark", 14), tail,
+         part("body", wool(-30, -190, 150, 96, 14, 16), "fur", (0, -160), head)],
+        face_at(x=60, eye_y=-362, spacing=26, eye_w=20, eye_h=26, mouth_y=-306, mouth_w=28, brow_y=-392,
+                cheek_y=-326, cheek_spacing=42, cheek_r=10), quad_gestures(1.0), 80, scale=0.95)
+
+
+@cast
+def horse():
+    ear = part("ear_l", poly([(-46, -470), (-50, -530), (-18, -478)]), "fur", (-34, -474))
+    skull = smooth([(0, -496), (-52, -484), (-62, -420), (-54, -350), (0, -330), (54, -350), (62, -420), (52, -484)])
+    muzzle = part("face", smooth([(-56, -376), (0, -386), (56, -376), (60, -330), (0, -300), (-60, -330)]), "light",
+                  (0, -330), part("nostrils", join(ellipse(-22, -356, 6, 8), ellipse(22, -356, 6, 8)), "dark",
+                                  (0, -356), stroke=False), face=True)
+    forelock = part("forelock", smooth([(-30, -500), (10, -512), (36, -490), (20, -456), (0, -470), (-20, -452)]),
+                    "mane", (0, -480))
+    mane_back = part("mane", smooth([(50, -450), (14, -400), (-10, -320), (-24, -250), (10, -262), (30, -340),
+                                     (66, -410)]), "mane", (20, -330))
+    head = quad_head(((20, -250), (60, -380)), 70, "fur", pair(ear), skull, muzzle, 60, front=[forelock])
+    tail = part("tail", smooth([(-150, -250), (-196, -220), (-214, -130), (-190, -80), (-176, -150), (-160, -220)]),
+                "mane", (-150, -240))
+    body = smooth([(-150, -276), (60, -286), (110, -240), (108, -180), (70, -150), (-120, -150), (-160, -190),
+                   (-166, -240)])
+    return Character(
+        "horse", "Horse", "Strong, steady and loyal; loves to gallop across the fields.",
+        "a chestnut horse with a dark flowing mane, a long face and a soft muzzle.",
+        palette("#B86B3C", "#E8B48C", "#4A2A1A", mane="#4A2A1A", far="#9A552C", hoof="#3A2A2A"),
+        [*leg_set(50, -120, -170, 30, "fur", "far", "hoof"), tail,
+         part("body", body, "fur", (0, -200), mane_back, head)],
+        face_at(x=60, eye_y=-432, spacing=32, mouth_y=-324, mouth_w=34, brow_y=-466, cheek_y=-390,
+                cheek_spacing=50, cheek_r=11, brow="#4A2A1A"), quad_gestures(1.0, 70), 110, scale=0.95)
+
+
+@cast
+def elephant():
+    ear = part("ear_l", smooth([(-40, -430), (-120, -460), (-170, -400), (-160, -320), (-110, -290), (-50, -320)]),
+               "fur", (-50, -380),
+               part("ear_inner_l", smooth([(-54, -418), (-116, -440), (-150, -396), (-140, -336), (-104, -312),
+                                           (-60, -336)]), "pink", (-100, -380), stroke=False))
+    skull = ellipse(0, -380, 96, 92)
+    trunk = part("trunk", smooth([(-20, -350), (20, -350), (22, -300), (40, -262), (84, -256), (100, -280),
+                                  (116, -272), (104, -236), (56, -224), (0, -250), (-16, -300)]), "fur", (0, -330))
+    face_part = part("face", skull, "fur", (0, -300), trunk, face=True)
+    head = quad_head(((20, -250), (50, -330)), 80, "fur", pair(ear), None, face_part, 50)
+    tail = thin_tail([(-160, -230), (-190, -190), (-192, -140)], 14, "fur", (-160, -226),
+                     part("tail_tuft", tilted(-192, -134, 10, 16, 0), "dark", (-192, -140)), taper=0.2)
+    body = smooth([(-160, -290), (60, -300), (120, -240), (116, -140), (70, -100), (-130, -96), (-176, -140),
+                   (-180, -240)])
+    return Character(
+        "elephant", "Elephant", "Big, gentle and never forgets a friend; sprays water to play.",
+        "a big blue-grey elephant with huge ears and a curling trunk.",
+        palette("#8FA3BF", "#B9C8DC", "#56657D", pink="#F5B5C5", far="#7688A4", toe="#E9E4DA", blush="#F59CB0"),
+        [*leg_set(50, -120, -130, 48, "fur", "far", "toe", 14), tail, part("body", body, "fur", (0, -180), head)],
+        face_at(x=50, eye_y=-396, spacing=40, mouth_y=-226, mouth_w=34, brow_y=-436, cheek_y=-356,
+                cheek_spacing=64, brow="#56657D"),
+        {**quad_gestures(0.8, 50), "trumpet": {"duration": 1.2, "keys": [
+            {"t": 0.0, "trunk": 0, "nod": 0}, {"t": 0.3, "trunk": -40, "nod": -6}, {"t": 0.9, "trunk": -40, "nod": -6},
+            {"t": 1.2, "trunk": 0, "nod": 0}]}}, 100, scale=1.0)
+
+
+@cast
+def giraffe():
+    ossicone = part("ossicone_l", limb(-22, -660, -26, -706, 12), "dark", (-22, -664),
+                    part("knob_l", ellipse(-26, -710, 11), "dark", (-26, -710)))
+    ear = part("ear_l", tilted(-70, -640, 28, 12, -20), "fur", (-50, -640))
+    skull = smooth([(0, -690), (-48, -680), (-56, -630), (-50, -580), (0, -566), (50, -580), (56, -630),
+                    (48, -680)])
+    muzzle = part("face", smooth([(-50, -604), (0, -612), (50, -604), (54, -566), (0, -538), (-54, -566)]), "light",
+                  (0, -560), part("nostrils", join(ellipse(-16, -588, 5, 6), ellipse(16, -588, 5, 6)), "dark",
+                                  (0, -588), stroke=False), face=True)
+    neck_spots = join(tilted(40, -330, 14, 18, 20), tilted(56, -420, 14, 16, 20), tilted(68, -500, 12, 14, 20))
+    head = part("head", limb(20, -290, 60, -600, 52), "fur", (20, -286),
+                part("neck_spots", neck_spots, "spot", (50, -420), stroke=False),
+                part("neck_mane", limb(8, -300, 44, -590, 10), "spot", (20, -300)),
+                *[shift_part(p, 60, 0) for p in (*pair(ossicone), *pair(ear))],
+                part("skull", shift(skull, 60, 0), "fur", (60, -600)), shift_part(muzzle, 60, 0))
+    spots = join(tilted(-80, -300, 26, 20, 10), tilted(-10, -290, 22, 18, -10), tilted(-110, -250, 16, 14, 0),
+                 tilted(-40, -248, 18, 14, 20), tilted(30, -256, 14, 12, 0))
+    body = smooth([(-130, -330), (40, -334), (76, -300), (70, -236), (40, -220), (-120, -220), (-150, -250),
+                   (-150, -300)])
+    tail = thin_tail([(-146, -310), (-170, -270), (-174, -220)], 10, "fur", (-146, -306),
+                     part("tail_tuft", tilted(-174, -214, 9, 14, 0), "spot", (-174, -220)), taper=0.2)
+    return Character(
+        "giraffe", "Giraffe", "Tall, calm and kind; sees everything first and shares the tallest leaves.",
+        "a tall yellow giraffe with brown patches, a long neck and little horns.",
+        palette("#F6C858", "#FBE7B4", "#7A4A22", spot="#B86A2A", far="#DDAE45", blush="#FF9A7A"),
+        [*leg_set(30, -116, -236, 26, "fur", "far", "dark", 16), tail,
+         part("body", body, "fur", (0, -270), part("spots", spots, "spot", (-50, -280), stroke=False), head)],
+        face_at(x=60, eye_y=-636, spacing=30, mouth_y=-558, mouth_w=30, brow_y=-668, cheek_y=-596,
+                cheek_spacing=50, cheek_r=11, brow="#7A4A22"), quad_gestures(1.0, 50), 110, scale=0.95)
+
+
+@cast
+def tortoise():
+    shell = smooth([(-134, -60), (-124, -140), (-62, -204), (20, -208), (86, -158), (108, -70)])
+    plates = join(*(rotate(poly([(x - 22, y - 12), (x, y - 24), (x + 22, y - 12), (x + 22, y + 12), (x, y + 24),
+                                 (x - 22, y + 12)]), 0) for x, y in ((-58, -140), (0, -156), (54, -120), (-30, -92),
+                                                                    (28, -88), (-86, -92))))
+    rim = smooth([(-142, -66), (114, -66), (116, -50), (-144, -50)])
+    skull = ellipse(0, -176, 68, 60)
+    face_part = part("face", skull, "fur", (0, -150), face=True)
+    head = quad_head(((90, -70), (140, -150)), 52, "fur", [], None, face_part, 140)
+    tail = part("tail", poly([(-130, -70), (-164, -56), (-126, -52)]), "fur", (-128, -62))
+    return Character(
+        "tortoise", "Tortoise", "Slow, steady and patient; never gives up and always finishes.",
+        "a green tortoise with a high patterned shell, stubby legs and a friendly face.",
+        palette("#8CC36A", "#C9E6A6", "#4E7A3A", shell="#B07A3E", plate="#D9A35C", rim="#8A5A2A",
+                far="#76A85A", blush="#FF9A9A"),
+        [*leg_set(56, -96, -70, 42, "fur", "far", "fur", 8), tail,
+         part("body", shell, "shell", (0, -120), part("plates", plates, "plate", (0, -120)),
+              part("rim", rim, "rim", (0, -58)), head)],
+        face_at(x=140, eye_y=-192, spacing=28, eye_w=22, eye_h=28, mouth_y=-146, mouth_w=30, brow_y=-224,
+                cheek_y=-160, cheek_spacing=44, cheek_r=10), quad_gestures(0.6, 40), 50, scale=1.05)
