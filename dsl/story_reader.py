@@ -29,8 +29,13 @@ The interface the storybook director stages pages from (keep it stable):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import yaml
 
 if TYPE_CHECKING:
     from .story import Page, Story
@@ -105,8 +110,7 @@ class PageFacts:
 
 def read_story_facts(story: Story, pages: list[Page]) -> list[PageFacts]:
     """The facts of each page (see the module docstring)."""
-    # First version of the interface: defaults only; the reading lands next.
-    return [PageFacts((), (), "meadow", "day", "clear", ()) for _ in pages]
+    return _Reader(story, pages).read()
 
 
 def story_warnings(facts: list[PageFacts]) -> list[StoryWarning]:
@@ -130,3 +134,804 @@ def facts_as_json(facts: list[PageFacts]) -> dict[str, Any]:
             "warnings": [str(w) for w in p.warnings],
         }
     return {"pages": [page(p) for p in facts], "warnings": [str(w) for w in story_warnings(facts)]}
+
+
+# ── words ─────────────────────────────────────────────────────────────────────
+
+OBJECTS_LIBRARY = Path(__file__).resolve().parent.parent / "templates" / "_lib" / "objects.scene"
+_MACROS = re.compile(r"\{%-?\s*set\s+MACROS\s*=\s*\{(.*?)\}\s*-?%\}", re.S)
+_MACRO_KEY = re.compile(r"[\"']([^\"']+)[\"']\s*:")
+
+
+def prop_kinds() -> frozenset[str]:
+    """The prop kinds objects.scene draws (its MACROS keys, i.e. KINDS), read now: new kinds land often."""
+    try:
+        text = OBJECTS_LIBRARY.read_text(encoding="utf-8")
+    except OSError:
+        return frozenset()
+    m = _MACROS.search(text)
+    return frozenset(_MACRO_KEY.findall(m.group(1))) if m else frozenset()
+
+
+@lru_cache(maxsize=1)
+def words() -> dict[str, Any]:
+    """story_words.yaml, with phrase tables keyed by their first word."""
+    data = yaml.safe_load((Path(__file__).parent / "story_words.yaml").read_text(encoding="utf-8"))
+    nouns = {noun: cid for cid, ns in data["characters"].items() for noun in ns}
+
+    def phrases(table: dict[str, list]) -> _Phrases:
+        return _Phrases([(str(w), label) for label, ws in table.items() for w in ws])
+
+    return {
+        "nouns": nouns,
+        "ambiguous": set(data["ambiguous"]),
+        "stand_ins": data["stand_ins"],
+        "girl_names": set(data["girl_names"]), "boy_names": set(data["boy_names"]),
+        "female": set(data["female"]), "male": set(data["male"]),
+        "actions": phrases(data["actions"]),
+        "speech_verbs": data["speech_verbs"],
+        "feelings": phrases(data["feelings"]),
+        "negated_feelings": data["negated_feelings"],
+        "settings": _Phrases([(str(w), (place, float(weight))) for place, ws in data["settings"].items()
+                              for w, weight in ws.items()]),
+        "times": phrases(data["times"]),
+        "weather": phrases(data["weather"]),
+        "props": _Phrases([(w, kind) for w, kind in data["prop_phrases"].items()]),
+        "prop_words": data["prop_words"],
+        "not_props": set(data["not_props"]), "sky_props_in": set(data["sky_props_in"]),
+        "sky_props": set(data["sky_props"]),
+        "things": data["things"],
+        "clause_breaks": set(data["clause_breaks"]),
+        "negations": set(data["negations"]),
+    }
+
+
+class _Phrases:
+    """Word sequences (lemmas) -> a label; `match` finds the longest one starting at a token."""
+
+    def __init__(self, entries: list[tuple[str, Any]]):
+        self.first: dict[str, list[tuple[tuple[str, ...], Any]]] = {}
+        for text, label in entries:
+            seq = tuple(text.lower().split())
+            self.first.setdefault(seq[0], []).append((seq, label))
+        for options in self.first.values():
+            options.sort(key=lambda o: -len(o[0]))
+
+    def match(self, tokens: list[_Token], i: int) -> tuple[int, Any] | None:
+        """(how many tokens, label) of the longest phrase at tokens[i], or None."""
+        for form in tokens[i].forms:
+            for seq, label in self.first.get(form, ()):
+                if i + len(seq) <= len(tokens) and all(
+                        seq[k] in tokens[i + k].forms and tokens[i + k].quote == tokens[i].quote
+                        for k in range(1, len(seq))):
+                    return len(seq), label
+        return None
+
+
+@lru_cache(maxsize=8192)
+def _forms(low: str) -> tuple[tuple[str, ...], tuple[str, ...], bool, frozenset[str]]:
+    """The word's forms for matching (itself and its lemmas: ran -> run, leaves -> leave, leaf; happily ->
+    happy), its noun forms (itself and its noun lemmas: mice -> mouse, but not crowed -> crow), and whether it
+    is an inflected verb form (wanted, sang, runs), and the parts of speech it can be (none: an unknown
+    word, such as most names).  lemminflect reads its tables on first use (~0.2 s)."""
+    from lemminflect import getAllLemmas
+
+    low = low.replace("\u2019", "'")
+    lemmas = getAllLemmas(low)
+    forms = [low]
+    for pos in ("VERB", "NOUN", "ADJ", "AUX", "ADV"):
+        for lemma in lemmas.get(pos, ()):
+            if lemma.lower() not in forms:
+                forms.append(lemma.lower())
+    if low.endswith("ily") and len(low) > 5:
+        forms.append(low[:-3] + "y")
+    elif low.endswith("ly") and len(low) > 4:
+        forms.append(low[:-2])
+    if low.endswith("'s"):
+        forms.append(low[:-2])
+    nouns = tuple(dict.fromkeys([low if not low.endswith("'s") else low[:-2],
+                                 *(n.lower() for n in lemmas.get("NOUN", ()))]))
+    verb = any(v.lower() != low for v in lemmas.get("VERB", ())) or (low.endswith("ed") and len(low) > 4)
+    return tuple(forms), nouns, verb, frozenset(lemmas)
+
+
+# ── tokens and mentions ───────────────────────────────────────────────────────
+
+_TOKEN = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*|[\"\u201c\u201d]|[.,;:!?\u2014]")
+_TERMINATORS = {".", "!", "?"}
+DETERMINERS = frozenset("the a an this that these those his her their my our your its every each some one two "
+                        "three four five many no other".split())
+# Words that may stand before a character noun in a name: "Mr Fox", "Little Red Hen", "King Leo".
+TITLES = frozenset("mr mrs ms miss mister dr old little big mother father mama papa uncle aunt auntie sir lady "
+                   "baby king queen prince princess grandma grandpa granny farmer teacher captain wise".split())
+# A title before a person's name that no noun draws: who draws them.
+TITLE_IDS = {"mrs": "teacher", "ms": "teacher", "miss": "teacher", "lady": "queen", "aunt": "teacher",
+             "auntie": "teacher", "mr": "farmer", "mister": "farmer", "sir": "king", "uncle": "farmer",
+             "dr": "teacher", "captain": "farmer", "prince": "boy", "princess": "girl"}
+PRONOUNS = {"he": ("m", "subject"), "him": ("m", "object"), "his": ("m", "possessive"),
+            "himself": ("m", "possessive"), "she": ("f", "subject"), "her": ("f", "object"),
+            "hers": ("f", "possessive"), "herself": ("f", "possessive"), "they": ("*", "subject"),
+            "them": ("*", "object"), "their": ("*", "possessive"), "themselves": ("*", "possessive")}
+# Words a clause may open with before its verb, the subject coming after: "Down fell the cheese".
+INVERTERS = frozenset("down up off out away in here there".split())
+ARTICLES = frozenset("the a an this that these those some".split())
+EVERYONE = frozenset({"everyone", "everybody"})  # all who are on the page
+
+
+@dataclass
+class _Token:
+    text: str
+    low: str
+    start: int  # offset in the sentence's text
+    kind: str  # word, punct, open, close
+    quote: int  # the index of the quote it is inside (its quote marks too), -1 outside
+    forms: tuple[str, ...] = ()
+    nouns: tuple[str, ...] = ()
+    verb: bool = False
+    pos: frozenset[str] = frozenset()
+
+    @property
+    def capital(self) -> bool:
+        return self.kind == "word" and self.text[0].isupper() and not self.text.isupper()
+
+
+def _tokenize(text: str) -> list[_Token]:
+    out: list[_Token] = []
+    quote, count = -1, 0
+    for m in _TOKEN.finditer(text):
+        t = m.group(0)
+        if t in "\"\u201c\u201d":
+            if t == "\u201c" or (t == '"' and quote < 0):
+                quote, count = count, count + 1
+                out.append(_Token(t, t, m.start(), "open", quote))
+            else:
+                out.append(_Token(t, t, m.start(), "close", quote))
+                quote = -1
+        elif t[0].isalnum():
+            low = t.lower()
+            out.append(_Token(t, low, m.start(), "word", quote, *_forms(low)))
+        else:
+            out.append(_Token(t, t, m.start(), "punct", quote))
+    return out
+
+
+@dataclass
+class _Mention:
+    start: int  # token indices
+    end: int
+    char: str | None  # a library id (None: a pronoun not resolved yet, or a thing left out of the picture)
+    name: str = ""
+    pronoun: str | None = None  # the pronoun as written
+    role: str = "subject"  # a pronoun's: subject, object or possessive
+
+
+@dataclass
+class _Clause:
+    subjects: list[str] = field(default_factory=list)
+    has_verb: bool = False
+    negate: int = 0  # words still under a "not"
+    thing: bool = False  # its subject is a thing ("the sun was setting")
+    inverted: bool = False  # its subject comes after the verb ("down fell the cheese")
+    size: int = 1  # how many tokens the last word read took (a phrase: several)
+    after_quote: bool = False  # it follows a quoted line: its speech verb is the line's tag
+
+
+@dataclass
+class _PageNotes:
+    present: list[str] = field(default_factory=list)
+    actions: dict[str, list[str]] = field(default_factory=dict)
+    feelings: dict[str, list[str]] = field(default_factory=dict)
+    speeches: list[dict[str, Any]] = field(default_factory=list)
+    props: dict[str, list[float]] = field(default_factory=dict)  # kind -> [score, first position]
+    warnings: list[StoryWarning] = field(default_factory=list)
+
+    def see(self, chars) -> None:
+        for c in chars:
+            if c and c not in self.present:
+                self.present.append(c)
+
+    def act(self, chars, action: str) -> None:
+        for c in chars:
+            done = self.actions.setdefault(c, [])
+            if action not in done:
+                done.append(action)
+
+    def feel(self, chars, feeling: str) -> None:
+        for c in chars:
+            self.feelings.setdefault(c, []).append(feeling)
+
+
+# ── the reader ────────────────────────────────────────────────────────────────
+
+FEELING_OF_MOOD = {"happy": "happy", "excited": "excited", "calm": "calm", "sad": "sad", "scary": "scared",
+                   "sleepy": "sleepy", "surprised": "surprised", "curious": "curious"}
+
+
+ADJECTIVES = frozenset("""little big old young small tiny wise clever lazy busy hungry proud brave kind slow fast quick
+brown grey gray black white red yellow green blue orange pink golden sly silly happy sad sleepy friendly good bad
+naughty fat thin tall short pretty beautiful fluffy cheeky grumpy shy mighty great hard-working speedy""".split())
+
+
+def _is_adjective(token: _Token) -> bool:
+    return token.low in ADJECTIVES
+
+
+MIN_SETTING_SCORE = 2.0  # to move the story somewhere else: a place's name (3), or two of its things
+
+
+class _Reader:
+    """Reads the pages in order, carrying who is who, the place, the time and the weather."""
+
+    def __init__(self, story: Story, pages: list[Page]):
+        self.story, self.pages, self.w = story, pages, words()
+        self.kinds = prop_kinds()
+        self.names: dict[str, str] = {}  # a person's name as written -> library id
+        self.gender: dict[str, str] = {}  # library id -> "m" / "f"
+        self.called: dict[str, str] = {}  # library id -> how the story first calls it
+        self.recent: list[str] = []  # characters by last mention, most recent last
+        self.last_subjects: list[str] = []  # the subjects of the last clause that had one
+        self.sentence_subjects: list[str] = []  # the first subjects of the previous sentence
+        self.previous_quoted = False  # the previous sentence had a quoted line
+        self.speakers: list[str] = []  # who spoke, most recent last
+        self.warned: set[str] = set()
+        self.paragraph_at = {(s.line, s.column): k for k, p in enumerate(story.paragraphs) for s in p.sentences}
+        self.previous_paragraph: int | None = None
+        self.last_addressee: str | None = None
+        self.last_speaker: str | None = None
+        self.previous_present: list[str] = []  # the last page's characters ("everyone")
+        for cid in self.w["female"]:
+            self.gender[cid] = "f"
+        for cid in self.w["male"]:
+            self.gender[cid] = "m"
+
+    # ── the pass over the story ──
+
+    def read(self) -> list[PageFacts]:
+        self._find_names()
+        title = _tokenize(self.story.title)
+        setting = self._setting(title) or self._first_setting() or "meadow"
+        time_of_day = self._last_cue(title, self.w["times"]) or "day"
+        weather = self._last_cue(title, self.w["weather"]) or "clear"
+        out = []
+        for page in self.pages:
+            notes = _PageNotes()
+            tokens_of_page: list[_Token] = []
+            for sentence in page.sentences:
+                tokens = _tokenize(sentence.text)
+                tokens_of_page += tokens
+                self._read_sentence(sentence, tokens, notes)
+            setting = self._setting(tokens_of_page, setting) or setting
+            time_of_day = self._last_cue(tokens_of_page, self.w["times"]) or time_of_day
+            weather = self._last_cue(tokens_of_page, self.w["weather"]) or weather
+            self._props(page, tokens_of_page, setting, notes)
+            self.previous_present = list(notes.present)
+            out.append(self._facts(page, notes, setting, time_of_day, weather))
+        return out
+
+    def _facts(self, page: Page, notes: _PageNotes, setting: str, time_of_day: str, weather: str) -> PageFacts:
+        fallback = FEELING_OF_MOOD.get(page.mood, "calm")
+        characters = []
+        for cid in notes.present:
+            actions = tuple(notes.actions.get(cid, ()))
+            cues = notes.feelings.get(cid, [])
+            if "mocking" in cues:
+                feeling = "mocking"  # laughing at someone is not joy, whatever else the page says
+            elif cues:
+                feeling = cues[-1]
+            elif fallback == "sleepy" and "sleep" not in actions:
+                feeling = "calm"
+            else:
+                feeling = fallback
+            characters.append(CharacterFacts(cid, self.called.get(cid, cid), actions, feeling))
+        speeches = []
+        for s in notes.speeches:
+            addressee = s["addressee"]
+            if addressee is None and s["speaker"]:
+                others = [c for c in notes.present if c != s["speaker"]]
+                if len(others) == 1:
+                    addressee = others[0]
+            speeches.append(Speech(s["text"], s["speaker"], addressee, s["feeling"], s["line"], s["col"]))
+        ranked = sorted(notes.props, key=lambda k: (-notes.props[k][0], notes.props[k][1]))
+        key = ranked[:1]
+        rest = sorted(ranked[1:], key=lambda k: notes.props[k][1])
+        return PageFacts(tuple(characters), tuple(speeches), setting, time_of_day, weather, tuple(key + rest),
+                         tuple(sorted(notes.warnings, key=lambda w: (w.line, w.col))))
+
+    # ── names ──
+
+    def _find_names(self) -> None:
+        """People's names (capitalised words that are not sentence openers or known words) -> girl/boy by
+        the pronouns that follow them, else by the name lists, else luna/sunny; nouns' ids are taken first."""
+        from .story import NOT_NAMES
+
+        taken: set[str] = set()
+        order: list[str] = []
+        mid: dict[str, int] = {}
+        initial: dict[str, int] = {}
+        sentences = [s for page in self.pages for s in page.sentences]
+        tokenized = [_tokenize(s.text) for s in sentences]
+        verb_after: set[str] = set()  # names a verb follows somewhere ("Nova climbed")
+        for tokens in tokenized:
+            for i, t in enumerate(tokens):
+                if t.kind != "word":
+                    continue
+                cid = self._noun_id(tokens, i)
+                if cid:
+                    taken.add(cid)
+                    self._apposition(tokens, i, cid)
+                    continue
+                if t.text in self.names:
+                    continue
+                if not t.capital or t.quote >= 0 or t.low in NOT_NAMES or t.low in TITLES or len(t.low) < 2:
+                    continue
+                first = i == 0 or tokens[i - 1].kind == "open" or tokens[i - 1].text in _TERMINATORS
+                bare = re.sub(r"['\u2019]s$", "", t.text)
+                (initial if first else mid)[bare] = (initial if first else mid).get(bare, 0) + 1
+                if i + 1 < len(tokens) and (tokens[i + 1].verb or tokens[i + 1].low == "and"):
+                    verb_after.add(bare)
+                if bare not in order:
+                    order.append(bare)
+        for name in order:
+            low = name.lower()
+            known = low in self.w["girl_names"] or low in self.w["boy_names"] or low in ("luna", "sunny")
+            pos = _forms(low)[3]
+            opener_only = initial.get(name, 0) >= 2 and (not pos or (pos <= {"NOUN", "PROPN"} and name in verb_after))
+            if name in self.names or not (mid.get(name) or known or opener_only):
+                continue
+            gender = self._pronoun_after(name, tokenized)
+            if gender is None:
+                gender = "f" if low in self.w["girl_names"] else "m" if low in self.w["boy_names"] else None
+            if low in ("luna", "sunny"):
+                cid = low
+            else:
+                prefer = {"f": ("girl", "luna", "sunny", "boy"), "m": ("boy", "sunny", "luna", "girl")}.get(
+                    gender, ("luna", "sunny", "girl", "boy"))
+                cid = next((c for c in prefer if c not in taken), None)
+            if cid is None:
+                continue
+            taken.add(cid)
+            self.names[name] = cid
+            if gender:
+                self.gender[cid] = gender
+
+    def _apposition(self, tokens: list[_Token], i: int, cid: str) -> None:
+        """"her dog Comet", "a penguin named Pip": the name is that character's."""
+        from .story import NOT_NAMES
+
+        j = i + 1
+        if j < len(tokens) and tokens[j].low in ("named", "called"):
+            j += 1
+        if j < len(tokens) and tokens[j].capital and tokens[j].quote < 0 and tokens[j].low not in NOT_NAMES \
+                and not self._noun_id(tokens, j) and tokens[j].text not in self.names:
+            self.names[tokens[j].text] = cid
+            titled = tokens[i].capital and j == i + 1  # "Farmer Joe"
+            self.called.setdefault(cid, f"{tokens[i].text} {tokens[j].text}" if titled else tokens[j].text)
+
+    @staticmethod
+    def _pronoun_after(name: str, tokenized: list[list[_Token]]) -> str | None:
+        """"f" or "m": the first she/he (her/him) in the sentence that first names `name`, or the next."""
+        for k, tokens in enumerate(tokenized):
+            at = next((i for i, t in enumerate(tokens) if t.text == name or t.text.startswith(name + "'")), None)
+            if at is None:
+                continue
+            for t in tokens[at + 1:] + (tokenized[k + 1] if k + 1 < len(tokenized) else []):
+                if t.quote < 0 and t.low in PRONOUNS and PRONOUNS[t.low][0] != "*":
+                    return PRONOUNS[t.low][0]
+            return None
+        return None
+
+    def _noun_id(self, tokens: list[_Token], i: int) -> str | None:
+        """The library id a character noun at tokens[i] names ("the hare", "Tortoise"), or None."""
+        t = tokens[i]
+        nouns = self.w["nouns"]
+        cid = next((nouns[n] for n in t.nouns if n in nouns), None)
+        if cid is None:
+            return None
+        if i + 1 < len(tokens) and tokens[i + 1].kind == "word" and any(n in nouns for n in tokens[i + 1].nouns):
+            return None  # "baby bird", "mother duck": the next noun is the character
+        if any(n in self.w["ambiguous"] for n in t.nouns) and not t.capital:
+            before = tokens[i - 1].low if i else ""
+            if before not in DETERMINERS and not (i and tokens[i - 1].kind == "word" and not tokens[i - 1].verb
+                                                  and _is_adjective(tokens[i - 1])):
+                return None  # "to duck", "could not bear"
+        return cid
+
+    # ── mentions ──
+
+    def _mention(self, tokens: list[_Token], i: int, sentence: Sentence, notes: _PageNotes) -> _Mention | None:
+        t = tokens[i]
+        if t.kind != "word":
+            return None
+        if t.low in PRONOUNS:
+            role = PRONOUNS[t.low][1]
+            if t.low == "her" and i + 1 < len(tokens) and tokens[i + 1].kind == "word" and (
+                    "VERB" not in tokens[i + 1].pos or _is_adjective(tokens[i + 1])):
+                role = "possessive"  # her beak; but "let her go", "hugged her"
+            return _Mention(i, i + 1, None, pronoun=t.low, role=role)
+        if t.low in EVERYONE:
+            return _Mention(i, i + 1, None, pronoun="everyone")
+        nouns = self.w["nouns"]
+        if t.capital and t.low in TITLES:
+            j = i + 1
+            while j < len(tokens) and j <= i + 3 and tokens[j].capital:
+                cid = next((nouns[n] for n in tokens[j].nouns if n in nouns), None)
+                name = " ".join(x.text for x in tokens[i: j + 1])
+                if cid:
+                    return self._called(_Mention(i, j + 1, cid, name))
+                if tokens[j].text in self.names:
+                    cid = TITLE_IDS.get(t.low) or nouns.get(t.low) or self.names[tokens[j].text]
+                    return self._called(_Mention(i, j + 1, cid, name))
+                j += 1
+        cid = self._noun_id(tokens, i)
+        if cid:
+            j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1].low in ("named", "called"))
+            if j < len(tokens) and self.names.get(tokens[j].text) == cid:
+                return self._called(_Mention(i, j + 1, cid, tokens[j].text))  # "her dog Comet"
+            return self._called(_Mention(i, i + 1, cid, self._written(tokens, i)))
+        stand_in = next((n for n in t.nouns if n in self.w["stand_ins"]), None)
+        if stand_in and (t.capital or (i and tokens[i - 1].low in DETERMINERS) or stand_in not in ("bat",)):
+            drawn_as = self.w["stand_ins"][stand_in]
+            self._warn(stand_in, sentence, t, drawn_as, notes)
+            if drawn_as:
+                return self._called(_Mention(i, i + 1, drawn_as, self._written(tokens, i)))
+            return None
+        bare = re.sub(r"['\u2019]s$", "", t.text)
+        if bare in self.names:
+            return self._called(_Mention(i, i + 1, self.names[bare], bare))
+        return None
+
+    def _called(self, m: _Mention) -> _Mention:
+        self.called.setdefault(m.char, m.name)
+        return m
+
+    @staticmethod
+    def _written(tokens: list[_Token], i: int) -> str:
+        t = tokens[i]
+        if t.capital and not (i and tokens[i - 1].low in DETERMINERS):
+            return re.sub(r"['\u2019]s$", "", t.text)  # Tortoise, Grandpa
+        return "the " + re.sub(r"['\u2019]s$", "", t.low)
+
+    def _warn(self, word: str, sentence: Sentence, token: _Token, drawn_as: str | None, notes: _PageNotes) -> None:
+        if word in self.warned:
+            return
+        self.warned.add(word)
+        line, col = self._locate(sentence, token.start)
+        notes.warnings.append(StoryWarning(self.story.path, line, col, word, drawn_as))
+
+    def _locate(self, sentence: Sentence, offset: int) -> tuple[int, int]:
+        """The file line and column of sentence.text[offset] (its runs of white space may be line breaks)."""
+        lines = self.story.lines
+        line, col = sentence.line, sentence.column
+        where = (line, col)
+        for ch in sentence.text[: offset + 1]:
+            if ch.isspace():
+                continue
+            while line <= len(lines):  # the file's white space and line breaks before this character
+                source = lines[line - 1]
+                if col > len(source):
+                    line, col = line + 1, 1
+                elif source[col - 1].isspace():
+                    col += 1
+                else:
+                    break
+            where = (line, col)
+            col += 1
+        return where
+
+    def _resolve(self, m: _Mention, subjects: list[str], notes: _PageNotes) -> tuple[str, ...]:
+        """What a mention refers to; a pronoun goes to the latest fitting character (a subject pronoun
+        prefers the last subject), and fixes that character's gender when the story had not said."""
+        if m.pronoun is None:
+            return (m.char,) if m.char else ()
+        if m.pronoun == "everyone":
+            return tuple(notes.present or self.previous_present)
+        gender, role = PRONOUNS[m.pronoun][0], m.role
+        if gender == "*":
+            if len(self.last_subjects) >= 2:
+                return tuple(self.last_subjects)
+            group = notes.present if len(notes.present) >= 2 else self.recent[-2:]
+            return tuple(group)
+        candidates = list(reversed(self.recent))
+        if role == "subject":
+            candidates = [c for c in self.last_subjects if c in candidates] + candidates
+        elif role == "possessive":  # "his paw" is the doer's own, mostly
+            candidates = subjects + [c for c in self.last_subjects if c in candidates] + candidates
+        else:
+            candidates = [c for c in candidates if c not in subjects] + [c for c in candidates if c in subjects]
+        for c in candidates:
+            if self.gender.get(c, gender) == gender:
+                if role != "possessive":  # "ran over his nose": whose nose is too unsure to tell a gender by
+                    self.gender.setdefault(c, gender)
+                return (c,)
+        return ()
+
+    # ── a sentence: who does what, who says what ──
+
+    def _read_sentence(self, sentence: Sentence, tokens: list[_Token], notes: _PageNotes) -> None:
+        """Mentions, each clause's subjects and what they do and feel, then the sentence's quoted lines."""
+        before_subjects, before_quoted = list(self.sentence_subjects), self.previous_quoted
+        same_paragraph = self._paragraph_of(sentence) == self.previous_paragraph
+        refs: dict[int, tuple[str, ...]] = {}  # token index -> the characters a mention there refers to
+        first_subjects: list[str] = []
+        clause = _Clause()
+        i = 0
+        while i < len(tokens):
+            t = tokens[i]
+            if t.quote >= 0:
+                if t.kind == "word" and t.capital:  # a name inside a quote: whom it is said to, or about
+                    m = self._mention(tokens, i, sentence, notes)
+                    if m and m.pronoun is None and m.char:
+                        refs[i] = (m.char,)
+                        i = m.end
+                        continue
+                if t.kind in ("open", "close"):
+                    clause = _Clause(after_quote=t.kind == "close")
+                i += 1
+                continue
+            if t.kind == "punct" or (t.low in self.w["clause_breaks"] and (clause.has_verb or not clause.subjects)):
+                clause = _Clause(after_quote=t.kind == "punct" and i > 0 and tokens[i - 1].kind == "close")
+                i += 1
+                continue
+            m = self._mention(tokens, i, sentence, notes)
+            if m:
+                chars = self._resolve(m, clause.subjects, notes)
+                refs[i] = chars
+                notes.see(chars)
+                for c in chars:
+                    if c in self.recent:
+                        self.recent.remove(c)
+                    self.recent.append(c)
+                if (not clause.has_verb or clause.inverted) and m.role == "subject":
+                    clause.subjects = clause.subjects + [c for c in chars if c not in clause.subjects]
+                    self.last_subjects = list(clause.subjects)
+                    first_subjects = first_subjects or list(clause.subjects)
+                i = m.end
+                continue
+            if t.low in self.w["negations"] or t.low.endswith(("n't", "n\u2019t")):
+                clause.negate = 3
+                i += 1
+                continue
+            if not clause.has_verb and not clause.subjects:
+                if t.low in ARTICLES or t.low == "it":
+                    clause.thing = True  # unless a character follows: "the race began", "the sun was setting"
+                elif t.low in INVERTERS and i + 1 < len(tokens) and tokens[i + 1].verb:
+                    clause.inverted = True  # "Down fell the cheese", "Off ran the hare"
+            self._read_words(tokens, i, clause, sentence, notes)
+            i += clause.size
+        self._read_speeches(sentence, tokens, refs, notes, before_subjects, before_quoted and same_paragraph,
+                            before_quoted and not same_paragraph)
+        if first_subjects:
+            self.sentence_subjects = first_subjects
+        self.previous_quoted = any(t.kind == "open" for t in tokens)
+        self.previous_paragraph = self._paragraph_of(sentence)
+
+    def _paragraph_of(self, sentence: Sentence) -> int | None:
+        return self.paragraph_at.get((sentence.line, sentence.column), self.previous_paragraph)
+
+    def _read_words(self, tokens: list[_Token], i: int, clause: _Clause, sentence: Sentence,
+                    notes: _PageNotes) -> None:
+        """An action, a feeling or a speech verb at tokens[i], given to whoever does it; sets clause.size."""
+        t = tokens[i]
+        action = self.w["actions"].match(tokens, i)
+        feeling = self.w["feelings"].match(tokens, i)
+        speech = next((f for f in t.forms if f in self.w["speech_verbs"]), None)
+        size = clause.size = max(action[0] if action else 1, feeling[0] if feeling else 1)
+        if not (action or feeling or speech or t.verb):
+            clause.negate = max(0, clause.negate - 1)
+            return
+        doers = clause.subjects or ([] if clause.thing or clause.inverted else self.last_subjects)
+        ahead = self._mention_ahead(tokens, i + size, sentence, notes)
+        describes = ahead is not None and i > 0 and tokens[i - 1].low in DETERMINERS
+        if not describes and i > 0 and tokens[i - 1].low in DETERMINERS:
+            return  # "the falling snow", "the race": a word about a thing, not a deed
+        after = [x.kind if x.kind != "punct" else x.text for x in tokens[i + size: i + size + 2]]
+        tag = bool(speech) and (clause.after_quote or after[:1] == ["open"] or after in ([",", "open"], [":", "open"]))
+        if ahead is not None and (describes or (not clause.subjects and (speech or clause.inverted))):
+            doers = list(ahead)  # "said the fox", "off ran the hare"; "the proud hare", "the sleeping hare"
+            if not describes:
+                clause.subjects = list(ahead)
+                self.last_subjects = list(ahead)
+        if not describes:
+            clause.has_verb = True
+            if clause.thing and not clause.subjects:
+                self.last_subjects = []  # "It waved and giggled": the next verbs are not the last character's
+        if tag:  # '"Look!" cried Leo': he calls out, not weeps; how he says it is the line's feeling
+            notes.act(doers, action[1] if action and action[1] != "cry" else "talk")
+        elif not clause.negate:
+            if action:
+                notes.act(doers, action[1])
+            if feeling:
+                notes.feel(doers, feeling[1])
+                if feeling[1] == "mocking" and ahead and not describes:
+                    notes.feel(ahead, "sad")  # the one laughed at
+        elif feeling:
+            notes.feel(doers, self.w["negated_feelings"].get(feeling[1], "calm"))
+        clause.negate = max(0, clause.negate - size)
+
+    def _mention_ahead(self, tokens, i, sentence, notes) -> tuple[str, ...] | None:
+        """The characters named right after a verb or adjective (skipping a determiner), without moving on."""
+        j = i + (1 if i < len(tokens) and tokens[i].low in DETERMINERS else 0)
+        if j >= len(tokens) or tokens[j].quote >= 0 or tokens[j].low in PRONOUNS and PRONOUNS[tokens[j].low][1] != "subject":
+            return None
+        for k in (j, j + 1):
+            if k < len(tokens) and tokens[k].kind == "word" and tokens[k].quote < 0:
+                if tokens[k].low in PRONOUNS:
+                    gender = PRONOUNS[tokens[k].low][0]
+                    return tuple(c for c in reversed(self.recent) if self.gender.get(c) in (gender, None))[:1]
+                m = self._mention(tokens, k, sentence, notes)
+                if m:
+                    return (m.char,) if m.char else None
+        return None
+
+    def _read_speeches(self, sentence, tokens, refs, notes, before_subjects, continues, answers) -> None:
+        """Each quoted line's speaker: a "said X" after or before it; else the one speaking just before in
+        the same paragraph (`continues`), the other one in a conversation (a new paragraph that `answers`),
+        or the character whose own sentence comes just before."""
+        opens = [i for i, t in enumerate(tokens) if t.kind == "open"]
+        previous_speaker = None
+        for n, o in enumerate(opens):
+            q = tokens[o].quote
+            close = next((i for i in range(o + 1, len(tokens)) if tokens[i].kind == "close"), len(tokens))
+            end = tokens[close].start if close < len(tokens) else len(sentence.text)
+            text = sentence.text[tokens[o].start + 1: end].strip().rstrip(",").strip()
+            start_before = next((i + 1 for i in range(o - 1, -1, -1) if tokens[i].kind == "close"), 0)
+            after = []
+            for i in range(close + 1, len(tokens)):
+                if tokens[i].kind == "open" or tokens[i].text in _TERMINATORS or (after and tokens[i].text == ","):
+                    break
+                after.append(i)
+            before = list(range(start_before, o))
+            speaker, addressee, feeling = None, None, None
+            for segment in (after, before):
+                mentioned = [c for i in segment if i in refs for c in refs[i]]
+                verbs = [f for i in segment for f in tokens[i].forms if f in self.w["speech_verbs"]]
+                said = verbs or (segment is after and segment and segment[0] in refs)
+                said = said or (segment is before and segment and tokens[segment[-1]].text in (",", ":"))
+                if mentioned and said:
+                    speaker = mentioned[0]
+                    addressee = next((c for c in mentioned if c != speaker), None)
+                    feeling = next((self.w["speech_verbs"][v] for v in verbs if self.w["speech_verbs"][v]), None)
+                    adverb = next((self.w["feelings"].match(tokens, i) for i in segment
+                                   if self.w["feelings"].match(tokens, i)), None)
+                    feeling = feeling or (adverb[1] if adverb else None)
+                    break
+                if segment is before and segment and not mentioned and previous_speaker and n:
+                    speaker = previous_speaker  # "Wait," said the hare, "I am faster."
+                    break
+            if speaker is None and n and previous_speaker and not before:
+                speaker = previous_speaker
+            if speaker is None and n == 0:
+                speaker = self._unattributed(before_subjects, continues, answers, notes)
+            if speaker is None and n and previous_speaker:
+                speaker = previous_speaker
+            called = [c for i in range(o, close) if i in refs for c in refs[i]]
+            if addressee is None:
+                addressee = next((c for c in called if c != speaker), None)
+            if addressee is None and speaker:  # whom this one was talking to, else the last one mentioned
+                if self.last_speaker == speaker and self.last_addressee:
+                    addressee = self.last_addressee
+                else:
+                    addressee = next((c for c in reversed(self.recent) if c != speaker), None)
+            if feeling is None:
+                inside = [self.w["feelings"].match(tokens, i) for i in range(o, close)]
+                feeling = next((f[1] for f in reversed(inside) if f), None)
+            if feeling is None and text.endswith("!"):
+                feeling = "excited"
+            if speaker:
+                notes.see([speaker, addressee])
+                notes.act([speaker], "talk")
+                if feeling:
+                    notes.feel([speaker], feeling)
+                if not self.speakers or self.speakers[-1] != speaker:
+                    self.speakers.append(speaker)
+            line, col = self._locate(sentence, tokens[o].start)
+            notes.speeches.append({"text": text, "speaker": speaker, "addressee": addressee, "feeling": feeling,
+                                   "line": line, "col": col})
+            previous_speaker = speaker
+            self.last_speaker, self.last_addressee = speaker, addressee
+
+    def _unattributed(self, before_subjects: list[str], continues: bool, answers: bool,
+                      notes: _PageNotes) -> str | None:
+        """A quoted line with no "said X" (see _read_speeches); None: nobody, the narrator reads it."""
+        if continues and self.speakers:
+            return self.speakers[-1]
+        if answers and self.speakers:
+            last = self.speakers[-1]
+            earlier = [c for c in reversed(self.speakers) if c != last]
+            if earlier:
+                return earlier[0]
+            if self.last_addressee and self.last_addressee != last:
+                return self.last_addressee
+            others = [c for c in notes.present if c != last]
+            return others[0] if len(others) == 1 else None
+        if len(before_subjects) == 1:
+            return before_subjects[0]
+        return None
+
+    # ── where, when, what ──
+
+    def _cues(self, tokens: list[_Token], table: _Phrases):
+        """(position, label, negated) of each cue outside quotes, longest phrases first."""
+        i, negate = 0, 0
+        while i < len(tokens):
+            t = tokens[i]
+            if t.quote >= 0 or t.kind != "word":
+                if t.kind == "punct":
+                    negate = 0
+                i += 1
+                continue
+            if t.low in self.w["negations"] or t.low.endswith(("n't", "n\u2019t")):
+                negate = 3
+                i += 1
+                continue
+            found = table.match(tokens, i)
+            if found:
+                yield i, found[1], bool(negate)
+                i += found[0]
+                negate = max(0, negate - found[0])
+                continue
+            negate = max(0, negate - 1)
+            i += 1
+
+    def _last_cue(self, tokens: list[_Token], table: _Phrases) -> str | None:
+        """The last cue's label (a negated weather cue, "it did not rain", means clear)."""
+        last = None
+        for _, label, negated in self._cues(tokens, table):
+            if not negated:
+                last = label
+            elif table is self.w["weather"]:
+                last = "clear"
+        return last
+
+    def _setting(self, tokens: list[_Token], previous: str | None = None) -> str | None:
+        """The place whose cues weigh most; ties keep the previous place, else the first named."""
+        score: dict[str, float] = {}
+        first: dict[str, int] = {}
+        for i, (place, weight), negated in self._cues(tokens, self.w["settings"]):
+            if not negated:
+                score[place] = score.get(place, 0.0) + weight
+                first.setdefault(place, i)
+        top = max(score.values(), default=0.0)
+        if top == 0 or (previous and top < MIN_SETTING_SCORE):
+            return None
+        leaders = [p for p in score if score[p] == top]
+        if previous in leaders:
+            return previous
+        return min(leaders, key=lambda p: first[p])
+
+    def _first_setting(self) -> str | None:
+        for page in self.pages:
+            found = self._setting([t for s in page.sentences for t in _tokenize(s.text)])
+            if found:
+                return found
+        return None
+
+    def _props(self, page: Page, tokens: list[_Token], setting: str, notes: _PageNotes) -> None:
+        """The page's prop kinds, scored by mentions (inside quotes at half weight); things the library
+        cannot draw are warned about once."""
+        w = self.w
+        sentence_at = []  # token index -> its sentence, for warnings' places
+        for s in page.sentences:
+            sentence_at += [s] * len(_tokenize(s.text))
+        i = 0
+        while i < len(tokens):
+            t = tokens[i]
+            if t.kind != "word" or self._noun_id(tokens, i) or t.low in PRONOUNS:
+                i += 1
+                continue
+            size, kind = w["props"].match(tokens, i) or (1, None)
+            noun = next((n for n in t.nouns if n in self.kinds or n in w["prop_words"] or n in w["things"]), None)
+            if kind is None and noun is not None:
+                if noun in self.kinds:
+                    kind = noun
+                elif noun in w["prop_words"]:
+                    kind = w["prop_words"][noun]
+                else:
+                    stand_in = w["things"][noun]
+                    kind = stand_in if stand_in in self.kinds else None
+                    self._warn(noun, sentence_at[i], t, kind, notes)
+            if kind and kind in self.kinds and (kind not in w["not_props"] or (
+                    kind in w["sky_props"] and setting in w["sky_props_in"])):
+                entry = notes.props.setdefault(kind, [0.0, float(i)])
+                entry[0] += 0.5 if t.quote >= 0 else 1.0
+            i += size
