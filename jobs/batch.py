@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["BatchError", "RESERVED", "Row", "default_report", "plan_batch", "read_rows", "run_batch"]
+__all__ = ["BatchError", "RESERVED", "Row", "check_values", "default_report", "plan_batch", "read_rows", "run_batch"]
 
 SOURCES = ("template", "scene", "story")
 RESERVED = ("output", *SOURCES, "platform", "preset", "size", "fps", "quality", "age", "extras", "check")
@@ -365,6 +365,17 @@ def _check_row(row: Row, base: Path, defaults: dict[str, Any], outputs: dict[str
 
     return Planned(row, spec, "", input_hash(spec, inputs), loaded.timeline.frame_count, loaded.timeline.duration,
                    inputs, timeline_to_json(loaded.timeline))
+
+
+def check_values(values: dict[str, Any], base: Path, cache: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """One video's values (`output`, one of `template`/`scene`/`story`, the options,
+    the parameters) checked exactly as a row's are, but not compiled: the spec, or
+    the problems (each naming its field). The HTTP API's submissions go through
+    here, so a job reads the same whether it came from a row or a request."""
+    problems: list[Problem] = []
+    # `done` is asked before the compile; answering with the spec stops there.
+    spec = _check_row(Row(1, dict(values), {}), base, {}, {}, cache, problems, done=lambda row, spec: spec)
+    return (None if problems else spec), problems
 
 
 def _row_key(jobs_file: Path, spec: dict) -> str:

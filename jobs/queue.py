@@ -251,6 +251,17 @@ class JobQueue:
     def _tx(self) -> "_Tx":
         return self._Tx(self._db())
 
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection to the queue's database (autocommit; rows as
+        `sqlite3.Row`), for layers above that read tables of their own beside the
+        jobs (the HTTP service's webhook log)."""
+        return self._db()
+
+    def transaction(self) -> "_Tx":
+        """`with queue.transaction() as db:` one `BEGIN IMMEDIATE` transaction, as
+        every change of the queue's own is made."""
+        return self._tx()
+
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None:

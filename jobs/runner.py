@@ -278,6 +278,31 @@ class Runner:
                 break
             self._start(job)
 
+    def _beat(self, last_beat: float) -> float:
+        """Every `heartbeat_s`: reclaim abandoned jobs, renew leases, look for cancels."""
+        now = time.monotonic()
+        if now - last_beat < self.heartbeat_s:
+            return last_beat
+        self.queue.reclaim()
+        self._heartbeat()
+        return now
+
+    def serve(self, stop: threading.Event, reason: str = "stopped: the server stopped") -> None:
+        """Run jobs as they arrive until `stop` is set (a server's loop, in a thread:
+        an empty queue does not end it), keeping one worker warm even while idle so
+        the next job starts at once; then stop the workers and put their jobs back."""
+        last_beat = 0.0
+        try:
+            while not stop.is_set():
+                last_beat = self._beat(last_beat)
+                self.step()
+                if self.prewarm and self.spare is None and len(self.running) < self.workers:
+                    self.spare = self._spawn()
+                stop.wait(self.tick_s)
+        finally:
+            self.shutdown(reason)
+            self._drop_spare()
+
     def run(self, job_ids: list[int] | None = None, *, until: Callable[[], bool] | None = None) -> None:
         """Run until every job of `job_ids` is done, failed or cancelled (or, with
         neither argument, until nothing is queued or running). Ctrl-C or SIGTERM
@@ -285,11 +310,7 @@ class Runner:
         last_beat = 0.0
         try:
             while True:
-                now = time.monotonic()
-                if now - last_beat >= self.heartbeat_s:
-                    last_beat = now
-                    self.queue.reclaim()
-                    self._heartbeat()
+                last_beat = self._beat(last_beat)
                 self.step()
                 if until is not None and until():
                     break
