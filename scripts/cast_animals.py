@@ -23,11 +23,12 @@ def legs(fill: str, foot: str, hip: float = -104, spread: float = 30, width: flo
     return pair(leg)
 
 
-def arms(fill: str, paw: str, shoulder=(56, -196), reach=(86, -124), width: float = 30) -> list:
-    sx, sy = shoulder
-    hx, hy = reach
-    arm = part("arm_r", limb(sx, sy, hx, hy, width, width - 4), fill, (sx - 2, sy + 4),
-               part("hand_r", ellipse(hx + 1, hy + 6, 17, 16), paw, (hx + 1, hy + 6)))
+def arms(fill: str, paw: str, shoulder=(56, -196), elbow=(76, -136), wrist=(84, -84), width: float = 30) -> list:
+    """Upper arm, forearm (turning at the elbow) and a round paw, as Luna's."""
+    (sx, sy), (ex, ey), (hx, hy) = shoulder, elbow, wrist
+    forearm = part("forearm_r", limb(ex, ey, hx, hy, width - 4, width - 8), fill, (ex, ey),
+                   part("hand_r", ellipse(hx + 1, hy + 8, 18, 17), paw, (hx + 1, hy + 8)))
+    arm = part("arm_r", limb(sx, sy, ex, ey, width, width - 4), fill, (sx - 2, sy + 4), forearm)
     return [mirrored(arm), arm]
 
 
@@ -362,7 +363,8 @@ def beak(y: float = -286, w: float = 24, h: float = 30, fill: str = "beak"):
 
 
 def bird_gestures(s: float) -> dict:
-    return {**biped_gestures(s), "flap": swing({"arm_l": 70, "arm_r": -70}, 1.0, 4)}
+    """The built-in gestures fit a bird (wings are arms); a flap is its own."""
+    return {"flap": swing({"arm_l": 70, "arm_r": -70}, 1.0, 4)}
 
 
 def bird_face(**kw) -> Face:
@@ -474,14 +476,12 @@ def bird_():
 def leg_set(front: float, back: float, top: float, width: float, fill: str, far: str, hoof: str,
             hoof_h: float = 22) -> list:
     out = []
-    for name, x, colour, dy in (("leg_back_r", back + 26, far, -6), ("leg_r", front + 26, far, -6),
-                                ("leg_back_l", back, fill, 0), ("leg_l", front, fill, 0)):
-        side = name[-1]
+    for name, x, colour, dy in (("hind_r", back + 26, far, -6), ("leg_r", front + 26, far, -6),
+                                ("hind_l", back, fill, 0), ("leg_l", front, fill, 0)):
         shape = limb(x, top, x, dy - width / 2, width, width * 0.92)
         out.append(part(name, shape, colour, (x, top + 6),
-                        part(f"hoof_{name[4:]}", rrect(x - width / 2 - 1, dy - hoof_h, x + width / 2 + 1, dy, 8),
+                        part(f"hoof_{name}", rrect(x - width / 2 - 1, dy - hoof_h, x + width / 2 + 1, dy, 8),
                              hoof, (x, dy - hoof_h / 2))))
-        del side
     return out
 
 

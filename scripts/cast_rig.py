@@ -20,7 +20,7 @@ one set of numbers (outline width, face sizes, gestures) keeps the look consiste
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHARACTERS = ROOT / "characters"
 INK = "#2B2140"
 OUTLINE = 5
+EYE_BOOST, MOUTH_BOOST = 1.22, 1.45  # the faces below were drawn a size smaller than Luna's are now
 
 
 # ── parts ─────────────────────────────────────────────────────────────────────
@@ -154,7 +155,9 @@ def swing(name_angles: dict[str, float], duration: float = 1.2, beats: int = 3) 
 
 
 def biped_gestures(s: float) -> dict:
-    return {"wave": wave(), "jump": jump(round(90 * s)), "nod": nod(round(12 * s, 1)), "clap": clap()}
+    """None of their own: upright characters play the built-in gestures
+    (engine/characters/gestures.yaml) with their arms, forearms and hands."""
+    return {}
 
 
 # ── a character ───────────────────────────────────────────────────────────────
@@ -230,6 +233,8 @@ def top_of(c: Character) -> float:
 def to_yaml(c: Character) -> str:
     s = c.scale
     f = c.face
+    # Faces drawn big enough for lip sync at phone size (docs/CHARACTERS.md, Face).
+    f = replace(f, eye_w=f.eye_w * EYE_BOOST, eye_h=f.eye_h * EYE_BOOST, mouth_w=f.mouth_w * MOUTH_BOOST)
     k = s * f.eye_h / 28
     height = int(-(-top_of(c) // 5) * 5)  # rounded up to 5 units
     out = [f"# {c.name}: {c.about}",
@@ -256,7 +261,11 @@ def to_yaml(c: Character) -> str:
     out += [f"  {name}: {_flow(e)}" for name, e in expressions(k).items()]
     out += ["", "visemes:"]
     out += [f"  {name}: {_flow(v)}" for name, v in VISEMES.items()]
-    out += ["", "gestures:"]
+    out += ["", "# Gestures: the built-in ones (engine/characters/gestures.yaml: wave, jump, nod, clap, cheer,",
+            "# jump_for_joy, think, surprise, shrug) play with these parts; "
+            + ("one below replaces the built-in of its name." if c.gestures else "it needs none of its own.")]
+    if c.gestures:
+        out.append("gestures:")
     for name, g in c.gestures.items():
         out.append(f"  {name}:")
         out.append(f"    duration: {_fmt(g['duration'])}")
