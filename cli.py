@@ -409,6 +409,8 @@ def main() -> None:
     render templates                    list the ready-made templates and their parameters
     render new counting -o out.mp4      render a template (--set k=v, --age N, --length episode)
     render batch jobs.csv               one video per row (CSV, YAML, JSON Lines); resumable
+    render serve [--tokens FILE]        the HTTP API: submit, poll, download, cancel, webhooks
+    render jobs list|show|cancel        a jobs folder's jobs
     render check-video out.mp4          check a rendered video (flashes, contrast, loudness, limits)
     render say "Hello!" --voice luna    synthesise one line to a WAV
     render voices                       list voices and moods
@@ -893,9 +895,12 @@ def characters_command(character, gesture, output, size):
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary.")
 @click.option("--no-extras", "--no-publish", "no_extras", is_flag=True,
               help="No thumbnail or metadata JSON beside the video (caption files only when captions are on).")
+@click.option("--facts", is_flag=True,
+              help="Print what the story says, page by page (cast, speakers, setting, time, weather, props), "
+                   "as JSON, and render nothing.")
 @_speed_options
 def story_command(file, output, emit_scene, preset, platform, size, fps, quality, encoder, age, narration, quiet,
-                  no_extras, **speed):
+                  no_extras, facts=False, **speed):
     """Turn a plain-text story (title on the first line, then paragraphs) into a
     narrated picture-book video through the storybook template."""
     from .dsl.story import (check_length, check_reading, emitted_scene, format_duration, narrated_variables,
@@ -904,6 +909,9 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
     from .engine.outputs import atomic_output
 
     _check_speed(speed)
+    if facts:
+        _run(lambda: _print_story_facts(file))
+        return
     out = Path(output) if output else (None if emit_scene else Path(file).with_suffix(".mp4"))
     if out is not None and out.suffix.lower() != ".mp4":
         raise click.BadParameter(f"'{out}' must end in .mp4", param_hint="--output")
@@ -953,6 +961,24 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
         _check_file_size(encode_for, out)
 
     _run(work, out or (Path(emit_scene) if emit_scene else None))
+
+
+def _print_story_facts(file) -> None:
+    """`render story FILE --facts`: the reader's facts as JSON on stdout, its warnings on stderr."""
+    import json
+
+    from .dsl.story import plan_pages, read_story
+    from .dsl.story_reader import facts_as_json, read_story_facts, story_warnings
+
+    story = read_story(file)
+    pages = plan_pages(story)
+    facts = read_story_facts(story, pages)
+    for warning in story_warnings(facts):
+        click.echo(str(warning), err=True)
+    result = {"title": story.title, **facts_as_json(facts)}
+    for item, page in zip(result["pages"], pages):
+        item["text"], item["line"] = page.text, page.line
+    click.echo(json.dumps(result, indent=2, ensure_ascii=False))
 
 
 # ── templates: `render templates`, `render new` ────────────────────────────
@@ -1091,6 +1117,166 @@ def batch_command(jobs_file, jobs_dir, workers, report, retries, quality, size, 
     code = _run(lambda: run_batch(jobs_file, jobs_dir=jobs_dir, workers=workers, report=report, defaults=defaults,
                                   retries=retries, quiet=quiet, echo=lambda text: click.echo(text, err=True)))
     sys.exit(code)
+
+
+# ── production: `render serve` and `render jobs` (storyreel.service) ────────
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback exposes the API (give --tokens then).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8800, show_default=True, help="0: any free port.")
+@click.option("--jobs-dir", type=click.Path(file_okay=False), default=".storyreel-jobs", show_default=True,
+              help="The queue's folder (the one `render jobs` and `render batch --jobs-dir` use).")
+@click.option("--tokens", type=click.Path(exists=True, dir_okay=False),
+              help="Token file: one bearer token a line, optionally followed by a name.")
+@click.option("--workers", type=click.IntRange(1, 256),
+              help="Videos rendered at once (default: half the cores, within memory).")
+@click.option("--max-request-size", "max_request", default="100MB", show_default=True, metavar="SIZE",
+              callback=lambda c, p, v: _check_size_limit(v, "--max-request-size"),
+              help="Largest request body, uploads included (413 past it).")
+@click.option("--rate", type=click.FloatRange(1, 100_000), default=120, show_default=True,
+              help="Submissions a token may make a minute (429 past it).")
+@click.option("--max-active", type=click.IntRange(1, 100_000), default=100, show_default=True,
+              help="A token's jobs queued or rendering at once (429 past it).")
+@click.option("--retries", type=click.IntRange(0, 20), default=2, show_default=True,
+              help="Retries of a transient render failure.")
+@click.option("--webhook-secret", type=click.Path(dir_okay=False),
+              help="File with the webhooks' HMAC key (default: JOBS_DIR/webhook-secret, made on first start).")
+@click.option("--webhook-retries", type=click.IntRange(0, 50), default=7, show_default=True,
+              help="Retries of a webhook the listener did not take.")
+@click.option("--webhook-backoff", default="5s", show_default=True, metavar="TIME",
+              help="Wait before the first webhook retry; it doubles each time (at most 10 minutes).")
+@click.option("--private-webhooks/--no-private-webhooks", default=None,
+              help="Allow webhooks to loopback and private addresses (default: only when serving on loopback).")
+@click.option("-q", "--quiet", is_flag=True, help="No access log.")
+def serve_command(host, port, jobs_dir, tokens, workers, max_request, rate, max_active, retries, webhook_secret,
+                  webhook_retries, webhook_backoff, private_webhooks, quiet):
+    """Serve the HTTP API: submit renders, poll, download, cancel, webhooks.
+
+    \b
+    render serve                              http://127.0.0.1:8800, jobs in .storyreel-jobs
+    render serve --host 0.0.0.0 --tokens tokens.txt
+    curl -H 'Authorization: Bearer TOKEN' -d '{"template": "counting"}' \\
+         -H 'Content-Type: application/json' http://127.0.0.1:8800/v1/jobs
+
+    docs/SERVICE.md describes the API; /docs and /openapi.json list it.
+    """
+    try:
+        from .service.server import serve
+        from .service.settings import ServiceSettings
+        from .service.auth import TokenFileError
+    except ImportError as err:
+        _fail(f"error: render serve needs the serve extra ({err.name} is missing)\n"
+              f"  hint: pip install 'storyreel[serve]'")
+    from .jobs.queue import Backoff
+
+    backoff = _parse_time(webhook_backoff, "--webhook-backoff")
+    settings = ServiceSettings(jobs_dir=Path(jobs_dir), host=host, port=port,
+                               tokens=Path(tokens) if tokens else None, workers=workers,
+                               max_request_bytes=max_request, rate_per_minute=rate, max_active=max_active,
+                               retries=retries, webhook_secret=Path(webhook_secret) if webhook_secret else None,
+                               webhook_backoff=Backoff(base=backoff, factor=2.0, cap=600.0),
+                               webhook_attempts=webhook_retries + 1, private_webhooks=private_webhooks)
+    try:
+        with _stopping_signals():  # uvicorn raises the signal again once it has shut down
+            serve(settings, echo=lambda text: click.echo(text, err=True), access_log=not quiet)
+    except KeyboardInterrupt as err:
+        import signal
+
+        signum = getattr(err, "signum", signal.SIGINT)
+        click.echo(f"render serve: stopped by {signal.Signals(signum).name}; the workers were stopped and their "
+                   f"jobs queued again for the next start", err=True)
+        sys.exit(128 + signum)
+    except TokenFileError as err:
+        _fail(str(err))
+    except OSError as err:
+        _fail(f"error: cannot listen on {host}:{port}: {err.strerror or err}"
+              + ("\n  hint: another program uses that port; pick another with --port" if err.errno == 98 else ""))
+
+
+def _check_size_limit(value: str, option: str) -> int:
+    from .engine.segment_cache import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint=option) from None
+
+
+@main.group("jobs")
+def jobs_group() -> None:
+    """List, show and cancel the jobs of a jobs folder (`render serve`'s or `render batch`'s)."""
+
+
+_jobs_dir_option = click.option("--jobs-dir", type=click.Path(file_okay=False), default=".storyreel-jobs",
+                                show_default=True, help="The queue's folder.")
+
+
+def _open_queue(jobs_dir: str):
+    from .jobs.queue import DB_NAME, JobQueue
+
+    if not (Path(jobs_dir) / DB_NAME).is_file():
+        _fail(f"error: no jobs in {jobs_dir} (no {DB_NAME} there)\n  hint: give the folder with --jobs-dir")
+    return JobQueue(jobs_dir)
+
+
+def _queued_job(queue, job_id: int):
+    try:
+        return queue.job(job_id)
+    except KeyError:
+        _fail(f"error: no job {job_id} in {queue.folder}")
+
+
+@jobs_group.command("list")
+@click.option("--state", type=click.Choice(["queued", "running", "checking", "done", "failed", "cancelled"]))
+@_jobs_dir_option
+def jobs_list_command(state, jobs_dir):
+    """One line a job: id, state, progress, attempts, what, output."""
+    from .jobs.listing import table
+
+    with _open_queue(jobs_dir) as queue:
+        jobs = queue.jobs(state=state)
+        click.echo(table(jobs) if jobs else f"no {state + ' ' if state else ''}jobs in {jobs_dir}")
+
+
+@jobs_group.command("show")
+@click.argument("job_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="The job's row as JSON.")
+@_jobs_dir_option
+def jobs_show_command(job_id, as_json, jobs_dir):
+    """A job in full: attempts and their errors, files, webhook deliveries."""
+    import json as json_module
+
+    from .jobs.listing import describe
+    from .service.store import ServiceStore
+
+    with _open_queue(jobs_dir) as queue:
+        job = _queued_job(queue, job_id)
+        attempts = queue.attempts(job_id)
+        deliveries = ServiceStore(queue).deliveries(job_id) if ServiceStore.present(queue) else []
+        if as_json:
+            body = {**job.to_dict(), "progress": list(job.progress), "attempt_log": [vars(a) for a in attempts],
+                    "webhook_deliveries": [d.to_dict() for d in deliveries]}
+            click.echo(json_module.dumps(body, indent=2, default=str))
+            return
+        extra = {"webhook deliveries": [f"#{d.attempt} {d.outcome} {d.status or '-'} {d.url}"
+                                        + (f": {d.error}" if d.error else "") for d in deliveries]} if deliveries else None
+        click.echo(describe(job, attempts, extra))
+
+
+@jobs_group.command("cancel")
+@click.argument("job_id", type=int)
+@_jobs_dir_option
+def jobs_cancel_command(job_id, jobs_dir):
+    """Cancel a job: a queued one at once; a running one's worker is stopped by the
+    program running it (render serve or render batch), and no partial output remains."""
+    with _open_queue(jobs_dir) as queue:
+        job = _queued_job(queue, job_id)
+        if job.state in ("done", "failed", "cancelled"):
+            _fail(f"error: job {job_id} is {job.state}: nothing to cancel")
+        job = queue.cancel(job_id)
+        click.echo(f"job {job_id}: {'cancelled' if job.state == 'cancelled' else 'cancelling (its worker stops)'}")
 
 
 def _yaml_value(value: Any) -> str:
