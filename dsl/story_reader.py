@@ -255,6 +255,8 @@ PRONOUNS = {"he": ("m", "subject"), "him": ("m", "object"), "his": ("m", "posses
 # Words a clause may open with before its verb, the subject coming after: "Down fell the cheese".
 INVERTERS = frozenset("down up off out away in here there".split())
 ARTICLES = frozenset("the a an this that these those some".split())
+# Subjects that are no character on the page: the verbs after them are nobody's.
+THING_SUBJECTS = frozenset("it somebody someone something nobody nothing everything there".split())
 EVERYONE = frozenset({"everyone", "everybody"})  # all who are on the page
 
 
@@ -356,6 +358,7 @@ def _is_adjective(token: _Token) -> bool:
     return token.low in ADJECTIVES
 
 
+NO_WEATHER = frozenset({"underwater", "space"})  # settings no rain or snow falls in
 MIN_SETTING_SCORE = 2.0  # to move the story somewhere else: a place's name (3), or two of its things
 
 
@@ -405,7 +408,8 @@ class _Reader:
             weather = self._last_cue(tokens_of_page, self.w["weather"]) or weather
             self._props(page, tokens_of_page, setting, notes)
             self.previous_present = list(notes.present)
-            out.append(self._facts(page, notes, setting, time_of_day, weather))
+            shown = "clear" if setting in NO_WEATHER else weather  # the weather goes on above, for later pages
+            out.append(self._facts(page, notes, setting, time_of_day, shown))
         return out
 
     def _facts(self, page: Page, notes: _PageNotes, setting: str, time_of_day: str, weather: str) -> PageFacts:
@@ -569,6 +573,8 @@ class _Reader:
                 return self._called(_Mention(i, j + 1, cid, tokens[j].text))  # "her dog Comet"
             return self._called(_Mention(i, i + 1, cid, self._written(tokens, i)))
         stand_in = next((n for n in t.nouns if n in self.w["stand_ins"]), None)
+        if stand_in in self.kinds:
+            stand_in = None  # objects.scene draws it (a whale, a zebra): a prop, not a stand-in character
         if stand_in and (t.capital or (i and tokens[i - 1].low in DETERMINERS) or stand_in not in ("bat",)):
             drawn_as = self.w["stand_ins"][stand_in]
             self._warn(stand_in, sentence, t, drawn_as, notes)
@@ -692,7 +698,7 @@ class _Reader:
                 i += 1
                 continue
             if not clause.has_verb and not clause.subjects:
-                if t.low in ARTICLES or t.low == "it":
+                if t.low in ARTICLES or t.low in THING_SUBJECTS:
                     clause.thing = True  # unless a character follows: "the race began", "the sun was setting"
                 elif t.low in INVERTERS and i + 1 < len(tokens) and tokens[i + 1].verb:
                     clause.inverted = True  # "Down fell the cheese", "Off ran the hare"
@@ -700,8 +706,7 @@ class _Reader:
             i += clause.size
         self._read_speeches(sentence, tokens, refs, notes, before_subjects, before_quoted and same_paragraph,
                             before_quoted and not same_paragraph)
-        if first_subjects:
-            self.sentence_subjects = first_subjects
+        self.sentence_subjects = first_subjects
         self.previous_quoted = any(t.kind == "open" for t in tokens)
         self.previous_paragraph = self._paragraph_of(sentence)
 
@@ -791,8 +796,9 @@ class _Reader:
                     speaker = mentioned[0]
                     addressee = next((c for c in mentioned if c != speaker), None)
                     feeling = next((self.w["speech_verbs"][v] for v in verbs if self.w["speech_verbs"][v]), None)
-                    adverb = next((self.w["feelings"].match(tokens, i) for i in segment
-                                   if self.w["feelings"].match(tokens, i)), None)
+                    adverb = next((self.w["feelings"].match(tokens, i) for i in segment  # "said sadly"
+                                   if self.w["feelings"].match(tokens, i)
+                                   and not any(f in self.w["speech_verbs"] for f in tokens[i].forms)), None)
                     feeling = feeling or (adverb[1] if adverb else None)
                     break
                 if segment is before and segment and not mentioned and previous_speaker and n:
