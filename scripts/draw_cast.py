@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cast_animals  # noqa: E402,F401  (each module registers its characters)
+import cast_people  # noqa: E402,F401
 from cast_rig import CAST, CHARACTERS, to_yaml  # noqa: E402
 
 
