@@ -73,6 +73,7 @@ class Service:
         from .webhooks import WebhookSender, load_secret
 
         self.queue = JobQueue(self.jobs_dir, max_attempts=self.settings.retries + 1)
+        (self.jobs_dir / "api").mkdir(exist_ok=True)
         self.store = ServiceStore(self.queue)
         self.runner = Runner(self.queue, self.settings.workers, on_event=self._on_event,
                              heartbeat_s=self.settings.heartbeat_s, key_prefix=API_KEY_PREFIX)

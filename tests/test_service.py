@@ -223,3 +223,52 @@ def test_sigterm_stops_the_workers_and_queues_their_jobs_again(tmp_path):
         assert not list((server.jobs_dir / "api").glob("*/out/*"))  # no partial output
     finally:
         server.stop(signal.SIGKILL)
+
+
+def test_rate_and_concurrency_limits_answer_429(tmp_path):
+    server = start_server(tmp_path, "--rate", "3", "--max-active", "1")
+    try:
+        with server.client() as client:
+            long_job = {"scene": TINY_SCENE, "variables": {"secs": 60}, "check": "off"}
+            first = client.post("/v1/jobs", json=long_job)
+            assert first.status_code == 202
+            busy = client.post("/v1/jobs", json=long_job)
+            assert busy.status_code == 429 and "at most 1" in busy.json()["error"]["message"]
+            assert client.delete(f"/v1/jobs/{first.json()['id']}").status_code == 202
+            wait_for(client, first.json()["id"], ("cancelled",))
+            assert client.post("/v1/jobs", json={"templte": "x"}).status_code == 400  # the third this minute
+            limited = client.post("/v1/jobs", json=long_job)
+            assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+            assert "a minute" in limited.json()["error"]["message"]
+        with server.client(token=OTHER_TOKEN) as other:  # each token has its own bucket
+            assert other.post("/v1/jobs", json={"templte": "x"}).status_code == 400
+    finally:
+        server.stop()
+
+
+def test_a_bad_token_file_is_a_located_error(tmp_path):
+    from click.testing import CliRunner
+
+    from storyreel.cli import main
+
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("# clients\n0123456789abcdef0123 school\nshort app\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--tokens", str(tokens), "--jobs-dir", str(tmp_path / "j")])
+    assert result.exit_code == 1
+    assert f"{tokens}:3:1: error: token too short (5 characters; at least 16)" in result.output
+    tokens.write_text("0123456789abcdef0123 school\n0123456789abcdef0123 app\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--tokens", str(tokens), "--jobs-dir", str(tmp_path / "j")])
+    assert result.exit_code == 1 and f"{tokens}:2:1: error: the token on line 1 is repeated" in result.output
+
+
+def test_the_rate_limiter_refills_steadily():
+    from storyreel.service.limits import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(60, clock=lambda: now[0])  # one a second, a burst of 60
+    assert all(limiter.allow("a")[0] for _ in range(60))
+    allowed, wait = limiter.allow("a")
+    assert not allowed and wait == pytest.approx(1.0)
+    assert limiter.allow("b")[0]
+    now[0] += 1.0
+    assert limiter.allow("a")[0] and not limiter.allow("a")[0]
