@@ -668,3 +668,152 @@ def tortoise():
               part("rim", rim, "rim", (0, -58)), head)],
         face_at(x=140, eye_y=-192, spacing=28, eye_w=22, eye_h=28, mouth_y=-146, mouth_w=30, brow_y=-224,
                 cheek_y=-160, cheek_spacing=44, cheek_r=10), quad_gestures(0.6, 40), 50, scale=1.05)
+
+
+# ── small creatures, picture-book sized: six legs on the insects (arms with
+# forearms, a middle pair arm_mid_*, legs), wings that flap, a fish that swims ─
+
+def antenna(x0: float, y0: float, x1: float, y1: float, fill: str = "ink", name: str = "antenna_l"):
+    return part(name, join(limb(x0, y0, x1, y1, 8, 6), ellipse(x1, y1, 11)), fill, (x0, y0))
+
+
+def thin_arms(fill: str, hand: str, shoulder=(48, -190), elbow=(74, -150), wrist=(80, -104)) -> list:
+    return arms(fill, hand, shoulder, elbow, wrist, width=18)
+
+
+def mid_arms(fill: str, y: float = -140) -> list:
+    arm = part("arm_mid_r", join(limb(44, y, 86, y + 30, 14, 12), limb(86, y + 30, 92, y + 70, 12, 10)), fill,
+               (46, y + 2))
+    return [mirrored(arm), arm]
+
+
+def insect_legs(fill: str, foot: str) -> list:
+    leg = part("leg_l", limb(-26, -100, -30, -22, 16, 14), fill, (-26, -96),
+               part("foot_l", ellipse(-36, -12, 22, 12), foot, (-30, -18)))
+    return pair(leg)
+
+
+def insect_head(fill: str, r: float = 100, ants=None, face_children=()) -> object:
+    return part("head", ellipse(0, -226, 20, 14), fill, (0, -212), *(ants or []),
+                part("face", round_head(r, -300), fill, (0, -214), *face_children, face=True))
+
+
+@cast
+def ant():
+    ants = [antenna(-34, -386, -74, -470), antenna(34, -386, 74, -470, name="antenna_r")]
+    abdomen = part("abdomen", ellipse(0, -104, 74, 60), "dark", (0, -110))
+    body = part("body", ellipse(0, -168, 46, 50), "fur", (0, -150), *mid_arms("dark"),
+                *thin_arms("dark", "fur"), insect_head("fur", 100, ants))
+    return Character(
+        "ant", "Ant", "Hard-working and sensible; plans ahead, carries ten times her weight.",
+        "a red-brown ant with a big round head, bent antennae and six legs.",
+        palette("#C2452D", "#F2A27E", "#7A2A1C", blush="#FF8FA3"),
+        [abdomen, *insect_legs("dark", "dark"), body],
+        face_at(eye_y=-310, mouth_y=-254, brow_y=-348, brow="#7A2A1C"), {}, 70, scale=0.62)
+
+
+@cast
+def bee():
+    wing = part("wing_l", smooth([(-40, -196), (-110, -270), (-170, -250), (-160, -196), (-90, -170)]), "wing",
+                (-40, -190))
+    ants = [antenna(-30, -386, -56, -450), antenna(30, -386, 56, -450, name="antenna_r")]
+    stripes = join(rrect(-92, -176, 92, -152, 6), rrect(-88, -124, 88, -100, 6))
+    body = part("body", ellipse(0, -140, 96, 84), "fur", (0, -140),
+                part("stripes", stripes, "dark", (0, -140), stroke=False), *mid_arms("dark", -120),
+                *thin_arms("dark", "dark", (56, -190), (86, -160), (94, -116)), insect_head("fur", 96, ants))
+    return Character(
+        "bee", "Bee", "Busy and buzzy; flits from flower to flower and loves to dance.",
+        "a round yellow bumblebee with black stripes and see-through wings.",
+        palette("#FFD23F", "#FFF3C4", "#2B2140", wing="#DDF3FF", blush="#FF8F6B"),
+        [*pair(wing), *insect_legs("dark", "dark"), body],
+        face_at(eye_y=-310, mouth_y=-256, brow_y=-348),
+        {"flap": swing({"wing_l": 30, "wing_r": -30}, 0.8, 6)}, 60, scale=0.6)
+
+
+@cast
+def grasshopper():
+    ants = [antenna(-30, -388, -90, -500), antenna(30, -388, 90, -500, name="antenna_r")]
+    thigh = part("leg_l", join(limb(-34, -110, -92, -190, 34, 24)), "fur", (-34, -106),
+                 part("shin_l", limb(-92, -190, -60, -20, 20, 16), "dark", (-92, -190),
+                      part("foot_l", ellipse(-64, -12, 24, 12), "dark", (-60, -18))))
+    body = part("body", smooth([(0, -226), (50, -210), (56, -120), (30, -76), (0, -70), (-30, -76), (-56, -120),
+                                (-50, -210)]), "fur", (0, -150),
+                part("belly", ellipse(0, -150, 28, 58), "light", (0, -150), stroke=False),
+                *mid_arms("dark", -150), *thin_arms("fur", "dark"), insect_head("fur", 96, ants))
+    return Character(
+        "grasshopper", "Grasshopper", "Carefree and musical; fiddles all summer long and loves a jump.",
+        "a bright green grasshopper with long antennae and big folded jumping legs.",
+        palette("#7DC95E", "#DDF5C4", "#3F8A3A", blush="#FF9AA2"),
+        [*pair(thigh), body],
+        face_at(eye_y=-312, mouth_y=-256, brow_y=-350, brow="#3F8A3A"), {}, 90, scale=0.72)
+
+
+@cast
+def butterfly():
+    upper = smooth([(-20, -200), (-90, -330), (-190, -340), (-210, -250), (-130, -190)])
+    lower = smooth([(-20, -180), (-130, -190), (-170, -110), (-110, -70), (-40, -120)])
+    spots = join(ellipse(-140, -280, 24), ellipse(-110, -130, 16))
+    wing = part("wing_l", join(upper, lower), "wing", (-20, -190),
+                part("spots_l", spots, "spot", (-120, -220)),
+                part("edge_l", ellipse(-180, -300, 10), "light", (-180, -300), stroke=False))
+    ants = [antenna(-26, -388, -60, -460), antenna(26, -388, 60, -460, name="antenna_r")]
+    body = part("body", ellipse(0, -150, 34, 80), "fur", (0, -150), *mid_arms("fur", -150),
+                *thin_arms("fur", "fur", (26, -200), (56, -170), (66, -128)), insect_head("skin", 96, ants))
+    return Character(
+        "butterfly", "Butterfly", "Gentle and dreamy; floats on the breeze and loves every flower.",
+        "a butterfly with big orange and purple wings and a friendly round face.",
+        palette("#5B3A8C", "#FFFFFF", "#3A2460", wing="#FF9F45", spot="#8E5BD8", skin="#FFE3C2",
+                blush="#FF8FAB"),
+        [*pair(wing), *insect_legs("fur", "fur"), body],
+        face_at(eye_y=-310, mouth_y=-256, brow_y=-348, brow="#5B3A8C"),
+        {"flap": swing({"wing_l": 24, "wing_r": -24}, 1.2, 4)}, 70, scale=0.62)
+
+
+@cast
+def fish():
+    body = smooth([(-120, -110), (-40, -196), (70, -200), (140, -120), (90, -30), (-40, -22)])
+    tail = part("tail", smooth([(-110, -110), (-190, -180), (-180, -110), (-196, -40)]), "fin", (-110, -110))
+    fin_top = part("fin_top", smooth([(-50, -180), (0, -240), (60, -196)]), "fin", (0, -196))
+    fin = part("fin_r", tilted(-6, -56, 34, 16, 30), "fin", (10, -70))
+    stripes = join(rrect(-12, -198, 6, -24, 8), rrect(-80, -172, -64, -46, 8))
+    return Character(
+        "fish", "Fish", "Bubbly and curious; swims everywhere and blows bubbles when happy.",
+        "a round orange fish with white stripes and big fins.",
+        palette("#FF8C42", "#FFFFFF", "#C8552A", fin="#FFB36B", blush="#FF6F91"),
+        [tail, fin_top, part("body", body, "fur", (0, -110), part("stripes", stripes, "light", (0, -110)), fin,
+                             face=True)],
+        face_at(x=60, eye_y=-140, spacing=28, eye_w=24, eye_h=32, mouth_y=-96, mouth_w=30, brow_y=-178,
+                cheek_y=-110, cheek_spacing=48, cheek_r=11),
+        {"swim": {"duration": 1.2, "keys": [
+            {"t": 0.0, "tail": 0, "fin_r": 0, "lift": 0}, {"t": 0.3, "tail": 18, "fin_r": -30, "lift": 14},
+            {"t": 0.6, "tail": -18, "fin_r": 0, "lift": 0}, {"t": 0.9, "tail": 18, "fin_r": -30, "lift": 14},
+            {"t": 1.2, "tail": 0, "fin_r": 0, "lift": 0}]},
+         "wave": wave("fin_r", -70, -30)}, 60, scale=1.0)
+
+
+@cast
+def snail():
+    foot = smooth([(-170, -4), (-160, -40), (40, -50), (110, -60), (140, -30), (130, 0)])
+    shell = part("shell", ellipse(-40, -140, 100, 96), "shell", (-40, -140),
+                 part("spiral", join(ring(-40, -140, 70, 56), ring(-40, -140, 36, 24)), "swirl", (-40, -140),
+                      stroke=False))
+    stalk = part("stalk_l", limb(60, -176, 40, -260, 12, 10), "fur", (60, -176))
+    face_part = part("face", smooth([(40, -60), (40, -170), (84, -200), (130, -170), (136, -60)]), "fur",
+                     (88, -80), face=True)
+    return Character(
+        "snail", "Snail", "Slow, patient and never in a hurry; carries her house wherever she goes.",
+        "a little snail with a big swirly shell and eyes on stalks.",
+        palette("#B9D98C", "#E6F2CF", "#6E8F4A", shell="#E08A5A", swirl="#B95E3A", blush="#FF8FAB"),
+        [part("body", foot, "fur", (0, -30), shell,
+              part("head", ellipse(88, -100, 30, 30), "fur", (88, -80), stalk,
+                   mirrored_about(stalk, 88), face_part))],
+        face_at(x=88, eye_y=-262, spacing=24, eye_w=20, eye_h=26, mouth_y=-120, mouth_w=30, brow_y=-296,
+                cheek_y=-130, cheek_spacing=34, cheek_r=9),
+        {"wave": {"duration": 1.2, "keys": [{"t": 0.0, "stalk_r": 0}, {"t": 0.3, "stalk_r": 20},
+                                            {"t": 0.6, "stalk_r": -6}, {"t": 0.9, "stalk_r": 20},
+                                            {"t": 1.2, "stalk_r": 0}]}}, 30, scale=1.0)
+
+
+def mirrored_about(p, x: float):
+    """A paired part mirrored about the vertical line at x (a snail's eye stalks)."""
+    return shift_part(mirrored(shift_part(p, -x, 0)), x, 0)
