@@ -147,7 +147,9 @@ def test_easing(golden, easing):
 # middle of the frame). Gestures: the whole character, at a quarter, half and three
 # quarters of the gesture.
 
-CHARACTERS = available_characters()
+# Luna and Sunny, the hand-drawn pair; the cast library (characters drawn by
+# scripts/draw_cast.py) is checked by tests/test_cast_library.py instead of 700 golden frames.
+CHARACTERS = [c for c in available_characters() if c in ("luna", "sunny")]
 FACE_SCALE = 3.5
 BODY_SCALE = 1.5
 
