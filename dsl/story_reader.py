@@ -257,7 +257,7 @@ INVERTERS = frozenset("down up off out away in here there".split())
 ARTICLES = frozenset("the a an this that these those some".split())
 # Subjects that are no character on the page: the verbs after them are nobody's.
 THING_SUBJECTS = frozenset("it somebody someone something nobody nothing everything there".split())
-EVERYONE = frozenset({"everyone", "everybody"})  # all who are on the page
+EVERYONE = frozenset({"everyone", "everybody", "friends", "both"})  # all who are on the page (or were)
 
 
 @dataclass
@@ -356,6 +356,25 @@ naughty fat thin tall short pretty beautiful fluffy cheeky grumpy shy mighty gre
 
 def _is_adjective(token: _Token) -> bool:
     return token.low in ADJECTIVES
+
+
+NUMBERS = frozenset("two three four five six seven eight nine ten lots".split())
+
+
+def _names_a_thing(tokens: list[_Token], i: int) -> bool:
+    """Whether tokens[i] is used as a noun for a thing: after an article, a possessive, a number or an
+    adjective, in the plural, or a word that is only ever a noun; not "the top of the hill", "as well"."""
+    t = tokens[i]
+    if i + 1 < len(tokens) and tokens[i + 1].low == "of":
+        return False
+    before = tokens[i - 1] if i else None
+    if before is not None and before.kind == "word" and (
+            before.low in DETERMINERS or before.low in NUMBERS or before.low in PRONOUNS or "ADJ" in before.pos
+            or before.low.endswith(("'s", "\u2019s")) or before.pos == {"NOUN"}):  # the hunter's net, apple tree
+        return True
+    if t.pos == {"NOUN"}:
+        return True
+    return t.low != t.nouns[-1] and t.low.endswith("s")  # "apples", "flowers"
 
 
 NO_WEATHER = frozenset({"underwater", "space"})  # settings no rain or snow falls in
@@ -727,8 +746,9 @@ class _Reader:
         doers = clause.subjects or ([] if clause.thing or clause.inverted else self.last_subjects)
         ahead = self._mention_ahead(tokens, i + size, sentence, notes)
         describes = ahead is not None and i > 0 and tokens[i - 1].low in DETERMINERS
-        if not describes and i > 0 and tokens[i - 1].low in DETERMINERS:
-            return  # "the falling snow", "the race": a word about a thing, not a deed
+        if not describes and i > 0 and (tokens[i - 1].low in DETERMINERS or (
+                "NOUN" in t.pos and "ADJ" in tokens[i - 1].pos)):
+            return  # "the falling snow", "the race", "the gentle waves": a thing, not a deed
         after = [x.kind if x.kind != "punct" else x.text for x in tokens[i + size: i + size + 2]]
         tag = bool(speech) and (clause.after_quote or after[:1] == ["open"] or after in ([",", "open"], [":", "open"]))
         if ahead is not None and (describes or (not clause.subjects and (speech or clause.inverted))):
@@ -861,7 +881,7 @@ class _Reader:
         i, negate = 0, 0
         while i < len(tokens):
             t = tokens[i]
-            if t.quote >= 0 or t.kind != "word":
+            if t.quote >= 0 or t.kind != "word" or t.text in self.names:  # Sunny is no sunny day
                 if t.kind == "punct":
                     negate = 0
                 i += 1
@@ -916,16 +936,20 @@ class _Reader:
         """The page's prop kinds, scored by mentions (inside quotes at half weight); things the library
         cannot draw are warned about once."""
         w = self.w
+        previous = None  # (where, kind, weight) of the last prop counted
         sentence_at = []  # token index -> its sentence, for warnings' places
         for s in page.sentences:
             sentence_at += [s] * len(_tokenize(s.text))
         i = 0
         while i < len(tokens):
             t = tokens[i]
-            if t.kind != "word" or self._noun_id(tokens, i) or t.low in PRONOUNS:
+            if t.kind != "word" or self._noun_id(tokens, i) or t.low in PRONOUNS or t.text in self.names:
                 i += 1
                 continue
             size, kind = w["props"].match(tokens, i) or (1, None)
+            if kind is None and not _names_a_thing(tokens, i):
+                i += 1
+                continue
             noun = next((n for n in t.nouns if n in self.kinds or n in w["prop_words"] or n in w["things"]), None)
             if kind is None and noun is not None:
                 if noun in self.kinds:
@@ -936,8 +960,14 @@ class _Reader:
                     stand_in = w["things"][noun]
                     kind = stand_in if stand_in in self.kinds else None
                     self._warn(noun, sentence_at[i], t, kind, notes)
-            if kind and kind in self.kinds and (kind not in w["not_props"] or (
+            if kind and kind in self.kinds and kind != setting and (kind not in w["not_props"] or (
                     kind in w["sky_props"] and setting in w["sky_props_in"])):
+                if previous and previous[0] == i - 1:  # "apple tree", "hen house": the last noun is the thing
+                    notes.props[previous[1]][0] -= previous[2]
+                    if notes.props[previous[1]][0] <= 0:
+                        del notes.props[previous[1]]
+                weight = 0.5 if t.quote >= 0 else 1.0
                 entry = notes.props.setdefault(kind, [0.0, float(i)])
-                entry[0] += 0.5 if t.quote >= 0 else 1.0
+                entry[0] += weight
+                previous = (i + size - 1, kind, weight)
             i += size
