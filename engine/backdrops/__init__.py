@@ -128,10 +128,11 @@ def _draw_still(setting: Setting, st: Stage) -> None:
     if layer:
         c.restore()
     frames = []
-    for rect in st.windows:
-        st.sky(rect.bottom(), clip=rect)
+    for window in st.windows:
+        st.sky(window.rect().bottom(), clip=window)
         frames.append(None if setting is SETTINGS["cave"] else modulate(0xFFFFFFFF, tint))
-    for rect, frame in zip(st.windows, frames):
+    for window, frame in zip(st.windows, frames):
+        rect = window.rect()
         if frame is not None:
             bar = stroke(frame, 8 * st.u, StrokeCap=skia.Paint.kButt_Cap)
             c.drawLine(rect.centerX(), rect.top(), rect.centerX(), rect.bottom(), bar)

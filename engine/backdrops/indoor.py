@@ -132,7 +132,7 @@ def castle(st: Stage) -> None:
             x += stone
     for x in (0.2, 0.8):  # tall windows
         ww, wh = w * 0.09, h * 0.3
-        st.window(skia.Rect.MakeXYWH(w * x - ww / 2, h * 0.14, ww, wh), 0xFF6D6875)
+        st.window(skia.Rect.MakeXYWH(w * x - ww / 2, h * 0.14, ww, wh), 0xFF6D6875, radius=ww / 2)
     for x in (0.36, 0.64):  # banners
         bx = w * x
         banner = skia.Path.Polygon([skia.Point(bx - 40 * u, h * 0.1), skia.Point(bx + 40 * u, h * 0.1),
@@ -160,8 +160,8 @@ def castle(st: Stage) -> None:
 def cave(st: Stage) -> None:
     w, h, c, u, rng = st.w, st.h, st.canvas, st.u, st.rng
     st.rect(0, 0, w, h, 0xFF5C4D5E)
-    mouth = skia.Rect.MakeLTRB(w * 0.62, h * 0.18, w * 0.9, h * 0.74)  # the way out, showing the sky
-    st.window(mouth, 0xFF5C4D5E)
+    mouth = skia.Rect.MakeLTRB(w * 0.64, h * 0.22, w * 0.9, h * 0.8)  # the way out, showing the sky
+    st.window(mouth, 0xFF4A3B4F, radius=mouth.width() * 0.45)
     # Rock layers over the wall: darker bands and stalactites hanging from the roof.
     for k in range(4):
         _roof_band(c, w, h * (0.12 + 0.05 * k), h * 0.03, k * 1.7, mix(0xFF3D3145, 0xFF5C4D5E, k / 4))
@@ -170,7 +170,7 @@ def cave(st: Stage) -> None:
         length = h * rng.uniform(0.08, 0.2)
         c.drawPath(skia.Path.Polygon([skia.Point(x - 22 * u, h * 0.1), skia.Point(x + 22 * u, h * 0.1),
                                       skia.Point(x, h * 0.1 + length)], True), paint(0xFF4A3B4F))
-    fill_below(st, (0.8, 0.76, 0.82, 0.77), 0xFF7A6A73)
+    fill_below(st, (0.8, 0.76, 0.82, 0.77), 0xFFA58B6C)  # an earthen floor under purple rock
     for x, col in ((0.1, 0xFF72DDF7), (0.16, 0xFFCDB4DB), (0.48, 0xFF72DDF7)):  # glowing crystals
         cx = w * x
         c.drawPath(skia.Path.Polygon([skia.Point(cx - 16 * u, h * 0.84), skia.Point(cx, h * 0.74),

@@ -107,8 +107,8 @@ def draw(canvas: skia.Canvas, p: Plan, t: float) -> None:
     if p.windows:
         canvas.save()
         clip = skia.Path()
-        for rect in p.windows:
-            clip.addRect(rect)
+        for window in p.windows:
+            clip.addRRect(window)
         canvas.clipPath(clip, True)
     if len(p.clouds):
         span = w + 300 * u
@@ -129,7 +129,7 @@ def draw(canvas: skia.Canvas, p: Plan, t: float) -> None:
             for xi, yi, li in zip(x, y, p.drops[:, 2]):
                 pts.append(skia.Point(float(xi), float(yi)))
                 pts.append(skia.Point(float(xi - slant * li), float(yi + li)))
-            canvas.drawPoints(skia.Canvas.kLines_PointMode, pts, stroke(0xAAD8E6F2, 3 * u))
+            canvas.drawPoints(skia.Canvas.kLines_PointMode, pts, stroke(0xCCE2ECF6, 4 * u))
         else:
             fall = 70 * u
             y = (p.drops[:, 1] * (h + 40 * u) + fall * t * p.drops[:, 3]) % (h + 40 * u) - 20 * u
@@ -141,9 +141,10 @@ def draw(canvas: skia.Canvas, p: Plan, t: float) -> None:
     if p.windows:
         canvas.restore()
         bars = {}
-        for rect, frame in zip(p.windows, p.window_frames):
+        for window, frame in zip(p.windows, p.window_frames):
             if frame is None:
                 continue
+            rect = window.rect()
             bar = bars.setdefault(frame, stroke(frame, 8 * u, StrokeCap=skia.Paint.kButt_Cap))
             canvas.drawLine(rect.centerX(), rect.top(), rect.centerX(), rect.bottom(), bar)
             canvas.drawLine(rect.left(), rect.centerY(), rect.right(), rect.centerY(), bar)

@@ -77,7 +77,7 @@ class Stage:
     rng: np.random.Generator
     time: str = "day"
     weather: str = "clear"
-    windows: list[skia.Rect] = field(default_factory=list)  # where an indoor setting shows the sky
+    windows: list[skia.RRect] = field(default_factory=list)  # where an indoor setting shows the sky
     lights: list[tuple[skia.Rect, str]] = field(default_factory=list)  # at night: "window"s light up, "glow"s glow
     window_frames: list = field(default_factory=list)  # each window's bar colour (None: no bars)
     wintry: bool = False  # a snowy setting: snow on the ground whatever the weather
@@ -121,12 +121,13 @@ class Stage:
         shader = skia.GradientShader.MakeLinear([skia.Point(0, top), skia.Point(0, bottom)], colors)
         self.canvas.drawRect(skia.Rect.MakeLTRB(left, top, right, bottom), skia.Paint(Shader=shader, Dither=True))
 
-    def sky(self, bottom: float, clip: skia.Rect | None = None, stars: bool = True) -> None:
+    def sky(self, bottom: float, clip: skia.RRect | None = None, stars: bool = True) -> None:
         """Sky down to `bottom` (px) with the sun or moon, and stars at night."""
         c = self.canvas
         if clip is not None:
             c.save()
-            c.clipRect(clip, True)
+            c.clipRRect(clip, True)
+            clip = clip.rect()
         top = 0.0 if clip is None else clip.top()
         bottom = bottom if clip is None else clip.bottom()
         self.gradient(top, bottom, self.sky_colors())
@@ -151,11 +152,12 @@ class Stage:
         if clip is not None:
             c.restore()
 
-    def window(self, rect: skia.Rect, frame: int = 0xFFFFFFFF, bars: bool = True) -> None:
-        """A window: its frame now, its sky after the tint (so daylight shows through)."""
+    def window(self, rect: skia.Rect, frame: int = 0xFFFFFFFF, radius: float = 0.0) -> None:
+        """A window (rounded by `radius` px: an arch, a cave's mouth): its frame now,
+        its sky after the tint (so daylight shows through)."""
         border = 12 * self.u
-        self.canvas.drawRoundRect(rect.makeOutset(border, border), 6 * self.u, 6 * self.u, paint(frame))
-        self.windows.append(rect)
+        self.canvas.drawRoundRect(rect.makeOutset(border, border), radius + 6 * self.u, radius + 6 * self.u, paint(frame))
+        self.windows.append(skia.RRect.MakeRectXY(rect, radius, radius))
 
 
 def sun(c: skia.Canvas, x: float, y: float, r: float, color: int, faint: bool = False) -> None:
