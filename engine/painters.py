@@ -12,7 +12,7 @@ from typing import Callable
 
 import skia
 
-from . import assets, fonts
+from . import assets, fonts, glyphs
 from .color import RGBA, to_argb_int, with_alpha
 from .display import Node
 from .captions import paint_caption
@@ -232,7 +232,7 @@ def paint_text(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     if size <= 0:
         return
     family, weight = node.attrs["family"], node.attrs["weight"]
-    f = fonts.font(family, weight, size)
+    ascent = -fonts.font(family, weight, size).getMetrics().fAscent
     lines = layout_text(node.attrs["text"], family, weight, size, node.attrs.get("wrap"))
     width, height = text_box(node)
     dx, dy = _anchor_offset(node, width, height)
@@ -242,17 +242,15 @@ def paint_text(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     if reveal < 1.0:
         total = sum(len(line) for line, _ in lines)
         remaining = int(math.floor(total * max(0.0, reveal) + 1e-9))
-    paints = []
     outline = node.attrs.get("outline")
-    if outline is not None and node.get("outline_width", 0.0) > 0:
-        op = skia.Paint(AntiAlias=True, Color=to_argb_int(with_alpha(tuple(outline), alpha)),
-                        Style=skia.Paint.kStroke_Style, StrokeWidth=2 * node.get("outline_width"),
-                        StrokeJoin=skia.Paint.kRound_Join)
+    outline_width = node.get("outline_width", 0.0)
+    op = None
+    if outline is not None and outline_width > 0:
+        # Filled, not stroked: `glyphs.outline_shape` is the ring outside the glyph.
+        op = skia.Paint(AntiAlias=True, Color=to_argb_int(with_alpha(tuple(outline), alpha)))
         _apply_effects(op, node)
-        paints.append(op)
     fp = fill_paint(node, alpha)
-    if fp is not None:
-        paints.append(fp)
+    draw = node.get("draw", 1.0)
     for i, (line, line_width) in enumerate(lines):
         if remaining is not None:
             if remaining <= 0:
@@ -267,12 +265,25 @@ def paint_text(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
             x = dx + width - line_width
         else:
             x = dx + (width - line_width) / 2
-        y = dy + i * size * LINE_SPACING
-        blob = skia.TextBlob.MakeFromShapedText(line, f)
-        if blob is None:
+        baseline = dy + i * size * LINE_SPACING + ascent
+        placed = list(zip(line, glyphs.glyph_positions(family, weight, size, line)))
+        if draw < 1.0:
+            from .tracing import paint_traced_line  # the `draw` action's reveal (engine/tracing.py)
+
+            paint_traced_line(canvas, node, placed, x, baseline, op, fp, draw, ctx)
             continue
-        for paint in paints:
-            canvas.drawTextBlob(blob, x, y, paint)
+        # The outlines of a whole line go under its fills, so no outline covers a neighbour.
+        for paint, shape in ((op, lambda ch: glyphs.outline_shape(family, weight, size, ch, outline_width)),
+                             (fp, lambda ch: glyphs.glyph_shape(family, weight, size, ch).fill)):
+            if paint is None:
+                continue
+            for ch, gx in placed:
+                path = shape(ch)
+                if not path.isEmpty():
+                    canvas.save()
+                    canvas.translate(x + gx, baseline)
+                    canvas.drawPath(path, paint)
+                    canvas.restore()
 
 
 # --- images ------------------------------------------------------------------
