@@ -401,6 +401,8 @@ class _Reader:
         self.last_addressee: str | None = None
         self.last_speaker: str | None = None
         self.previous_present: list[str] = []  # the last page's characters ("everyone")
+        self.next_sentence: Sentence | None = None
+        self.previous_quote_only = False
         for cid in self.w["female"]:
             self.gender[cid] = "f"
         for cid in self.w["male"]:
@@ -415,12 +417,15 @@ class _Reader:
         time_of_day = self._last_cue(title, self.w["times"]) or "day"
         weather = self._last_cue(title, self.w["weather"]) or "clear"
         out = []
+        sentences = [s for page in self.pages for s in page.sentences]
         for page in self.pages:
             notes = _PageNotes()
             tokens_of_page: list[_Token] = []
             for sentence in page.sentences:
                 tokens = _tokenize(sentence.text)
                 tokens_of_page += tokens
+                k = sentences.index(sentence)
+                self.next_sentence = sentences[k + 1] if k + 1 < len(sentences) else None
                 self._read_sentence(sentence, tokens, notes)
             setting = self._setting(tokens_of_page, setting) or setting
             time_of_day = self._last_cue(tokens_of_page, self.w["times"]) or time_of_day
@@ -563,7 +568,7 @@ class _Reader:
 
     def _mention(self, tokens: list[_Token], i: int, sentence: Sentence, notes: _PageNotes) -> _Mention | None:
         t = tokens[i]
-        if t.kind != "word":
+        if t.kind != "word" or (i and tokens[i - 1].low == "no"):  # "there was no wolf"
             return None
         if t.low in PRONOUNS:
             role = PRONOUNS[t.low][1]
@@ -578,19 +583,19 @@ class _Reader:
             j = i + 1
             while j < len(tokens) and j <= i + 3 and tokens[j].capital:
                 cid = next((nouns[n] for n in tokens[j].nouns if n in nouns), None)
-                name = " ".join(x.text for x in tokens[i: j + 1])
+                name = re.sub(r"['\u2019]s$", "", " ".join(x.text for x in tokens[i: j + 1]))  # Baby Bear's
                 if cid:
-                    return self._called(_Mention(i, j + 1, cid, name))
+                    return self._called(_Mention(i, j + 1, cid, name), tokens)
                 if tokens[j].text in self.names:
                     cid = TITLE_IDS.get(t.low) or nouns.get(t.low) or self.names[tokens[j].text]
-                    return self._called(_Mention(i, j + 1, cid, name))
+                    return self._called(_Mention(i, j + 1, cid, name), tokens)
                 j += 1
         cid = self._noun_id(tokens, i)
         if cid:
             j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1].low in ("named", "called"))
             if j < len(tokens) and self.names.get(tokens[j].text) == cid:
-                return self._called(_Mention(i, j + 1, cid, tokens[j].text))  # "her dog Comet"
-            return self._called(_Mention(i, i + 1, cid, self._written(tokens, i)))
+                return self._called(_Mention(i, j + 1, cid, tokens[j].text), tokens)  # "her dog Comet"
+            return self._called(_Mention(i, i + 1, cid, self._written(tokens, i)), tokens)
         stand_in = next((n for n in t.nouns if n in self.w["stand_ins"]), None)
         if stand_in in self.kinds:
             stand_in = None  # objects.scene draws it (a whale, a zebra): a prop, not a stand-in character
@@ -598,15 +603,16 @@ class _Reader:
             drawn_as = self.w["stand_ins"][stand_in]
             self._warn(stand_in, sentence, t, drawn_as, notes)
             if drawn_as:
-                return self._called(_Mention(i, i + 1, drawn_as, self._written(tokens, i)))
+                return self._called(_Mention(i, i + 1, drawn_as, self._written(tokens, i)), tokens)
             return None
         bare = re.sub(r"['\u2019]s$", "", t.text)
         if bare in self.names:
-            return self._called(_Mention(i, i + 1, self.names[bare], bare))
+            return self._called(_Mention(i, i + 1, self.names[bare], bare), tokens)
         return None
 
-    def _called(self, m: _Mention) -> _Mention:
-        self.called.setdefault(m.char, m.name)
+    def _called(self, m: _Mention, tokens: list[_Token]) -> _Mention:
+        if tokens[m.start].quote < 0:  # how the narrator calls it, not "Wolf! Wolf!"
+            self.called.setdefault(m.char, m.name)
         return m
 
     @staticmethod
@@ -678,14 +684,16 @@ class _Reader:
         same_paragraph = self._paragraph_of(sentence) == self.previous_paragraph
         refs: dict[int, tuple[str, ...]] = {}  # token index -> the characters a mention there refers to
         first_subjects: list[str] = []
-        clause = _Clause()
+        clause = _Clause(after_quote=self.previous_quote_only)  # '"Wolf!" ¶ Tom cried.': a tag
         i = 0
         while i < len(tokens):
             t = tokens[i]
             if t.quote >= 0:
-                if t.kind == "word" and t.capital:  # a name inside a quote: whom it is said to, or about
+                if t.kind == "word" and t.capital:  # "Hello, Crow!", "Mia, look!": whom it is said to
                     m = self._mention(tokens, i, sentence, notes)
-                    if m and m.pronoun is None and m.char:
+                    called = m and ((i and tokens[i - 1].text == ",")
+                                    or (m.end < len(tokens) and tokens[m.end].text == ","))
+                    if m and called and m.pronoun is None and m.char:
                         refs[i] = (m.char,)
                         i = m.end
                         continue
@@ -727,6 +735,7 @@ class _Reader:
                             before_quoted and not same_paragraph)
         self.sentence_subjects = first_subjects
         self.previous_quoted = any(t.kind == "open" for t in tokens)
+        self.previous_quote_only = bool(tokens) and all(t.quote >= 0 for t in tokens)
         self.previous_paragraph = self._paragraph_of(sentence)
 
     def _paragraph_of(self, sentence: Sentence) -> int | None:
@@ -826,6 +835,8 @@ class _Reader:
                     break
             if speaker is None and n and previous_speaker and not before:
                 speaker = previous_speaker
+            if speaker is None and n == 0 and not before and not after:
+                speaker = self._tag_in_next_sentence(notes)  # '"Wolf! Wolf!" Tom cried.' is two sentences
             if speaker is None and n == 0:
                 speaker = self._unattributed(before_subjects, continues, answers, notes)
             if speaker is None and n and previous_speaker:
@@ -855,6 +866,24 @@ class _Reader:
                                    "line": line, "col": col})
             previous_speaker = speaker
             self.last_speaker, self.last_addressee = speaker, addressee
+
+    def _tag_in_next_sentence(self, notes: _PageNotes) -> str | None:
+        """The speaker when the next sentence opens with "Tom cried" or "said Tom"."""
+        if self.next_sentence is None:
+            return None
+        tokens = _tokenize(self.next_sentence.text)
+        if not tokens or tokens[0].kind != "word":
+            return None
+        def is_speech(k: int) -> bool:
+            return k < len(tokens) and any(f in self.w["speech_verbs"] for f in tokens[k].forms)
+        if is_speech(0):
+            ahead = self._mention_ahead(tokens, 1, self.next_sentence, notes)
+            return ahead[0] if ahead else None
+        m = self._mention(tokens, 0, self.next_sentence, notes)
+        if m and is_speech(m.end):
+            chars = self._resolve(m, [], notes)
+            return chars[0] if len(chars) == 1 else None
+        return None
 
     def _unattributed(self, before_subjects: list[str], continues: bool, answers: bool,
                       notes: _PageNotes) -> str | None:

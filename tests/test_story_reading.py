@@ -259,3 +259,23 @@ def test_a_missing_story_is_a_located_error_not_a_traceback(tmp_path):
     result = CliRunner().invoke(main, ["story", str(tmp_path / "nope.txt"), "--facts"])
     assert result.exit_code == 1
     assert "file not found" in result.output and "Traceback" not in result.output
+
+
+def test_a_tag_after_an_exclaimed_line_and_an_absent_wolf():
+    facts = facts_of("""\
+        The Boy Who Cried Wolf
+
+        Every morning, Tom took the sheep up the mountain. He was bored and lonely.
+
+        "Wolf! Wolf!" shouted Tom. The villagers came running, but there was no wolf. Tom laughed at them.
+
+        Then one evening, a real wolf came out of the woods. "Wolf! Wolf!" Tom cried, but nobody came.
+        """)
+    assert [c.id for c in facts[1].characters] == ["boy", "sheep"]  # "no wolf" is not on the page
+    tom = facts[1].characters[0]
+    assert tom.feeling == "mocking" and tom.actions == ("talk", "laugh")
+    # The sentence ends at '!"' before a capital: "Tom cried" is the next sentence, and still the tag.
+    line = facts[2].speeches[0]
+    assert (line.speaker, line.feeling) == ("boy", "excited")
+    assert facts[2].characters[1].name == "the wolf" and facts[2].characters[0].actions == ("talk",)
+    assert (facts[0].setting, facts[2].setting, facts[2].time_of_day) == ("mountain", "forest", "sunset")
