@@ -23,14 +23,12 @@ Planning, in order:
    until there are fifteen.
 4. Each page gets a background from the keyword lists in `story_lexicon.yaml`
    (most hits wins; ties and pages without hits keep the previous page's), a
-   mood from the word valence/arousal lexicon (negations handled), the cast
-   members named on it (or the story's whole cast when it names none), and its
-   lines: one per sentence for the narrator, and quoted speech attributed to a
-   cast member ("…," said Luna) for that character.
-
-Names: Luna -> luna, Sunny -> sunny; any other capitalised name (by how often
-it appears) takes whichever of the two is still free. A story that names no one
-gets both, as listeners.
+   mood from the word valence/arousal lexicon (negations handled).
+5. The reader (dsl/story_reader.py) says who is on each page, who says each
+   quoted line, what they do and feel and the page's props; the director
+   (dsl/story_director.py) casts and stages them (`Page.stage`). Each page's
+   lines: one per phrase for the narrator, and each quoted line for the cast
+   member who says it. A story that names no one gets Luna and Sunny, as listeners.
 
 Every error is a `SceneError` located in the story file: `story.txt:LINE:COL:`.
 """
@@ -48,13 +46,14 @@ import yaml
 from ..engine.captions import fits_cue, phrase_chunks, reading_length, reading_speed_limit
 from .errors import Location, SceneError
 from .project import read_capped
+from .story_director import has_character
 
 if TYPE_CHECKING:
     from ..engine.platforms import Platform
 
 __all__ = [
     "BACKGROUNDS", "CAST", "MAX_PAGES", "MAX_SENTENCES", "MAX_WORDS", "MIN_PAGES", "MIN_WORDS", "MOODS",
-    "Page", "Paragraph", "Sentence", "Story", "cast_for", "check_length", "check_reading", "choose_background",
+    "Page", "Paragraph", "Sentence", "Story", "check_length", "check_reading", "choose_background", "direct_story",
     "choose_mood", "emitted_scene", "estimate_seconds", "format_duration", "format_limit", "length_limit", "lexicon",
     "mood_scores", "mood_style", "parse_story", "plan_pages", "read_story", "scene_header", "smart_quotes",
     "story_names", "story_platform", "storybook_template", "storybook_variables", "validate_pages",
@@ -178,6 +177,7 @@ class Page:
     characters: list[str] = field(default_factory=list)
     lines: list[dict[str, str]] = field(default_factory=list)
     seed: int = 7
+    stage: dict[str, Any] = field(default_factory=dict)  # the director's decisions (dsl/story_director.py)
 
     @property
     def text(self) -> str:
@@ -193,8 +193,11 @@ class Page:
 
     def as_param(self) -> dict[str, Any]:
         """The page as the storybook template's `pages` item."""
-        return {"text": smart_quotes(self.text), "background": self.background, "mood": self.mood,
+        item = {"text": smart_quotes(self.text), "background": self.background, "mood": self.mood,
                 "characters": list(self.characters), "lines": [dict(x) for x in self.lines], "seed": self.seed}
+        if self.stage:
+            item["stage"] = self.stage
+        return item
 
 
 def read_story(path: str | Path, display: str | None = None) -> Story:
@@ -395,8 +398,6 @@ def plan_pages(story: Story) -> list[Page]:
         chunks[i: i + 2] = [chunks[i] + chunks[i + 1]]
 
     names = story_names(story)
-    mapping = cast_for(story, names)
-    listeners = sorted(set(mapping.values()), key=CAST.index) or list(CAST)
     pages: list[Page] = []
     previous = DEFAULT_BACKGROUND
     run = 0
@@ -408,13 +409,27 @@ def plan_pages(story: Story) -> list[Page]:
         page.seed = 5 + 11 * run
         previous = page.background
         page.mood = choose_mood(page.text, names)
-        named = [mapping[n] for n in names if mapping.get(n) and _mentions(page.text, n)]
-        page.characters = sorted(set(named), key=CAST.index) or list(listeners)
-        page.lines = _page_lines(chunk, mapping, page.mood)
         pages.append(page)
+    direct_story(story, pages)
     return pages
 
 
+def direct_story(story: Story, pages: list[Page]) -> None:
+    """Who is on each page, what they do and say (the reader's facts, staged by
+    dsl/story_director.py). A story that names no one gets Luna and Sunny as listeners."""
+    from .story_director import cast_story, direct_page, listeners
+    from .story_reader import read_story_facts
+
+    facts = read_story_facts(story, pages)
+    cast = cast_story(c for f in facts for c in f.characters)
+    previous_camera = ""
+    for page, page_facts in zip(pages, facts):
+        page.stage = direct_page(page_facts, cast, mood_style(page.mood)["expression"], previous_camera)
+        previous_camera = page.stage["camera"]
+        if not cast:
+            page.stage["actors"] = listeners(mood_style(page.mood)["expression"])
+        page.characters = [a["name"] for a in page.stage["actors"]]
+        page.lines = _page_lines(page.sentences, _speakers(page_facts, cast), page.mood, _attribution_words(cast, facts))
 def _words(chunk: list[Sentence]) -> int:
     return sum(s.words for s in chunk)
 
@@ -690,31 +705,34 @@ def story_names(story: Story) -> list[str]:
     return sorted(names, key=lambda n: (-counts[n], order[n]))
 
 
-def cast_for(story: Story, names: list[str] | None = None) -> dict[str, str]:
-    """Story name -> cast member: Luna -> luna, Sunny -> sunny, others take a free one (most mentioned first)."""
-    names = story_names(story) if names is None else names
-    mapping: dict[str, str] = {}
-    for name in names:
-        if name.lower() in CAST:
-            mapping[name] = name.lower()
-    free = [c for c in CAST if c not in mapping.values()]
-    for name in names:
-        if name not in mapping and free:
-            mapping[name] = free.pop(0)
-    return mapping
-
-
-def _mentions(text: str, name: str) -> bool:
-    return re.search(rf"\b{re.escape(name)}\b", text) is not None
-
-
 _QUOTE = re.compile(r"\"([^\"]+)\"|\u201c([^\u201d]+)\u201d?")
 
 
-def _page_lines(sentences: list[Sentence], mapping: dict[str, str], mood: str) -> list[dict[str, str]]:
+def _speakers(facts, cast: dict[str, tuple[str, str]]):
+    """quote text -> the cast member who says it (the reader's Speech), or None."""
+    said = {_plain(s.text): cast[s.speaker][0] for s in facts.speeches if s.speaker in cast}
+    return lambda quote: said.get(_plain(quote))
+
+
+def _plain(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _attribution_words(cast: dict[str, tuple[str, str]], facts) -> set[str]:
+    """Words that only say who speaks ("said the hare", "she asked"): not narrated on their own."""
+    words = {"the", "a", "an", "little", "old", "big", "he", "she", "they", "it", "his", "her", "their", "mr", "mrs"}
+    for page in facts:
+        for c in page.characters:
+            words.update(w.lower() for w in _WORD.findall(c.name))
+    words.update(key for key in cast)
+    return words
+
+
+def _page_lines(sentences: list[Sentence], speaker_of, mood: str, attribution: set[str]) -> list[dict[str, str]]:
     lines: list[dict[str, str]] = []
     for sentence in sentences:
-        lines.extend({**line, "text": phrase} for line in _sentence_lines(sentence.text, mapping, mood)
+        lines.extend({**line, "text": phrase}
+                     for line in _sentence_lines(sentence.text, speaker_of, mood, attribution)
                      for phrase in _phrases(line["text"]))
     return lines
 
@@ -752,39 +770,22 @@ def check_reading(timeline, age: int = DEFAULT_AGE, where: str = "story") -> Non
                 hint="split the sentence with a comma or a full stop; please report it, the planner should have")
 
 
-def _speaker_near(quote: str, before: str, after: str, mapping: dict[str, str]) -> str | None:
-    """The cast member a quote is attributed to: `"Hi," said Luna` / `Luna said, "Hi!"`."""
-    verbs = "|".join(SPEECH_VERBS)
-    names = "|".join(re.escape(n) for n in mapping)
-    if not names:
-        return None
-    # After the quote only when the quote ends like speech ("Hi," / "Hi!"), not `said "hi" to`.
-    m = re.match(rf"\s*[,.!?]?\s*(?:(?:{verbs})\s+({names})\b|({names})\s+(?:{verbs})\b)", after)
-    if m and quote.rstrip()[-1:] in (",", ".", "!", "?", "\u2026", "-", "\u2014"):
-        return mapping[m.group(1) or m.group(2)]
-    m = re.search(rf"\b(?:({names})\s+(?:{verbs})|(?:{verbs})\s+({names}))\s*[,:]\s*$", before)
-    if m:
-        return mapping[m.group(1) or m.group(2)]
-    return None
-
-
-def _sentence_lines(text: str, mapping: dict[str, str], mood: str) -> list[dict[str, str]]:
+def _sentence_lines(text: str, speaker_of, mood: str, attribution: set[str]) -> list[dict[str, str]]:
     quotes = list(_QUOTE.finditer(text))
-    speakers = []
-    for i, q in enumerate(quotes):
-        before = text[quotes[i - 1].end() if i else 0: q.start()]
-        after = text[q.end(): quotes[i + 1].start() if i + 1 < len(quotes) else len(text)]
-        speakers.append(_speaker_near(q.group(1) or q.group(2) or "", before, after, mapping))
+    # A quote that does not end like speech ("Hi," / "Hi!") is a quoted word inside the
+    # narration (Luna said "hi" to the moon): the narrator reads the whole sentence.
+    speakers = [speaker_of(q.group(1) or q.group(2) or "")
+                if (q.group(1) or q.group(2) or "").rstrip()[-1:] in ",.!?\u2026-\u2014" else None for q in quotes]
     if not quotes or not any(speakers):
         return [{"who": "narrator", "text": text}]
     # Any unattributed quote takes the speaker of an attributed one in the same sentence.
     known = next(s for s in speakers if s)
     speakers = [s or known for s in speakers]
     lines: list[dict[str, str]] = []
-    verbs = set(SPEECH_VERBS)
+    skip = set(SPEECH_VERBS) | attribution
     cursor = 0
     for q, who in zip(quotes, speakers):
-        _narrate_between(text[cursor: q.start()], lines, verbs, mapping)
+        _narrate_between(text[cursor: q.start()], lines, skip)
         spoken = (q.group(1) or q.group(2) or "").strip()
         spoken = re.sub(r"[,;:\u2014-]+$", ".", spoken)
         if _WORD.search(spoken):
@@ -795,14 +796,14 @@ def _sentence_lines(text: str, mapping: dict[str, str], mood: str) -> list[dict[
                 line["mood"] = "excitedly"
             lines.append(line)
         cursor = q.end()
-    _narrate_between(text[cursor:], lines, verbs, mapping)
+    _narrate_between(text[cursor:], lines, skip)
     return lines
 
 
-def _narrate_between(text: str, lines: list[dict[str, str]], verbs: set[str], mapping: dict[str, str]) -> None:
-    """Narrate the words around a quote unless they are only the attribution ("said Luna")."""
+def _narrate_between(text: str, lines: list[dict[str, str]], skip: set[str]) -> None:
+    """Narrate the words around a quote unless they are only the attribution ("said Luna", "asked the hare")."""
     words = _WORD.findall(text)
-    if not words or all(w in verbs or w in mapping for w in words):
+    if not words or all(w.lower() in skip for w in words):
         return
     cleaned = re.sub(r"^[\s,.;:!?\u2014-]+", "", text).strip()
     cleaned = re.sub(r"[\s,;:\u2014-]+$", "", cleaned)
@@ -927,9 +928,12 @@ def storybook_variables(story: Story, pages: list[Page], age: int = DEFAULT_AGE)
 
 def scene_header(story: Story, pages: list[Page], age: int, platform: Platform | None, seconds: float) -> str:
     """The comment block at the top of an emitted scene: where it came from and the cast mapping."""
-    mapping = cast_for(story)
-    if mapping:
-        cast = ", ".join(f"{name} -> {member}" for name, member in mapping.items())
+    roles: dict[str, str] = {}
+    for page in pages:
+        for actor in page.stage.get("actors", ()):
+            roles.setdefault(actor.get("role") or actor["name"], actor["character"])
+    if roles:
+        cast = ", ".join(f"{role} -> {member}" for role, member in roles.items())
     else:
         cast = "nobody is named; luna and sunny listen on every page"
     backgrounds = ", ".join(f"{i}: {p.background}/{p.mood}" for i, p in enumerate(pages, start=1))
@@ -967,10 +971,10 @@ def validate_pages(pages: Any, where: str = "pages") -> list[dict[str, Any]]:
             page = {"text": page}
         if not isinstance(page, dict):
             raise SceneError(f"{at} must be a mapping with at least `text`")
-        unknown = set(page) - {"text", "background", "mood", "characters", "lines", "seed"}
+        unknown = set(page) - {"text", "background", "mood", "characters", "lines", "seed", "stage"}
         if unknown:
             raise SceneError(f"{at} has unknown key{'s' if len(unknown) > 1 else ''} {', '.join(sorted(unknown))}",
-                             hint="a page has text, background, mood, characters, lines and seed")
+                             hint="a page has text, background, mood, characters, lines, seed and stage")
         text = page.get("text")
         if not isinstance(text, str) or not _WORD.search(text):
             raise SceneError(f"{at}.text must be text with words")
@@ -981,20 +985,26 @@ def validate_pages(pages: Any, where: str = "pages") -> list[dict[str, Any]]:
         if mood not in MOODS:
             raise SceneError(f"{at}.mood '{mood}' is not one of {', '.join(MOODS)}")
         characters = page.get("characters", list(CAST))
-        if not isinstance(characters, list) or any(c not in CAST for c in characters):
-            raise SceneError(f"{at}.characters must be a list of {', '.join(CAST)}")
+        if not isinstance(characters, list) or not all(isinstance(c, str) and has_character(c) for c in characters):
+            raise SceneError(f"{at}.characters must be a list of character ids (folders in characters/: luna, sunny, …)")
         lines = page.get("lines")
         if lines is not None:
             if not isinstance(lines, list) or not all(isinstance(x, dict) and isinstance(x.get("text"), str)
-                                                      and x.get("who", "narrator") in ("narrator", *CAST)
+                                                      and x.get("who", "narrator") in ("narrator", *characters)
                                                       for x in lines):
-                raise SceneError(f"{at}.lines must be a list of {{who: narrator|luna|sunny, text: ...}}")
+                raise SceneError(f"{at}.lines must be a list of {{who: narrator or one of the page's characters, "
+                                 f"text: ...}}")
+        stage = page.get("stage")
+        if stage is not None and not (isinstance(stage, dict) and isinstance(stage.get("actors", []), list)):
+            raise SceneError(f"{at}.stage must be a mapping (render story --emit-scene shows one)")
         seed = page.get("seed", 7)
         if not isinstance(seed, int):
             raise SceneError(f"{at}.seed must be a whole number")
         item = {"text": text, "background": background, "mood": mood, "characters": characters, "seed": seed}
         if lines is not None:
             item["lines"] = lines
+        if stage is not None:
+            item["stage"] = stage
         out.append(item)
     return out
 
