@@ -7,7 +7,8 @@ compiled timeline.
 Three kinds of request:
 
 - JSON `{"template": "counting", "parameters": {...}, ...options}`;
-- JSON `{"story": "Once upon a time…", "age": 4, ...options}`;
+- JSON `{"story": "Once upon a time…", "age": 4, ...options}` (its text, pages and
+  length are checked here; its compile, which synthesises the speech, is the worker's);
 - JSON `{"scene": "<.scene text>", "variables": {...}}`, or multipart with a `scene`
   file, any number of `assets` files (their file names are their paths inside the
   project: `images/cat.png`) and an `options` field holding the same JSON options.
@@ -142,7 +143,10 @@ def prepare(body: dict[str, Any], folder: Path, cache: Path, *, allow_private_we
         raise ApiError(400, relative_to_project(folder, first.message), field=first.name,
                        problems=[{"field": p.name, "message": relative_to_project(folder, p.message)}
                                  for p in problems])
-    _compile(spec, folder)
+    if kind == "story":
+        _check_story(spec, folder)
+    else:
+        _compile(spec, folder)
     request = {"kind": kind, **({"template": source} if kind == "template" else {}), **options,
                **({"parameters": parameters} if parameters else {})}
     return Prepared(spec, folder, webhook, request)
@@ -152,7 +156,6 @@ def _compile(spec: dict[str, Any], folder: Path) -> None:
     from ..dsl import SceneError
     from ..engine import timeline_to_json
     from ..jobs.spec import load
-    from ..preview.server import error_payload
 
     from ..dsl.project import ProjectPathError
 
@@ -164,11 +167,35 @@ def _compile(spec: dict[str, Any], folder: Path) -> None:
             err.message = f"path leaves the job's folder: '{getattr(err, 'name', '?')}'"
             err.hint = ("a job reads only its own files: the .scene and the assets uploaded with it "
                         "(and the installed templates and characters)")
-        located = relative_to_project(folder, error_payload(err))
-        raise ApiError(400, located.pop("message"), hint=located.pop("hint"), **located)
+        raise _located(err, folder)
     except (OSError, ValueError) as err:  # AssetError, PlatformError, CharacterError, AudioError: ValueErrors
         raise ApiError(400, relative_to_project(folder, str(err)))
     spec["timeline"] = timeline_to_json(loaded.timeline)
+
+
+def _located(err, folder: Path) -> ApiError:
+    """A `SceneError` as a 400 with its location, in the client's file names."""
+    from ..preview.server import error_payload
+
+    located = relative_to_project(folder, error_payload(err))
+    return ApiError(400, located.pop("message"), hint=located.pop("hint"), **located)
+
+
+def _check_story(spec: dict[str, Any], folder: Path) -> None:
+    """A story's text, pages and length checked as `jobs.spec.load` checks them,
+    without the compile: that synthesises every line's speech (seconds), which
+    belongs in the worker, not in the request."""
+    from ..dsl import SceneError
+    from ..dsl.story import check_length, plan_pages, read_story, story_platform
+
+    try:
+        target = story_platform(spec.get("platform"), spec.get("preset"))
+        story = read_story(spec["source"])
+        check_length(story, plan_pages(story), target, spec.get("age") or 4)
+    except SceneError as err:
+        raise _located(err, folder)
+    except (OSError, ValueError) as err:
+        raise ApiError(400, relative_to_project(folder, str(err)))
 
 
 def discard(folder: Path) -> None:

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,8 @@ from helpers import close, decode  # noqa: E402
 from service_server import MAX_REQUEST, OTHER_TOKEN, TINY_SCENE, start_server, wait_for, workers_of  # noqa: E402
 
 RED = (0xE6, 0x39, 0x46)
+# A job that renders long enough to be caught running: ten minutes at 320x180.
+LONG_JOB = {"scene": TINY_SCENE.replace("size 160x90", "size 320x180"), "variables": {"secs": 600}, "check": "off"}
 WHITE = (255, 255, 255)
 
 
@@ -153,23 +156,30 @@ def test_bad_fields_are_400_naming_the_field(client):
     response = client.post("/v1/jobs", json={"template": "tinycard", "quality": "best"})
     assert response.status_code == 400 and response.json()["error"]["field"] == "quality"
     assert client.post("/v1/jobs", content=b"{", headers={"Content-Type": "application/json"}).status_code == 400
+    story = client.post("/v1/jobs", json={"story": "Just a title"})
+    error = story.json()["error"]
+    assert story.status_code == 400 and error["file"] == "story.txt" and "no paragraphs" in error["message"]
+    # A good story is queued at once: its speech is synthesised by the worker, not in the request.
+    began = time.monotonic()
+    story = client.post("/v1/jobs", json={"story": "Sky\n\nThe sky is blue. The sun is warm. A bird sings.\n",
+                                          "size": "160x90"})
+    assert story.status_code == 202 and time.monotonic() - began < 3, story.text
+    assert client.delete(f"/v1/jobs/{story.json()['id']}").status_code in (202, 409)
     assert client.get("/v1/jobs?state=sleeping").status_code == 400
 
 
 def test_cancel_stops_the_worker_and_leaves_no_output(server, client):
-    long_scene = TINY_SCENE.replace("size 160x90", "size 320x180")
-    job = client.post("/v1/jobs", json={"scene": long_scene, "variables": {"secs": 120}, "check": "off"}).json()
+    job = client.post("/v1/jobs", json=LONG_JOB).json()
     wait_for(client, job["id"], ("running",), until=lambda j: j["progress"]["frames_done"] > 0)
-    workers = workers_of(server.process.pid)
+    workers = workers_of(server.process.pid)  # the job's (with --workers 1 no spare waits while it runs)
     assert workers
     response = client.delete(f"/v1/jobs/{job['id']}")
     assert response.status_code == 202
     done = wait_for(client, job["id"], ("cancelled",), timeout=30)
     assert done["files"] == [] and done["error"] is None
-    folder = next(f for f in (server.jobs_dir / "api").iterdir() if (f / "project" / "scene.scene").is_file()
-                  and "secs" in (f / "project" / "scene.scene").read_text() and not (f / "out").exists()
-                  or (f / "out").exists() and not any((f / "out").iterdir()))
-    assert not (folder / "out").exists() or not any((folder / "out").iterdir())
+    shown = json.loads(render_jobs(server, "show", str(job["id"]), "--json").stdout)
+    out = Path(shown["spec"]["output"]).parent
+    assert not out.exists() or not any(out.iterdir())  # no video, no extras, no staging folder
     deadline = time.monotonic() + 10
     while set(workers) & set(workers_of(server.process.pid)) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -206,8 +216,7 @@ def test_sigterm_stops_the_workers_and_queues_their_jobs_again(tmp_path):
     server = start_server(tmp_path)
     try:
         with server.client() as client:
-            job = client.post("/v1/jobs", json={"scene": TINY_SCENE.replace("size 160x90", "size 320x180"),
-                                                "variables": {"secs": 120}, "check": "off"}).json()
+            job = client.post("/v1/jobs", json=LONG_JOB).json()
             wait_for(client, job["id"], ("running",), until=lambda j: j["progress"]["frames_done"] > 0)
         workers = workers_of(server.process.pid)
         assert workers
@@ -215,7 +224,7 @@ def test_sigterm_stops_the_workers_and_queues_their_jobs_again(tmp_path):
         assert code == 128 + signal.SIGTERM
         assert "stopped by SIGTERM" in server.log.read_text()
         for pid in workers:
-            assert not (__import__("pathlib").Path(f"/proc/{pid}").exists()), "a worker outlived its server"
+            assert not (Path(f"/proc/{pid}").exists()), "a worker outlived its server"
         listed = subprocess.run([sys.executable, "-m", "storyreel", "jobs", "show", str(job["id"]), "--json",
                                  "--jobs-dir", str(server.jobs_dir)], capture_output=True, text=True, timeout=60)
         shown = json.loads(listed.stdout)
@@ -229,7 +238,7 @@ def test_rate_and_concurrency_limits_answer_429(tmp_path):
     server = start_server(tmp_path, "--rate", "3", "--max-active", "1")
     try:
         with server.client() as client:
-            long_job = {"scene": TINY_SCENE, "variables": {"secs": 60}, "check": "off"}
+            long_job = LONG_JOB
             first = client.post("/v1/jobs", json=long_job)
             assert first.status_code == 202
             busy = client.post("/v1/jobs", json=long_job)
