@@ -277,5 +277,6 @@ def test_a_tag_after_an_exclaimed_line_and_an_absent_wolf():
     # The sentence ends at '!"' before a capital: "Tom cried" is the next sentence, and still the tag.
     line = facts[2].speeches[0]
     assert (line.speaker, line.feeling) == ("boy", "excited")
-    assert facts[2].characters[1].name == "the wolf" and facts[2].characters[0].actions == ("talk",)
+    assert [(c.id, c.name) for c in facts[2].characters] == [("wolf", "the wolf"), ("boy", "Tom"), ("sheep", "the sheep")]
+    assert facts[2].character("boy").actions == ("talk",)  # "Tom cried" there is calling out, not weeping
     assert (facts[0].setting, facts[2].setting, facts[2].time_of_day) == ("mountain", "forest", "sunset")
