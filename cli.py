@@ -818,7 +818,7 @@ def watch_command(file, preset, fps, size, data, sets, port, open_browser, cache
 
 
 @main.command("characters")
-@click.argument("character", required=False)
+@click.argument("character", nargs=-1)
 @click.option("--gesture", help="Render this gesture (wave, jump, nod, clap, …) of CHARACTER as a short video.")
 @click.option("-o", "--output", type=_OutputPath(), help="Output (.png sheet or .mp4 gesture).")
 @click.option("--size", default="640x640", show_default=True, callback=_check_size_option,
@@ -827,15 +827,16 @@ def characters_command(character, gesture, output, size):
     """Draw a contact sheet of the characters, or preview one gesture.
 
     \b
-    render characters -o sheet.png                 every character x expression x viseme
+    render characters -o sheet.png                 the whole cast, one figure each, to scale
+    render characters luna fox -o sheet.png        these characters x expression x viseme
     render characters luna --gesture wave -o wave.mp4
     """
     from .engine.characters import CharacterError, available_characters, find_character, load_character
-    from .engine.characters.sheet import contact_sheet
+    from .engine.characters.sheet import cast_sheet, contact_sheet
 
     def work():
         names = available_characters()
-        chosen = [character] if character else names
+        chosen = list(character) or names
         for name in chosen:
             if find_character(name) is None:
                 hint = did_you_mean(name, names, f"characters: {', '.join(names)}")
@@ -846,16 +847,17 @@ def characters_command(character, gesture, output, size):
             _fail(err.format())
         if gesture is None:
             out = Path(output or "characters.png")
-            write_png(contact_sheet(loaded), out)
+            write_png(contact_sheet(loaded) if character else cast_sheet(loaded), out)
             click.echo(f"wrote {out} ({len(loaded)} characters)", err=True)
             return
-        if character is None:
-            raise click.UsageError("--gesture needs a CHARACTER")
+        if len(character) != 1:
+            raise click.UsageError("--gesture needs one CHARACTER")
         ref, char = loaded[0]
+        character_id = character[0]
         if gesture not in char.gestures:
             hint = did_you_mean(gesture, char.gestures, f"gestures: {', '.join(sorted(char.gestures))}")
             raise click.BadParameter(f"{char.name} has no '{gesture}' gesture ({hint})", param_hint="--gesture")
-        out = Path(output or f"{character}-{gesture}.mp4")
+        out = Path(output or f"{character_id}-{gesture}.mp4")
         parsed = _parse_size(size)
         check_size(*parsed, what="--size")
         import tempfile
@@ -863,7 +865,7 @@ def characters_command(character, gesture, output, size):
         with tempfile.TemporaryDirectory() as tmp:
             scene = Path(tmp) / "gesture.scene"
             scene.write_text(
-                f'video "{char.name}: {gesture}" {{\n}}\ncast {{\n    c = character {character} at (50%, 92%)\n}}\n'
+                f'video "{char.name}: {gesture}" {{\n}}\ncast {{\n    c = character {character_id} at (50%, 92%)\n}}\n'
                 f"scene g {{\n    background solid #EAF4F4\n    wait 0.3s\n    c: {gesture}\n    wait 0.5s\n}}\n",
                 encoding="utf-8")
             timeline = load_scene(scene, None, CompileOptions(size=parsed)).timeline

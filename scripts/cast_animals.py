@@ -466,7 +466,7 @@ def bird_():
         palette("#4D8FE0", "#FFB067", "#2D62B0", beak="#FFCD3C", blush="#FF9AA2"),
         bird(feathers="fur", under=[part("chest", ellipse(0, -150, 62, 72), "light", (0, -150), stroke=False)],
              wing_fill="dark", head_back=[], skull=None, face_part=face_part, tail=tail),
-        bird_face(eye_y=-324, eye_w=26, eye_h=34, mouth_y=-262, brow_y=-364), bird_gestures(1.2), 60, scale=0.58)
+        bird_face(eye_y=-324, eye_w=26, eye_h=34, mouth_y=-262, brow_y=-364), bird_gestures(1.2), 60, scale=0.66)
 
 
 # ── four-legged animals, three-quarter view: the body side on (facing right), the
@@ -709,7 +709,7 @@ def ant():
         "a red-brown ant with a big round head, bent antennae and six legs.",
         palette("#C2452D", "#F2A27E", "#7A2A1C", blush="#FF8FA3"),
         [abdomen, *insect_legs("dark", "dark"), body],
-        face_at(eye_y=-310, mouth_y=-254, brow_y=-348, brow="#7A2A1C"), {}, 70, scale=0.62)
+        face_at(eye_y=-310, mouth_y=-254, brow_y=-348, brow="#7A2A1C"), {}, 70, scale=0.7)
 
 
 @cast
@@ -727,7 +727,7 @@ def bee():
         palette("#FFD23F", "#FFF3C4", "#2B2140", wing="#DDF3FF", blush="#FF8F6B"),
         [*pair(wing), *insect_legs("dark", "dark"), body],
         face_at(eye_y=-310, mouth_y=-256, brow_y=-348),
-        {"flap": swing({"wing_l": 30, "wing_r": -30}, 0.8, 6)}, 60, scale=0.6)
+        {"flap": swing({"wing_l": 30, "wing_r": -30}, 0.8, 6)}, 60, scale=0.68)
 
 
 @cast
@@ -780,10 +780,11 @@ def fish():
         "fish", "Fish", "Bubbly and curious; swims everywhere and blows bubbles when happy.",
         "a round orange fish with white stripes and big fins.",
         palette("#FF8C42", "#FFFFFF", "#C8552A", fin="#FFB36B", blush="#FF6F91"),
-        [tail, fin_top, part("body", body, "fur", (0, -110), part("stripes", stripes, "light", (0, -110)), fin,
-                             face=True)],
-        face_at(x=60, eye_y=-140, spacing=28, eye_w=24, eye_h=32, mouth_y=-96, mouth_w=30, brow_y=-178,
-                cheek_y=-110, cheek_spacing=48, cheek_r=11),
+        [shift_part(p, 0, 21) for p in  # its belly on the ground line
+         (tail, fin_top, part("body", body, "fur", (0, -110), part("stripes", stripes, "light", (0, -110)), fin,
+                              face=True))],
+        face_at(x=60, eye_y=-119, spacing=28, eye_w=24, eye_h=32, mouth_y=-75, mouth_w=30, brow_y=-157,
+                cheek_y=-89, cheek_spacing=48, cheek_r=11),
         {"swim": {"duration": 1.2, "keys": [
             {"t": 0.0, "tail": 0, "fin_r": 0, "lift": 0}, {"t": 0.3, "tail": 18, "fin_r": -30, "lift": 14},
             {"t": 0.6, "tail": -18, "fin_r": 0, "lift": 0}, {"t": 0.9, "tail": 18, "fin_r": -30, "lift": 14},

@@ -227,7 +227,10 @@ def top_of(c: Character) -> float:
     top = 0.0
     for shape in _all_shapes(c.parts):
         top = min(top, parse_path(svg(shape, c.scale)).computeTightBounds().top())
-    return -top + OUTLINE / 2
+    # Brows raised in surprise (10 units at Luna's eye size) may float above the head.
+    f = c.face
+    brow_top = (f.brow_y - 10 * f.eye_h * EYE_BOOST / 28 - f.eye_w * EYE_BOOST * 0.5) * c.scale
+    return -min(top, brow_top) + OUTLINE / 2
 
 
 def to_yaml(c: Character) -> str:

@@ -708,7 +708,9 @@ def cli(tmp_path, monkeypatch):
 
 
 def test_contact_sheet_shows_both_characters(cli, tmp_path):
-    result = cli("characters", "-o", "sheet.png")
+    # Named characters get the expression x viseme sheet (the whole cast's sheet:
+    # tests/test_cast_library.py).
+    result = cli("characters", "luna", "sunny", "-o", "sheet.png")
     assert result.exit_code == 0, result.output
     assert "2 characters" in result.stderr
     image = skia.Image.open(str(tmp_path / "sheet.png"))

@@ -1,8 +1,12 @@
-"""The contact sheet: every character x expression, and its mouth shapes.
+"""Contact sheets: the whole cast at a glance, or characters x expressions and mouth shapes.
 
-`render characters -o sheet.png` draws it so authors can browse the cast.
+`render characters -o sheet.png` draws the cast (`cast_sheet`: every character
+once, at one scale so their sizes compare); `render characters luna fox -o
+sheet.png` draws those characters' expressions and visemes (`contact_sheet`).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import skia
@@ -46,4 +50,34 @@ def contact_sheet(characters: list[tuple[str, Character]]) -> np.ndarray:
                 canvas.drawString(name, x + (CELL_W - w) / 2, y + CELL_H - 8, label, ink)
             y += CELL_H
         y += 10
+    return surface.makeImageSnapshot().toarray(colorType=skia.kRGBA_8888_ColorType)
+
+
+CAST_COLUMNS = 8
+CAST_W, CAST_H = 220, 300  # one cell of the cast sheet
+CAST_FIGURE = CAST_H - 60  # the tallest character's height in pixels
+
+
+def cast_sheet(characters: list[tuple[str, Character]]) -> np.ndarray:
+    """RGBA pixels: each character once (neutral, front view) with its name, all at
+    one scale so that a mouse is small beside a giraffe, in rows of CAST_COLUMNS."""
+    columns = min(CAST_COLUMNS, max(1, len(characters)))
+    rows = math.ceil(len(characters) / columns)
+    width, height = CAST_W * columns + 40, CAST_H * rows + 40
+    scale = CAST_FIGURE / max((c.height for _, c in characters), default=1.0)
+    surface = skia.Surface(width, height)
+    canvas = surface.getCanvas()
+    canvas.clear(to_argb_int(parse_color("#F4F1EA")))
+    label = fonts.font(fonts.DEFAULT_FAMILY, 600, LABEL)
+    ink = skia.Paint(AntiAlias=True, Color=to_argb_int(parse_color("#2B2D42")))
+    for i, (ref, character) in enumerate(characters):
+        x, y = 20 + (i % columns) * CAST_W, 20 + (i // columns) * CAST_H
+        canvas.save()
+        canvas.translate(x + CAST_W / 2, y + CAST_H - 34)
+        canvas.clipRect(skia.Rect.MakeLTRB(-CAST_W / 2, -CAST_H + 34, CAST_W / 2, 34))
+        paint_character(canvas, Node(ref, "character", {"expression": "neutral"},
+                                     {"character": ref, "unit": scale}), 1.0, None)
+        canvas.restore()
+        w = label.measureText(character.name)
+        canvas.drawString(character.name, x + (CAST_W - w) / 2, y + CAST_H - 8, label, ink)
     return surface.makeImageSnapshot().toarray(colorType=skia.kRGBA_8888_ColorType)
