@@ -310,7 +310,8 @@ ACTIONS: dict[tuple[str, ...], ActionFn] = {
     ("remove",): remove,
 }
 
-CHARACTER_ACTIONS = ("wave", "point", "jump", "nod", "clap", "look", "face", "expression", "walk")
+CHARACTER_ACTIONS = ("wave", "point", "jump", "nod", "clap", "look", "face", "expression", "walk", "run", "cheer",
+                     "think", "surprise", "shrug", "turn", "sit", "lie", "sleep", "stand", "wake")
 ACTION_NAMES = [" ".join(words) for words in ACTIONS] + [f"{p} to" for p in TWEENABLE]
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..engine.characters import (EXPRESSIONS, Character, CharacterError, available_characters, find_character,
                                  load_character)
-from ..engine.characters import motion
+from ..engine.characters import motion, rig
 from ..engine.speech import MOOD_ALIASES
 from ..engine.timeline import AudioClip, Segment
 from . import ast
@@ -30,6 +30,10 @@ MOOD_EXPRESSIONS = {
     "loudly": "excited", "proudly": "happy",
 }
 WALK_SPEED = 380.0  # design px per second
+RUN_SPEED = 820.0
+RUN_STRIDE = 1.7  # a running step is this many walking steps long
+TURN_TIME = 0.2  # seconds to turn round, or into the side view for a walk
+THREE_QUARTER = 0.5  # the `view` value of a three-quarter turn (0 front, 1 side)
 
 
 @dataclass(frozen=True)
@@ -92,15 +96,15 @@ def character_layer(member: CastMember, canvas: Canvas) -> LayerBuilder:
                         ("rotate", 0.0), ("offset_x", 0.0), ("offset_y", 0.0), ("facing", member.facing),
                         ("expression", "neutral"), ("mouth", c.visemes["rest"]), ("blink", 0.0), ("breath", 0.0),
                         ("walk", 0.0), ("lift", 0.0), ("squash", 1.0), ("lean", 0.0), ("nod", 0.0),
-                        ("look", (0.0, 0.0))):
+                        ("look", (0.0, 0.0)), ("view", 0.0), ("run", 0.0), ("sit", 0.0), ("lie", 0.0),
+                        ("asleep", 0.0)):
         layer.values[prop] = value
     for g in c.gestures.values():
-        for channel in g.channels():
-            track = channel if channel in motion.BODY_CHANNELS else f"pose.{channel}"
+        for track in motion.gesture(c, g, 0.0):
             layer.values.setdefault(track, motion.resting_value(track))
-    for arm in ("arm_l", "arm_r"):
-        if c.part(arm) is not None:
-            layer.values.setdefault(f"pose.{arm}", 0.0)
+    for part_id in c.part_ids():
+        if rig.side_of(part_id):  # pointing and reaching move any arm, forearm or wing
+            layer.values.setdefault(f"pose.{part_id}", 0.0)
     return layer
 
 
@@ -125,32 +129,71 @@ def _character(layer: LayerBuilder) -> Character:
 
 def _turn(layer: LayerBuilder, t: float, direction: float) -> None:
     if direction and math.copysign(1.0, layer.value_at("facing", t)) != math.copysign(1.0, direction):
-        layer.tween("facing", t, t + 0.2, math.copysign(1.0, direction), "in-out-sine")
+        layer.tween("facing", t, t + TURN_TIME, math.copysign(1.0, direction), "in-out-sine")
 
 
-def _walk(layer: LayerBuilder, start: float, duration: float, distance_units: float) -> None:
+def _view(layer: LayerBuilder, t: float, view: float, duration: float = TURN_TIME) -> None:
+    """Turn to a view: 0 front, 0.5 three-quarter, 1 side."""
+    if layer.value_at("view", t) != view:
+        layer.tween("view", t, t + duration, view, "in-out-sine")
+
+
+def turn_towards(layer: LayerBuilder, t: float, x: float) -> None:
+    """Turn three-quarter towards the canvas x `x` (a listener, a thing to point at)."""
+    here = layer.value_at("x", t) + layer.value_at("offset_x", t)
+    _turn(layer, t, x - here)
+    if layer.value_at("lie", t) < 0.5:
+        _view(layer, t, THREE_QUARTER)
+
+
+def _walk(layer: LayerBuilder, start: float, duration: float, distance_units: float, running: bool = False) -> None:
+    """The walk (or run) cycle for a move: side view while moving, legs and arms
+    swinging, then back to the view it had."""
     c = _character(layer)
-    steps = motion.walk_steps(distance_units, c.walk_stride)
+    steps = motion.walk_steps(distance_units, c.walk_stride * (RUN_STRIDE if running else 1.0))
     base = layer.value_at("walk", start)
-    layer.tween("walk", start, start + duration, base + steps, "linear", from_value=base)
+    end = start + duration
+    layer.tween("walk", start, end, base + steps, "linear", from_value=base)
+    before = layer.value_at("view", start)
+    turn = min(TURN_TIME, duration / 4)
+    _stand(layer, start, turn)
+    layer.tween("view", start, start + turn, 1.0, "in-out-sine")
+    layer.tween("view", end - turn, end, before, "in-out-sine", from_value=1.0)
+    if running:
+        layer.tween("run", start, start + turn, 1.0, "in-out-sine")
+        layer.tween("run", end - turn, end, 0.0, "in-out-sine", from_value=1.0)
 
 
-def _walk_time(distance_px: float, canvas: Canvas) -> float:
-    return max(0.4, distance_px / (WALK_SPEED * canvas.unit))
+def _stand(layer: LayerBuilder, t: float, duration: float) -> None:
+    """Get up first (a walk from sitting or lying down)."""
+    for track in ("sit", "lie", "asleep"):
+        if layer.value_at(track, t):
+            layer.tween(track, t, t + duration, 0.0, "in-out-sine")
 
 
-def walk_to(act: Action, canvas: Canvas) -> float:
-    """`move to POS` for a character: turn, then walk there with a walk cycle."""
+def _walk_time(distance_px: float, canvas: Canvas, running: bool = False) -> float:
+    return max(0.4, distance_px / ((RUN_SPEED if running else WALK_SPEED) * canvas.unit))
+
+
+def walk_to(act: Action, canvas: Canvas, target: tuple[float, float, bool], running: bool = False) -> float:
+    """`walk to POS|NAME` (`move to`), `run to …`: turn, then walk there with a walk cycle.
+
+    To a name, the character stops beside it, on its own ground line (its y does
+    not change); to a position, its feet go there."""
     layer = act.layer
-    x, y, _ = act.items.position("where to walk")
+    x, y, named = target
     x0, y0 = layer.value_at("x", act.start), layer.value_at("y", act.start)
+    if named:
+        c = _character(layer)
+        gap = c.height * 0.34 * canvas.unit * layer.value_at("scale", act.start)
+        x, y = (x - gap if x >= x0 else x + gap), y0
     distance = math.hypot(x - x0, y - y0)
-    t = read_timing(act.items, _walk_time(distance, canvas), "in-out-sine")
+    t = read_timing(act.items, _walk_time(distance, canvas, running), "in-out-sine")
     _turn(layer, act.start, x - x0)
     end = t.end(act.start)
     layer.tween("x", act.start, end, x, t.easing)
     layer.tween("y", act.start, end, y, t.easing)
-    _walk(layer, act.start, t.duration, distance / canvas.unit / max(layer.value_at("scale", act.start), 0.1))
+    _walk(layer, act.start, t.duration, distance / canvas.unit / max(layer.value_at("scale", act.start), 0.1), running)
     return t.occupies
 
 
@@ -164,31 +207,31 @@ def _off_canvas(layer: LayerBuilder, side: str, t: float, canvas: Canvas) -> tup
             "top": ("offset_y", -y), "bottom": ("offset_y", canvas.height - y + c.height * canvas.unit * scale)}[side]
 
 
-def walk_in(act: Action, canvas: Canvas) -> float:
-    """`enter from SIDE`: waits just off-canvas, then walks in to its place."""
+def walk_in(act: Action, canvas: Canvas, running: bool = False) -> float:
+    """`enter from SIDE` (`walk in from`, `run in from`): waits just off-canvas, then walks in to its place."""
     side = act.items.expect_word("a side", SIDES)
     layer = act.layer
     prop, offset = _off_canvas(layer, side, act.start, canvas)
-    t = read_timing(act.items, _walk_time(abs(offset), canvas), "out-sine")
+    t = read_timing(act.items, _walk_time(abs(offset), canvas, running), "out-sine")
     if not layer.has_tweens(prop):
         layer.values[prop] = offset
     if prop == "offset_x":
         _turn(layer, act.start, -offset)
-        _walk(layer, act.start, t.duration, abs(offset) / canvas.unit)
+        _walk(layer, act.start, t.duration, abs(offset) / canvas.unit, running)
     layer.tween(prop, act.start, t.end(act.start), 0.0, t.easing, from_value=offset)
     return t.occupies
 
 
-def walk_out(act: Action, canvas: Canvas) -> float:
-    """`exit to SIDE`: turns and walks off the canvas."""
+def walk_out(act: Action, canvas: Canvas, running: bool = False) -> float:
+    """`exit to SIDE` (`walk out to`, `run out to`): turns and walks off the canvas."""
     side = act.items.expect_word("a side", SIDES)
     layer = act.layer
     prop, offset = _off_canvas(layer, side, act.start, canvas)
     offset += layer.value_at(prop, act.start)
-    t = read_timing(act.items, _walk_time(abs(offset), canvas), "in-sine")
+    t = read_timing(act.items, _walk_time(abs(offset), canvas, running), "in-sine")
     if prop == "offset_x":
         _turn(layer, act.start, offset)
-        _walk(layer, act.start, t.duration, abs(offset) / canvas.unit)
+        _walk(layer, act.start, t.duration, abs(offset) / canvas.unit, running)
     layer.tween(prop, act.start, t.end(act.start), offset, t.easing)
     return t.occupies
 
@@ -199,6 +242,8 @@ def play_gesture(act: Action, name: str, clips: list[AudioClip]) -> float:
     if g is None:
         raise SceneError(f"{c.name} has no '{name}' gesture", act.items.where,
                          hint=f"{c.name}'s gestures: {', '.join(sorted(c.gestures)) or 'none'}")
+    if "lift" in g.channels():
+        _stand(act.layer, act.start, 0.3)  # a jump for joy starts by getting up
     t = read_timing(act.items, g.duration)
     speed = g.duration / t.duration if t.duration > 0 else 1.0
     _add(act.layer, motion.gesture(c, g, act.start, speed))
@@ -209,44 +254,75 @@ def play_gesture(act: Action, name: str, clips: list[AudioClip]) -> float:
 
 
 def _sound_times(g) -> list[float]:
-    """Where a gesture's sound plays: each key at the gesture's furthest reach."""
+    """Where a gesture's sound plays: its `sound_at` times, or each key at the
+    gesture's furthest reach."""
+    if g.sound_at:
+        return list(g.sound_at)
+    if not g.channels():
+        return [g.duration / 2]
     first = sorted(g.channels())[0]
     values = [(t, abs(v[first])) for t, v in g.keys if first in v]
     peak = max(v for _, v in values)
-    return [t for t, v in values if v == peak and peak > 0]
+    return [t for t, v in values if v == peak and peak > 0] or [g.duration / 2]
+
+
+def _model_point(layer: LayerBuilder, t: float, target: tuple[float, float], canvas: Canvas,
+                 facing: float) -> tuple[float, float]:
+    """A canvas point in the character's own units (front view, origin between the feet)."""
+    size = canvas.unit * max(layer.value_at("scale", t), 1e-3)
+    x = layer.value_at("x", t) + layer.value_at("offset_x", t)
+    y = layer.value_at("y", t) + layer.value_at("offset_y", t)
+    return (target[0] - x) / size * math.copysign(1.0, facing), (target[1] - y) / size
 
 
 def point_at(act: Action, target: tuple[float, float]) -> float:
+    """`point at NAME|POS`: turn towards it and reach the arm on its side out at it,
+    elbow straight, then lower it. The hand ends well away from the face."""
     layer = act.layer
     c = _character(layer)
     t = read_timing(act.items, 1.3)
-    # Facing left mirrors the whole figure, so arm_r is always the arm on the side it faces.
-    arm = "arm_r" if c.part("arm_r") is not None else "arm_l"
-    x, y = layer.value_at("x", act.start), layer.value_at("y", act.start)
-    shoulder_y = y - c.height * 0.45 * act.items.canvas.unit * layer.value_at("scale", act.start)
-    facing = layer.value_at("facing", act.start)
-    _turn(layer, act.start, target[0] - x)
-    facing = math.copysign(1.0, target[0] - x) if target[0] != x else facing
-    angle = motion.arm_angle_towards(c, arm, x, shoulder_y, target[0], target[1], facing)
-    if arm == "arm_r" and angle > 90:
-        angle -= 360  # turn the short way round
-    rise, back = min(0.25, t.duration / 4), min(0.25, t.duration / 4)
-    layer.tween(f"pose.{arm}", act.start, act.start + rise, angle, "out-back")
-    layer.tween(f"pose.{arm}", act.start + t.duration - back, act.start + t.duration, 0.0, "in-out-sine")
+    turn_towards(layer, act.start, target[0])
+    here = layer.value_at("x", act.start) + layer.value_at("offset_x", act.start)
+    facing = math.copysign(1.0, target[0] - here) if abs(target[0] - here) > 1e-6 \
+        else layer.value_at("facing", act.start)
+    point = _model_point(layer, act.start, target, act.items.canvas, facing)
+    arms = [a for a in ("arm_r", "arm_l", "wing_r", "wing_l", "flipper_r", "flipper_l", "paw_front_r", "paw_front_l")
+            if c.part(a) is not None]
+    if not arms:  # nothing to point with: the character looks there instead
+        layer.tween("look", act.start, act.start + 0.3, (1.0, 0.0), "in-out-sine")
+        return t.duration
+    arm = arms[0]
+    rise, back = min(0.3, t.duration / 4), min(0.25, t.duration / 4)
+    for track, angle in motion.arm_angles(c, arm, point, straight=True).items():
+        layer.tween(track, act.start, act.start + rise, angle, "out-back")
+        layer.tween(track, act.start + t.duration - back, act.start + t.duration, 0.0, "in-out-sine")
     return t.duration
 
 
 def look_at(act: Action, target: tuple[float, float]) -> float:
     layer = act.layer
     t = read_timing(act.items, 0.3)
-    x = layer.value_at("x", act.start) + layer.value_at("offset_x", act.start)
+    _look(layer, act.start, t.end(act.start), target, act.items.canvas, t.easing)
+    return t.occupies
+
+
+def _look(layer: LayerBuilder, start: float, end: float, target: tuple[float, float], canvas: Canvas,
+          easing: str = "in-out-sine") -> None:
+    x = layer.value_at("x", start) + layer.value_at("offset_x", start)
     c = _character(layer)
-    eyes_y = layer.value_at("y", act.start) - c.height * 0.7 * act.items.canvas.unit
+    eyes_y = layer.value_at("y", start) - c.height * 0.7 * canvas.unit
     dx, dy = target[0] - x, target[1] - eyes_y
-    _turn(layer, act.start, dx)
+    _turn(layer, start, dx)
     n = math.hypot(dx, dy) or 1.0
     # Eyes look along the way the character faces (it turns towards the target first).
-    layer.tween("look", act.start, t.end(act.start), (abs(dx) / n, dy / n), t.easing)
+    layer.tween("look", start, end, (abs(dx) / n, dy / n), easing)
+
+
+def turn_to(act: Action, target: tuple[float, float]) -> float:
+    """`turn to NAME|POS`: a three-quarter turn towards it, eyes on it."""
+    t = read_timing(act.items, TURN_TIME, "in-out-sine")
+    turn_towards(act.layer, act.start, target[0])
+    _look(act.layer, act.start, t.end(act.start), target, act.items.canvas, t.easing)
     return t.occupies
 
 
@@ -263,10 +339,85 @@ def set_expression(act: Action) -> float:
 
 
 def face(act: Action) -> float:
-    side = act.items.expect_word("left or right", ("left", "right"))
+    """`face left|right [side]`: a three-quarter (or side) turn; `face front`: back to the front view."""
+    side = act.items.expect_word("left, right or front", ("left", "right", "front"))
+    profile = side != "front" and act.items.take_word("side") is not None
     t = read_timing(act.items, 0.25, "in-out-sine")
-    act.layer.tween("facing", act.start, t.end(act.start), -1.0 if side == "left" else 1.0, t.easing)
+    layer, end = act.layer, t.end(act.start)
+    if side != "front":
+        layer.tween("facing", act.start, end, -1.0 if side == "left" else 1.0, t.easing)
+    layer.tween("view", act.start, end, 1.0 if profile else 0.0 if side == "front" else THREE_QUARTER, t.easing)
+    if side == "front":
+        layer.tween("look", act.start, end, (0.0, 0.0), t.easing)
     return t.occupies
+
+
+def _pose(act: Action, default: float, targets: dict[str, float]) -> float:
+    """Tween the body-pose tracks (sit, lie, asleep, view) to `targets` together."""
+    t = read_timing(act.items, default, "in-out-sine")
+    for track, value in targets.items():
+        if act.layer.value_at(track, act.start) != value:
+            act.layer.tween(track, act.start, t.end(act.start), value, t.easing)
+    return t.occupies
+
+
+def sit(act: Action) -> float:
+    """`sit` / `sit down`: on the ground, legs out in front (three-quarter view)."""
+    view = max(THREE_QUARTER, act.layer.value_at("view", act.start))
+    return _pose(act, 0.5, {"sit": 1.0, "lie": 0.0, "asleep": 0.0, "view": view})
+
+
+def lie_down(act: Action) -> float:
+    """`lie down`: on the ground, on its back, head first the way it faces."""
+    return _pose(act, 0.6, {"lie": 1.0, "sit": 0.0, "view": 0.0})
+
+
+def sleep(act: Action) -> float:
+    """`sleep`: lie down with the eyes closed (they stay closed through blinks)."""
+    return _pose(act, 0.8, {"lie": 1.0, "sit": 0.0, "view": 0.0, "asleep": 1.0})
+
+
+def stand_up(act: Action) -> float:
+    """`stand up` / `wake up`: back on its feet, eyes open."""
+    return _pose(act, 0.5, {"lie": 0.0, "sit": 0.0, "asleep": 0.0})
+
+
+def gesture_name(character: Character, items) -> tuple[str, int] | None:
+    """The gesture the words at the cursor name (`jump for joy` is `jump_for_joy`),
+    and how many words it takes; None if they name none of the character's."""
+    words = []
+    for offset in range(4):
+        item = items.peek(offset)
+        if not isinstance(item, ast.Word):
+            break
+        words.append(item.name)
+    for n in range(len(words), 0, -1):
+        if "_".join(words[:n]) in character.gestures:
+            return "_".join(words[:n]), n
+    return None
+
+
+def take_listener(items: tuple) -> tuple[tuple, ast.Word | None]:
+    """`… says "…" to NAME …`: the line's items without `to NAME`, and NAME."""
+    for i, item in enumerate(items[:-1]):
+        if isinstance(item, ast.Word) and item.name == "to" and isinstance(items[i + 1], ast.Word):
+            return items[:i] + items[i + 2:], items[i + 1]
+    return items, None
+
+
+def face_each_other(speaker: LayerBuilder, listener: LayerBuilder, t: float, canvas: Canvas) -> None:
+    """A line said to someone: the speaker turns to the listener and the listener
+    turns to the speaker and looks at them."""
+    def where(layer: LayerBuilder) -> tuple[float, float]:
+        x = layer.value_at("x", t) + layer.value_at("offset_x", t)
+        y = layer.value_at("y", t) + layer.value_at("offset_y", t)
+        if layer.kind == "character":
+            y -= _character(layer).height * 0.7 * canvas.unit * layer.value_at("scale", t)
+        return x, y
+    for one, other in ((speaker, listener), (listener, speaker)):
+        if one.kind == "character":
+            turn_towards(one, t, where(other)[0])
+            _look(one, t, t + TURN_TIME, where(other), canvas)
 
 
 def _cancel_mood_restore(layer: LayerBuilder, t: float) -> str | None:
@@ -296,3 +447,69 @@ def speak(layer: LayerBuilder, speech, start: float, mood: str | None) -> None:
 
 def voice_of(member: CastMember) -> str:
     return member.character.voice.preset
+
+
+# Words that are a character's actions (besides its gestures, which are played by name).
+CHARACTER_WORDS = ("wave", "jump", "nod", "clap", "cheer", "think", "surprise", "shrug", "jump for joy", "point",
+                   "look", "turn", "face", "expression", "walk", "run", "sit", "lie", "sleep", "stand", "wake")
+
+
+def character_action(act: Action, scene) -> float | None:
+    """Run the character action at the cursor and return how long it takes, or None
+    when the words are not a character action (an ordinary one: fade in, …).
+
+    `scene` is the SceneCompiler: its canvas, sound clips and `target_position`."""
+    items = act.items
+    words = tuple(item.name if isinstance(item, ast.Word) else None for item in (items.peek(), items.peek(1),
+                                                                                 items.peek(2)))
+    canvas = scene.canvas
+
+    def walk_target() -> tuple[float, float, bool]:
+        item = items.peek()
+        named = isinstance(item, ast.Word) and (item.name in scene.layers or item.name in scene.cast)
+        if named:
+            x, y = scene.target_position(items, act.start)
+            return x, y, True
+        x, y, _ = items.position("where to go: a position or a name")
+        return x, y, False
+
+    moves = {
+        ("move", "to"): lambda: walk_to(act, canvas, walk_target()),
+        ("walk", "to"): lambda: walk_to(act, canvas, walk_target()),
+        ("run", "to"): lambda: walk_to(act, canvas, walk_target(), running=True),
+        ("enter", "from"): lambda: walk_in(act, canvas),
+        ("exit", "to"): lambda: walk_out(act, canvas),
+        ("walk", "in", "from"): lambda: walk_in(act, canvas),
+        ("walk", "out", "to"): lambda: walk_out(act, canvas),
+        ("run", "in", "from"): lambda: walk_in(act, canvas, running=True),
+        ("run", "out", "to"): lambda: walk_out(act, canvas, running=True),
+        ("point", "at"): lambda: point_at(act, scene.target_position(items, act.start)),
+        ("look", "at"): lambda: look_at(act, scene.target_position(items, act.start)),
+        ("turn", "to"): lambda: turn_to(act, scene.target_position(items, act.start)),
+        ("sit", "down"): lambda: sit(act),
+        ("lie", "down"): lambda: lie_down(act),
+        ("stand", "up"): lambda: stand_up(act),
+        ("wake", "up"): lambda: stand_up(act),
+        ("face",): lambda: face(act),
+        ("expression",): lambda: set_expression(act),
+        ("sit",): lambda: sit(act),
+        ("sleep",): lambda: sleep(act),
+    }
+    for n in (3, 2, 1):
+        if words[:n] in moves:
+            items.i += n
+            return moves[words[:n]]()
+    named = gesture_name(_character(act.layer), items)
+    if named is not None:
+        items.i += named[1]
+        return play_gesture(act, named[0], scene.audio.clips)
+    if words[0] in ("point", "look", "turn"):
+        what = "to" if words[0] == "turn" else "at"
+        raise SceneError(f"expected '{what}' after '{words[0]}'", (items.peek(1) or items.peek()).span,
+                         hint=f"write: {words[0]} {what} NAME, or {words[0]} {what} (x, y)")
+    if words[0] in ("walk", "run"):
+        raise SceneError(f"expected 'to', 'in from' or 'out to' after '{words[0]}'",
+                         (items.peek(1) or items.peek()).span,
+                         hint=f"{words[0]} to (60%, 90%), {words[0]} to apple, {words[0]} in from left, "
+                              f"{words[0]} out to right")
+    return None

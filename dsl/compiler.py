@@ -17,8 +17,8 @@ from . import ast
 from .actions import read_timing, run_action
 from .camera import camera_action, frame_scene, new_camera
 from .actions import Action
-from .cast import (CastMember, add_idle_life, character_layer, face, look_at, play_gesture, point_at, read_cast,
-                   set_expression, speak, voice_of, walk_in, walk_out, walk_to)
+from .cast import (CHARACTER_WORDS, CastMember, add_idle_life, character_action, character_layer, face_each_other,
+                   read_cast, speak, take_listener, voice_of)
 from ..engine.characters import load_character
 from .values import ALL_ANCHORS
 from .audio import (NARRATOR, MusicSpec, SceneAudio, compile_says, compile_sound, read_captions, read_music,
@@ -35,7 +35,6 @@ DIRECTIONS = ("left", "right", "up", "down")
 SETTINGS = ("preset", "size", "fps", "background", "music", "voice", "speech", "captions", "thumbnail", "age",
             "tags", "description", "kids")
 MAX_SIZE = 7680
-CHARACTER_WORDS = ("wave", "jump", "nod", "clap", "point", "look", "face", "expression")
 
 
 @dataclass(frozen=True)
@@ -435,12 +434,15 @@ class SceneCompiler:
             return t + duration
         if isinstance(step, ast.Says):
             member = self.cast.get(step.speaker.name)
-            items = Items(step.items, self.canvas, step.span)
+            said, listener = take_listener(step.items)  # `luna says "…" to sunny`
+            items = Items(said, self.canvas, step.span)
             spoken, mood = compile_says(step, items, t, self.video.voice, self.audio,
                                         voice_of(member) if member else None, self.video.speech_rate, ctx=self.ctx,
                                         age=self.video.age)
             if member is not None:
                 speak(self.lookup(step.speaker), spoken, t, mood)
+                if listener is not None:
+                    face_each_other(self.lookup(step.speaker), self.lookup(listener), t, self.canvas)
             end = t + spoken.duration
             self.latest_end = max(self.latest_end, end)
             return end
@@ -512,38 +514,12 @@ class SceneCompiler:
         self.order.append(layer)
 
     def character_action(self, layer: LayerBuilder, items: Items, t: float, span: ast.Span) -> float:
-        """Character actions first (walking, gestures, pointing, looking, faces);
-        anything else (fade in, scale to, …) is the ordinary action."""
-        first, second = items.peek(), items.peek(1)
+        """Character actions first (dsl/cast.py: walking, gestures, pointing, turning,
+        poses, faces); anything else (fade in, scale to, …) is the ordinary action."""
+        first = items.peek()
         word = first.name if isinstance(first, ast.Word) else None
-        nxt = second.name if isinstance(second, ast.Word) else None
-        act = Action(layer, t, items)
-        pairs = {("move", "to"): lambda: walk_to(act, self.canvas), ("enter", "from"): lambda: walk_in(act, self.canvas),
-                 ("exit", "to"): lambda: walk_out(act, self.canvas)}
-        if (word, nxt) in pairs:
-            items.i += 2
-            duration = pairs[(word, nxt)]()
-        elif word in ("wave", "jump", "nod", "clap"):
-            items.i += 1
-            duration = play_gesture(act, word, self.audio.clips)
-        elif word in ("point", "look") and nxt == "at":
-            items.i += 2
-            target = self.target_position(items, t)
-            duration = point_at(act, target) if word == "point" else look_at(act, target)
-        elif word == "face":
-            items.i += 1
-            duration = face(act)
-        elif word == "expression":
-            items.i += 1
-            duration = set_expression(act)
-        # run_action would call these "a character action, and 'luna' is a character".
-        elif word in ("point", "look"):
-            raise SceneError(f"expected 'at' after '{word}'", (second or first).span,
-                             hint=f"write: {word} at NAME, or {word} at (x, y)")
-        elif word == "walk":
-            raise SceneError("there is no 'walk' action", first.span,
-                             hint="characters walk when they move: move to (x, y), enter from left, exit to right")
-        else:
+        duration = character_action(Action(layer, t, items), self)
+        if duration is None:
             try:
                 return run_action(layer, items, t, span)
             except SceneError as err:

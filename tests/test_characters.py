@@ -148,16 +148,17 @@ def test_mouth_moves_while_speaking_and_rests_while_silent(video):
     line = "Mama, who moves the fox?"
     spoken = speech.synthesize(line, voice="luna")
     timeline, v = video(doc(f'luna says "{line}"\nwait 2s'))
-    mouth = box(-32, -265, 32, -220)
-    open_mouth = box(-20, -248, 20, -225)
+    mouth = box(-34, -268, 34, -205)
+    open_mouth = box(-22, -246, 22, -215)
     talking = [i / FPS for i in range(int(spoken.duration * FPS))]
     silent = [i / FPS for i in range(math.ceil((spoken.duration + 0.3) * FPS), int(timeline.duration * FPS))]
     moves = [diff(v.at(a), v.at(b), mouth) for a, b in zip(talking, talking[1:])]
     still = [diff(v.at(a), v.at(b), mouth) for a, b in zip(silent, silent[1:])]
     assert len(still) >= 15
     assert max(moves) > 20 and sum(m > 8 for m in moves) >= 5, moves
-    # Silent: the only motion is breathing and the head's sway, a pixel's worth.
-    assert max(still) < 4, still
+    # Silent: the only motion is breathing and the head's sway, a pixel's worth
+    # round the (big, phone-readable) mouth's outline.
+    assert max(still) < 5, still
     # While talking the mouth opens (its dark red inside shows); silent, it is a closed line.
     assert max(near(v.at(t), MOUTH_RED, 40)[open_mouth].sum() for t in talking) >= 6
     assert all(near(v.at(t), MOUTH_RED, 40)[open_mouth].sum() == 0 for t in silent)
@@ -313,9 +314,9 @@ def gesture_and_control(stage, action: str, duration: float, **kw):
 
 
 def test_wave_raises_the_right_arm_above_the_shoulder(stage):
-    timeline, with_wave, without = gesture_and_control(stage, "luna: wave", 1.4)
+    timeline, with_wave, without = gesture_and_control(stage, "luna: wave", 1.5)
     arm = layer_of(timeline, "luna").tracks["pose.arm_r"]
-    assert min(s.to_value for s in arm.segments) == -150  # the data's keys
+    assert min(s.to_value for s in arm.segments) == -120  # engine/characters/gestures.yaml's keys
     above_right = box(20, -340, 150, -205)
     above_left = box(-150, -340, -20, -205)
     for t in (0.3, 0.7, 1.1):  # the raised keys
@@ -348,16 +349,16 @@ def test_nod_moves_the_head_down(stage):
 
 
 def test_clap_brings_the_hands_together_with_a_sound(stage):
-    timeline, with_clap, without = gesture_and_control(stage, "luna: clap", 1.0)
+    timeline, with_clap, without = gesture_and_control(stage, "luna: clap", 1.1)
     sounds = [c for c in timeline.audio if c.kind == "sound"]
     assert [c.source for c in sounds] == ["clap"] * 3
-    assert [c.start for c in sounds] == pytest.approx([0.2, 0.5, 0.8])
+    assert [c.start for c in sounds] == pytest.approx([0.25, 0.55, 0.85])
     # At a clap both hands (skin) are in front of the chest.
     chest = box(-40, -185, 40, -120)
     skin = LUNA.part("hand_l").fill
     skin_rgb = tuple(round(c * 255) for c in skin[:3])
-    assert near(with_clap(0.2), skin_rgb)[chest].sum() >= 20
-    assert near(without(0.2), skin_rgb)[chest].sum() == 0
+    assert near(with_clap(0.25), skin_rgb)[chest].sum() >= 20
+    assert near(without(0.25), skin_rgb)[chest].sum() == 0
 
 
 @pytest.mark.parametrize("facing", ["right", "left"])
@@ -373,8 +374,9 @@ def test_point_at_turns_an_arm_towards_the_target(stage, facing, side):
     assert luna.tracks["facing"].value_at(0.7) == (1.0 if side == "right" else -1.0)
     # Facing mirrors the whole figure, so the arm on the apple's side is always arm_r.
     assert not luna.tracks["pose.arm_l"].segments
-    # The apple is level with the shoulder: the arm points out sideways.
-    assert luna.tracks["pose.arm_r"].segments[0].to_value == pytest.approx(-90, abs=8)
+    # The apple is level with the shoulder: the arm (hanging a little outwards at
+    # rest) turns out sideways.
+    assert -100 < luna.tracks["pose.arm_r"].segments[0].to_value < -60
     a, b = frame(0.7), rest(0.7)
     _, xs = np.nonzero(np.abs(rgb(a) - rgb(b)).max(axis=-1) > 40)
     reach = (xs.mean() - feet_x) / u  # where the pixels changed, in character units
@@ -624,10 +626,12 @@ def test_says_lasts_the_speech_and_its_mood_sets_the_expression(stage):
     speech_clips = [c for c in timeline.audio if c.kind == "speech"]
     assert len(speech_clips) == 1 and speech_clips[0].params["speaker"] == "luna"
     # Happy eyes during the line (thin arcs), sad open eyes (filled ovals) after it.
-    eyes = box(-55, -305, 55, -265)
+    eyes = box(-60, -312, 60, -258)
     during = next(t for t in np.arange(0.3, spoken.duration, 0.05) if calm(timeline, "luna", t))
     after = next(t for t in np.arange(spoken.duration + 0.5, timeline.duration, 0.05) if calm(timeline, "luna", t))
-    assert near(frame(after), INK, 30)[eyes].sum() > 1.5 * near(frame(during), INK, 30)[eyes].sum()
+    def eye_height(f):  # rows with eye ink: an arc is short, an open oval tall
+        return int(near(f, INK, 30)[eyes].any(axis=1).sum())
+    assert eye_height(frame(after)) >= eye_height(frame(during)) + 2
 
 
 def test_moods_of_lines_in_a_row(compile_scene):

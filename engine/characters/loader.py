@@ -5,6 +5,7 @@ PyYAML's node tree keeps each value's position, so every check can say
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,15 @@ import yaml
 from ..color import ColorError, parse_color
 from ..diagnostics import did_you_mean, format_diagnostic
 from ..paths import PathDataError, parse_path
-from .model import (BODY_CHANNELS, EXPRESSIONS, EYE_VARIANTS, MOUTH_CHANNELS, VIEWS, VISEMES, Character, Expression,
-                    Face, Gesture, Part, VoiceSettings)
+from .model import (BODY_CHANNELS, EXPRESSIONS, EYE_VARIANTS, MOUTH_CHANNELS, REACH_PLACES, VIEWS, VISEMES, Character,
+                    Expression, Face, Gesture, Part, VoiceSettings)
+
+BUILTIN_GESTURES = Path(__file__).with_name("gestures.yaml")
+# The part names built-in gestures may move (docs/CHARACTERS.md, "Parts").
+STANDARD_PARTS = {f"{name}_{side}" for name in ("arm", "forearm", "hand", "leg", "wing", "ear") for side in "lr"} \
+    | {"head", "body", "tail"}
+# An arm channel a character lacks falls back to the first of these it has.
+ARM_STAND_INS = ("wing", "flipper", "fin", "paw_front")
 
 
 class CharacterError(ValueError):
@@ -146,7 +154,8 @@ def load_character_file(path: str | Path, display: str | None = None) -> Charact
     face = _face(doc, doc.required(top, "face", doc.root, "the character"), color)
     expressions = _expressions(doc, doc.required(top, "expressions", doc.root, "the character"))
     visemes = _visemes(doc, doc.required(top, "visemes", doc.root, "the character"))
-    gestures = _gestures(doc, top["gestures"][1], set(ids)) if "gestures" in top else {}
+    own = _gestures(doc, top["gestures"][1], set(ids)) if "gestures" in top else {}
+    gestures = {**playable_gestures(builtin_gestures(), set(ids)), **own}
     voice = VoiceSettings()
     if "voice" in top:
         vmap = doc.mapping(top["voice"][1], "voice")
@@ -293,11 +302,42 @@ def _visemes(doc: _Doc, node: yaml.Node) -> dict[str, tuple[float, ...]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def builtin_gestures() -> dict[str, Gesture]:
+    doc = _Doc(BUILTIN_GESTURES, "engine/characters/gestures.yaml")
+    top = doc.mapping(doc.root, "the gesture library")
+    return _gestures(doc, doc.required(top, "gestures", doc.root, "the gesture library"), STANDARD_PARTS)
+
+
+def playable_gestures(library: dict[str, Gesture], part_ids: set[str]) -> dict[str, Gesture]:
+    """The library's gestures as a character with these parts plays them: an arm
+    channel moves its stand-in (a wing, a flipper) and channels for parts it
+    does not have are dropped, so a gesture never fails on a fish."""
+    out = {}
+    for name, g in library.items():
+        def channel(ch: str) -> str | None:
+            if ch in BODY_CHANNELS or ch in part_ids:
+                return ch
+            if ch == "reach":
+                return ch if g.reach and channel(g.reach[0]) else None
+            if ch.startswith("arm_"):
+                return next((f"{alt}_{ch[-1]}" for alt in ARM_STAND_INS if f"{alt}_{ch[-1]}" in part_ids), None)
+            return None
+        keys = tuple((t, {channel(ch): v for ch, v in values.items() if channel(ch)}) for t, values in g.keys)
+        reach = (channel(g.reach[0]), g.reach[1]) if g.reach and channel(g.reach[0]) else None
+        out[name] = Gesture(g.duration, keys, g.sound, reach, g.sound_at)
+    return out
+
+
 def _gestures(doc: _Doc, node: yaml.Node, part_ids: set[str]) -> dict[str, Gesture]:
     out = {}
-    channels = part_ids | set(BODY_CHANNELS)
+    channels = part_ids | set(BODY_CHANNELS) | {"reach"}
     for name, (knode, vnode) in doc.mapping(node, "gestures").items():
         g = doc.mapping(vnode, f"gesture '{name}'")
+        for key, (k2, _) in g.items():
+            if key not in ("duration", "keys", "sound", "sound_at", "reach"):
+                raise doc.error(k2, f"unknown field '{key}' in gesture '{name}'",
+                                _close(key, ("duration", "keys", "sound", "sound_at", "reach")))
         duration = doc.number(doc.required(g, "duration", vnode, f"gesture '{name}'"), "duration")
         keys = []
         last_t = -1.0
@@ -317,7 +357,12 @@ def _gestures(doc: _Doc, node: yaml.Node, part_ids: set[str]) -> dict[str, Gestu
                 values[ch] = doc.number(v2, ch)
             keys.append((t, values))
         sound = doc.string(g["sound"][1], "sound") if "sound" in g else None
-        out[name] = Gesture(duration, tuple(keys), sound)
+        reach = _reach(doc, g["reach"][1], part_ids) if "reach" in g else None
+        if reach is None and any("reach" in values for _, values in keys):
+            raise doc.error(vnode, f"gesture '{name}' has a 'reach' channel but no reach: {{arm: …, to: …}}")
+        sound_at = tuple(doc.number(n, "a sound time") for n in doc.seq(g["sound_at"][1], "sound_at")) \
+            if "sound_at" in g else ()
+        out[name] = Gesture(duration, tuple(keys), sound, reach, sound_at)
     return out
 
 
@@ -356,3 +401,15 @@ def _known_part(doc: _Doc, node: yaml.Node, part_id: str, part_ids: set[str]) ->
     if part_id not in part_ids:
         raise doc.error(node, f"no part named '{part_id}'", _close(part_id, part_ids)
                         or f"parts: {', '.join(sorted(part_ids))}")
+
+
+def _reach(doc: _Doc, node: yaml.Node, part_ids: set[str]) -> tuple[str, str]:
+    fields = doc.mapping(node, "reach")
+    arm = doc.string(doc.required(fields, "arm", node, "reach"), "reach arm")
+    _known_part(doc, fields["arm"][1], arm, part_ids)
+    to_node = doc.required(fields, "to", node, "reach")
+    place = doc.string(to_node, "reach to")
+    if place not in REACH_PLACES:
+        raise doc.error(to_node, f"unknown place '{place}'", _close(place, REACH_PLACES)
+                        or f"places: {', '.join(REACH_PLACES)}")
+    return arm, place

@@ -19,6 +19,8 @@ VIEWS = ("three_quarter", "side")
 EXPRESSIONS = ("neutral", "happy", "sad", "surprised", "excited", "thinking", "sleepy", "angry", "scared")
 # Gesture channels that are not part rotations.
 BODY_CHANNELS = ("lift", "squash", "lean", "nod")
+# Places on the character a gesture's hand can reach (`reach: {arm: arm_r, to: chin}`).
+REACH_PLACES = ("chin", "mouth", "head_top")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ class Gesture:
     duration: float
     keys: tuple[tuple[float, dict[str, float]], ...]  # (time, {channel: value})
     sound: str | None = None  # a sound effect the gesture makes (clap)
+    reach: tuple[str, str] | None = None  # (arm, place): the `reach` channel moves that hand there
+    sound_at: tuple[float, ...] = ()  # when the sound plays (default: each key at the furthest reach)
+
 
     def channels(self) -> set[str]:
         return {name for _, values in self.keys for name in values}

@@ -13,6 +13,7 @@ from typing import Iterable
 import numpy as np
 
 from ..timeline import Segment
+from . import rig
 from .model import BODY_CHANNELS, Character, Gesture
 
 # IPA (as eSpeak NG writes it) -> viseme. Longest prefixes are tried first.
@@ -105,16 +106,103 @@ def _sine_at(a: float, b: float, k: float) -> float:
 
 
 def gesture(character: Character, g: Gesture, start: float, speed: float = 1.0) -> dict[str, list[Segment]]:
-    """Track -> segments for one gesture played from `start` (scene seconds)."""
+    """Track -> segments for one gesture played from `start` (scene seconds).
+
+    A `reach` channel (0..1) becomes the arm and forearm rotations that put the
+    hand on the gesture's place (the chin, for `think`), times the value."""
     out: dict[str, list[Segment]] = {}
+    reach = arm_angles(character, g.reach[0], reach_place(character, g.reach[0], g.reach[1])) if g.reach else {}
     for channel in sorted(g.channels()):
         keys = [(t, values[channel]) for t, values in g.keys if channel in values]
-        track = channel if channel in BODY_CHANNELS else f"pose.{channel}"
-        segs = []
-        for (t0, v0), (t1, v1) in zip(keys, keys[1:]):
-            segs.append(Segment(round(start + t0 / speed, 6), round(start + t1 / speed, 6), v0, v1, "in-out-sine"))
-        out[track] = segs
+        targets = reach.items() if channel == "reach" else \
+            [(channel if channel in BODY_CHANNELS else f"pose.{channel}", 1.0)]
+        for track, scale in targets:
+            out[track] = [Segment(round(start + t0 / speed, 6), round(start + t1 / speed, 6), v0 * scale, v1 * scale,
+                                  "in-out-sine") for (t0, v0), (t1, v1) in zip(keys, keys[1:])]
     return out
+
+
+def _side(part_id: str) -> str:
+    return part_id.rsplit("_", 1)[-1] if part_id.endswith(("_l", "_r")) else ""
+
+
+def _centre(part) -> tuple[float, float]:
+    left, top, right, bottom = rig.subtree_bounds(part)
+    return (left + right) / 2, (top + bottom) / 2
+
+
+def arm_joints(character: Character, arm_id: str) -> tuple[tuple[float, float], ...]:
+    """Shoulder, elbow (when the arm has a forearm) and hand centre, in the front view."""
+    arm = character.part(arm_id)
+    side = _side(arm_id)
+    forearm = character.part(f"forearm_{side}") if arm_id.startswith("arm_") else None
+    hand = character.part(f"hand_{side}")
+    if hand is None or not any(p is hand for p in arm.walk()):
+        left, top, right, bottom = rig.subtree_bounds(arm)
+        # No hand: the end of the limb furthest from the joint.
+        hand_at = max(((x, y) for x in (left, right) for y in (top, bottom)),
+                      key=lambda q: math.dist(q, arm.pivot))
+    else:
+        hand_at = _centre(hand)
+    if forearm is not None and any(p is forearm for p in arm.walk()):
+        return arm.pivot, forearm.pivot, hand_at
+    return arm.pivot, hand_at
+
+
+def reach_place(character: Character, arm_id: str, place: str) -> tuple[float, float]:
+    """Where a hand touching `place` goes, in character units (front view)."""
+    f = character.face
+    face_part = next(p for root in character.parts for p in root.walk() if p.face)
+    left, top, right, bottom = rig.subtree_bounds(face_part)
+    hand = character.part(f"hand_{_side(arm_id)}")
+    hand_r = (rig.subtree_bounds(hand)[2] - rig.subtree_bounds(hand)[0]) / 2 if hand else 10.0
+    side = -1.0 if arm_id.endswith("_l") else 1.0
+    if place == "chin":  # under the chin, a little to the hand's side: not over the mouth or nose
+        return f.center_x + side * f.mouth_width * 0.2, max(bottom - hand_r * 0.2, f.mouth_y + hand_r * 1.6)
+    if place == "mouth":
+        return f.center_x + side * f.mouth_width * 0.3, f.mouth_y + hand_r * 0.5
+    return f.center_x + side * (right - left) * 0.2, top - hand_r * 0.2  # head_top
+
+
+def _heading(v: tuple[float, float]) -> float:
+    return math.degrees(math.atan2(v[1], v[0]))  # y down: clockwise, like Skia's rotations
+
+
+def arm_angles(character: Character, arm_id: str, target: tuple[float, float],
+               straight: bool = False) -> dict[str, float]:
+    """Rotations (degrees, by track) that bring `arm_id`'s hand to `target` (character
+    units); with `straight`, the arm points at it with the elbow straight."""
+    joints = arm_joints(character, arm_id)
+    shoulder = joints[0]
+    aim = (target[0] - shoulder[0], target[1] - shoulder[1])
+    if len(joints) == 2 or straight:
+        upper_rest = _heading((joints[1][0] - shoulder[0], joints[1][1] - shoulder[1]))
+        angles = {f"pose.{arm_id}": _wrap(_heading(aim) - upper_rest)}
+        if len(joints) == 3:
+            lower_rest = _heading((joints[2][0] - joints[1][0], joints[2][1] - joints[1][1]))
+            angles[f"pose.forearm_{_side(arm_id)}"] = _wrap(upper_rest - lower_rest)
+        return angles
+    elbow, hand = joints[1], joints[2]
+    upper = math.dist(shoulder, elbow)
+    lower = math.dist(elbow, hand)
+    d = min(max(math.hypot(*aim), abs(upper - lower) + 1e-3), upper + lower - 1e-3)
+    bend = math.degrees(math.acos((upper ** 2 + d ** 2 - lower ** 2) / (2 * upper * d)))
+    # Of the two elbow positions, the lower one: a hand raised to the chin, the elbow down.
+    candidates = [_heading(aim) + s * bend for s in (-1, 1)]
+    upper_dir = max(candidates, key=lambda a: math.sin(math.radians(a)))
+    new_elbow = (shoulder[0] + upper * math.cos(math.radians(upper_dir)),
+                 shoulder[1] + upper * math.sin(math.radians(upper_dir)))
+    lower_dir = _heading((shoulder[0] + aim[0] * d / max(math.hypot(*aim), 1e-9) - new_elbow[0],
+                          shoulder[1] + aim[1] * d / max(math.hypot(*aim), 1e-9) - new_elbow[1]))
+    upper_rest = _heading((elbow[0] - shoulder[0], elbow[1] - shoulder[1]))
+    lower_rest = _heading((hand[0] - elbow[0], hand[1] - elbow[1]))
+    arm_turn = _wrap(upper_dir - upper_rest)
+    return {f"pose.{arm_id}": arm_turn, f"pose.forearm_{_side(arm_id)}": _wrap(lower_dir - lower_rest - arm_turn)}
+
+
+def _wrap(degrees: float) -> float:
+    """The same turn the short way round (-180..180)."""
+    return (degrees + 180.0) % 360.0 - 180.0
 
 
 def resting_value(track: str) -> float:
@@ -124,18 +212,6 @@ def resting_value(track: str) -> float:
 def walk_steps(distance: float, stride: float) -> float:
     """Steps for a walk over `distance` units, in half steps so the legs end together."""
     return max(0.5, round(distance / stride * 2) / 2)
-
-
-def arm_angle_towards(character: Character, arm: str, from_x: float, from_y: float, to_x: float, to_y: float,
-                      facing: float) -> float:
-    """The rotation (degrees) that points `arm` from the character's shoulder at a target.
-
-    Arms hang straight down at rotation 0, so pointing right is -90 for the right arm.
-    Positions are in canvas pixels; only the direction matters.
-    """
-    dx, dy = (to_x - from_x) * (1 if facing >= 0 else -1), to_y - from_y
-    angle = math.degrees(math.atan2(dy, dx))  # 0 = right, 90 = down
-    return angle - 90.0
 
 
 def phonemes_of(speech) -> list[tuple[str, float, float]]:

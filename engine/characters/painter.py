@@ -125,6 +125,12 @@ def _face_matrix(frame: _Frame, matrix: skia.Matrix, part: Part) -> skia.Matrix:
     return m
 
 
+def _gesturing(limb: Part, v, degrees: float = 30.0) -> bool:
+    """Whether a limb is posed away from hanging (pointing, reaching, waving): its
+    joints turned by more than `degrees` in all."""
+    return sum(abs(v.get(f"pose.{p.id}", 0.0)) for p in limb.walk()) > degrees
+
+
 def _lay_out(part: Part, pose: skia.Matrix, frame: _Frame, view: skia.Matrix | None, breath: float,
              draws: list, behind: list, leg: bool = False, in_face: bool = False) -> None:
     """Append (part, matrix) for `part` and its children, in drawing order.
@@ -168,12 +174,12 @@ def _lay_out(part: Part, pose: skia.Matrix, frame: _Frame, view: skia.Matrix | N
     if frame.sit:
         matrix.postConcat(rig.sit_matrix(frame.sit, frame.hip, turn, leg))
     target = draws
-    if starts_limb and rig.side_of(part.id) > 0 and turn.far_behind and abs(angle) < 100:
-        target = behind  # the far limb goes behind the body
+    if starts_limb and rig.side_of(part.id) > 0 and turn.far_behind and not _gesturing(part, v):
+        target = behind  # the far limb goes behind the body, unless it reaches out in a gesture
     target.append((part, matrix))
-    # A limb raised past the horizontal (a wave) is drawn in front of its later
-    # siblings, or the head would hide it.
-    raised = [c for c in part.children if abs(v.get(f"pose.{c.id}", 0.0)) > 90.0]
+    # A limb raised past the horizontal (a wave) or bent up to the face (think)
+    # is drawn in front of its later siblings, or the head would hide it.
+    raised = [c for c in part.children if _gesturing(c, v, 90.0)]
     for child in [c for c in part.children if c not in raised] + raised:
         _lay_out(child, own, frame, view, breath, target, behind, leg, in_face)
 
