@@ -611,7 +611,7 @@ def elephant():
         face_at(x=50, eye_y=-396, spacing=40, mouth_y=-226, mouth_w=34, brow_y=-436, cheek_y=-356,
                 cheek_spacing=64, brow="#56657D"),
         {**quad_gestures(0.8, 50), "trumpet": {"duration": 1.2, "keys": [
-            {"t": 0.0, "trunk": 0, "nod": 0}, {"t": 0.3, "trunk": -40, "nod": -6}, {"t": 0.9, "trunk": -40, "nod": -6},
+            {"t": 0.0, "trunk": 0, "nod": 0}, {"t": 0.3, "trunk": -80, "nod": -6}, {"t": 0.9, "trunk": -80, "nod": -6},
             {"t": 1.2, "trunk": 0, "nod": 0}]}}, 100, scale=1.0)
 
 
@@ -810,9 +810,9 @@ def snail():
                    mirrored_about(stalk, 88), face_part))],
         face_at(x=88, eye_y=-262, spacing=24, eye_w=20, eye_h=26, mouth_y=-120, mouth_w=30, brow_y=-296,
                 cheek_y=-130, cheek_spacing=34, cheek_r=9),
-        {"wave": {"duration": 1.2, "keys": [{"t": 0.0, "stalk_r": 0}, {"t": 0.3, "stalk_r": 20},
-                                            {"t": 0.6, "stalk_r": -6}, {"t": 0.9, "stalk_r": 20},
-                                            {"t": 1.2, "stalk_r": 0}]}}, 30, scale=1.0)
+        # A wave is the whole head swaying (the eyes are drawn on the face, so they go with it).
+        {"wave": {"duration": 1.2, "keys": [{"t": 0.0, "head": 0}, {"t": 0.3, "head": 14}, {"t": 0.6, "head": -6},
+                                            {"t": 0.9, "head": 14}, {"t": 1.2, "head": 0}]}}, 30, scale=1.0)
 
 
 def mirrored_about(p, x: float):
