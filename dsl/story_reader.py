@@ -165,7 +165,8 @@ def words() -> dict[str, Any]:
     return {
         "nouns": nouns,
         "ambiguous": set(data["ambiguous"]),
-        "stand_ins": data["stand_ins"],
+        "stand_ins": {w: [] if ids is None else [ids] if isinstance(ids, str) else list(ids)
+                      for w, ids in data["stand_ins"].items()},
         "girl_names": set(data["girl_names"]), "boy_names": set(data["boy_names"]),
         "female": set(data["female"]), "male": set(data["male"]),
         "actions": phrases(data["actions"]),
@@ -252,6 +253,7 @@ PRONOUNS = {"he": ("m", "subject"), "him": ("m", "object"), "his": ("m", "posses
             "himself": ("m", "possessive"), "she": ("f", "subject"), "her": ("f", "object"),
             "hers": ("f", "possessive"), "herself": ("f", "possessive"), "they": ("*", "subject"),
             "them": ("*", "object"), "their": ("*", "possessive"), "themselves": ("*", "possessive")}
+ANSWER_VERBS = frozenset({"answer", "reply", "respond"})
 # Words a clause may open with before its verb, the subject coming after: "Down fell the cheese".
 INVERTERS = frozenset("down up off out away in here there".split())
 ARTICLES = frozenset("the a an this that these those some".split())
@@ -305,6 +307,7 @@ class _Mention:
     name: str = ""
     pronoun: str | None = None  # the pronoun as written
     role: str = "subject"  # a pronoun's: subject, object or possessive
+    plural: bool = False  # a plural noun: "they" may be it
 
 
 @dataclass
@@ -403,6 +406,8 @@ class _Reader:
         self.previous_present: list[str] = []  # the last page's characters ("everyone")
         self.next_sentence: Sentence | None = None
         self.previous_quote_only = False
+        self.taken: set[str] = set()
+        self.plural: str | None = None  # the last subject, when a plural noun named it ("the other ducks")
         for cid in self.w["female"]:
             self.gender[cid] = "f"
         for cid in self.w["male"]:
@@ -488,17 +493,23 @@ class _Reader:
                     taken.add(cid)
                     self._apposition(tokens, i, cid)
                     continue
-                if t.text in self.names:
-                    continue
+                if t.text in self.names or (i and tokens[i - 1].capital and tokens[i - 1].quote < 0
+                                            and tokens[i - 1].low not in NOT_NAMES | TITLES):
+                    continue  # a later word of a name already counted: "Red Riding Hood"
                 if not t.capital or t.quote >= 0 or t.low in NOT_NAMES or t.low in TITLES or len(t.low) < 2:
                     continue
                 first = i == 0 or tokens[i - 1].kind == "open" or tokens[i - 1].text in _TERMINATORS
-                bare = re.sub(r"['\u2019]s$", "", t.text)
+                j = i + 1
+                while j < len(tokens) and j < i + 4 and tokens[j].capital and tokens[j].quote < 0 \
+                        and tokens[j].low not in NOT_NAMES and not self._noun_id(tokens, j):
+                    j += 1
+                bare = re.sub(r"['\u2019]s$", "", " ".join(x.text for x in tokens[i:j]))
                 (initial if first else mid)[bare] = (initial if first else mid).get(bare, 0) + 1
-                if i + 1 < len(tokens) and (tokens[i + 1].verb or tokens[i + 1].low == "and"):
+                if j < len(tokens) and (tokens[j].verb or tokens[j].low == "and"):
                     verb_after.add(bare)
                 if bare not in order:
                     order.append(bare)
+        self.taken = taken  # ids the story's own nouns use: stand-ins avoid them
         for name in order:
             low = name.lower()
             known = low in self.w["girl_names"] or low in self.w["boy_names"] or low in ("luna", "sunny")
@@ -539,7 +550,8 @@ class _Reader:
     def _pronoun_after(name: str, tokenized: list[list[_Token]]) -> str | None:
         """"f" or "m": the first she/he (her/him) in the sentence that first names `name`, or the next."""
         for k, tokens in enumerate(tokenized):
-            at = next((i for i, t in enumerate(tokens) if t.text == name or t.text.startswith(name + "'")), None)
+            first = name.split()[0]
+            at = next((i for i, t in enumerate(tokens) if t.text == first or t.text.startswith(first + "'")), None)
             if at is None:
                 continue
             for t in tokens[at + 1:] + (tokenized[k + 1] if k + 1 < len(tokenized) else []):
@@ -559,8 +571,8 @@ class _Reader:
             return None  # "baby bird", "mother duck": the next noun is the character
         if any(n in self.w["ambiguous"] for n in t.nouns) and not t.capital:
             before = tokens[i - 1].low if i else ""
-            if before not in DETERMINERS and not (i and tokens[i - 1].kind == "word" and not tokens[i - 1].verb
-                                                  and _is_adjective(tokens[i - 1])):
+            if before not in DETERMINERS and before not in TITLES and not (
+                    i and tokens[i - 1].kind == "word" and not tokens[i - 1].verb and _is_adjective(tokens[i - 1])):
                 return None  # "to duck", "could not bear"
         return cid
 
@@ -572,9 +584,11 @@ class _Reader:
             return None
         if t.low in PRONOUNS:
             role = PRONOUNS[t.low][1]
-            if t.low == "her" and i + 1 < len(tokens) and tokens[i + 1].kind == "word" and (
-                    "VERB" not in tokens[i + 1].pos or _is_adjective(tokens[i + 1])):
-                role = "possessive"  # her beak; but "let her go", "hugged her"
+            after = tokens[i + 1] if i + 1 < len(tokens) else None
+            if t.low == "her" and after is not None and after.kind == "word" and (
+                    "VERB" not in after.pos or _is_adjective(after)
+                    or ("NOUN" in after.pos and after.nouns[-1] != after.low)):
+                role = "possessive"  # her beak, her eggs; but "let her go", "hugged her"
             return _Mention(i, i + 1, None, pronoun=t.low, role=role)
         if t.low in EVERYONE:
             return _Mention(i, i + 1, None, pronoun="everyone")
@@ -586,28 +600,45 @@ class _Reader:
                 name = re.sub(r"['\u2019]s$", "", " ".join(x.text for x in tokens[i: j + 1]))  # Baby Bear's
                 if cid:
                     return self._called(_Mention(i, j + 1, cid, name), tokens)
-                if tokens[j].text in self.names:
-                    cid = TITLE_IDS.get(t.low) or nouns.get(t.low) or self.names[tokens[j].text]
-                    return self._called(_Mention(i, j + 1, cid, name), tokens)
+                named = self._name_at(tokens, j)
+                if named:
+                    cid = self.names[named[0]] if t.low not in TITLE_IDS and t.low not in nouns else (
+                        TITLE_IDS.get(t.low) or nouns[t.low])
+                    name = " ".join(x.text for x in tokens[i:j]) + " " + named[0]  # Little Red Riding Hood
+                    return self._called(_Mention(i, named[1], cid, name), tokens)
                 j += 1
         cid = self._noun_id(tokens, i)
         if cid:
             j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1].low in ("named", "called"))
             if j < len(tokens) and self.names.get(tokens[j].text) == cid:
                 return self._called(_Mention(i, j + 1, cid, tokens[j].text), tokens)  # "her dog Comet"
-            return self._called(_Mention(i, i + 1, cid, self._written(tokens, i)), tokens)
+            plural = t.low not in nouns and t.low != t.nouns[-1]  # "ducks"; "sheep" may be either
+            return self._called(_Mention(i, i + 1, cid, self._written(tokens, i), plural=plural), tokens)
         stand_in = next((n for n in t.nouns if n in self.w["stand_ins"]), None)
         if stand_in in self.kinds:
             stand_in = None  # objects.scene draws it (a whale, a zebra): a prop, not a stand-in character
+        if stand_in and i + 1 < len(tokens) and any(n in nouns for n in tokens[i + 1].nouns):
+            stand_in = None  # "a mother duck": the duck
         if stand_in and (t.capital or (i and tokens[i - 1].low in DETERMINERS) or stand_in not in ("bat",)):
-            drawn_as = self.w["stand_ins"][stand_in]
+            drawn_as = next((c for c in self.w["stand_ins"][stand_in] if c not in self.taken), None)
             self._warn(stand_in, sentence, t, drawn_as, notes)
             if drawn_as:
                 return self._called(_Mention(i, i + 1, drawn_as, self._written(tokens, i)), tokens)
             return None
-        bare = re.sub(r"['\u2019]s$", "", t.text)
-        if bare in self.names:
-            return self._called(_Mention(i, i + 1, self.names[bare], bare), tokens)
+        named = self._name_at(tokens, i)
+        if named:
+            name, end = named
+            return self._called(_Mention(i, end, self.names[name], name), tokens)
+        return None
+
+    def _name_at(self, tokens: list[_Token], i: int) -> tuple[str, int] | None:
+        """The longest known name starting at tokens[i] ("Red Riding Hood's" -> "Red Riding Hood"), and its end."""
+        for end in range(min(len(tokens), i + 4), i, -1):
+            words = tokens[i:end]
+            if all(w.kind == "word" for w in words):
+                name = re.sub(r"['\u2019]s$", "", " ".join(w.text for w in words))
+                if name in self.names:
+                    return name, end
         return None
 
     def _called(self, m: _Mention, tokens: list[_Token]) -> _Mention:
@@ -649,7 +680,8 @@ class _Reader:
             col += 1
         return where
 
-    def _resolve(self, m: _Mention, subjects: list[str], notes: _PageNotes) -> tuple[str, ...]:
+    def _resolve(self, m: _Mention, subjects: list[str], notes: _PageNotes,
+                 avoid: str | None = None) -> tuple[str, ...]:
         """What a mention refers to; a pronoun goes to the latest fitting character (a subject pronoun
         prefers the last subject), and fixes that character's gender when the story had not said."""
         if m.pronoun is None:
@@ -658,6 +690,8 @@ class _Reader:
             return tuple(notes.present or self.previous_present)
         gender, role = PRONOUNS[m.pronoun][0], m.role
         if gender == "*":
+            if self.plural and self.last_subjects == [self.plural]:
+                return (self.plural,)  # "The other ducks laughed. … they quacked."
             if len(self.last_subjects) >= 2:
                 return tuple(self.last_subjects)
             group = notes.present if len(notes.present) >= 2 else self.recent[-2:]
@@ -665,6 +699,8 @@ class _Reader:
         candidates = list(reversed(self.recent))
         if role == "subject":
             candidates = [c for c in self.last_subjects if c in candidates] + candidates
+            if avoid in candidates:
+                candidates = [c for c in candidates if c != avoid] + [avoid]
         elif role == "possessive":  # "his paw" is the doer's own, mostly
             candidates = subjects + [c for c in self.last_subjects if c in candidates] + candidates
         else:
@@ -674,7 +710,9 @@ class _Reader:
                 if role != "possessive":  # "ran over his nose": whose nose is too unsure to tell a gender by
                     self.gender.setdefault(c, gender)
                 return (c,)
-        return ()
+        # No one fits: two of one kind share a picture (a mother duck and her duckling), so "he" is still
+        # the likeliest one rather than nobody.
+        return tuple(candidates[:1])
 
     # ── a sentence: who does what, who says what ──
 
@@ -684,7 +722,11 @@ class _Reader:
         same_paragraph = self._paragraph_of(sentence) == self.previous_paragraph
         refs: dict[int, tuple[str, ...]] = {}  # token index -> the characters a mention there refers to
         first_subjects: list[str] = []
-        clause = _Clause(after_quote=self.previous_quote_only)  # '"Wolf!" ¶ Tom cried.': a tag
+        opens_with_tag = bool(tokens) and tokens[0].kind == "word" and (
+            tokens[0].low in PRONOUNS or self._name_at(tokens, 0) is not None
+            or any(f in self.w["speech_verbs"] for f in tokens[0].forms))
+        # '"Wolf! Wolf!" Tom cried.' is two sentences; "Tom cried" is still the line's tag.
+        clause = _Clause(after_quote=self.previous_quote_only and opens_with_tag)
         i = 0
         while i < len(tokens):
             t = tokens[i]
@@ -707,7 +749,9 @@ class _Reader:
                 continue
             m = self._mention(tokens, i, sentence, notes)
             if m:
-                chars = self._resolve(m, clause.subjects, notes)
+                answering = clause.after_quote and m.end < len(tokens) and any(
+                    f in ANSWER_VERBS for f in tokens[m.end].forms)  # '"…," she answered': not the asker
+                chars = self._resolve(m, clause.subjects, notes, self.last_speaker if answering else None)
                 refs[i] = chars
                 notes.see(chars)
                 for c in chars:
@@ -717,6 +761,7 @@ class _Reader:
                 if (not clause.has_verb or clause.inverted) and m.role == "subject":
                     clause.subjects = clause.subjects + [c for c in chars if c not in clause.subjects]
                     self.last_subjects = list(clause.subjects)
+                    self.plural = m.char if m.plural else None
                     first_subjects = first_subjects or list(clause.subjects)
                 i = m.end
                 continue

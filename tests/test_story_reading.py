@@ -280,3 +280,35 @@ def test_a_tag_after_an_exclaimed_line_and_an_absent_wolf():
     assert [(c.id, c.name) for c in facts[2].characters] == [("wolf", "the wolf"), ("boy", "Tom"), ("sheep", "the sheep")]
     assert facts[2].character("boy").actions == ("talk",)  # "Tom cried" there is calling out, not weeping
     assert (facts[0].setting, facts[2].setting, facts[2].time_of_day) == ("mountain", "forest", "sunset")
+
+
+def test_long_names_stand_ins_that_keep_out_of_the_way_and_they_for_a_flock():
+    school = facts_of("""\
+        Little Red Riding Hood Goes to School
+
+        Little Red Riding Hood went to school with her mum. The teacher smiled and waved.
+
+        "Welcome, Red Riding Hood," said the teacher. She sat down next to a girl called Lily.
+
+        At home time, Red Riding Hood ran to her mum and hugged her. "I love school!" she said.
+        """)
+    cast = [(c.id, c.name) for c in school[0].characters]
+    # The story's own teacher is the teacher, so her mum is drawn as the queen (with a warning).
+    assert cast == [("luna", "Little Red Riding Hood"), ("queen", "the mum"), ("teacher", "the teacher")]
+    assert [c.id for c in school[1].characters] == ["teacher", "luna", "girl"]
+    assert (school[1].speeches[0].speaker, school[1].speeches[0].addressee) == ("teacher", "luna")
+    assert school[2].speeches[0].speaker == "luna" and school[2].speeches[0].addressee == "queen"
+    assert [str(w).split(": ", 1)[1] for w in story_warnings(school)] == [
+        "warning: no picture for 'mum'; drawn as queen"]
+    ducks = facts_of("""\
+        The Little Duckling
+
+        By the pond, a mother duck sat on her eggs. Out came five fluffy ducklings.
+
+        The other ducks laughed at the grey duckling. "You are so ugly!" they quacked.
+
+        He ran away and hid in the reeds all winter, and the snow fell on the lake.
+        """)
+    assert [(c.id, c.name, c.actions) for c in ducks[0].characters] == [("duck", "the duck", ("sit",))]
+    assert ducks[1].speeches[0].speaker == "duck" and ducks[1].characters[0].feeling == "mocking"
+    assert ducks[2].characters[0].actions == ("run", "hide") and ducks[2].weather == "snow"
