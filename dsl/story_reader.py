@@ -26,19 +26,36 @@ The interface the storybook director stages pages from (keep it stable):
   the story file, with what draws them instead (`drawn_as`, or None).
 
 `facts_as_json(facts)` is the JSON form `render story FILE --facts` prints.
+
+How it reads (the word lists are dsl/story_words.yaml, the word forms come from
+lemminflect; see dsl/story_words.py for why not a parser): a pass over the
+story finds people's names (a capitalised word mid-sentence, or one a verb
+follows; girl/boy by the she/he after it, else by the name lists, else
+Luna/Sunny; "her dog Comet" names the dog). Then each sentence, in order, is cut
+into clauses (at punctuation and "and", "but", "when", …); a clause's subject
+is the character named before its verb, or carried from the clause before;
+pronouns go to the latest fitting character (he/she fix a gender the first
+time). The clause's verbs and feeling words are its subject's, unless
+negated; "laughed at X" makes the subject mocking and X sad. A quoted line's
+speaker is the character in its tag ("…," said the fox / the fox said, "…"),
+else the one speaking just before in the same paragraph, the other one of a
+conversation in a new paragraph, or the subject of the sentence before.
+Setting, time and weather are weighted cues (phrases first: "the sun went
+down"), the last one on a page winning, carried to the next pages.
+Deterministic: no randomness, no network, same text, same facts.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
+from .story_words import (ANSWER_VERBS, ARTICLES, DETERMINERS, EVERYONE, INVERTERS, PRONOUNS, Phrases, TERMINATORS,
+                          THING_SUBJECTS, TITLES, TITLE_IDS, Token, is_adjective, names_a_thing, prop_kinds,
+                          tokenize, word_forms, words)
 
 if TYPE_CHECKING:
-    from .story import Page, Story
+    from .story import Page, Sentence, Story
 
 __all__ = [
     "ACTIONS", "CHARACTER_IDS", "FEELINGS", "SETTINGS", "TIMES", "WEATHERS",
@@ -136,169 +153,6 @@ def facts_as_json(facts: list[PageFacts]) -> dict[str, Any]:
     return {"pages": [page(p) for p in facts], "warnings": [str(w) for w in story_warnings(facts)]}
 
 
-# ── words ─────────────────────────────────────────────────────────────────────
-
-OBJECTS_LIBRARY = Path(__file__).resolve().parent.parent / "templates" / "_lib" / "objects.scene"
-_MACROS = re.compile(r"\{%-?\s*set\s+MACROS\s*=\s*\{(.*?)\}\s*-?%\}", re.S)
-_MACRO_KEY = re.compile(r"[\"']([^\"']+)[\"']\s*:")
-
-
-def prop_kinds() -> frozenset[str]:
-    """The prop kinds objects.scene draws (its MACROS keys, i.e. KINDS), read now: new kinds land often."""
-    try:
-        text = OBJECTS_LIBRARY.read_text(encoding="utf-8")
-    except OSError:
-        return frozenset()
-    m = _MACROS.search(text)
-    return frozenset(_MACRO_KEY.findall(m.group(1))) if m else frozenset()
-
-
-@lru_cache(maxsize=1)
-def words() -> dict[str, Any]:
-    """story_words.yaml, with phrase tables keyed by their first word."""
-    data = yaml.safe_load((Path(__file__).parent / "story_words.yaml").read_text(encoding="utf-8"))
-    nouns = {noun: cid for cid, ns in data["characters"].items() for noun in ns}
-
-    def phrases(table: dict[str, list]) -> _Phrases:
-        return _Phrases([(str(w), label) for label, ws in table.items() for w in ws])
-
-    return {
-        "nouns": nouns,
-        "ambiguous": set(data["ambiguous"]),
-        "stand_ins": {w: [] if ids is None else [ids] if isinstance(ids, str) else list(ids)
-                      for w, ids in data["stand_ins"].items()},
-        "girl_names": set(data["girl_names"]), "boy_names": set(data["boy_names"]),
-        "female": set(data["female"]), "male": set(data["male"]),
-        "actions": phrases(data["actions"]),
-        "speech_verbs": data["speech_verbs"],
-        "feelings": phrases(data["feelings"]),
-        "negated_feelings": data["negated_feelings"],
-        "settings": _Phrases([(str(w), (place, float(weight))) for place, ws in data["settings"].items()
-                              for w, weight in ws.items()]),
-        "times": phrases(data["times"]),
-        "weather": phrases(data["weather"]),
-        "props": _Phrases([(w, kind) for w, kind in data["prop_phrases"].items()]),
-        "prop_words": data["prop_words"],
-        "not_props": set(data["not_props"]), "sky_props_in": set(data["sky_props_in"]),
-        "sky_props": set(data["sky_props"]),
-        "things": data["things"],
-        "clause_breaks": set(data["clause_breaks"]),
-        "negations": set(data["negations"]),
-    }
-
-
-class _Phrases:
-    """Word sequences (lemmas) -> a label; `match` finds the longest one starting at a token."""
-
-    def __init__(self, entries: list[tuple[str, Any]]):
-        self.first: dict[str, list[tuple[tuple[str, ...], Any]]] = {}
-        for text, label in entries:
-            seq = tuple(text.lower().split())
-            self.first.setdefault(seq[0], []).append((seq, label))
-        for options in self.first.values():
-            options.sort(key=lambda o: -len(o[0]))
-
-    def match(self, tokens: list[_Token], i: int) -> tuple[int, Any] | None:
-        """(how many tokens, label) of the longest phrase at tokens[i], or None."""
-        for form in tokens[i].forms:
-            for seq, label in self.first.get(form, ()):
-                if i + len(seq) <= len(tokens) and all(
-                        seq[k] in tokens[i + k].forms and tokens[i + k].quote == tokens[i].quote
-                        for k in range(1, len(seq))):
-                    return len(seq), label
-        return None
-
-
-@lru_cache(maxsize=8192)
-def _forms(low: str) -> tuple[tuple[str, ...], tuple[str, ...], bool, frozenset[str]]:
-    """The word's forms for matching (itself and its lemmas: ran -> run, leaves -> leave, leaf; happily ->
-    happy), its noun forms (itself and its noun lemmas: mice -> mouse, but not crowed -> crow), and whether it
-    is an inflected verb form (wanted, sang, runs), and the parts of speech it can be (none: an unknown
-    word, such as most names).  lemminflect reads its tables on first use (~0.2 s)."""
-    from lemminflect import getAllLemmas
-
-    low = low.replace("\u2019", "'")
-    lemmas = getAllLemmas(low)
-    forms = [low]
-    for pos in ("VERB", "NOUN", "ADJ", "AUX", "ADV"):
-        for lemma in lemmas.get(pos, ()):
-            if lemma.lower() not in forms:
-                forms.append(lemma.lower())
-    if low.endswith("ily") and len(low) > 5:
-        forms.append(low[:-3] + "y")
-    elif low.endswith("ly") and len(low) > 4:
-        forms.append(low[:-2])
-    if low.endswith("'s"):
-        forms.append(low[:-2])
-    nouns = tuple(dict.fromkeys([low if not low.endswith("'s") else low[:-2],
-                                 *(n.lower() for n in lemmas.get("NOUN", ()))]))
-    verb = any(v.lower() != low for v in lemmas.get("VERB", ())) or (low.endswith("ed") and len(low) > 4)
-    return tuple(forms), nouns, verb, frozenset(lemmas)
-
-
-# ── tokens and mentions ───────────────────────────────────────────────────────
-
-_TOKEN = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*|[\"\u201c\u201d]|[.,;:!?\u2014]")
-_TERMINATORS = {".", "!", "?"}
-DETERMINERS = frozenset("the a an this that these those his her their my our your its every each some one two "
-                        "three four five many no other".split())
-# Words that may stand before a character noun in a name: "Mr Fox", "Little Red Hen", "King Leo".
-TITLES = frozenset("mr mrs ms miss mister dr old little big mother father mama papa uncle aunt auntie sir lady "
-                   "baby king queen prince princess grandma grandpa granny farmer teacher captain wise".split())
-# A title before a person's name that no noun draws: who draws them.
-TITLE_IDS = {"mrs": "teacher", "ms": "teacher", "miss": "teacher", "lady": "queen", "aunt": "teacher",
-             "auntie": "teacher", "mr": "farmer", "mister": "farmer", "sir": "king", "uncle": "farmer",
-             "dr": "teacher", "captain": "farmer", "prince": "boy", "princess": "girl"}
-PRONOUNS = {"he": ("m", "subject"), "him": ("m", "object"), "his": ("m", "possessive"),
-            "himself": ("m", "possessive"), "she": ("f", "subject"), "her": ("f", "object"),
-            "hers": ("f", "possessive"), "herself": ("f", "possessive"), "they": ("*", "subject"),
-            "them": ("*", "object"), "their": ("*", "possessive"), "themselves": ("*", "possessive")}
-ANSWER_VERBS = frozenset({"answer", "reply", "respond"})
-# Words a clause may open with before its verb, the subject coming after: "Down fell the cheese".
-INVERTERS = frozenset("down up off out away in here there".split())
-ARTICLES = frozenset("the a an this that these those some".split())
-# Subjects that are no character on the page: the verbs after them are nobody's.
-THING_SUBJECTS = frozenset("it somebody someone something nobody nothing everything there".split())
-EVERYONE = frozenset({"everyone", "everybody", "friends", "both"})  # all who are on the page (or were)
-
-
-@dataclass
-class _Token:
-    text: str
-    low: str
-    start: int  # offset in the sentence's text
-    kind: str  # word, punct, open, close
-    quote: int  # the index of the quote it is inside (its quote marks too), -1 outside
-    forms: tuple[str, ...] = ()
-    nouns: tuple[str, ...] = ()
-    verb: bool = False
-    pos: frozenset[str] = frozenset()
-
-    @property
-    def capital(self) -> bool:
-        return self.kind == "word" and self.text[0].isupper() and not self.text.isupper()
-
-
-def _tokenize(text: str) -> list[_Token]:
-    out: list[_Token] = []
-    quote, count = -1, 0
-    for m in _TOKEN.finditer(text):
-        t = m.group(0)
-        if t in "\"\u201c\u201d":
-            if t == "\u201c" or (t == '"' and quote < 0):
-                quote, count = count, count + 1
-                out.append(_Token(t, t, m.start(), "open", quote))
-            else:
-                out.append(_Token(t, t, m.start(), "close", quote))
-                quote = -1
-        elif t[0].isalnum():
-            low = t.lower()
-            out.append(_Token(t, low, m.start(), "word", quote, *_forms(low)))
-        else:
-            out.append(_Token(t, t, m.start(), "punct", quote))
-    return out
-
-
 @dataclass
 class _Mention:
     start: int  # token indices
@@ -352,34 +206,6 @@ FEELING_OF_MOOD = {"happy": "happy", "excited": "excited", "calm": "calm", "sad"
                    "sleepy": "sleepy", "surprised": "surprised", "curious": "curious"}
 
 
-ADJECTIVES = frozenset("""little big old young small tiny wise clever lazy busy hungry proud brave kind slow fast quick
-brown grey gray black white red yellow green blue orange pink golden sly silly happy sad sleepy friendly good bad
-naughty fat thin tall short pretty beautiful fluffy cheeky grumpy shy mighty great hard-working speedy""".split())
-
-
-def _is_adjective(token: _Token) -> bool:
-    return token.low in ADJECTIVES
-
-
-NUMBERS = frozenset("two three four five six seven eight nine ten lots".split())
-
-
-def _names_a_thing(tokens: list[_Token], i: int) -> bool:
-    """Whether tokens[i] is used as a noun for a thing: after an article, a possessive, a number or an
-    adjective, in the plural, or a word that is only ever a noun; not "the top of the hill", "as well"."""
-    t = tokens[i]
-    if i + 1 < len(tokens) and tokens[i + 1].low == "of":
-        return False
-    before = tokens[i - 1] if i else None
-    if before is not None and before.kind == "word" and (
-            before.low in DETERMINERS or before.low in NUMBERS or before.low in PRONOUNS or "ADJ" in before.pos
-            or before.low.endswith(("'s", "\u2019s")) or before.pos == {"NOUN"}):  # the hunter's net, apple tree
-        return True
-    if t.pos == {"NOUN"}:
-        return True
-    return t.low != t.nouns[-1] and t.low.endswith("s")  # "apples", "flowers"
-
-
 NO_WEATHER = frozenset({"underwater", "space"})  # settings no rain or snow falls in
 MIN_SETTING_SCORE = 2.0  # to move the story somewhere else: a place's name (3), or two of its things
 
@@ -417,7 +243,7 @@ class _Reader:
 
     def read(self) -> list[PageFacts]:
         self._find_names()
-        title = _tokenize(self.story.title)
+        title = tokenize(self.story.title)
         setting = self._setting(title) or self._first_setting() or "meadow"
         time_of_day = self._last_cue(title, self.w["times"]) or "day"
         weather = self._last_cue(title, self.w["weather"]) or "clear"
@@ -425,9 +251,9 @@ class _Reader:
         sentences = [s for page in self.pages for s in page.sentences]
         for page in self.pages:
             notes = _PageNotes()
-            tokens_of_page: list[_Token] = []
+            tokens_of_page: list[Token] = []
             for sentence in page.sentences:
-                tokens = _tokenize(sentence.text)
+                tokens = tokenize(sentence.text)
                 tokens_of_page += tokens
                 k = sentences.index(sentence)
                 self.next_sentence = sentences[k + 1] if k + 1 < len(sentences) else None
@@ -482,7 +308,7 @@ class _Reader:
         mid: dict[str, int] = {}
         initial: dict[str, int] = {}
         sentences = [s for page in self.pages for s in page.sentences]
-        tokenized = [_tokenize(s.text) for s in sentences]
+        tokenized = [tokenize(s.text) for s in sentences]
         verb_after: set[str] = set()  # names a verb follows somewhere ("Nova climbed")
         for tokens in tokenized:
             for i, t in enumerate(tokens):
@@ -498,7 +324,7 @@ class _Reader:
                     continue  # a later word of a name already counted: "Red Riding Hood"
                 if not t.capital or t.quote >= 0 or t.low in NOT_NAMES or t.low in TITLES or len(t.low) < 2:
                     continue
-                first = i == 0 or tokens[i - 1].kind == "open" or tokens[i - 1].text in _TERMINATORS
+                first = i == 0 or tokens[i - 1].kind == "open" or tokens[i - 1].text in TERMINATORS
                 j = i + 1
                 while j < len(tokens) and j < i + 4 and tokens[j].capital and tokens[j].quote < 0 \
                         and tokens[j].low not in NOT_NAMES and not self._noun_id(tokens, j):
@@ -513,7 +339,7 @@ class _Reader:
         for name in order:
             low = name.lower()
             known = low in self.w["girl_names"] or low in self.w["boy_names"] or low in ("luna", "sunny")
-            pos = _forms(low)[3]
+            pos = word_forms(low)[3]
             opener_only = initial.get(name, 0) >= 2 and (not pos or (pos <= {"NOUN", "PROPN"} and name in verb_after))
             if name in self.names or not (mid.get(name) or known or opener_only):
                 continue
@@ -533,7 +359,7 @@ class _Reader:
             if gender:
                 self.gender[cid] = gender
 
-    def _apposition(self, tokens: list[_Token], i: int, cid: str) -> None:
+    def _apposition(self, tokens: list[Token], i: int, cid: str) -> None:
         """"her dog Comet", "a penguin named Pip": the name is that character's."""
         from .story import NOT_NAMES
 
@@ -547,7 +373,7 @@ class _Reader:
             self.called.setdefault(cid, f"{tokens[i].text} {tokens[j].text}" if titled else tokens[j].text)
 
     @staticmethod
-    def _pronoun_after(name: str, tokenized: list[list[_Token]]) -> str | None:
+    def _pronoun_after(name: str, tokenized: list[list[Token]]) -> str | None:
         """"f" or "m": the first she/he (her/him) in the sentence that first names `name`, or the next."""
         for k, tokens in enumerate(tokenized):
             first = name.split()[0]
@@ -560,7 +386,7 @@ class _Reader:
             return None
         return None
 
-    def _noun_id(self, tokens: list[_Token], i: int) -> str | None:
+    def _noun_id(self, tokens: list[Token], i: int) -> str | None:
         """The library id a character noun at tokens[i] names ("the hare", "Tortoise"), or None."""
         t = tokens[i]
         nouns = self.w["nouns"]
@@ -572,13 +398,13 @@ class _Reader:
         if any(n in self.w["ambiguous"] for n in t.nouns) and not t.capital:
             before = tokens[i - 1].low if i else ""
             if before not in DETERMINERS and before not in TITLES and not (
-                    i and tokens[i - 1].kind == "word" and not tokens[i - 1].verb and _is_adjective(tokens[i - 1])):
+                    i and tokens[i - 1].kind == "word" and not tokens[i - 1].verb and is_adjective(tokens[i - 1])):
                 return None  # "to duck", "could not bear"
         return cid
 
     # ── mentions ──
 
-    def _mention(self, tokens: list[_Token], i: int, sentence: Sentence, notes: _PageNotes) -> _Mention | None:
+    def _mention(self, tokens: list[Token], i: int, sentence: Sentence, notes: _PageNotes) -> _Mention | None:
         t = tokens[i]
         if t.kind != "word" or (i and tokens[i - 1].low == "no"):  # "there was no wolf"
             return None
@@ -586,7 +412,7 @@ class _Reader:
             role = PRONOUNS[t.low][1]
             after = tokens[i + 1] if i + 1 < len(tokens) else None
             if t.low == "her" and after is not None and after.kind == "word" and (
-                    "VERB" not in after.pos or _is_adjective(after)
+                    "VERB" not in after.pos or is_adjective(after)
                     or ("NOUN" in after.pos and after.nouns[-1] != after.low)):
                 role = "possessive"  # her beak, her eggs; but "let her go", "hugged her"
             return _Mention(i, i + 1, None, pronoun=t.low, role=role)
@@ -631,7 +457,7 @@ class _Reader:
             return self._called(_Mention(i, end, self.names[name], name), tokens)
         return None
 
-    def _name_at(self, tokens: list[_Token], i: int) -> tuple[str, int] | None:
+    def _name_at(self, tokens: list[Token], i: int) -> tuple[str, int] | None:
         """The longest known name starting at tokens[i] ("Red Riding Hood's" -> "Red Riding Hood"), and its end."""
         for end in range(min(len(tokens), i + 4), i, -1):
             words = tokens[i:end]
@@ -641,19 +467,19 @@ class _Reader:
                     return name, end
         return None
 
-    def _called(self, m: _Mention, tokens: list[_Token]) -> _Mention:
+    def _called(self, m: _Mention, tokens: list[Token]) -> _Mention:
         if tokens[m.start].quote < 0:  # how the narrator calls it, not "Wolf! Wolf!"
             self.called.setdefault(m.char, m.name)
         return m
 
     @staticmethod
-    def _written(tokens: list[_Token], i: int) -> str:
+    def _written(tokens: list[Token], i: int) -> str:
         t = tokens[i]
         if t.capital and not (i and tokens[i - 1].low in DETERMINERS):
             return re.sub(r"['\u2019]s$", "", t.text)  # Tortoise, Grandpa
         return "the " + re.sub(r"['\u2019]s$", "", t.low)
 
-    def _warn(self, word: str, sentence: Sentence, token: _Token, drawn_as: str | None, notes: _PageNotes) -> None:
+    def _warn(self, word: str, sentence: Sentence, token: Token, drawn_as: str | None, notes: _PageNotes) -> None:
         if word in self.warned:
             return
         self.warned.add(word)
@@ -716,7 +542,7 @@ class _Reader:
 
     # ── a sentence: who does what, who says what ──
 
-    def _read_sentence(self, sentence: Sentence, tokens: list[_Token], notes: _PageNotes) -> None:
+    def _read_sentence(self, sentence: Sentence, tokens: list[Token], notes: _PageNotes) -> None:
         """Mentions, each clause's subjects and what they do and feel, then the sentence's quoted lines."""
         before_subjects, before_quoted = list(self.sentence_subjects), self.previous_quoted
         same_paragraph = self._paragraph_of(sentence) == self.previous_paragraph
@@ -786,7 +612,7 @@ class _Reader:
     def _paragraph_of(self, sentence: Sentence) -> int | None:
         return self.paragraph_at.get((sentence.line, sentence.column), self.previous_paragraph)
 
-    def _read_words(self, tokens: list[_Token], i: int, clause: _Clause, sentence: Sentence,
+    def _read_words(self, tokens: list[Token], i: int, clause: _Clause, sentence: Sentence,
                     notes: _PageNotes) -> None:
         """An action, a feeling or a speech verb at tokens[i], given to whoever does it; sets clause.size."""
         t = tokens[i]
@@ -856,7 +682,7 @@ class _Reader:
             start_before = next((i + 1 for i in range(o - 1, -1, -1) if tokens[i].kind == "close"), 0)
             after = []
             for i in range(close + 1, len(tokens)):
-                if tokens[i].kind == "open" or tokens[i].text in _TERMINATORS or (after and tokens[i].text == ","):
+                if tokens[i].kind == "open" or tokens[i].text in TERMINATORS or (after and tokens[i].text == ","):
                     break
                 after.append(i)
             before = list(range(start_before, o))
@@ -916,7 +742,7 @@ class _Reader:
         """The speaker when the next sentence opens with "Tom cried" or "said Tom"."""
         if self.next_sentence is None:
             return None
-        tokens = _tokenize(self.next_sentence.text)
+        tokens = tokenize(self.next_sentence.text)
         if not tokens or tokens[0].kind != "word":
             return None
         def is_speech(k: int) -> bool:
@@ -950,7 +776,7 @@ class _Reader:
 
     # ── where, when, what ──
 
-    def _cues(self, tokens: list[_Token], table: _Phrases):
+    def _cues(self, tokens: list[Token], table: Phrases):
         """(position, label, negated) of each cue outside quotes, longest phrases first."""
         i, negate = 0, 0
         while i < len(tokens):
@@ -973,7 +799,7 @@ class _Reader:
             negate = max(0, negate - 1)
             i += 1
 
-    def _last_cue(self, tokens: list[_Token], table: _Phrases) -> str | None:
+    def _last_cue(self, tokens: list[Token], table: Phrases) -> str | None:
         """The last cue's label (a negated weather cue, "it did not rain", means clear)."""
         last = None
         for _, label, negated in self._cues(tokens, table):
@@ -983,7 +809,7 @@ class _Reader:
                 last = "clear"
         return last
 
-    def _setting(self, tokens: list[_Token], previous: str | None = None) -> str | None:
+    def _setting(self, tokens: list[Token], previous: str | None = None) -> str | None:
         """The place whose cues weigh most; ties keep the previous place, else the first named."""
         score: dict[str, float] = {}
         first: dict[str, int] = {}
@@ -1001,19 +827,19 @@ class _Reader:
 
     def _first_setting(self) -> str | None:
         for page in self.pages:
-            found = self._setting([t for s in page.sentences for t in _tokenize(s.text)])
+            found = self._setting([t for s in page.sentences for t in tokenize(s.text)])
             if found:
                 return found
         return None
 
-    def _props(self, page: Page, tokens: list[_Token], setting: str, notes: _PageNotes) -> None:
+    def _props(self, page: Page, tokens: list[Token], setting: str, notes: _PageNotes) -> None:
         """The page's prop kinds, scored by mentions (inside quotes at half weight); things the library
         cannot draw are warned about once."""
         w = self.w
         previous = None  # (where, kind, weight) of the last prop counted
         sentence_at = []  # token index -> its sentence, for warnings' places
         for s in page.sentences:
-            sentence_at += [s] * len(_tokenize(s.text))
+            sentence_at += [s] * len(tokenize(s.text))
         i = 0
         while i < len(tokens):
             t = tokens[i]
@@ -1021,7 +847,7 @@ class _Reader:
                 i += 1
                 continue
             size, kind = w["props"].match(tokens, i) or (1, None)
-            if kind is None and not _names_a_thing(tokens, i):
+            if kind is None and not names_a_thing(tokens, i):
                 i += 1
                 continue
             noun = next((n for n in t.nouns if n in self.kinds or n in w["prop_words"] or n in w["things"]), None)

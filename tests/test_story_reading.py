@@ -14,10 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from storyreel.cli import main
-from storyreel.dsl import story_reader
+from storyreel.dsl import story_words
 from storyreel.dsl.story import parse_story, plan_pages, read_story
-from storyreel.dsl.story_reader import (ACTIONS, CHARACTER_IDS, FEELINGS, SETTINGS, TIMES, WEATHERS, prop_kinds,
-                                        read_story_facts, story_warnings)
+from storyreel.dsl.story_reader import (ACTIONS, CHARACTER_IDS, FEELINGS, SETTINGS, TIMES, WEATHERS, read_story_facts,
+                                        story_warnings)
+from storyreel.dsl.story_words import prop_kinds
 
 STORIES = Path(__file__).parent / "stories"
 
@@ -185,7 +186,7 @@ def test_things_without_a_picture_are_warned_about_where_they_are(story_facts):
 def test_prop_kinds_are_read_when_the_story_is(tmp_path, monkeypatch):
     library = tmp_path / "objects.scene"
     library.write_text('{% set MACROS = {\n  "cheese": cheese, "tree": tree,\n} %}\n{% set KINDS = MACROS | list %}\n')
-    monkeypatch.setattr(story_reader, "OBJECTS_LIBRARY", library)
+    monkeypatch.setattr(story_words, "OBJECTS_LIBRARY", library)
     story = read_story(STORIES / "fox_and_crow.txt")
     facts = read_story_facts(story, plan_pages(story))
     assert facts[0].props[0] == "cheese"
