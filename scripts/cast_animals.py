@@ -426,9 +426,8 @@ def duck():
 
 @cast
 def hen():
-    comb = part("comb", smooth([(-34, -396), (-30, -440), (-8, -420), (4, -452), (20, -420), (40, -436), (40, -396)]),
+    comb = part("comb", smooth([(-44, -392), (-44, -450), (-16, -428), (0, -478), (20, -430), (46, -458), (50, -392)]),
                 "comb", (0, -400))
-    wattle = part("wattle", ellipse(16, -252, 9, 13), "comb", (16, -258))
     face_part = part("face", round_head(100, -312), "fur", (0, -230), beak(-290, 20, 30), face=True)
     tail = part("tail", smooth([(-40, -150), (-110, -210), (-132, -150), (-110, -110), (-50, -96)]), "fur",
                 (-50, -120))
@@ -556,10 +555,10 @@ def sheep():
         "sheep", "Sheep", "Gentle and a little shy; follows the flock and baas softly.",
         "a fluffy white sheep with a cream face and dark legs.",
         palette("#FFFFFF", "#F4F1EA", "#4A4458", face="#F5DCC4", far="#3A3446", blush="#FF9AA2"),
-        [*leg_set(50, -110, -120, 26, "dark", "far", "dark", 14), tail,
-         part("body", wool(-30, -190, 150, 96, 14, 16), "fur", (0, -160), head)],
-        face_at(x=60, eye_y=-362, spacing=26, eye_w=20, eye_h=26, mouth_y=-306, mouth_w=28, brow_y=-392,
-                cheek_y=-326, cheek_spacing=42, cheek_r=10), quad_gestures(1.0), 80, scale=0.95)
+        [*leg_set(50, -110, -90, 28, "dark", "far", "dark", 14), shift_part(tail, 0, 34),
+         shift_part(part("body", wool(-30, -190, 150, 96, 14, 16), "fur", (0, -160), head), 0, 34)],
+        face_at(x=60, eye_y=-328, spacing=26, eye_w=20, eye_h=26, mouth_y=-272, mouth_w=28, brow_y=-358,
+                cheek_y=-292, cheek_spacing=42, cheek_r=10), quad_gestures(1.0), 80, scale=0.95)
 
 
 @cast
@@ -701,14 +700,16 @@ def insect_head(fill: str, r: float = 100, ants=None, face_children=()) -> objec
 @cast
 def ant():
     ants = [antenna(-34, -386, -74, -470), antenna(34, -386, 74, -470, name="antenna_r")]
-    abdomen = part("abdomen", ellipse(0, -104, 74, 60), "dark", (0, -110))
-    body = part("body", ellipse(0, -168, 46, 50), "fur", (0, -150), *mid_arms("dark"),
-                *thin_arms("dark", "fur"), insect_head("fur", 100, ants))
+    # Three beads, as an ant is drawn in picture books: head, thorax, abdomen.
+    abdomen = part("abdomen", ellipse(0, -92, 64, 56), "fur", (0, -92),
+                   part("abdomen_band", rrect(-58, -100, 58, -88, 6), "dark", (0, -94), stroke=False))
+    body = part("body", ellipse(0, -178, 36, 40), "fur", (0, -160), *mid_arms("dark", -178),
+                *thin_arms("dark", "dark", (26, -206), (62, -176), (76, -136)), insect_head("fur", 100, ants))
     return Character(
         "ant", "Ant", "Hard-working and sensible; plans ahead, carries ten times her weight.",
         "a red-brown ant with a big round head, bent antennae and six legs.",
         palette("#C2452D", "#F2A27E", "#7A2A1C", blush="#FF8FA3"),
-        [abdomen, *insect_legs("dark", "dark"), body],
+        [*insect_legs("dark", "dark"), abdomen, body],
         face_at(eye_y=-310, mouth_y=-254, brow_y=-348, brow="#7A2A1C"), {}, 70, scale=0.7)
 
 
