@@ -208,6 +208,7 @@ FEELING_OF_MOOD = {"happy": "happy", "excited": "excited", "calm": "calm", "sad"
 
 NO_WEATHER = frozenset({"underwater", "space"})  # settings no rain or snow falls in
 MIN_SETTING_SCORE = 2.0  # to move the story somewhere else: a place's name (3), or two of its things
+NAMED_PLACE_SCORE = 3.0  # a place's own name: "the farm"
 
 
 class _Reader:
@@ -809,7 +810,8 @@ class _Reader:
                 last = "clear"
         return last
 
-    def _setting(self, tokens: list[Token], previous: str | None = None) -> str | None:
+    def _setting(self, tokens: list[Token], previous: str | None = None,
+                 least: float = MIN_SETTING_SCORE) -> str | None:
         """The place whose cues weigh most; ties keep the previous place, else the first named."""
         score: dict[str, float] = {}
         first: dict[str, int] = {}
@@ -818,7 +820,7 @@ class _Reader:
                 score[place] = score.get(place, 0.0) + weight
                 first.setdefault(place, i)
         top = max(score.values(), default=0.0)
-        if top == 0 or (previous and top < MIN_SETTING_SCORE):
+        if top == 0 or (previous and top < least):
             return None
         leaders = [p for p in score if score[p] == top]
         if previous in leaders:
@@ -826,11 +828,15 @@ class _Reader:
         return min(leaders, key=lambda p: first[p])
 
     def _first_setting(self) -> str | None:
+        """Where a story that does not say at first is: the first place it names (else the first cue)."""
+        first = None
         for page in self.pages:
-            found = self._setting([t for s in page.sentences for t in tokenize(s.text)])
-            if found:
+            tokens = [t for s in page.sentences for t in tokenize(s.text)]
+            found = self._setting(tokens)
+            if found and self._setting(tokens, found, NAMED_PLACE_SCORE):
                 return found
-        return None
+            first = first or found
+        return first
 
     def _props(self, page: Page, tokens: list[Token], setting: str, notes: _PageNotes) -> None:
         """The page's prop kinds, scored by mentions (inside quotes at half weight); things the library

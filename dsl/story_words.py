@@ -146,7 +146,7 @@ ANSWER_VERBS = frozenset({"answer", "reply", "respond"})
 INVERTERS = frozenset("down up off out away in here there".split())
 ARTICLES = frozenset("the a an this that these those some".split())
 # Subjects that are no character on the page: the verbs after them are nobody's.
-THING_SUBJECTS = frozenset("it somebody someone something nobody nothing everything there".split())
+THING_SUBJECTS = frozenset("it somebody someone something nobody nothing everything there i we you".split())
 EVERYONE = frozenset({"everyone", "everybody", "friends", "both"})  # all who are on the page (or were)
 
 
