@@ -132,9 +132,17 @@ def _turn(layer: LayerBuilder, t: float, direction: float) -> None:
         layer.tween("facing", t, t + TURN_TIME, math.copysign(1.0, direction), "in-out-sine")
 
 
+def turns(layer: LayerBuilder) -> bool:
+    """Whether the rig turns this character to other views. One drawn side-on already,
+    its face off the centre line (the cast library's four-legged animals, fish and snail:
+    docs/CHARACTERS.md), crosses the frame as drawn, mirrored to face left: the rig's
+    made-up side view would narrow its body and gather its legs in the middle."""
+    return not _character(layer).face.center_x
+
+
 def _view(layer: LayerBuilder, t: float, view: float, duration: float = TURN_TIME) -> None:
     """Turn to a view: 0 front, 0.5 three-quarter, 1 side."""
-    if layer.value_at("view", t) != view:
+    if turns(layer) and layer.value_at("view", t) != view:
         layer.tween("view", t, t + duration, view, "in-out-sine")
 
 
@@ -157,8 +165,9 @@ def _walk(layer: LayerBuilder, start: float, duration: float, distance_units: fl
     before = layer.value_at("view", start)
     turn = min(TURN_TIME, duration / 4)
     _stand(layer, start, turn)
-    layer.tween("view", start, start + turn, 1.0, "in-out-sine")
-    layer.tween("view", end - turn, end, before, "in-out-sine", from_value=1.0)
+    if turns(layer):
+        layer.tween("view", start, start + turn, 1.0, "in-out-sine")
+        layer.tween("view", end - turn, end, before, "in-out-sine", from_value=1.0)
     if running:
         layer.tween("run", start, start + turn, 1.0, "in-out-sine")
         layer.tween("run", end - turn, end, 0.0, "in-out-sine", from_value=1.0)
@@ -346,7 +355,8 @@ def face(act: Action) -> float:
     layer, end = act.layer, t.end(act.start)
     if side != "front":
         layer.tween("facing", act.start, end, -1.0 if side == "left" else 1.0, t.easing)
-    layer.tween("view", act.start, end, 1.0 if profile else 0.0 if side == "front" else THREE_QUARTER, t.easing)
+    if turns(layer):
+        layer.tween("view", act.start, end, 1.0 if profile else 0.0 if side == "front" else THREE_QUARTER, t.easing)
     if side == "front":
         layer.tween("look", act.start, end, (0.0, 0.0), t.easing)
     return t.occupies
@@ -363,7 +373,7 @@ def _pose(act: Action, default: float, targets: dict[str, float]) -> float:
 
 def sit(act: Action) -> float:
     """`sit` / `sit down`: on the ground, legs out in front (three-quarter view)."""
-    view = max(THREE_QUARTER, act.layer.value_at("view", act.start))
+    view = max(THREE_QUARTER, act.layer.value_at("view", act.start)) if turns(act.layer) else 0.0
     return _pose(act, 0.5, {"sit": 1.0, "lie": 0.0, "asleep": 0.0, "view": view})
 
 

@@ -21,12 +21,12 @@ Planning, in order:
    split until there are three; a story that cannot reach three is an error.
    More than `MAX_PAGES`: the adjacent pair with the fewest words is merged
    until there are fifteen.
-4. Each page gets a background from the keyword lists in `story_lexicon.yaml`
-   (most hits wins; ties and pages without hits keep the previous page's), a
-   mood from the word valence/arousal lexicon (negations handled).
+4. Each page gets a mood from the word valence/arousal lexicon in
+   `story_lexicon.yaml` (negations handled).
 5. The reader (dsl/story_reader.py) says who is on each page, who says each
    quoted line, what they do and feel and the page's props; the director
-   (dsl/story_director.py) casts and stages them (`Page.stage`). Each page's
+   (dsl/story_director.py) casts and stages them (`Page.stage`); the page's
+   background is the reader's setting, time of day and weather. Each page's
    lines: one per phrase for the narrator, and each quoted line for the cast
    member who says it. A story that names no one gets Luna and Sunny, as listeners.
 
@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from ..engine.backdrops import SETTINGS as BACKDROP_SETTINGS, TIMES, WEATHERS
 from ..engine.captions import fits_cue, phrase_chunks, reading_length, reading_speed_limit
 from .errors import Location, SceneError
 from .project import read_capped
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BACKGROUNDS", "CAST", "MAX_PAGES", "MAX_SENTENCES", "MAX_WORDS", "MIN_PAGES", "MIN_WORDS", "MOODS",
-    "Page", "Paragraph", "Sentence", "Story", "check_length", "check_reading", "choose_background", "direct_story",
+    "Page", "Paragraph", "Sentence", "Story", "check_length", "check_reading", "direct_story",
     "choose_mood", "emitted_scene", "estimate_seconds", "format_duration", "format_limit", "length_limit", "lexicon",
     "mood_scores", "mood_style", "parse_story", "plan_pages", "read_story", "scene_header", "smart_quotes",
     "story_names", "story_platform", "storybook_template", "storybook_variables", "validate_pages",
@@ -65,7 +66,7 @@ MIN_WORDS = 8  # shorter pages are merged into a neighbour
 MIN_PAGES = 3
 MAX_PAGES = 15
 
-BACKGROUNDS = ("meadow", "forest", "night", "ocean", "classroom", "sky")
+BACKGROUNDS = tuple(BACKDROP_SETTINGS)  # engine/backdrops: meadow, forest, river, …, cave
 DEFAULT_BACKGROUND = "meadow"
 CAST = ("luna", "sunny")
 AGES = (2, 3, 4, 5)
@@ -398,18 +399,9 @@ def plan_pages(story: Story) -> list[Page]:
         chunks[i: i + 2] = [chunks[i] + chunks[i + 1]]
 
     names = story_names(story)
-    pages: list[Page] = []
-    previous = DEFAULT_BACKGROUND
-    run = 0
-    for index, chunk in enumerate(chunks):
-        page = Page(chunk)
-        page.background = choose_background(page.text, previous if index else None, names)
-        if index and page.background != previous:
-            run += 1
-        page.seed = 5 + 11 * run
-        previous = page.background
+    pages = [Page(chunk) for chunk in chunks]
+    for page in pages:
         page.mood = choose_mood(page.text, names)
-        pages.append(page)
     direct_story(story, pages)
     return pages
 
@@ -423,7 +415,13 @@ def direct_story(story: Story, pages: list[Page]) -> None:
     facts = read_story_facts(story, pages)
     cast = cast_story(c for f in facts for c in f.characters)
     previous_camera = ""
-    for page, page_facts in zip(pages, facts):
+    run = 0
+    for index, (page, page_facts) in enumerate(zip(pages, facts)):
+        # The reader's setting (carried over until the text changes it); a new place, a new seed.
+        page.background = page_facts.setting if page_facts.setting in BACKGROUNDS else DEFAULT_BACKGROUND
+        if index and page.background != pages[index - 1].background:
+            run += 1
+        page.seed = 5 + 11 * run
         page.stage = direct_page(page_facts, cast, mood_style(page.mood)["expression"], previous_camera)
         previous_camera = page.stage["camera"]
         if not cast:
@@ -552,27 +550,6 @@ def _lookup(word: str, table) -> str | None:
         if stem in table:
             return stem
     return None
-
-
-def choose_background(text: str, previous: str | None = None, names=frozenset()) -> str:
-    """The background whose keywords the text uses most; ties and no hits keep `previous`."""
-    keywords = lexicon()["backgrounds"]
-    hits = {bg: 0 for bg in BACKGROUNDS}
-    first: dict[str, int] = {}
-    for position, token in enumerate(_tokens(text, set(names))):
-        if not token or not token[0].isalpha():
-            continue
-        for bg in BACKGROUNDS:
-            if _lookup(token, keywords.get(bg, ())):
-                hits[bg] += 1
-                first.setdefault(bg, position)
-    top = max(hits.values())
-    if top == 0:
-        return previous or DEFAULT_BACKGROUND
-    leaders = [bg for bg in BACKGROUNDS if hits[bg] == top]
-    if previous in leaders:
-        return previous
-    return min(leaders, key=lambda bg: first[bg])
 
 
 def mood_scores(text: str, names=frozenset()) -> dict[str, float]:
@@ -802,8 +779,9 @@ def _sentence_lines(text: str, speaker_of, mood: str, attribution: set[str]) -> 
 
 def _narrate_between(text: str, lines: list[dict[str, str]], skip: set[str]) -> None:
     """Narrate the words around a quote unless they are only the attribution ("said Luna", "asked the hare")."""
-    words = _WORD.findall(text)
-    if not words or all(w.lower() in skip for w in words):
+    words = [w.lower() for w in _WORD.findall(text)]
+    said = any(w in SPEECH_VERBS for w in words)  # "asked the fox sweetly": the adverb goes with the tag
+    if not words or all(w in skip or (said and w.endswith("ly")) for w in words):
         return
     cleaned = re.sub(r"^[\s,.;:!?\u2014-]+", "", text).strip()
     cleaned = re.sub(r"[\s,;:\u2014-]+$", "", cleaned)
@@ -981,6 +959,9 @@ def validate_pages(pages: Any, where: str = "pages") -> list[dict[str, Any]]:
         background = page.get("background", DEFAULT_BACKGROUND)
         if background not in BACKGROUNDS:
             raise SceneError(f"{at}.background '{background}' is not one of {', '.join(BACKGROUNDS)}")
+        for key, known in (("time", TIMES), ("weather", WEATHERS)):
+            if key in (page.get("stage") or {}) and page["stage"][key] not in known:
+                raise SceneError(f"{at}.stage.{key} '{page['stage'][key]}' is not one of {', '.join(known)}")
         mood = page.get("mood", "calm")
         if mood not in MOODS:
             raise SceneError(f"{at}.mood '{mood}' is not one of {', '.join(MOODS)}")

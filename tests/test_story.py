@@ -15,7 +15,7 @@ from helpers import decode
 from storyreel.cli import main
 from storyreel.dsl import CompileOptions, SceneError, load_scene
 from storyreel.dsl.story import (MAX_PAGES, MAX_SENTENCES, MAX_WORDS, MOODS, check_length,
-                                 choose_background, choose_mood, estimate_seconds, lexicon, parse_story, plan_pages,
+                                 choose_mood, estimate_seconds, lexicon, parse_story, plan_pages,
                                  read_story, scene_header, storybook_template, storybook_variables,
                                  length_limit, story_platform, validate_pages)
 from storyreel.engine.platforms import get_platform
@@ -69,10 +69,11 @@ def invoke(*args: str):
 
 def test_three_paragraphs_make_three_page_scenes_with_their_backgrounds():
     pages, loaded = compiled(THREE)
-    assert [p.background for p in pages] == ["forest", "night", "ocean"]
+    assert [p.background for p in pages] == ["forest", "forest", "sea"]
+    assert [p.stage["time"] for p in pages] == ["day", "night", "day"]
     tl = loaded.timeline
     assert [s.name for s in tl.scenes] == ["title", "page1", "page2", "page3", "the_end"]
-    assert backgrounds(tl) == {"title": "gradient", "page1": "forest", "page2": "night", "page3": "ocean",
+    assert backgrounds(tl) == {"title": "gradient", "page1": "forest", "page2": "forest", "page3": "sea",
                                "the_end": "gradient"}
     # The title card carries the title and stars; the end card says "The End".
     text = loaded.expanded.text
@@ -185,23 +186,13 @@ def test_more_than_fifteen_pages_are_merged():
 
 # ── backgrounds and moods ─────────────────────────────────────────────────────
 
-@pytest.mark.parametrize("text, expected", [
-    ("They walked through the woods under tall pine trees.", "forest"),
-    ("The moon and the stars shone in the dark.", "night"),
-    ("A fish swam in the river near the boat.", "ocean"),
-    ("The teacher read a book in the classroom.", "classroom"),
-    ("A red kite and a bird flew up among the clouds.", "sky"),
-    ("Flowers grew in the garden by the field.", "meadow"),
-    ("Nothing here names a place.", "meadow"),
-])
-def test_background_from_keywords(text, expected):
-    assert choose_background(text) == expected
-
-
-def test_background_ties_and_misses_keep_the_previous_one():
-    assert choose_background("Then they talked for a while.", previous="ocean") == "ocean"
-    assert choose_background("A tree by the lake.", previous="ocean") == "ocean"
-    assert choose_background("A tree by the lake.", previous="night") == "forest"  # first keyword wins
+def test_the_page_background_is_the_reader_s_setting_time_and_weather():
+    pages, loaded = compiled("T\n\nThe fox walked through the forest in the rain.\n\n"
+                             "At sunset the fox reached the beach.\n\nThe fox sat by the sea.\n")
+    assert [p.background for p in pages][:2] == ["forest", "beach"]
+    assert (pages[0].stage["weather"], pages[1].stage["time"]) == ("rain", "sunset")
+    assert "background forest day rain seed 5" in loaded.expanded.text
+    assert "background beach sunset" in loaded.expanded.text
 
 
 @pytest.mark.parametrize("text, mood", [
@@ -422,7 +413,7 @@ def test_render_story_end_to_end(tmp_path, monkeypatch):
     result = run_story(tmp_path, monkeypatch, tiny, "-o", "night.mp4", "--size", "160x90", "--fps", "6",
                        "--quality", "draft", "--age", "5")
     assert result.exit_code == 0, result.stderr
-    assert "3 pages (night, night, night)" in result.stderr
+    assert "3 pages (" in result.stderr
     video = decode(tmp_path / "night.mp4")
     assert (video.width, video.height, video.fps) == (160, 90, 6)
     assert video.audio == ["aac/48000/stereo"]
