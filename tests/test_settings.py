@@ -70,7 +70,7 @@ def test_ground_below_the_line_and_sky_or_wall_above(frames, name):
     assert GROUND_LOOKS[GROUND_OF[name]](ground), f"{name}: ground {ground} is not {GROUND_OF[name]}"
     above = band(day, 0.0, 0.08)
     assert np.abs(above - ground).max() > 40, f"{name}: the top {above} looks like the ground {ground}"
-    if name not in INDOOR and name not in ("underwater", "space"):
+    if name not in INDOOR and name not in ("underwater", "space", "jungle"):  # the jungle's canopy hides it
         assert above[2] > above[0] + 30, f"{name}: the sky {above} is not blue"
 
 

@@ -47,7 +47,7 @@ def make_plan(setting, st: Stage, windows: list, frames: list) -> Plan:
     area = w * h / (1280 * 720)
     empty = np.zeros((0, 4))
     clouds = empty
-    if setting.sky and not setting.under_water:
+    if setting.sky and setting.clouds and not setting.under_water:
         n, speed, dark = CLOUDS[st.weather]
         if st.night and st.weather == "clear":
             n = 2
@@ -85,7 +85,7 @@ def make_plan(setting, st: Stage, windows: list, frames: list) -> Plan:
     falls = st.weather in ("rain", "snow") and setting.sky and not setting.under_water
     if falls:
         m = int((150 if st.weather == "rain" else 110) * area * (0.3 if windows else 1.0)) + 10
-        size = rng.uniform(22, 36, m) if st.weather == "rain" else rng.uniform(3, 7, m)
+        size = rng.uniform(22, 36, m) if st.weather == "rain" else rng.uniform(4, 9, m)
         drops = np.column_stack([rng.uniform(0, w, m), rng.uniform(0, 1, m), u * size, rng.uniform(0.8, 1.2, m)])
     leaves = empty
     if st.weather == "wind" and setting.sky and not windows:
@@ -134,8 +134,8 @@ def draw(canvas: skia.Canvas, p: Plan, t: float) -> None:
             fall = 70 * u
             y = (p.drops[:, 1] * (h + 40 * u) + fall * t * p.drops[:, 3]) % (h + 40 * u) - 20 * u
             x = p.drops[:, 0] + 18 * u * np.sin(t * 1.3 + p.drops[:, 1] * 40)
-            for r in (4, 6):
-                sel = (p.drops[:, 2] < r * u) if r == 4 else (p.drops[:, 2] >= 4 * u)
+            for r in (5, 8):  # two sizes of flake, each one batched call
+                sel = (p.drops[:, 2] < 6.5 * u) if r == 5 else (p.drops[:, 2] >= 6.5 * u)
                 pts = [skia.Point(float(a), float(b)) for a, b in zip(x[sel], y[sel])]
                 canvas.drawPoints(skia.Canvas.kPoints_PointMode, pts, stroke(0xF2FFFFFF, 2 * r * u))
     if p.windows:

@@ -234,12 +234,15 @@ def _snowman(st: Stage, x: float, base: float, s: float) -> None:
 def farm(st: Stage) -> None:
     w, h, c = st.w, st.h, st.canvas
     hill(c, w, h, h * 0.6, h * 0.05, 0.5, st.ground(GRASS_FAR))
-    for k in range(6):  # ploughed field stripes on the far hill
-        top = h * (0.62 + k * 0.025)
-        st.rect(0, top, w * 0.5, top + h * 0.012, st.ground(0xFFB5893F if k % 2 else 0xFFD4A373))
     _barn(st, w * 0.72, h * 0.74, 300 * st.u)
     round_tree(st, w * 0.92, h * 0.74, 260 * st.u, 0xFF52B788, fruit=0xFFE63946)
     st.rect(0, h * 0.74, w, h, st.ground(GRASS_MID))
+    for x in (0.12, 0.2):  # hay bales by the fence
+        bale = skia.Rect.MakeXYWH(w * x, h * 0.68, 90 * st.u, 60 * st.u)
+        c.drawRoundRect(bale, 14 * st.u, 14 * st.u, paint(st.ground(0xFFF2C14E)))
+        for k in (0.33, 0.66):
+            c.drawLine(bale.left() + bale.width() * k, bale.top(), bale.left() + bale.width() * k, bale.bottom(),
+                       stroke(0xFFC9952B, 4 * st.u))
     fence(st, h * 0.66, h * 0.78, 0xFFFFFFFF)
     st.rect(0, h * 0.78, w, h, st.ground(GRASS_NEAR))
     path = skia.Path()
@@ -383,22 +386,34 @@ def _cactus(st: Stage, x: float, base: float, s: float) -> None:
 
 
 def jungle(st: Stage) -> None:
+    """Dense rainforest: two rows of trees, a canopy closing over the top with vines
+    hanging from it, big leaves in the front corners."""
     w, h, c, rng = st.w, st.h, st.canvas, st.rng
+    for i in range(8):
+        round_tree(st, w * (i + rng.uniform(0.1, 0.9)) / 8, h * 0.62, st.u * rng.uniform(260, 320), 0xFF52B788)
     for i in range(9):
-        round_tree(st, w * (i + rng.uniform(0.2, 0.8)) / 9, h * 0.7, st.u * rng.uniform(300, 380), 0xFF2D6A4F)
-    st.rect(0, h * 0.7, w, h, st.ground(0xFF386641))
-    for i in range(6):  # hanging vines
-        x = w * (i + 0.5) / 6 + rng.uniform(-30, 30) * st.u
+        round_tree(st, w * (i + rng.uniform(0.2, 0.8)) / 9, h * 0.74, st.u * rng.uniform(320, 400), 0xFF2D6A4F)
+    st.rect(0, h * 0.72, w, h, st.ground(0xFF386641))
+    canopy = paint(st.ground(0xFF1B4332))
+    n = int(10 * w / max(h, 1)) + 4
+    for i in range(n):
+        x = w * (i + rng.uniform(0.0, 1.0)) / n
+        c.drawCircle(x, h * rng.uniform(-0.04, 0.05), st.u * rng.uniform(110, 160), canopy)
+    for i in range(7):  # vines hanging from the canopy
+        x = w * (i + 0.5) / 7 + rng.uniform(-30, 30) * st.u
         p = skia.Path()
-        p.moveTo(x, 0)
-        p.cubicTo(x + 40 * st.u, h * 0.15, x - 40 * st.u, h * 0.3, x + 10 * st.u, h * rng.uniform(0.3, 0.45))
+        p.moveTo(x, h * 0.08)
+        end = h * rng.uniform(0.32, 0.5)
+        p.cubicTo(x + 40 * st.u, h * 0.2, x - 40 * st.u, h * 0.3, x + 10 * st.u, end)
         c.drawPath(p, stroke(0xFF40916C, 8 * st.u))
-        c.drawCircle(x + 10 * st.u, h * 0.2, 14 * st.u, paint(0xFF52B788))
-    st.rect(0, h * 0.8, w, h, st.ground(0xFF4F772D))
+        for k in (0.45, 0.75):
+            c.drawOval(skia.Rect.MakeXYWH(x + (k - 0.6) * 30 * st.u, h * 0.08 + (end - h * 0.08) * k, 26 * st.u,
+                                          14 * st.u), paint(0xFF52B788))
+    st.rect(0, h * 0.82, w, h, st.ground(0xFF4F772D))
     for x, flip in ((0.02, 1), (0.12, 1), (0.88, -1), (0.98, -1)):
         _big_leaf(st, w * x, h * 0.98, 260 * st.u, flip)
     for x in (0.3, 0.7):
-        flower(c, w * x, h * 0.9, 18 * st.u, 0xFFFF4D6D, 0xFFFFD93D)
+        flower(c, w * x, h * 0.93, 18 * st.u, 0xFFFF4D6D, 0xFFFFD93D)
 
 
 def _big_leaf(st: Stage, x: float, base: float, s: float, flip: int) -> None:
