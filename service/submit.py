@@ -148,7 +148,7 @@ def prepare(body: dict[str, Any], folder: Path, cache: Path, *, allow_private_we
     else:
         _compile(spec, folder)
     request = {"kind": kind, **({"template": source} if kind == "template" else {}), **options,
-               **({"parameters": parameters} if parameters else {})}
+               **({"variables" if kind == "scene" else "parameters": parameters} if parameters else {})}
     return Prepared(spec, folder, webhook, request)
 
 

@@ -5,11 +5,13 @@ attempt logged and shown at GET /v1/jobs/{id} and by `render jobs show`."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -75,6 +77,15 @@ def server(tmp_path_factory):
     server.stop()
 
 
+def docs_snippet():
+    """`verify_webhook` as docs/SERVICE.md writes it."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "SERVICE.md").read_text(encoding="utf-8")
+    [code] = [block for block in re.findall(r"```python\n(.*?)```", text, re.S) if "def verify_webhook" in block]
+    namespace: dict = {}
+    exec(compile(code, "docs/SERVICE.md", "exec"), namespace)
+    return namespace["verify_webhook"]
+
+
 def submit(server, hook: str) -> int:
     with server.client() as client:
         response = client.post("/v1/jobs", json={"scene": TINY_SCENE, "check": "off", "webhook": hook})
@@ -91,6 +102,8 @@ def test_a_done_jobs_webhook_carries_a_valid_signature(server, listener):
     assert not verify(secret, body + b" ", headers["Storyreel-Timestamp"], headers["Storyreel-Signature"])
     assert not verify(b"another secret, not the server's", body, headers["Storyreel-Timestamp"],
                       headers["Storyreel-Signature"])
+    documented = docs_snippet()  # what docs/SERVICE.md tells a receiver to run
+    assert documented(secret, headers, body) and not documented(secret, headers, body.replace(b"done", b"dune"))
     assert headers["Storyreel-Event"] == "job.done" and headers["Storyreel-Webhook-Id"] == f"job-{job_id}"
     event = json.loads(body)
     assert event["event"] == "job.done" and event["job"]["id"] == job_id and event["job"]["state"] == "done"
