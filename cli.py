@@ -928,6 +928,8 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
             check_size(*parsed_size, what="--size")
         story = read_story(file)
         pages = plan_pages(story)
+        if not quiet:  # what the pictures leave out or draw as something else
+            _echo_story_warnings(story, pages)
         seconds = check_length(story, pages, target, age)
         variables, project = storybook_variables(story, pages, age), None
         if narration:
@@ -965,18 +967,26 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
     _run(work, out or (Path(emit_scene) if emit_scene else None))
 
 
+def _echo_story_warnings(story, pages) -> list:
+    """Print the story's "no picture for …" warnings on stderr; return the facts they came from."""
+    from .dsl.story_reader import read_story_facts, story_warnings
+
+    facts = read_story_facts(story, pages)
+    for warning in story_warnings(facts):
+        click.echo(str(warning), err=True)
+    return facts
+
+
 def _print_story_facts(file) -> None:
     """`render story FILE --facts`: the reader's facts as JSON on stdout, its warnings on stderr."""
     import json
 
     from .dsl.story import plan_pages, read_story
-    from .dsl.story_reader import facts_as_json, read_story_facts, story_warnings
+    from .dsl.story_reader import facts_as_json
 
     story = read_story(file)
     pages = plan_pages(story)
-    facts = read_story_facts(story, pages)
-    for warning in story_warnings(facts):
-        click.echo(str(warning), err=True)
+    facts = _echo_story_warnings(story, pages)
     result = {"title": story.title, **facts_as_json(facts)}
     for item, page in zip(result["pages"], pages):
         item["text"], item["line"] = page.text, page.line

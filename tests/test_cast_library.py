@@ -212,3 +212,27 @@ def test_the_generator_reproduces_the_committed_files():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "draw_cast.py"), "--check"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_side_on_animals_cross_the_frame_as_drawn_and_upright_ones_turn(compile_scene):
+    """The cow, the tortoise (and the other animals drawn side-on) walk at view 0:
+    the rig's made-up side view would narrow them; the hare turns to its side view."""
+    timeline = compile_scene("""
+        video "Walk" {
+        }
+        cast {
+            tortoise = character tortoise at (20%, 92%)
+            hare = character hare at (20%, 60%)
+        }
+        scene s {
+            background solid #EAF4F4
+            tortoise: move to (70%, 92%) & hare: move to (80%, 60%)
+            tortoise: face left
+            tortoise: sit
+        }
+        """)
+    layers = {layer.id: layer for layer in timeline.scenes[0].layers}
+    tortoise, hare = layers["tortoise"].tracks, layers["hare"].tracks
+    assert max(s.to_value for s in tortoise["walk"].segments) > 2  # it walked, legs going
+    assert "view" not in tortoise or all(s.to_value == 0 for s in tortoise["view"].segments)
+    assert max(s.to_value for s in hare["view"].segments) == 1.0

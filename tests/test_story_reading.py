@@ -313,3 +313,12 @@ def test_long_names_stand_ins_that_keep_out_of_the_way_and_they_for_a_flock():
     assert [(c.id, c.name, c.actions) for c in ducks[0].characters] == [("duck", "the duck", ("sit",))]
     assert ducks[1].speeches[0].speaker == "duck" and ducks[1].characters[0].feeling == "mocking"
     assert ducks[2].characters[0].actions == ("run", "hide") and ducks[2].weather == "snow"
+
+
+def test_render_story_prints_the_warnings(tmp_path):
+    story = tmp_path / "story.txt"
+    story.write_text("The Unicorn\n\nA unicorn ran.\n\nIt was fast.\n\nThe end.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["story", str(story), "--emit-scene", str(tmp_path / "book.scene"),
+                                       "--size", "160x90"])
+    assert result.exit_code == 0, result.output
+    assert f"{story}:3:3: warning: no picture for 'unicorn'; drawn as horse" in result.stderr
