@@ -199,6 +199,35 @@ def typewriter(act: Action) -> float:
     return t.occupies
 
 
+DRAWABLE = ("text", "rect", "circle", "ellipse", "line", "polygon", "star", "path")
+DRAW_TOOLS = ("pencil", "finger")
+
+
+def draw(act: Action) -> float:
+    """`draw [DURATION] [with pencil|finger] [guide]`: the element is drawn along its
+    strokes (a text glyph as it is written, a shape around its outline)."""
+    layer, items = act.layer, act.items
+    if layer.kind not in DRAWABLE:
+        raise SceneError(f"'draw' draws text and shapes; '{layer.name}' is a {layer.kind}", items.where,
+                         hint="to bring it in, use: fade in, pop or enter from")
+    letters = len(layer.attrs.get("text", "").replace(" ", "")) if layer.kind == "text" else 1
+    timing = None
+    while not items.at_end():
+        if items.take_word("with"):
+            layer.attrs["draw_tool"] = items.expect_word("what draws it", DRAW_TOOLS)
+        elif items.take_word("guide", "guides"):
+            layer.attrs["draw_guide"] = True
+        elif timing is None:
+            timing = read_timing(items, max(1.0, 1.5 * letters), "in-out-sine")
+        else:
+            break
+    t = timing or read_timing(items, max(1.0, 1.5 * letters), "in-out-sine")
+    if _first_time(layer, "draw"):
+        layer.values["draw"] = 0.0  # not there until it is drawn
+    layer.tween("draw", act.start, t.end(act.start), 1.0, t.easing, from_value=0.0)
+    return t.occupies
+
+
 def zoom(act: Action) -> float:
     """`zoom A -> B` or `zoom to B`: the background's Ken Burns zoom, an element's scale."""
     items = act.items
@@ -304,6 +333,7 @@ ACTIONS: dict[tuple[str, ...], ActionFn] = {
     ("shake",): shake,
     ("pulse",): pulse,
     ("typewriter",): typewriter,
+    ("draw",): draw,
     ("zoom",): zoom,
     ("pan", "to"): pan_to,
     ("follow", "path"): follow_path,

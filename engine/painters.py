@@ -69,7 +69,15 @@ def _anchor_offset(node: Node, w: float, h: float) -> tuple[float, float]:
     return (-node.attrs.get("anchor_x", 0.5) * w, -node.attrs.get("anchor_y", 0.5) * h)
 
 
-def _draw_shape(canvas: skia.Canvas, node: Node, alpha: float, draw: Callable[[skia.Paint], None]) -> None:
+def _draw_shape(canvas: skia.Canvas, node: Node, alpha: float, draw: Callable[[skia.Paint], None],
+                outline: Callable[[], skia.Path] | None = None) -> None:
+    """Fill, then stroke; while a `draw` action is under way, the shape's
+    `outline` is drawn around instead (engine/tracing.py)."""
+    if outline is not None and node.values.get("draw", 1.0) < 1.0:
+        from .tracing import paint_traced_shape
+
+        paint_traced_shape(canvas, node, alpha, outline(), fill_paint(node, alpha), stroke_paint(node, alpha))
+        return
     for paint in (fill_paint(node, alpha), stroke_paint(node, alpha)):
         if paint is not None:
             draw(paint)
@@ -84,22 +92,25 @@ def paint_rect(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     r = min(node.get("radius", 0.0), w / 2, h / 2)
     if r > 0:
         rrect = skia.RRect.MakeRectXY(rect, r, r)
-        _draw_shape(canvas, node, alpha, lambda p: canvas.drawRRect(rrect, p))
+        _draw_shape(canvas, node, alpha, lambda p: canvas.drawRRect(rrect, p), lambda: skia.Path().addRRect(rrect))
     else:
-        _draw_shape(canvas, node, alpha, lambda p: canvas.drawRect(rect, p))
+        _draw_shape(canvas, node, alpha, lambda p: canvas.drawRect(rect, p), lambda: skia.Path().addRect(rect))
 
 
 def paint_circle(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     r = node.get("radius", 0.0)
     dx, dy = _anchor_offset(node, 2 * r, 2 * r)
-    _draw_shape(canvas, node, alpha, lambda p: canvas.drawCircle(dx + r, dy + r, r, p))
+    _draw_shape(canvas, node, alpha, lambda p: canvas.drawCircle(dx + r, dy + r, r, p),
+                # Starting at the top, like a circle drawn by hand.
+                lambda: skia.Path().addOval(skia.Rect.MakeXYWH(dx, dy, 2 * r, 2 * r), skia.PathDirection.kCCW, 0))
 
 
 def paint_ellipse(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     w, h = node.get("width", 0.0), node.get("height", 0.0)
     dx, dy = _anchor_offset(node, w, h)
     oval = skia.Rect.MakeXYWH(dx, dy, w, h)
-    _draw_shape(canvas, node, alpha, lambda p: canvas.drawOval(oval, p))
+    _draw_shape(canvas, node, alpha, lambda p: canvas.drawOval(oval, p),
+                lambda: skia.Path().addOval(oval, skia.PathDirection.kCCW, 0))
 
 
 def paint_line(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
@@ -107,7 +118,8 @@ def paint_line(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     vx, vy = node.get("width", 0.0), node.get("height", 0.0)
     paint = stroke_paint(node, alpha)
     if paint is not None:
-        canvas.drawLine(-vx / 2, -vy / 2, vx / 2, vy / 2, paint)
+        k = max(0.0, min(1.0, node.values.get("draw", 1.0)))  # a `draw` action draws it from its start
+        canvas.drawLine(-vx / 2, -vy / 2, -vx / 2 + vx * k, -vy / 2 + vy * k, paint)
 
 
 def _polygon_points(node: Node) -> list[tuple[float, float]]:
@@ -146,7 +158,7 @@ def _paint_points(canvas: skia.Canvas, node: Node, alpha: float, pts: list[tuple
     else:
         ox, oy = (0.5 - ax) * w, (0.5 - ay) * h
     path = skia.Path.Polygon([skia.Point(x + ox, y + oy) for x, y in pts], True)
-    _draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p))
+    _draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p), lambda: path)
 
 
 def paint_polygon(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
@@ -170,7 +182,7 @@ def paint_path(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     ax, ay = node.attrs.get("anchor_x", 0.0), node.attrs.get("anchor_y", 0.0)
     canvas.translate(-(b.left() + ax * b.width()) if node.attrs.get("anchored") else 0.0,
                      -(b.top() + ay * b.height()) if node.attrs.get("anchored") else 0.0)
-    _draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p))
+    _draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p), lambda: path)
 
 
 # --- text --------------------------------------------------------------------
@@ -219,6 +231,8 @@ def text_bounds(node: Node) -> skia.Rect:
     if node.attrs.get("outline") is not None:
         w = node.get("outline_width", 0.0)
         rect = rect.makeOutset(w + 1, w + 1)
+    if node.attrs.get("draw_tool") or node.attrs.get("draw_guide"):
+        rect = rect.makeOutset(size, size)  # the pencil or finger (engine/tracing.py) reaches outside
     blur = node.get("blur", 0.0) or 0.0
     shadow = node.attrs.get("shadow")
     spread = 3 * blur / 2
@@ -267,23 +281,20 @@ def paint_text(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
             x = dx + (width - line_width) / 2
         baseline = dy + i * size * LINE_SPACING + ascent
         placed = list(zip(line, glyphs.glyph_positions(family, weight, size, line)))
+        if node.attrs.get("draw_guide"):  # `draw … guide`: handwriting lines under it
+            from .tracing import paint_ruled_lines
+
+            paint_ruled_lines(canvas, x - size * 0.12, x + line_width + size * 0.12, baseline,
+                              fonts.font(family, weight, size).getMetrics(), size, alpha)
         if draw < 1.0:
             from .tracing import paint_traced_line  # the `draw` action's reveal (engine/tracing.py)
 
             paint_traced_line(canvas, node, placed, x, baseline, op, fp, draw, ctx)
             continue
         # The outlines of a whole line go under its fills, so no outline covers a neighbour.
-        for paint, shape in ((op, lambda ch: glyphs.outline_shape(family, weight, size, ch, outline_width)),
-                             (fp, lambda ch: glyphs.glyph_shape(family, weight, size, ch).fill)):
-            if paint is None:
-                continue
-            for ch, gx in placed:
-                path = shape(ch)
-                if not path.isEmpty():
-                    canvas.save()
-                    canvas.translate(x + gx, baseline)
-                    canvas.drawPath(path, paint)
-                    canvas.restore()
+        glyphs.draw_glyphs(canvas, placed, op, lambda ch: glyphs.outline_shape(family, weight, size, ch, outline_width),
+                           x, baseline)
+        glyphs.draw_glyphs(canvas, placed, fp, lambda ch: glyphs.glyph_shape(family, weight, size, ch).fill, x, baseline)
 
 
 # --- images ------------------------------------------------------------------
