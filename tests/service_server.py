@@ -48,6 +48,16 @@ TINY_SCENE = scene_text("""
     }
     """, "size 160x90\nfps 15")
 
+# A job that renders long enough to be caught running: ten minutes at 320x180.
+LONG_JOB = {"scene": TINY_SCENE.replace("size 160x90", "size 320x180"), "variables": {"secs": 600}, "check": "off"}
+
+
+def png(rgba: tuple[int, int, int, int], size: int = 10) -> bytes:
+    import numpy as np
+    import skia
+
+    return skia.Image.fromarray(np.full((size, size, 4), rgba, np.uint8)).encodeToData().bytes()
+
 
 @dataclass
 class Server:

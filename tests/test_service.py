@@ -19,11 +19,10 @@ httpx = pytest.importorskip("httpx", reason="the serve extra (pip install 'story
 pytest.importorskip("starlette", reason="the serve extra (pip install 'storyreel[serve]') is not installed")
 
 from helpers import close, decode  # noqa: E402
-from service_server import MAX_REQUEST, OTHER_TOKEN, TINY_SCENE, start_server, wait_for, workers_of  # noqa: E402
+from service_server import (LONG_JOB, MAX_REQUEST, OTHER_TOKEN, TINY_SCENE, png, start_server, wait_for,  # noqa: E402
+                            workers_of)
 
 RED = (0xE6, 0x39, 0x46)
-# A job that renders long enough to be caught running: ten minutes at 320x180.
-LONG_JOB = {"scene": TINY_SCENE.replace("size 160x90", "size 320x180"), "variables": {"secs": 600}, "check": "off"}
 WHITE = (255, 255, 255)
 
 
@@ -128,14 +127,10 @@ def test_a_scene_reading_outside_its_job_folder_is_a_located_400(server, client)
 
 
 def test_an_uploaded_scene_uses_its_assets(server, client, tmp_path):
-    import numpy as np
-    import skia
-
     scene = TINY_SCENE.replace('t = text "Hi" at (50%, 50%) size 20 color #FFFFFF',
                                'p = image "art/dot.png" at (50%, 50%) width 600')
-    png = skia.Image.fromarray(np.full((10, 10, 4), (0, 200, 0, 255), np.uint8)).encodeToData().bytes()
     response = client.post("/v1/jobs", files={"scene": ("dot.scene", scene.encode()),
-                                              "assets": ("art/dot.png", png)},
+                                              "assets": ("art/dot.png", png((0, 200, 0, 255)))},
                            data={"options": json.dumps({"check": "off", "variables": {"secs": 0.5}})})
     assert response.status_code == 202, response.text
     job = wait_for(client, response.json()["id"], ("done", "failed"))

@@ -18,15 +18,15 @@ import pytest
 pytest.importorskip("httpx", reason="the serve extra (pip install 'storyreel[serve]') is not installed")
 pytest.importorskip("starlette", reason="the serve extra (pip install 'storyreel[serve]') is not installed")
 
-from service_server import TINY_SCENE, start_server, wait_for  # noqa: E402
+from service_server import LONG_JOB, TINY_SCENE, png, start_server, wait_for  # noqa: E402
 from storyreel.service.webhooks import WebhookError, check_url, sign, verify  # noqa: E402
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 
 
 class Listener:
-    """An HTTP server on a free loopback port that records every POST. `/ok`
-    answers 200; `/flaky` 500 twice, then 204; `/down` always 503."""
+    """An HTTP server on a free loopback port that records every POST. `/ok` and
+    `/failed` answer 200; `/flaky` 500 twice, then 204; `/down` always 503."""
 
     def __init__(self):
         self.received: list[dict] = []
@@ -41,7 +41,7 @@ class Listener:
                                               "at": time.monotonic()})
                     seen = sum(1 for r in listener.received if r["path"] == self.path)
                     listener.arrived.notify_all()
-                status = {"/ok": 200, "/down": 503}.get(self.path, 500 if seen <= 2 else 204)
+                status = {"/ok": 200, "/failed": 200, "/down": 503}.get(self.path, 500 if seen <= 2 else 204)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -141,6 +141,36 @@ def test_a_listener_that_keeps_failing_is_given_up_after_the_last_retry(server, 
     assert job["webhook"]["deliveries"][-1]["error"] == "the listener answered 503"
     time.sleep(1.0)
     assert len(listener.wait("/down", 5, timeout=0)) == 4  # no fifth
+
+
+def test_a_failed_job_is_notified_with_its_located_error(server, listener):
+    from storyreel.jobs import JobQueue
+
+    scene = TINY_SCENE.replace('t = text "Hi" at (50%, 50%) size 20 color #FFFFFF',
+                               'p = image "art/dot.png" at (50%, 50%) width 600')
+    with server.client() as client:
+        blocker = client.post("/v1/jobs", json=LONG_JOB).json()  # keeps the one worker busy
+        wait_for(client, blocker["id"], ("running",))
+        response = client.post("/v1/jobs", files={"scene": ("dot.scene", scene.encode()),
+                                                  "assets": ("art/dot.png", png((0, 200, 0, 255)))},
+                               data={"options": json.dumps({"check": "off", "webhook": listener.url + "/failed"})})
+        assert response.status_code == 202, response.text
+        job_id = response.json()["id"]
+        # While it waits, its image goes: the worker finds the compiled timeline stale, compiles
+        # again, and the .scene's own located error fails the job (an input error: not retried).
+        with JobQueue(server.jobs_dir) as queue:
+            source = Path(queue.job(job_id).spec["source"])
+        (source.parent / "art" / "dot.png").unlink()
+        client.delete(f"/v1/jobs/{blocker['id']}")
+        job = wait_for(client, job_id, ("failed", "done"))
+    assert job["state"] == "failed" and job["attempts"] == 1
+    error = job["error"]
+    assert error["kind"] == "input" and error["location"]["file"] == "dot.scene"
+    assert error["location"]["line"] == scene.splitlines().index('    p = image "art/dot.png" at (50%, 50%) width 600') + 1
+    assert error["message"].startswith(f"dot.scene:{error['location']['line']}:") and str(server.jobs_dir) not in str(job)
+    [request] = listener.wait("/failed", 1)
+    event = json.loads(request["body"])
+    assert request["headers"]["Storyreel-Event"] == "job.failed" and event["job"]["error"] == error
 
 
 def test_signatures_are_over_the_timestamp_and_body_and_expire():
