@@ -236,3 +236,24 @@ def test_side_on_animals_cross_the_frame_as_drawn_and_upright_ones_turn(compile_
     assert max(s.to_value for s in tortoise["walk"].segments) > 2  # it walked, legs going
     assert "view" not in tortoise or all(s.to_value == 0 for s in tortoise["view"].segments)
     assert max(s.to_value for s in hare["view"].segments) == 1.0
+
+
+def test_their_own_gestures_are_actions_in_a_scene(compile_scene):
+    timeline = compile_scene("""
+        video "Own gestures" {
+        }
+        cast {
+            owl = character owl at (20%, 92%)
+            fish = character fish at (45%, 92%)
+            elephant = character elephant at (75%, 92%) scale 0.5
+            dog = character dog at (90%, 92%) scale 0.5
+        }
+        scene s {
+            background solid #EAF4F4
+            owl: flap & fish: swim & elephant: trumpet & dog: wag
+        }
+        """)
+    layers = {layer.id: layer.tracks for layer in timeline.scenes[0].layers}
+    for name, track in (("owl", "pose.arm_r"), ("fish", "pose.tail"), ("elephant", "pose.trunk"),
+                        ("dog", "pose.tail")):
+        assert max(abs(s.to_value) for s in layers[name][track].segments) >= 20, (name, track)
