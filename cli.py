@@ -1174,13 +1174,15 @@ def serve_command(host, port, jobs_dir, tokens, workers, max_request, rate, max_
 
     docs/SERVICE.md describes the API; /docs and /openapi.json list it.
     """
-    try:
-        from .service.server import serve
-        from .service.settings import ServiceSettings
-        from .service.auth import TokenFileError
-    except ImportError as err:
-        _fail(f"error: render serve needs the serve extra ({err.name} is missing)\n"
+    import importlib.util
+
+    missing = [name for name in ("starlette", "uvicorn", "multipart", "httpx") if importlib.util.find_spec(name) is None]
+    if missing:
+        _fail(f"error: render serve needs the serve extra ({', '.join(missing)} not installed)\n"
               f"  hint: pip install 'storyreel[serve]'")
+    from .service.auth import TokenFileError
+    from .service.server import serve
+    from .service.settings import ServiceSettings
     from .jobs.queue import Backoff
 
     backoff = _parse_time(webhook_backoff, "--webhook-backoff")

@@ -146,10 +146,13 @@ class ServiceStore:
     def claim_webhooks(self, in_flight_s: float, limit: int = 16) -> list[dict[str, Any]]:
         """The due pending notifications, each pushed `in_flight_s` into the future
         while it is sent (so a crash mid-send only delays it)."""
+        due = "SELECT * FROM webhooks WHERE state = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?"
+        # A read first: polling an empty schedule takes no write lock from the queue's writers.
+        if not self.queue.connection().execute(due, (self.queue.clock(), limit)).fetchone():
+            return []
         with self.queue.transaction() as db:
             now = self.queue.clock()
-            rows = db.execute("SELECT * FROM webhooks WHERE state = 'pending' AND due_at <= ? ORDER BY due_at "
-                              "LIMIT ?", (now, limit)).fetchall()
+            rows = db.execute(due, (now, limit)).fetchall()
             for r in rows:
                 db.execute("UPDATE webhooks SET due_at = ?, attempts = attempts + 1, updated_at = ? "
                            "WHERE job_id = ?", (now + in_flight_s, now, r["job_id"]))
