@@ -250,14 +250,15 @@ class _Reader:
         weather = self._last_cue(title, self.w["weather"]) or "clear"
         out = []
         sentences = [s for page in self.pages for s in page.sentences]
+        k = 0  # the sentence's index in the story
         for page in self.pages:
             notes = _PageNotes()
             tokens_of_page: list[Token] = []
             for sentence in page.sentences:
                 tokens = tokenize(sentence.text)
                 tokens_of_page += tokens
-                k = sentences.index(sentence)
-                self.next_sentence = sentences[k + 1] if k + 1 < len(sentences) else None
+                k += 1
+                self.next_sentence = sentences[k] if k < len(sentences) else None
                 self._read_sentence(sentence, tokens, notes)
             setting = self._setting(tokens_of_page, setting) or setting
             time_of_day = self._last_cue(tokens_of_page, self.w["times"]) or time_of_day
