@@ -291,6 +291,7 @@ def point_at(act: Action, target: tuple[float, float]) -> float:
     c = _character(layer)
     t = read_timing(act.items, 1.3)
     turn_towards(layer, act.start, target[0])
+    _look(layer, act.start, act.start + TURN_TIME, target, act.items.canvas)
     here = layer.value_at("x", act.start) + layer.value_at("offset_x", act.start)
     facing = math.copysign(1.0, target[0] - here) if abs(target[0] - here) > 1e-6 \
         else layer.value_at("facing", act.start)

@@ -370,8 +370,15 @@ def _views(doc: _Doc, node: yaml.Node, part_ids: set[str]) -> dict[str, dict]:
     """`views: {side: {parts: {ID: {path: …}}, hide: [ID, …]}, three_quarter: …}`."""
     out: dict[str, dict] = {}
     for name, (knode, vnode) in doc.mapping(node, "views").items():
+        if name == "turns":  # `turns: false`: drawn in profile already (a fish); views only mirror it
+            value = doc.scalar(vnode)
+            if not isinstance(value, bool):
+                raise doc.error(vnode, "views turns must be true or false")
+            out["turns"] = {"turns": value}
+            continue
         if name not in VIEWS:
-            raise doc.error(knode, f"unknown view '{name}'", _close(name, VIEWS) or f"views: {', '.join(VIEWS)}")
+            raise doc.error(knode, f"unknown view '{name}'", _close(name, (*VIEWS, "turns"))
+                            or f"views: {', '.join(VIEWS)}, or turns: false")
         fields = doc.mapping(vnode, f"view '{name}'")
         paths: dict[str, str] = {}
         hide: list[str] = []

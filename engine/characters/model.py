@@ -109,6 +109,12 @@ class Character:
     # Hand-drawn parts for a view, used instead of the rig's: {"side": {"paths": {id: path}, "hide": (ids)}}.
     views: dict[str, dict] = field(default_factory=dict)
 
+    @property
+    def turns(self) -> bool:
+        """False for a character drawn in profile already (`views: {turns: false}`):
+        the rig mirrors it but does not make a three-quarter or side view."""
+        return self.views.get("turns", {}).get("turns", True)
+
     def view_overrides(self, view: float) -> dict:
         """The hand-drawn overrides for a view value (0 front .. 1 side), or {}."""
         if view >= 0.75:

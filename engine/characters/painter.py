@@ -56,7 +56,10 @@ class _Frame:
     run: float
     sit: float
     hip: float
+    toe: float
+    seat: float
     overrides: dict
+    gait: rig.Turn  # the view the walk cycle swings for (a profile-drawn fish still walks side-on)
 
 
 def paint_character(canvas: skia.Canvas, node, alpha: float, ctx) -> None:
@@ -71,18 +74,22 @@ def paint_character(canvas: skia.Canvas, node, alpha: float, ctx) -> None:
     walk = v.get("walk", 0.0)
     walking = walk % 1.0 != 0.0 or node.attrs.get("walking", False)
     run = max(0.0, min(1.0, v.get("run", 0.0)))
-    turn = rig.Turn(max(0.0, min(1.0, v.get("view", 0.0))))
+    view = max(0.0, min(1.0, v.get("view", 0.0)))
+    turn = rig.Turn(view if character.turns else 0.0)
     frame = _Frame(character, v, turn, walk if walking else 0.0, run, max(0.0, min(1.0, v.get("sit", 0.0))),
-                   rig.hip_height(character), character.view_overrides(turn.view))
+                   rig.hip_height(character), rig.toe_reach(character), rig.seat_height(character),
+                   character.view_overrides(turn.view),
+                   rig.Turn(view))
 
     canvas.save()
     canvas.scale(unit, unit)
-    canvas.translate(0, -v.get("lift", 0.0) + (rig.bob(walk, run) if walking else 0.0))
+    canvas.translate(0, -v.get("lift", 0.0) + (rig.bob(walk, run, frame.gait, frame.hip, frame.toe) if walking else 0.0))
     # Turning: the x scale passes through a narrow width, never zero.
     canvas.scale(math.copysign(max(0.08, abs(facing)), facing or 1.0), 1.0)
     lie = max(0.0, min(1.0, v.get("lie", 0.0)))
-    if lie:
-        # Lying down: the figure tips over backwards onto the ground, head first.
+    if lie and frame.hip:
+        # Lying down: the figure tips over onto the ground, head first. A character
+        # without legs (a fish, a snail) is already down: it only closes its eyes.
         canvas.concat(rig.lying_matrix(character, lie))
     # Breathing stretches the body a little from the feet; a jump squashes it.
     stretch_y = squash * (1.0 + 0.012 * breath)
@@ -148,10 +155,13 @@ def _lay_out(part: Part, pose: skia.Matrix, frame: _Frame, view: skia.Matrix | N
         own.preTranslate(0, v["nod"])  # a nod moves the head group down and back
     starts_limb = view is None and rig.side_of(part.id) != 0
     if starts_limb:
-        swing, lift = rig.walk_swing(part.id, frame.walk, turn, frame.run)
-        leg = rig.limb_kind(part.id) == "leg"
-        if leg and frame.sit:
-            swing += rig.sit_swing(frame.sit, turn)
+        swing, lift = rig.walk_swing(part.id, frame.walk, frame.gait, frame.run)
+        kind = rig.limb_kind(part.id)
+        leg = kind == "leg"
+        if frame.sit and kind:
+            swing += rig.sit_swing(frame.sit, frame.gait, frame.hip, frame.seat, leg)
+            if kind == "arm" and frame.gait.view < 0.3:
+                angle -= 18.0 * frame.sit * rig.side_of(part.id)  # arms out a little, hands off the ground
         if lift:
             own.preTranslate(0, lift)
     if angle:
@@ -172,7 +182,7 @@ def _lay_out(part: Part, pose: skia.Matrix, frame: _Frame, view: skia.Matrix | N
     else:
         matrix = rig.core_matrix(own, turn.narrow(rig.CORE_DEPTH), 0.0)
     if frame.sit:
-        matrix.postConcat(rig.sit_matrix(frame.sit, frame.hip, turn, leg))
+        matrix.postConcat(rig.sit_matrix(frame.sit, frame.hip, frame.seat, frame.gait, leg))
     target = draws
     if starts_limb and rig.side_of(part.id) > 0 and turn.far_behind and not _gesturing(part, v):
         target = behind  # the far limb goes behind the body, unless it reaches out in a gesture

@@ -162,11 +162,21 @@ def walk_swing(part_id: str, walk: float, turn: Turn, run: float) -> tuple[float
     return -side * amp["arm"] * 0.7 * wave, 0.0
 
 
-def bob(walk: float, run: float) -> float:
-    """The body's rise at walk phase `walk` (negative is up)."""
+def bob(walk: float, run: float, gait: Turn, hip: float, toe: float) -> float:
+    """How far the body moves down (up if negative) at walk phase `walk`.
+
+    Side-on, the body rides so that the lowest sole of the swinging legs (a
+    leg `hip` long, its foot reaching `toe` from the joint's line) stays on the
+    ground; a run also flies between steps. From the front, the body rises a
+    little as a leg lifts."""
     if not walk % 0.5:
         return 0.0
-    return -abs(math.sin(2 * math.pi * walk)) * (WALK["bob"] + (RUN["bob"] - WALK["bob"]) * run)
+    spread = abs(math.sin(2 * math.pi * walk))
+    flight = RUN["bob"] * run * (1.0 - spread)
+    if gait.view >= 0.3:
+        swing = math.radians((WALK["leg"] + (RUN["leg"] - WALK["leg"]) * run) * spread)
+        return hip - (toe * math.sin(swing) + hip * math.cos(swing)) - flight
+    return -spread * WALK["bob"] * (1.0 - run) - flight
 
 
 def lean(run: float) -> float:
@@ -181,12 +191,17 @@ def limb_view(part: Part, pose: skia.Matrix, turn: Turn, swing: float) -> skia.M
     px, py = pose.mapXY(*part.pivot)
     s = math.sin(turn.angle)
     m = skia.Matrix()
-    m.preTranslate(px * math.cos(turn.angle) + side * 6 * s, py)
+    x = px * math.cos(turn.angle) + side * 6 * s
+    if not limb_kind(part.id):
+        x -= 0.45 * abs(px) * s  # ears, horns: towards the back of the head in profile
+    m.preTranslate(x, py)
     if swing:
         m.preRotate(swing)
     flip = turn.near_flip() if side < 0 else 1.0
     m.preScale(math.copysign(max(abs(flip), 0.12), flip), 1.0)
-    straighten = hang_angle(part) * s
+    # Arms hang down and out in front view: side-on they hang straight. Legs are
+    # straight already (their feet stick out, and turning them would sink the toes).
+    straighten = hang_angle(part) * s if limb_kind(part.id) != "leg" else 0.0
     if straighten:
         m.preRotate(straighten)
     m.preTranslate(-px, -py)
@@ -199,21 +214,47 @@ def hip_height(character: Character) -> float:
                 and side_of(p.id)), default=0.0)
 
 
-SIT_DROP = 0.78  # of the hip height: sitting on the ground, legs out in front
+def toe_reach(character: Character) -> float:
+    """How far a foot sticks out sideways from its leg's joint (front view)."""
+    reach = [max(abs(left - p.pivot[0]), abs(right - p.pivot[0]))
+             for root in character.parts for p in root.walk() if limb_kind(p.id) == "leg" and side_of(p.id)
+             for left, _, right, _ in [subtree_bounds(p)]]
+    return max(reach, default=0.0)
 
 
-def sit_swing(sit: float, turn: Turn) -> float:
-    """Seen from the side, sitting swings the legs forward to lie along the ground."""
-    return -90.0 * sit if turn.view >= 0.3 else 0.0
+def seat_height(character: Character) -> float:
+    """How high the bottom of the body (not the limbs) is: what sitting rests on."""
+    bottoms = [_bounds(p.path)[3] for root in character.parts for p in _core_parts(root)]
+    return max(0.0, -max(bottoms, default=0.0))
 
 
-def sit_matrix(sit: float, hip: float, turn: Turn, leg: bool) -> skia.Matrix:
-    """Sitting lowers everything above the hips; from the front the legs fold
-    (foreshortened towards the viewer), from the side they point forward."""
-    drop = SIT_DROP * hip * sit
+def _core_parts(part: Part):
+    if side_of(part.id):
+        return
+    yield part
+    for child in part.children:
+        yield from _core_parts(child)
+
+
+def sit_swing(sit: float, turn: Turn, hip: float, seat: float, leg: bool) -> float:
+    """Sitting seen from the side: the legs swing forward until the feet touch
+    the ground in front; the arms come forward a little so the hands rest."""
+    if turn.view < 0.3:
+        return 0.0
+    if not leg:
+        return -35.0 * sit
+    reach_down = math.degrees(math.asin(max(0.0, min(1.0, (hip - seat) / hip)))) if hip else 0.0
+    return -(90.0 - reach_down) * sit
+
+
+def sit_matrix(sit: float, hip: float, seat: float, turn: Turn, leg: bool) -> skia.Matrix:
+    """Sitting lowers everything above the hips until the body rests on the
+    ground; from the front the legs fold (foreshortened towards the viewer),
+    from the side they point forward."""
+    drop = seat * sit if hip else 0.0
     m = skia.Matrix()
     if leg and turn.view < 0.3:
-        m.setScale(1.0, 1.0 - drop / hip if hip else 1.0)
+        m.setScale(1.0, 1.0 - drop / hip)
     else:
         m.setTranslate(0, drop)
     return m
