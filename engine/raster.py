@@ -63,6 +63,7 @@ class Rasterizer:
         profile = self.profile
         began = time.perf_counter()
         self._timed = 0.0
+        frame = _camera_at_rest(frame)
         transition = next((item for item in frame.items if isinstance(item, TransitionNode)), None)
         self.dirty_rows = None
         if transition is not None:
@@ -572,6 +573,15 @@ class _Recent(OrderedDict):
         self.move_to_end(key)
         while len(self) > self.size:
             self.popitem(last=False)
+
+
+def _camera_at_rest(frame: DisplayList) -> DisplayList:
+    """A camera showing the whole frame (zoom 1) changes nothing: its layers are
+    drawn as the scene's own, so unchanged ones are blitted (static prefixes)."""
+    first = frame.items[0] if frame.items else None
+    if isinstance(first, Node) and first.kind == "camera" and first.values.get("zoom", 1.0) == 1.0:
+        return DisplayList(frame.background, first.children + frame.items[1:], frame.overlay)
+    return frame
 
 
 def _alpha_paint(opacity: float) -> skia.Paint | None:
