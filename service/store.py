@@ -166,7 +166,8 @@ class ServiceStore:
         with self.queue.transaction() as db:
             now = self.queue.clock()
             db.execute("INSERT INTO webhook_deliveries (job_id, attempt, url, at, duration_s, status, error, outcome) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (job_id, attempt, url, at, duration_s, status, error, outcome))
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (job_id, attempt, url, at, duration_s, status, error, outcome))
             state = {"delivered": "delivered", "retry": "pending", "failed": "failed"}[outcome]
             db.execute("UPDATE webhooks SET state = ?, due_at = ?, updated_at = ? WHERE job_id = ?",
                        (state, retry_at if retry_at is not None else now, now, job_id))

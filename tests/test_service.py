@@ -229,6 +229,32 @@ def test_sigterm_stops_the_workers_and_queues_their_jobs_again(tmp_path):
         server.stop(signal.SIGKILL)
 
 
+def test_a_killed_server_leaves_no_worker_and_its_job_runs_again_on_restart(tmp_path):
+    server = start_server(tmp_path)
+    with server.client() as client:
+        job = client.post("/v1/jobs", json=LONG_JOB).json()
+        wait_for(client, job["id"], ("running",), until=lambda j: j["progress"]["frames_done"] > 0)
+    workers = workers_of(server.process.pid)
+    assert workers
+    server.stop(signal.SIGKILL)  # no shutdown at all: the workers follow it (PR_SET_PDEATHSIG)
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "a worker outlived its killed server"
+    server = start_server(tmp_path)  # the same jobs folder: the job is reclaimed and rendered again
+    try:
+        with server.client() as client:
+            again = wait_for(client, job["id"], ("running",), until=lambda j: j["attempts"] == 2)
+            assert again["error"] is None or "interrupted" in again["error"]["message"]
+            assert client.delete(f"/v1/jobs/{job['id']}").status_code == 202
+            wait_for(client, job["id"], ("cancelled",))
+        assert server.stop(signal.SIGINT) == 128 + signal.SIGINT  # Ctrl-C: a clean stop too
+        assert "stopped by SIGINT" in server.log.read_text()
+        assert not workers_of(server.process.pid)  # not even the warm spare
+    finally:
+        server.stop(signal.SIGKILL)
+
+
 def test_rate_and_concurrency_limits_answer_429(tmp_path):
     server = start_server(tmp_path, "--rate", "3", "--max-active", "1")
     try:

@@ -166,8 +166,9 @@ def test_a_failed_job_is_notified_with_its_located_error(server, listener):
     assert job["state"] == "failed" and job["attempts"] == 1
     error = job["error"]
     assert error["kind"] == "input" and error["location"]["file"] == "dot.scene"
-    assert error["location"]["line"] == scene.splitlines().index('    p = image "art/dot.png" at (50%, 50%) width 600') + 1
-    assert error["message"].startswith(f"dot.scene:{error['location']['line']}:") and str(server.jobs_dir) not in str(job)
+    line = scene.splitlines().index('    p = image "art/dot.png" at (50%, 50%) width 600') + 1
+    assert error["location"]["line"] == line and error["message"].startswith(f"dot.scene:{line}:")
+    assert str(server.jobs_dir) not in str(job)
     [request] = listener.wait("/failed", 1)
     event = json.loads(request["body"])
     assert request["headers"]["Storyreel-Event"] == "job.failed" and event["job"]["error"] == error
