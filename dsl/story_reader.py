@@ -604,8 +604,7 @@ class _Reader:
                     clause.inverted = True  # "Down fell the cheese", "Off ran the hare"
             self._read_words(tokens, i, clause, sentence, notes)
             i += clause.size
-        self._read_speeches(sentence, tokens, refs, notes, before_subjects, before_quoted and same_paragraph,
-                            before_quoted and not same_paragraph)
+        self._read_speeches(sentence, tokens, refs, notes, before_subjects, before_quoted, same_paragraph)
         self.sentence_subjects = first_subjects
         self.previous_quoted = any(t.kind == "open" for t in tokens)
         self.previous_quote_only = bool(tokens) and all(t.quote >= 0 for t in tokens)
@@ -670,10 +669,9 @@ class _Reader:
                     return (m.char,) if m.char else None
         return None
 
-    def _read_speeches(self, sentence, tokens, refs, notes, before_subjects, continues, answers) -> None:
-        """Each quoted line's speaker: a "said X" after or before it; else the one speaking just before in
-        the same paragraph (`continues`), the other one in a conversation (a new paragraph that `answers`),
-        or the character whose own sentence comes just before."""
+    def _read_speeches(self, sentence, tokens, refs, notes, before_subjects, before_quoted, same_paragraph) -> None:
+        """Each quoted line's speaker: a "said X" after or before it (in this sentence or opening the
+        next), else as `_unattributed` says."""
         opens = [i for i, t in enumerate(tokens) if t.kind == "open"]
         previous_speaker = None
         for n, o in enumerate(opens):
@@ -708,10 +706,11 @@ class _Reader:
                     break
             if speaker is None and n and previous_speaker and not before:
                 speaker = previous_speaker
-            if speaker is None and n == 0 and not before and not after:
+            alone = n == 0 and not before and not after  # the sentence is only the quote
+            if speaker is None and alone:
                 speaker = self._tag_in_next_sentence(notes)  # '"Wolf! Wolf!" Tom cried.' is two sentences
             if speaker is None and n == 0:
-                speaker = self._unattributed(before_subjects, continues, answers, notes)
+                speaker = self._unattributed(sentence, before_subjects, before_quoted, same_paragraph, alone, notes)
             if speaker is None and n and previous_speaker:
                 speaker = previous_speaker
             called = [c for i in range(o, close) if i in refs for c in refs[i]]
@@ -758,12 +757,20 @@ class _Reader:
             return chars[0] if len(chars) == 1 else None
         return None
 
-    def _unattributed(self, before_subjects: list[str], continues: bool, answers: bool,
-                      notes: _PageNotes) -> str | None:
-        """A quoted line with no "said X" (see _read_speeches); None: nobody, the narrator reads it."""
-        if continues and self.speakers:
+    def _unattributed(self, sentence: Sentence, before_subjects: list[str], before_quoted: bool,
+                      same_paragraph: bool, alone: bool, notes: _PageNotes) -> str | None:
+        """A quoted line with no "said X", in this order: the one speaking just before in the same
+        paragraph; the character whose own sentence comes just before it in the paragraph ('Mia smiled.
+        "Play?"'); the one whose deed follows it ('"Look at me!" The frog jumped.'); in a conversation,
+        the other one's turn; the subject of the sentence before. None: the narrator reads it."""
+        if before_quoted and same_paragraph and self.speakers:
             return self.speakers[-1]
-        if answers and self.speakers:
+        if same_paragraph and len(before_subjects) == 1:
+            return before_subjects[0]
+        beat = self._beat_after(sentence, notes) if alone else None
+        if beat:
+            return beat
+        if before_quoted and self.speakers:
             last = self.speakers[-1]
             earlier = [c for c in reversed(self.speakers) if c != last]
             if earlier:
@@ -775,6 +782,21 @@ class _Reader:
         if len(before_subjects) == 1:
             return before_subjects[0]
         return None
+
+    def _beat_after(self, sentence: Sentence, notes: _PageNotes) -> str | None:
+        """The character the next sentence of the paragraph opens with, doing something ("The frog jumped")."""
+        following = self.next_sentence
+        if following is None or self._paragraph_of(following) != self._paragraph_of(sentence):
+            return None
+        tokens = tokenize(following.text)
+        i = 0
+        while i < min(3, len(tokens)) and (tokens[i].low in DETERMINERS or "ADJ" in tokens[i].pos):
+            i += 1
+        m = self._mention(tokens, i, following, notes) if i < len(tokens) else None
+        if m is None or m.end >= len(tokens) or not (tokens[m.end].verb or self.w["actions"].match(tokens, m.end)):
+            return None
+        chars = self._resolve(m, [], notes)
+        return chars[0] if len(chars) == 1 else None
 
     # ── where, when, what ──
 

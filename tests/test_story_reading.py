@@ -322,3 +322,20 @@ def test_render_story_prints_the_warnings(tmp_path):
                                        "--size", "160x90"])
     assert result.exit_code == 0, result.output
     assert f"{story}:3:3: warning: no picture for 'unicorn'; drawn as horse" in result.stderr
+
+
+def test_tags_before_between_and_after_lines_and_beats():
+    facts = facts_of("""\
+        Tags
+
+        "Hello," Fox said to Crow, "how are you today?" Said the crow, "Very well, thank you."
+
+        "Look at me!" The little frog jumped high into the air over the pond.
+
+        Mia smiled at Leo. "Want to play?" Leo nodded. "Yes!"
+
+        "Where are you?" called Grandma from the kitchen. "Here!" answered Tom from the garden.
+        """)
+    said = [(s.speaker, s.addressee) for p in facts for s in p.speeches]
+    assert said == [("fox", "crow"), ("fox", "crow"), ("crow", "fox"), ("frog", "crow"), ("girl", "boy"),
+                    ("boy", "girl"), ("grandma", "boy"), ("sunny", "grandma")]
