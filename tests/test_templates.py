@@ -139,21 +139,22 @@ def test_counting_counts_the_objects():
     assert "One!" in lines and "Two!" in lines and "Three!" in lines and "Four!" not in lines
     assert "Three ducks!" in lines
     episode = compiled("counting", length="episode", age=3).timeline
-    counted = [s.name for s in episode.scenes if s.name.startswith("count_")]
-    assert len(counted) >= 3 and counted[0] == "count_apples"  # several kinds, the chosen one first
+    counted = [s.name for s in episode.scenes if s.name.startswith("count_the_")]
+    assert len(counted) >= 2 and counted[0] == "count_the_apples"  # several kinds, the chosen one first
+    assert len(set(counted)) == len(counted)  # each time another kind
 
 
 def test_alphabet_words_and_sound():
     text = compiled("alphabet", letter="b").expanded.text
     assert "The letter B says {b-sound}." in spoken_lines(text)  # the lexicon's sound; the caption shows "b"
-    assert "{B-sound}, {b-sound}, ball!" in spoken_lines(text)
+    assert any(re.fullmatch(r"\{B-sound\}, \{b-sound\}, b\w+!", line) for line in spoken_lines(text))
     custom_sound = compiled("alphabet", letter="E", sound="eh", age=5).expanded.text
     assert "The letter E says eh." in spoken_lines(custom_sound)  # a `sound` parameter is a respelling
-    assert re.search(r'"Ball starts with B\."', text)
-    custom = compiled("alphabet", letter="M", words=["moon", "milk", "mouse"]).expanded.text
-    assert "Milk starts with M." in spoken_lines(custom)
-    words = custom.split("scene words_M")[1]
-    assert "pic1_body" in words and "pic2_card" in words  # the moon has a picture, milk a word card
+    assert re.search(r'"B\w+ starts with B\."', text)  # a word of the bank's, with its picture
+    custom = compiled("alphabet", letter="M", words=["moon", "marmalade", "mouse"]).expanded.text
+    assert "Marmalade starts with M." in spoken_lines(custom)
+    words = custom.split("scene words_with_M")[1]
+    assert "pic1_body" in words and "pic2_card" in words  # the moon has a picture, marmalade a word card
 
 
 # ── the objects library ──────────────────────────────────────────────────────
