@@ -44,7 +44,8 @@ def prop_kinds() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def words() -> dict[str, Any]:
     """story_words.yaml, with phrase tables keyed by their first word."""
-    data = yaml.safe_load((Path(__file__).parent / "story_words.yaml").read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's reader: ~7x faster where built in
+    data = yaml.load((Path(__file__).parent / "story_words.yaml").read_text(encoding="utf-8"), Loader=loader)
     nouns = {noun: cid for cid, ns in data["characters"].items() for noun in ns}
 
     def phrases(table: dict[str, list]) -> Phrases:
