@@ -25,7 +25,7 @@ def _what(job: Job) -> str:
 
 
 def _progress(job: Job) -> str:
-    done, total = job.progress
+    done, total = job.frames
     if job.state == "done":
         return "100%"
     return f"{100 * done // total}%" if total else "-"
@@ -49,7 +49,7 @@ def describe(job: Job, attempts: list[Attempt], extra: dict[str, Any] | None = N
     lines = [f"job {job.id}: {job.state}" + (" (cancel asked for)" if job.cancel_requested else ""),
              f"  what:      {_what(job)}",
              f"  output:    {job.spec.get('output')}",
-             f"  progress:  {_progress(job)} ({job.progress[0]}/{job.progress[1]} frames)",
+             f"  progress:  {_progress(job)} ({job.frames[0]}/{job.frames[1]} frames)",
              f"  attempts:  {job.attempts} of {job.max_attempts}",
              f"  created:   {_when(job.created_at)}   started: {_when(job.started_at)}   "
              f"finished: {_when(job.finished_at)}"]

@@ -167,6 +167,14 @@ class Job:
                    created_at=row["created_at"], updated_at=row["updated_at"], started_at=row["started_at"],
                    finished_at=row["finished_at"])
 
+    @property
+    def frames(self) -> tuple[int, int]:
+        """(frames done, frames in all): the progress its runner last recorded, or the
+        rendered count once it is done (a short job may end between two heartbeats)."""
+        if self.state == "done" and self.result and self.result.get("frames"):
+            return self.result["frames"], self.result["frames"]
+        return self.progress
+
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("id", "key", "state", "attempts", "max_attempts", "spec", "input_hash",
                                               "result", "error", "created_at", "started_at", "finished_at")}

@@ -166,7 +166,6 @@ def create_app(settings: ServiceSettings) -> Starlette:
             prepared = await run_in_threadpool(
                 sub.prepare, body, folder, service.jobs_dir / "cache",
                 allow_private_webhooks=settings.allow_private_webhooks, scene_name=scene_name)
-            prepared.spec["cache"] = str(service.jobs_dir / "cache")
             job = await run_in_threadpool(_enqueue, service, prepared, uid, token)
         except BaseException as err:
             await run_in_threadpool(sub.discard, folder)

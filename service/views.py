@@ -34,13 +34,9 @@ def relative_to_project(folder: str | Path, value: Any) -> Any:
 
 
 def job_json(job: Job, api: ApiJob, store: ServiceStore | None = None) -> dict[str, Any]:
-    done, total = job.progress
+    done, total = job.frames
     result = job.result or {}
-    if job.state == "done":
-        done = total = result.get("frames") or total
-        fraction = 1.0
-    else:
-        fraction = round(done / total, 4) if total else 0.0
+    fraction = 1.0 if job.state == "done" else round(done / total, 4) if total else 0.0
     files = []
     for path in result.get("files", []):
         p = Path(path)

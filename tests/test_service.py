@@ -302,3 +302,13 @@ def test_the_rate_limiter_refills_steadily():
     assert limiter.allow("b")[0]
     now[0] += 1.0
     assert limiter.allow("a")[0] and not limiter.allow("a")[0]
+
+
+def test_render_jobs_on_a_folder_without_a_queue_says_so(tmp_path):
+    from click.testing import CliRunner
+
+    from storyreel.cli import main
+
+    result = CliRunner().invoke(main, ["jobs", "list", "--jobs-dir", str(tmp_path / "nowhere")])
+    assert result.exit_code == 1 and "no jobs in" in result.output and "--jobs-dir" in result.output
+    assert not (tmp_path / "nowhere").exists()  # looking made nothing
