@@ -81,3 +81,62 @@ def cast_sheet(characters: list[tuple[str, Character]]) -> np.ndarray:
         w = label.measureText(character.name)
         canvas.drawString(character.name, x + (CAST_W - w) / 2, y + CAST_H - 8, label, ink)
     return surface.makeImageSnapshot().toarray(colorType=skia.kRGBA_8888_ColorType)
+
+
+# The rig's views and poses, each a set of node values (engine/characters/rig.py).
+POSES = (
+    ("front", {}), ("three-quarter", {"view": 0.5}), ("side", {"view": 1.0}),
+    ("facing left", {"view": 0.5, "facing": -1.0}),
+    ("walk", {"view": 1.0, "walk": 0.25}), ("walk", {"view": 1.0, "walk": 0.75}),
+    ("run", {"view": 1.0, "walk": 0.3, "run": 1.0}), ("sit", {"view": 0.5, "sit": 1.0}),
+    ("sleep", {"lie": 1.0, "asleep": 1.0}),
+)
+
+
+def gesture_peak(character: Character, name: str) -> dict:
+    """The node values of a gesture at its fullest key (the one furthest from rest)."""
+    from .motion import gesture
+
+    g = character.gestures[name]
+    tracks = gesture(character, g, 0.0)
+    def strength(t: float) -> float:
+        return sum(abs(v - (1.0 if k == "squash" else 0.0)) for k, v in _values_at(tracks, t).items())
+    peak = max((t for t, _ in g.keys), key=strength)
+    return _values_at(tracks, peak)
+
+
+def _values_at(tracks: dict, t: float) -> dict:
+    out = {}
+    for track, segments in tracks.items():
+        for s in segments:
+            if s.start <= t + 1e-9:
+                out[track] = s.to_value
+    return out
+
+
+def poses_sheet(characters: list[tuple[str, Character]], cell: tuple[int, int] = (200, 260)) -> np.ndarray:
+    """RGBA pixels: per character, a row of views and poses and a row of gestures
+    (`python3 docs/character_sheet.py`; looked at shrunk to phone size)."""
+    w, h = cell
+    rows = [(ref, c, [(n, v) for n, v in POSES]) for ref, c in characters] + \
+           [(ref, c, [(g.replace("_", " "), gesture_peak(c, g)) for g in sorted(c.gestures)]) for ref, c in characters]
+    rows.sort(key=lambda r: [ref for ref, _ in characters].index(r[0]))
+    columns = max(len(r[2]) for r in rows)
+    surface = skia.Surface(w * columns, h * len(rows))
+    canvas = surface.getCanvas()
+    canvas.clear(to_argb_int(parse_color("#DCEFE3")))
+    label = fonts.font(fonts.DEFAULT_FAMILY, 600, 16)
+    ink = skia.Paint(AntiAlias=True, Color=to_argb_int(parse_color("#2B2D42")))
+    ground = skia.Paint(AntiAlias=True, Color=to_argb_int(parse_color("#7FB77E")), StrokeWidth=3)
+    for r, (ref, character, cells) in enumerate(rows):
+        unit = (h - 60) / character.height
+        for i, (name, values) in enumerate(cells):
+            x, y = i * w, r * h + h - 30
+            canvas.drawLine(x + 8, y, x + w - 8, y, ground)
+            canvas.save()
+            canvas.translate(x + w / 2, y)
+            paint_character(canvas, Node(ref, "character", {"expression": "neutral", **values},
+                                         {"character": ref, "unit": unit}), 1.0, None)
+            canvas.restore()
+            canvas.drawString(name, x + (w - label.measureText(name)) / 2, y + 22, label, ink)
+    return surface.makeImageSnapshot().toarray(colorType=skia.kRGBA_8888_ColorType)
