@@ -76,6 +76,20 @@ class Turn:
         return math.cos(math.pi * k)
 
 
+def per_character(fn):
+    """Cache a measure of a character's parts (computed once, used every frame).
+    Characters are unhashable data; the loader keeps one object per file version."""
+    cache: dict[int, tuple] = {}
+
+    def cached(character: Character):
+        hit = cache.get(id(character))
+        if hit is None or hit[0] is not character:
+            hit = cache[id(character)] = (character, fn(character))
+        return hit[1]
+    cached.__doc__, cached.__name__ = fn.__doc__, fn.__name__
+    return cached
+
+
 @lru_cache(maxsize=256)
 def _bounds(data: str) -> tuple[float, float, float, float]:
     b = parse_path(data).computeTightBounds()
@@ -100,6 +114,7 @@ def hang_angle(part: Part) -> float:
     return -math.degrees(math.atan2(cx, -cy))
 
 
+@per_character
 def face_geometry(character: Character) -> tuple[float, float, float]:
     """(face part's half width, its centre x, the head's half width) in front view."""
     face_part, head = None, None
@@ -208,12 +223,14 @@ def limb_view(part: Part, pose: skia.Matrix, turn: Turn, swing: float) -> skia.M
     return m
 
 
+@per_character
 def hip_height(character: Character) -> float:
     """How high the legs' joints are (0 for a character without legs)."""
     return max((-p.pivot[1] for root in character.parts for p in root.walk() if limb_kind(p.id) == "leg"
                 and side_of(p.id)), default=0.0)
 
 
+@per_character
 def toe_reach(character: Character) -> float:
     """How far a foot sticks out sideways from its leg's joint (front view)."""
     reach = [max(abs(left - p.pivot[0]), abs(right - p.pivot[0]))
@@ -222,6 +239,7 @@ def toe_reach(character: Character) -> float:
     return max(reach, default=0.0)
 
 
+@per_character
 def seat_height(character: Character) -> float:
     """How high the bottom of the body (not the limbs) is: what sitting rests on."""
     bottoms = [_bounds(p.path)[3] for root in character.parts for p in _core_parts(root)]
