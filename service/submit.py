@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..jobs.batch import RESERVED, SOURCES
 from .errors import ApiError
 from .views import relative_to_project
 
 __all__ = ["JSON_SOURCES", "OPTIONS", "Prepared", "new_folder", "prepare", "safe_asset_name"]
 
-JSON_SOURCES = ("template", "scene", "story")
-OPTIONS = ("platform", "preset", "size", "fps", "quality", "age", "extras", "check")
+JSON_SOURCES = SOURCES  # template, scene, story: what a job renders
+OPTIONS = tuple(name for name in RESERVED if name not in ("output", *SOURCES))  # a batch row's options, one list
 _PARAMETERS = ("parameters", "variables")
 MAX_ASSETS = 500
 MAX_ASSET_DEPTH = 8
@@ -99,7 +100,7 @@ def prepare(body: dict[str, Any], folder: Path, cache: Path, *, allow_private_we
     """Check and compile one submission whose files are already in `folder/project`
     (`scene_name`: an uploaded `.scene`). Raises `ApiError` (400) for anything wrong
     with it; the caller removes the folder then."""
-    from ..jobs.batch import RESERVED, check_values
+    from ..jobs.batch import check_values
     from .webhooks import WebhookError, check_url
 
     _check_keys(body, (*(() if scene_name else JSON_SOURCES), *_PARAMETERS, *OPTIONS, "webhook"))
