@@ -21,7 +21,8 @@ def _wall_and_floor(st: Stage, floor: float, wall: int, floor_colors: tuple[int,
 
 
 def _window(st: Stage, x: float, y: float, ww: float, wh: float, frame: int = 0xFFFFFFFF) -> skia.Rect:
-    rect = skia.Rect.MakeXYWH(x, y, ww, wh)
+    """A window at most 1.3 times as tall as it is wide (a vertical frame would stretch it)."""
+    rect = skia.Rect.MakeXYWH(x, y, ww, min(wh, ww * 1.3))
     st.window(rect, frame)
     return rect
 
@@ -96,7 +97,8 @@ def kitchen(st: Stage) -> None:
 def classroom(st: Stage) -> None:
     w, h, c, u = st.w, st.h, st.canvas, st.u
     _wall_and_floor(st, h * 0.78, 0xFFFFF1D6, (0xFFD4A373, 0xFFB07D4F), 0xFFE9C46A)
-    bw, bh = min(w * 0.5, h * 0.9), h * 0.36
+    bw = min(w * 0.5, h * 0.9)
+    bh = min(h * 0.36, bw * 0.62)
     board = skia.Rect.MakeXYWH((w - bw) / 2, h * 0.14, bw, bh)
     c.drawRRect(skia.RRect.MakeRectXY(board.makeOutset(14 * u, 14 * u), 10 * u, 10 * u), paint(0xFF9C6644))
     c.drawRect(board, paint(0xFF2F5D50))
@@ -131,7 +133,8 @@ def castle(st: Stage) -> None:
             c.drawRect(skia.Rect.MakeXYWH(x, y, stone, stone * 0.5), stroke(0x1F000000, 2 * u))
             x += stone
     for x in (0.2, 0.8):  # tall windows
-        ww, wh = w * 0.09, h * 0.3
+        ww = max(w * 0.09, h * 0.08)
+        wh = min(h * 0.3, ww * 2.4)
         st.window(skia.Rect.MakeXYWH(w * x - ww / 2, h * 0.14, ww, wh), 0xFF6D6875, radius=ww / 2)
     for x in (0.36, 0.64):  # banners
         bx = w * x
@@ -160,7 +163,7 @@ def castle(st: Stage) -> None:
 def cave(st: Stage) -> None:
     w, h, c, u, rng = st.w, st.h, st.canvas, st.u, st.rng
     st.rect(0, 0, w, h, 0xFF5C4D5E)
-    mouth = skia.Rect.MakeLTRB(w * 0.64, h * 0.22, w * 0.9, h * 0.8)  # the way out, showing the sky
+    mouth = skia.Rect.MakeLTRB(w * 0.9 - max(w * 0.26, h * 0.2), h * 0.22, w * 0.9, h * 0.8)  # the way out, showing the sky
     st.window(mouth, 0xFF4A3B4F, radius=mouth.width() * 0.45)
     # Rock layers over the wall: darker bands and stalactites hanging from the roof.
     for k in range(4):

@@ -67,7 +67,7 @@ def river(st: Stage) -> None:
 
 def lake(st: Stage) -> None:
     w, h, c = st.w, st.h, st.canvas
-    _mountains(st, h * 0.56, 0.45, 0xFF9DB4C0)
+    _mountains(st, h * 0.6, 0.48, 0xFF9DB4C0)
     hill(c, w, h, h * 0.58, h * 0.025, 1.0, st.ground(0xFF6A994E), waves=3)
     _water(st, h * 0.58, h * 0.8, 0xFF7EC8E3, 0xFF2E86AB)
     fill_below(st, (0.8, 0.77, 0.77, 0.81), st.ground(GRASS_NEAR))
@@ -178,7 +178,7 @@ def _mountains(st: Stage, base: float, height: float, color: int) -> None:
     peaks = ((0.1, 0.7), (0.32, 1.0), (0.55, 0.8), (0.78, 0.95), (1.0, 0.7))
     for px, k in peaks:
         top = base - h * height * k
-        half = w * 0.18
+        half = max(w * 0.18, (base - top) * 0.75)  # never a spike, however tall the frame
         c.drawPath(skia.Path.Polygon([skia.Point(w * px - half, base), skia.Point(w * px, top),
                                       skia.Point(w * px + half, base)], True), paint(color))
         cap = 0.28
@@ -191,7 +191,7 @@ def _mountains(st: Stage, base: float, height: float, color: int) -> None:
 
 def mountain(st: Stage) -> None:
     w, h, c = st.w, st.h, st.canvas
-    _mountains(st, h * 0.7, 0.55, 0xFF8D99AE)
+    _mountains(st, h * 0.8, 0.6, 0xFF8D99AE)  # their feet go under the hills
     hill(c, w, h, h * 0.72, h * 0.05, 0.9, st.ground(0xFF74A57F))
     for i in range(9):
         pine(st, w * (i + st.rng.uniform(0.2, 0.8)) / 9, h * 0.78, st.u * st.rng.uniform(140, 190), 0xFF40695A)
@@ -277,7 +277,8 @@ def street(st: Stage) -> None:
     n = max(3, round(5 * w / max(h, 1) / (16 / 9)))
     for i in range(n):
         x = w * (i + 0.5) / n
-        house(st, x, h * 0.76, w / n * 0.8, h * rng.uniform(0.22, 0.3),
+        width = w / n * 0.8
+        house(st, x, h * 0.76, width, min(h * rng.uniform(0.22, 0.3), width * 1.1),
               walls[int(rng.integers(0, len(walls)))], roofs[int(rng.integers(0, len(roofs)))])
     st.rect(0, h * 0.76, w, h * 0.84, st.ground(0xFFD6D3CE))  # pavement
     for i in range(12):
