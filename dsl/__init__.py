@@ -31,9 +31,11 @@ class LoadedScene:
 
 
 def load_scene(path: str | Path, variables: dict[str, Any] | None = None,
-               options: CompileOptions | None = None) -> LoadedScene:
+               options: CompileOptions | None = None, source: str | None = None) -> LoadedScene:
+    """Expand, parse and compile the `.scene` file `path` (or the text `source`, named
+    `path` in errors) into a timeline; raises `SceneError` located in the author's file."""
     path = Path(path)
-    template = template_for_file(path)
+    template = template_for_file(path) if source is None else None
     if template is not None:
         # A template's own file: its parameters' defaults and checks apply (dsl/templates.py).
         variables = template_variables(template, validate_params(template, variables))
@@ -43,14 +45,14 @@ def load_scene(path: str | Path, variables: dict[str, Any] | None = None,
     opts = replace(opts, base_dir=path.resolve().parent, project=opts.project or Project.for_file(path))
     # Jinja's `canvas`: the command line's format, else the defaults ...
     fmt = resolve_format(opts.preset, opts.size, opts.fps)
-    expanded = expand(path, variables, fmt, opts.project)
+    expanded = expand(path, variables, fmt, opts.project, source)
     try:
         document = parse(expanded.text)
         actual = video_format(document.video, opts)
         if actual != fmt:
             # ... unless the file's own `video { preset … }` (or size, fps) picks another:
             # expand it again, so that `canvas` is what is compiled.
-            expanded = expand(path, variables, actual, opts.project)
+            expanded = expand(path, variables, actual, opts.project, source)
             document = parse(expanded.text)
         result = compile_document(document, opts)
     except SceneError as err:

@@ -23,7 +23,7 @@ from ..engine.characters import load_character
 from .values import ALL_ANCHORS
 from .audio import (NARRATOR, MusicSpec, SceneAudio, compile_says, compile_sound, read_captions, read_music,
                     read_voice, shifted, shifted_cue, cut_clips, cut_cues)
-from .elements import ELEMENTS, Context, background, declare
+from .elements import ELEMENTS, Context, background, declare, element_kind
 from .errors import SceneError, did_you_mean
 from .layers import LayerBuilder
 from .limits import MAX_LAYERS, MAX_POINTS, check_frames, check_length
@@ -292,9 +292,17 @@ def check_size(w: int, h: int, span: ast.Span | None = None, what: str = "size")
         raise SceneError(f"{what} {w}x{h} has an odd side", span, hint="H.264 with yuv420p needs even width and height")
 
 
+def _plugin_transition(kind: str) -> bool:
+    """A transition another package adds (engine/plugins.py, `storyreel.transitions`);
+    it takes a duration and an easing, like crossfade."""
+    from ..engine.raster import TRANSITIONS as DRAWN
+
+    return DRAWN.find(kind) is not None
+
+
 def _transition(decl: ast.TransitionDecl, canvas: Canvas):
     kind = decl.kind.name
-    if kind not in TRANSITIONS:
+    if kind not in TRANSITIONS and not _plugin_transition(kind):
         raise SceneError(f"unknown transition '{kind}'", decl.kind.span,
                          hint=did_you_mean(kind, TRANSITIONS, f"transitions: {', '.join(TRANSITIONS)}"))
     items = Items(decl.items, canvas, decl.span)
@@ -472,7 +480,7 @@ class SceneCompiler:
 
     def declare(self, decl: ast.Declare, t: float, parent: LayerBuilder | None) -> LayerBuilder:
         name, kind = decl.name.name, decl.kind.name
-        if kind not in ELEMENTS:
+        if element_kind(kind) is None:
             raise SceneError(f"unknown element kind '{kind}'", decl.kind.span,
                              hint=did_you_mean(kind, ELEMENTS, f"kinds: {', '.join(ELEMENTS)}"))
         if name in self.layers and self.layers[name].disappear is None:

@@ -334,9 +334,25 @@ ELEMENTS: dict[str, ElementKind] = {
 LENGTH_DEFAULTS = {"size", "width", "height", "radius", "stroke_width"}
 
 
+def element_kind(kind: str) -> ElementKind | None:
+    """The kind's spec: a built-in one of `ELEMENTS`, or a painter another package
+    registered (engine/plugins.py, `storyreel.painters`), which takes the common
+    properties and a box (its painter's `defaults` dict, if any, gives their defaults)."""
+    spec = ELEMENTS.get(kind)
+    if spec is not None:
+        return spec
+    from ..engine.painters import PAINTERS
+
+    painter = PAINTERS.find(kind)
+    if painter is None:
+        return None
+    return _k(None, BOX, **{"width": 200, "height": 200, **getattr(painter, "defaults", {})})
+
+
 def declare(decl: ast.Declare, items: Items, layer: LayerBuilder, ctx: Context) -> None:
     """Fill `layer` from a declaration's values."""
-    spec = ELEMENTS[layer.kind]
+    spec = element_kind(layer.kind)
+    assert spec is not None, layer.kind  # the compiler checked the kind
     u = items.canvas.unit
     if layer.parent is None:
         layer.default("x", items.canvas.width / 2)

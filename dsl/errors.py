@@ -22,6 +22,7 @@ class Location:
     length: int = 1
     expanded_line: str | None = None  # shown when Jinja changed the line
     expanded_column: int | None = None
+    expanded_label: str = "after template expansion the line reads"  # what `expanded_line` is
 
 
 class SceneError(Exception):
@@ -43,7 +44,7 @@ class SceneError(Exception):
             if loc.source_line.strip():
                 lines += caret_lines(loc.source_line, loc.column, loc.length)
             if loc.expanded_line is not None and loc.expanded_column is not None:
-                lines.append("  after template expansion the line reads:")
+                lines.append(f"  {loc.expanded_label}:")
                 lines += caret_lines(loc.expanded_line, loc.expanded_column, loc.length)
         if self.hint:
             lines.append(f"  hint: {self.hint}")

@@ -215,15 +215,17 @@ def canvas_variable(fmt: Format | None = None) -> dict[str, Any]:
 
 
 def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Format | None = None,
-           project: Project | None = None) -> Expanded:
+           project: Project | None = None, source: str | None = None) -> Expanded:
     """Read `path`, apply front matter + `variables` (later wins), expand Jinja.
     Every file it reads, included and imported ones too, sees `canvas` (canvas_variable),
-    and must lie inside `project` (default: the folder of `path`; dsl/project.py)."""
+    and must lie inside `project` (default: the folder of `path`; dsl/project.py).
+    `source`: the file's text, given rather than read (`path` then need not exist:
+    it names the text in errors, and includes are relative to its folder)."""
     project = project or Project.for_file(path)
     path = Path(path).resolve()
     display = _display_name(path)
     try:
-        raw = _decode(read_capped(path, what="scene file"), display)
+        raw = _decode(read_capped(path, what="scene file"), display) if source is None else source
     except FileNotFoundError:
         raise SceneError(f"file not found: {display}") from None
     except OSError as exc:

@@ -2,7 +2,8 @@
 
 A painter draws in the node's local space (the rasteriser has already applied
 position, rotation and scale) with the node's anchor applied to its own box.
-To add an element kind, add a painter here and register it in `PAINTERS`.
+To add an element kind, add a painter here and register it in `PAINTERS`; another
+package adds one through the `storyreel.painters` entry point (engine/plugins.py).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .captions import paint_caption
 from .characters.painter import paint_character
 from .particles import paint_particles
 from .paths import parse_path
+from .plugins import PAINTERS_GROUP, Registry
 
 SAMPLING = skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear)
 MAX_SVG_RASTER = 4096 * 4096  # pixels of one rasterised SVG (64 MB)
@@ -377,7 +379,7 @@ def paint_background_life(canvas: skia.Canvas, node: Node, width: int, height: i
               a.get("weather", "clear"))
 
 
-PAINTERS: dict[str, Callable] = {
+PAINTERS: Registry[Callable] = Registry(PAINTERS_GROUP, {
     "rect": paint_rect,
     "circle": paint_circle,
     "ellipse": paint_ellipse,
@@ -391,7 +393,7 @@ PAINTERS: dict[str, Callable] = {
     "caption": paint_caption,
     "character": paint_character,
     "particles": paint_particles,
-}
+})
 
 
 def _paint_clip(canvas, node, alpha, ctx):
@@ -400,4 +402,4 @@ def _paint_clip(canvas, node, alpha, ctx):
     paint_clip(canvas, node, alpha, ctx)
 
 
-PAINTERS["video"] = _paint_clip
+PAINTERS.register("video", _paint_clip)

@@ -23,6 +23,7 @@ import skia
 from . import fonts
 from .display import DisplayList, TransitionNode
 from .outputs import atomic_output
+from .plugins import PUBLISHERS_GROUP, Registry
 from .presets import PRESETS, SafeArea
 from .raster import Rasterizer
 from .timeline import Layer, Timeline
@@ -677,4 +678,13 @@ def write_publish_outputs(timeline: Timeline, video: str | Path, platform=None, 
     thumb = write_thumbnail(timeline, video, platform=platform, start=start, end=end)
     written += [video.with_name(thumb["png"]), video.with_name(thumb["jpg"])]
     written.append(write_metadata(timeline, video, platform, thumbnail=thumb, captions=captions, start=start, end=end))
+    for name in PUBLISHERS.names():  # other packages' outputs (engine/plugins.py), in name order
+        written += [Path(p) for p in PUBLISHERS[name](timeline, video, platform, start=start, end=end) or ()]
     return written
+
+
+# Publishers another package adds (the `storyreel.publishers` entry point, or
+# `PUBLISHERS.register`): publish(timeline, video, platform, *, start, end) writes
+# its files beside `video` and returns their paths. The built-in outputs above
+# always come first, so that a publisher may read OUT.json.
+PUBLISHERS: Registry = Registry(PUBLISHERS_GROUP)

@@ -17,6 +17,37 @@ from .assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
 from .color import to_argb_int
 from .display import DisplayList, Node, TransitionNode
 from .painters import PAINTERS, SAMPLING, paint_background_content, paint_background_life, text_bounds
+from .plugins import TRANSITIONS_GROUP, Registry
+
+
+def BUILT_IN(canvas: skia.Canvas, progress: float, scenes: "TransitionScenes") -> None:
+    """Stands for a transition `Rasterizer._draw_transition` draws itself (the GPU
+    compositor draws some of them its own way)."""
+    raise AssertionError("drawn by the rasteriser")
+
+
+# Transitions by name: a function (canvas, progress 0..1, scenes) draws one; another
+# package adds one through the `storyreel.transitions` entry point (engine/plugins.py).
+TRANSITIONS: Registry = Registry(TRANSITIONS_GROUP, dict.fromkeys(
+    ("cut", "crossfade", "fade-through", "slide", "wipe", "zoom", "dissolve"), BUILT_IN))
+
+
+class TransitionScenes:
+    """What a transition draws with: the outgoing scene A and the incoming scene B,
+    each drawn whole (background included) onto a canvas, and the frame's size."""
+
+    def __init__(self, raster: "Rasterizer", node: TransitionNode, background):
+        self._raster, self._node, self._background = raster, node, background
+        self.width, self.height = raster.width, raster.height
+        self.params = node.params
+
+    def draw_a(self, canvas: skia.Canvas) -> None:
+        """Scene A as it is at this moment; respects the canvas's clip and matrix."""
+        self._raster._draw_scene_clipped(canvas, self._node.a, self._background)
+
+    def draw_b(self, canvas: skia.Canvas) -> None:
+        """Scene B as it is at this moment; respects the canvas's clip and matrix."""
+        self._raster._draw_scene_clipped(canvas, self._node.b, self._background)
 
 
 class Rasterizer:
@@ -530,7 +561,10 @@ class Rasterizer:
             mask = self._noise_mask() < p
             np.copyto(self.buffer, scratch_buffer, where=mask[..., None])
         else:
-            raise ValueError(f"unknown transition kind {kind}")
+            draw = TRANSITIONS.find(kind)
+            if draw is None or draw is BUILT_IN:
+                raise ValueError(f"unknown transition kind {kind}")
+            draw(canvas, p, TransitionScenes(self, tn, background))
 
     def _draw_scene_clipped(self, canvas: skia.Canvas, items: tuple, background) -> None:
         """Like `_draw_scene`, but fills the background with a rect (respecting the

@@ -1,0 +1,228 @@
+"""storyreel's Python API: everything the `render` command does, as functions.
+
+    import storyreel
+
+    project = storyreel.load("lesson.scene", name="Mia")   # Jinja variables as keywords
+    project.render("lesson.mp4", workers=2)
+    project.still(1.5, "frame.png")
+
+`load` reads a `.scene` file (or its text), `template` fills a ready-made
+template, `story` turns a plain-text story into a picture book; each returns a
+`Project`, a compiled video ready to render. `Video` (api_builder.py) writes one
+in Python. Mistakes raise the same located `SceneError` the command prints.
+docs/API.md has the examples (every one is run by tests/test_api_docs.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .dsl import CompileOptions, LoadedScene, SceneError, check_size, load_data_file, load_scene
+from .dsl.project import Project as ProjectFolder
+from .engine import render_frame, render_video, timeline_to_json, write_png
+from .engine.timeline import Timeline
+
+ProgressCallback = Callable[[int, int], None]  # (frames done, frames in all)
+
+_TEXT_NAME = "<text>.scene"  # how scene text given to `load` is named in errors
+
+
+@dataclass
+class Project:
+    """A compiled video: its timeline, and what was read to make it.
+
+    Made by `load`, `template`, `story` or `Video.compile`; render it whole, in part
+    or one frame at a time. The timeline is the engine's model (engine/timeline.py)."""
+
+    timeline: Timeline
+    source: str  # the file (or `<text>.scene`) it was compiled from
+    dependencies: list[str] = field(default_factory=list)  # every file read: includes, images, sounds
+    scene_text: str = ""  # the `.scene` text after template expansion
+
+    @property
+    def duration(self) -> float:
+        """Seconds."""
+        return self.timeline.duration
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        return self.timeline.width, self.timeline.height
+
+    @property
+    def fps(self) -> float:
+        return self.timeline.fps
+
+    def render(self, output: str | Path, *, workers: int = 1, cache: str | Path | None = None,
+               on_progress: ProgressCallback | None = None, start: float | None = None, end: float | None = None,
+               quality: str = "standard", encoder: str = "auto", platform: str | None = None,
+               extras: bool = True, gpu: bool | None = False) -> Path:
+        """Render to the MP4 `output` (written atomically: no partial file on error) and
+        return its path. `start`/`end` (seconds) render a range; `workers` > 1 renders
+        chunks in that many processes; `cache` is a folder of encoded chunks reused when
+        a scene did not change; `on_progress(done, total)` is called per frame;
+        `platform` (youtube, shorts, …) applies its encoding and checks its limits;
+        `extras` writes the thumbnail, OUT.json (and captions) beside it, as `render` does."""
+        from .engine.encoder import choose_encoder
+        from .engine.publish import write_publish_outputs
+        from .engine.render import frame_range
+        from .engine.segment_cache import SegmentCache
+
+        output = Path(output)
+        if output.suffix.lower() != ".mp4":
+            raise SceneError(f"'{output}' must end in .mp4", hint="name the video OUT.mp4")
+        target = self._platform(platform)
+        frames = frame_range(self.timeline, start, end)
+        if not frames:
+            raise SceneError(f"start={start} end={end} select no frames of this {self.duration:g}s video",
+                             hint="give a range of at least one frame inside the video")
+        if target is not None:
+            self._check_limits(target, len(frames) / self.fps)
+        codec, _why = choose_encoder(encoder)
+        render_video(self.timeline, output, quality=quality, encoder=codec, start=start, end=end,
+                     on_progress=on_progress, platform=target, workers=workers,
+                     cache=SegmentCache(cache) if cache is not None else None, gpu=gpu)
+        if extras:
+            write_publish_outputs(self.timeline, output, target, start=start, end=end)
+        return output
+
+    def frame(self, t: float) -> np.ndarray:
+        """The frame at `t` seconds as an RGBA uint8 array (height, width, 4)."""
+        if not 0 <= t <= self.duration:
+            raise SceneError(f"{t:g}s is outside the video (0 to {self.duration:g}s)")
+        return render_frame(self.timeline, min(t, max(0.0, self.duration - 1e-6)))
+
+    def still(self, t: float, output: str | Path) -> Path:
+        """Write the frame at `t` seconds as a PNG; returns its path."""
+        write_png(self.frame(t), output)
+        return Path(output)
+
+    def check(self, platform: str | None = None) -> list[str]:
+        """Check the video against `platform`'s limits (duration, aspect) without
+        rendering: raises `SceneError` when it breaks one, returns the warnings."""
+        target = self._platform(platform)
+        if target is None:
+            return []
+        self._check_limits(target, self.duration)
+        return list(target.warnings(*self.size, self.fps))
+
+    def to_json(self) -> str:
+        """The timeline graph as JSON (what `render compile` prints), stable enough to diff."""
+        return timeline_to_json(self.timeline)
+
+    def _platform(self, name: str | None):
+        from .engine.platforms import PlatformError, get_platform
+
+        if name is None:
+            return None
+        try:
+            return get_platform(name)
+        except PlatformError as err:
+            raise SceneError(str(err)) from None
+
+    def _check_limits(self, target, length: float) -> None:
+        problems = target.check_limits(*self.size, length)
+        if problems:
+            raise SceneError("; ".join(problems), hint=f"nothing was rendered; fit the video to {target.label}")
+
+
+def _options(preset: str | None, size: tuple[int, int] | None, fps: float | None,
+             project: ProjectFolder | None = None) -> CompileOptions:
+    if size is not None:
+        check_size(*size, what="size")
+    return CompileOptions(preset=preset, size=size, fps=fps, project=project)
+
+
+def _project(loaded: LoadedScene, source: str) -> Project:
+    return Project(loaded.timeline, source, loaded.dependencies, loaded.expanded.text)
+
+
+def load(path_or_text: str | Path, data: str | Path | dict[str, Any] | None = None, *,
+         preset: str | None = None, size: tuple[int, int] | None = None, fps: float | None = None,
+         root: str | Path | None = None, allow_paths: tuple[str | Path, ...] = (), **variables: Any) -> Project:
+    """Compile a `.scene` file, or `.scene` text, into a `Project`.
+
+    A `Path`, or a string without a line break, is a file name; any other string is
+    the text itself (its files are read relative to `root`, default the current
+    folder). `data` is a YAML file of Jinja variables, or a dict; keyword
+    `variables` win over it (as `--set` does over `--data`). `preset`, `size` and
+    `fps` override the file's own; `root` and `allow_paths` are the folders it may
+    read (`--root`, `--allow-path`). Raises `SceneError` with the location."""
+    values: dict[str, Any] = {}
+    if isinstance(data, dict):
+        values.update(data)
+    elif data is not None:
+        values.update(load_data_file(data))
+    values.update(variables)
+    is_text = isinstance(path_or_text, str) and "\n" in path_or_text
+    if is_text:
+        folder = Path(root) if root is not None else Path.cwd()
+        path = folder / _TEXT_NAME
+        project = ProjectFolder.for_file(path, root, tuple(allow_paths))
+        loaded = load_scene(path, values, _options(preset, size, fps, project), source=str(path_or_text))
+        return _project(loaded, _TEXT_NAME)
+    path = Path(path_or_text)
+    project = ProjectFolder.for_file(path, root, tuple(allow_paths))
+    return _project(load_scene(path, values, _options(preset, size, fps, project)), str(path))
+
+
+def template(name: str, data: str | Path | dict[str, Any] | None = None, *, preset: str | None = None,
+             size: tuple[int, int] | None = None, fps: float | None = None, **params: Any) -> Project:
+    """A ready-made template (see `templates()`) filled with `params` (over `data`, a
+    YAML file or dict), as `render new NAME --set k=v` does."""
+    from .dsl.templates import load_template, resolve_params
+
+    chosen = load_template(name)
+    given = data if isinstance(data, dict) else (load_data_file(data) if data is not None else {})
+    values = resolve_params(chosen, given, "data", params)
+    loaded = load_scene(chosen.scene_path, values, _options(preset, size, fps))
+    return _project(loaded, str(chosen.scene_path))
+
+
+def templates() -> list[str]:
+    """The names of the ready-made templates (the package's and `$STORYREEL_TEMPLATES`')."""
+    from .dsl.templates import list_templates
+
+    return [t.name for t in list_templates()]
+
+
+def story(text_or_path: str | Path, *, age: int = 4, platform: str | None = None, preset: str | None = None,
+          size: tuple[int, int] | None = None, fps: float | None = None) -> Project:
+    """A narrated picture-book video from a plain-text story (the title on the first
+    line, then paragraphs), given as text or as a file, as `render story` does.
+    `age` (2-5) sets the pace; the story must fit `platform`'s length limit
+    (default: youtube's)."""
+    from .dsl.story import (check_length, check_reading, parse_story, plan_pages, read_story, story_platform,
+                            storybook_template, storybook_variables)
+
+    if not 2 <= age <= 5:
+        raise SceneError(f"age {age} is out of range", hint="stories are made for ages 2 to 5")
+    is_text = isinstance(text_or_path, str) and "\n" in text_or_path
+    where = "story.txt" if is_text else str(text_or_path)
+    told = parse_story(str(text_or_path), where) if is_text else read_story(text_or_path)
+    pages = plan_pages(told)
+    check_length(told, pages, story_platform(platform, preset), age)
+    loaded = load_scene(storybook_template(), storybook_variables(told, pages, age), _options(preset, size, fps))
+    check_reading(loaded.timeline, age, where)
+    return _project(loaded, where)
+
+
+def check_video(path: str | Path, *, platform: str | None = None, age: float | None = None):
+    """Decode a rendered video and check it (duration, sync, loudness, size, flashes,
+    text contrast, caption reading speed): an `engine.quality.Report` whose `.ok`
+    says whether every check passed and `.table()` shows them, as `render check-video`."""
+    from .engine.quality import check_video as run_checks
+
+    return run_checks(path, platform, age)
+
+
+def render(path: str | Path, output: str | Path | None = None, **variables: Any) -> Path:
+    """`load(path, **variables).render(output)`: the one-line way (output: PATH with .mp4)."""
+    return load(path, **variables).render(output or Path(path).with_suffix(".mp4"))
+
+
+__all__ = ["Project", "ProgressCallback", "SceneError", "check_video", "load", "render", "story", "template",
+           "templates"]

@@ -1,0 +1,103 @@
+"""Extension registries: named painters, transitions and publishers, the built-in
+ones and those another installed package declares as Python entry points.
+
+A package adds an element kind by declaring, in its own `pyproject.toml`::
+
+    [project.entry-points."storyreel.painters"]
+    badge = "my_package.badges:paint_badge"
+
+and storyreel finds it the first time a scene uses `badge` — in every process,
+so parallel chunk workers (`render --workers N`) find it too. The built-ins are
+added with `Registry.register`, the same call a program makes to add its own
+without packaging it. Speech providers have their own registry with the same
+discovery (`engine.speech.register_provider`, group `storyreel.speech_providers`).
+
+>>> from storyreel.engine.plugins import Registry
+>>> shapes = Registry("example.shapes")
+>>> shapes.register("dot", print)
+>>> shapes.names()
+['dot']
+"""
+from __future__ import annotations
+
+import threading
+from importlib.metadata import EntryPoint, entry_points
+from typing import Callable, Generic, TypeVar
+
+T = TypeVar("T")
+
+PAINTERS_GROUP = "storyreel.painters"
+TRANSITIONS_GROUP = "storyreel.transitions"
+PUBLISHERS_GROUP = "storyreel.publishers"
+SPEECH_PROVIDERS_GROUP = "storyreel.speech_providers"
+
+
+class PluginError(Exception):
+    """An entry point that cannot be loaded: its package is broken or half-installed."""
+
+
+class Registry(dict, Generic[T]):
+    """A name -> extension table (a dict, so lookups of the built-ins cost nothing
+    extra) that, on a name it does not hold, loads the entry points of `group` once
+    and looks again. A name registered in code wins over an entry point's."""
+
+    def __init__(self, group: str, builtins: dict[str, T] | None = None):
+        super().__init__(builtins or {})
+        self.group = group
+        self._scanned = False
+        self._lock = threading.Lock()
+
+    def register(self, name: str, extension: T) -> T:
+        """Add (or replace) `name`; returns `extension`, so that it works as a decorator's body."""
+        self[name] = extension
+        return extension
+
+    def unregister(self, name: str) -> None:
+        self.pop(name, None)
+
+    def __missing__(self, name: str) -> T:
+        self.discover()
+        if dict.__contains__(self, name):
+            return dict.__getitem__(self, name)
+        raise KeyError(name)
+
+    def find(self, name: str) -> T | None:
+        """The extension called `name`, built-in or from an entry point, else None."""
+        try:
+            return self[name]
+        except KeyError:
+            return None
+
+    def names(self) -> list[str]:
+        """Every name, the installed packages' entry points included, sorted."""
+        self.discover()
+        return sorted(self)
+
+    def discover(self) -> None:
+        """Load the entry points of the group (once per process; `rescan` to look again)."""
+        with self._lock:
+            if self._scanned:
+                return
+            self._scanned = True
+            for point in _entry_points(self.group):
+                if not dict.__contains__(self, point.name):
+                    self[point.name] = _load(point)
+
+    def rescan(self) -> None:
+        """Forget that the entry points were read (after installing a package at run time)."""
+        self._scanned = False
+
+
+def _entry_points(group: str) -> list[EntryPoint]:
+    try:
+        return sorted(entry_points(group=group), key=lambda p: p.name)
+    except Exception:  # noqa: BLE001 - a broken distribution's metadata must not stop a render
+        return []
+
+
+def _load(point: EntryPoint) -> Callable:
+    try:
+        return point.load()
+    except Exception as exc:  # noqa: BLE001 - reported with the package to fix
+        raise PluginError(f"the {point.group} entry point '{point.name}' ({point.value}) cannot be loaded: "
+                          f"{type(exc).__name__}: {exc}") from exc
