@@ -192,7 +192,7 @@ def create_app(settings: ServiceSettings) -> Starlette:
             raise ApiError(400, "limit and before are whole numbers")
         owner = None if service.tokens is None else token.name
         rows = await run_in_threadpool(service.store.jobs, owner, state, limit, before)
-        jobs = [job_json(job, api) for job, api in rows]
+        jobs = await run_in_threadpool(lambda: [job_json(job, api, service.store) for job, api in rows])
         return JSONResponse({"jobs": jobs, "next": jobs[-1]["id"] if len(jobs) == limit else None})
 
     async def cancel_job(request: Request) -> Response:
