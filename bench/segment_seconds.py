@@ -5,12 +5,13 @@ the age's window, and Jinja cannot know how long speech takes).
     python bench/segment_seconds.py counting [--episodes 4]
 
 Compiles the template's episode for a few `episode` numbers at each age (nothing is
-rendered), groups the scenes by the segment kind their name starts with, and prints
+rendered), groups the scenes by the segment kind their name starts with (PREFIXES: patterns), and prints
 the mean seconds per kind at each age and the ratio to age 4.
 """
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 
@@ -25,8 +26,9 @@ PREFIXES = {
     "alphabet": {"the_letter_": "letter", "the_sound_of_": "sound", "words_with_": "words", "peekaboo_": "peekaboo",
                  "which_does_not": "odd_one", "sing_the_": "sing_along", "which_starts": "quiz",
                  "what_did_we": "recap"},
-    "colors": {"color_": "color", "things_": "things", "mix_": "mix", "find_": "find", "peekaboo_": "peekaboo",
-               "find_the_odd_one": "odd_one", "sing_": "sing_along", "which_is": "quiz", "what_did_we": "recap"},
+    "colors": {"the_colour_": "color", "[a-z]+_things": "things", "mixing_": "mix", "find_the_": "find",
+               "peekaboo_": "peekaboo", "which_is_not": "odd_one", "sing_": "sing_along", "which_is_": "quiz",
+               "what_is_": "recap"},
     "shapes": {"shape_": "shape", "things_": "things", "find_": "find", "peekaboo_": "peekaboo",
                "find_the_odd_one": "odd_one", "sing_": "sing_along", "which_is": "quiz", "what_did_we": "recap"},
     "feelings": {"story_": "story", "feel_": "feel", "kind_": "kind", "faces_game": "faces_game",
@@ -36,9 +38,9 @@ PREFIXES = {
 
 
 def kind_of(template: str, scene: str) -> str | None:
-    # The longest prefix first: "find_the_odd_one" before "find_".
+    # The longest pattern first: "which_is_not" before "which_is_".
     for prefix in sorted(PREFIXES[template], key=len, reverse=True):
-        if scene.startswith(prefix):
+        if re.match(prefix, scene):
             return PREFIXES[template][prefix]
     return None
 
