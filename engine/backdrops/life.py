@@ -1,5 +1,6 @@
 """Gentle life over a setting: clouds drift, water glints, grass and seaweed sway,
-bubbles rise, rain and snow fall, leaves blow in the wind.
+bubbles rise and fish swim, birds cross a fair sky, rain and snow fall, leaves
+blow in the wind.
 
 The still picture is drawn once per scene and cached by the rasteriser; only this
 layer is drawn per frame, from a plan made once per setting (positions, speeds,
@@ -39,6 +40,8 @@ class Plan:
     bubbles: np.ndarray   # x, speed, phase, radius
     drops: np.ndarray     # x, phase, length (rain) or radius (snow)
     leaves: np.ndarray    # y, speed, phase
+    flyers: np.ndarray    # birds in the sky or fish under water: y, speed, phase, size
+    fish: bool            # the flyers are fish
 
 
 def make_plan(setting, st: Stage, windows: list, frames: list) -> Plan:
@@ -92,9 +95,18 @@ def make_plan(setting, st: Stage, windows: list, frames: list) -> Plan:
         m = 8
         leaves = np.column_stack([h * rng.uniform(0.3, 0.85, m), u * rng.uniform(160, 260, m), rng.uniform(0, 1, m),
                                   rng.uniform(0, 6.3, m)])
-    blade_color = mix(st.ground(0xFF2D6A4F), 0xFF000000, 0.0)
+    flyers = empty
+    if setting.under_water:
+        m = 3
+        flyers = np.column_stack([h * rng.uniform(0.3, 0.7, m), u * rng.uniform(40, 80, m), rng.uniform(0, 1, m),
+                                  u * rng.uniform(30, 44, m)])
+    elif setting.sky and setting.clouds and not windows and not st.night and st.weather in ("clear", "wind"):
+        m = 2
+        flyers = np.column_stack([h * rng.uniform(0.12, 0.3, m), u * rng.uniform(50, 90, m), rng.uniform(0, 1, m),
+                                  u * rng.uniform(16, 24, m)])
+    blade_color = st.ground(0xFF40916C)  # a shade darker than the grass: texture, not scribble
     return Plan(w, h, u, st.weather, tuple(windows), tuple(frames), clouds, grey, water, blades, blade_color,
-                weeds, bubbles, drops, leaves)
+                weeds, bubbles, drops, leaves, flyers, setting.under_water)
 
 
 @lru_cache(maxsize=64)
@@ -182,6 +194,8 @@ def draw(canvas: skia.Canvas, p: Plan, t: float) -> None:
         for x, speed, phase, r in p.bubbles:
             y = h * 0.9 - (phase * span + speed * t) % span
             canvas.drawCircle(float(x + 8 * u * math.sin(t * 2 + phase * 9)), float(y), float(r), ring)
+    if len(p.flyers):
+        _flyers(canvas, p, t)
     if len(p.leaves):
         leaf = paint(0xFF6BCB77)
         span = w + 200 * u
@@ -192,3 +206,29 @@ def draw(canvas: skia.Canvas, p: Plan, t: float) -> None:
             canvas.rotate(float(math.degrees(t * 3 + spin)))
             canvas.drawOval(skia.Rect.MakeXYWH(-14 * u, -7 * u, 28 * u, 14 * u), leaf)
             canvas.restore()
+
+
+FISH_COLORS = (0xFFFF9F1C, 0xFFFFD93D, 0xFFFF70A6)
+
+
+def _flyers(canvas: skia.Canvas, p: Plan, t: float) -> None:
+    """Birds (a flapping 'v') crossing the sky, or little fish crossing the water."""
+    span = p.w + 200 * p.u
+    wing = stroke(0xFF2B2D42, 4 * p.u)
+    for k, (y, speed, phase, size) in enumerate(p.flyers):
+        x = (phase * span + speed * t) % span - 100 * p.u
+        y = y + 10 * p.u * math.sin(t * 0.8 + phase * 6)
+        if p.fish:
+            body = paint(FISH_COLORS[k % len(FISH_COLORS)])
+            canvas.drawOval(skia.Rect.MakeXYWH(x - size, y - size * 0.55, 2 * size, 1.1 * size), body)
+            tail = skia.Path.Polygon([skia.Point(x - size * 0.8, y), skia.Point(x - size * 1.6, y - size * 0.6),
+                                      skia.Point(x - size * 1.6, y + size * 0.6)], True)
+            canvas.drawPath(tail, body)
+            canvas.drawCircle(x + size * 0.5, y - size * 0.1, size * 0.15, paint(0xFF2B2D42))
+        else:
+            flap = size * 0.5 * math.sin(t * 6 + phase * 20)
+            path = skia.Path()
+            path.moveTo(x - size, y - flap)
+            path.quadTo(x - size * 0.5, y - size * 0.5, x, y)
+            path.quadTo(x + size * 0.5, y - size * 0.5, x + size, y - flap)
+            canvas.drawPath(path, wing)
