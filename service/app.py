@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+from collections import Counter
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ class Service:
         self.tokens: list[Token] | None = read_tokens(settings.tokens) if settings.tokens else None
         self.limiter = RateLimiter(settings.rate_per_minute)
         self.metrics = Metrics()
+        self.submitting: Counter[str] = Counter()  # a token's submissions in flight (the event loop's only)
         self.jobs_dir = Path(settings.jobs_dir).resolve()
         self.queue: JobQueue | None = None
         self.store: ServiceStore | None = None
@@ -138,11 +140,21 @@ def create_app(settings: ServiceSettings) -> Starlette:
             service.metrics.count("submissions", "rate_limited")
             raise ApiError(429, f"too many submissions: at most {settings.rate_per_minute:g} a minute",
                            hint=f"try again in {wait:.1f} s", headers={"Retry-After": str(max(1, round(wait)))})
-        active = await run_in_threadpool(service.store.active_jobs, token.name)
+        # Read and counted with no await in between (a WAL read of an index: well under a
+        # millisecond, so on the event loop itself): concurrent submissions cannot all pass
+        # the limit. A submission counts from here until its job is in the database.
+        active = service.store.active_jobs(token.name) + service.submitting[token.name]
         if active >= settings.max_active:
             service.metrics.count("submissions", "too_many_active")
             raise ApiError(429, f"{active} of your jobs are queued or rendering (at most {settings.max_active})",
                            hint="wait for one to finish, or cancel one", headers={"Retry-After": "5"})
+        service.submitting[token.name] += 1
+        try:
+            return await _submit(request, token)
+        finally:
+            service.submitting[token.name] -= 1
+
+    async def _submit(request: Request, token: Token) -> Response:
         from . import submit as sub
 
         uid, folder = await run_in_threadpool(sub.new_folder, service.jobs_dir)
