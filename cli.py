@@ -928,9 +928,9 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
             check_size(*parsed_size, what="--size")
         story = read_story(file)
         pages = plan_pages(story)
-        if not quiet:  # what the pictures leave out or draw as something else
-            _echo_story_warnings(story, pages)
         seconds = check_length(story, pages, target, age)
+        if not quiet:  # what the pictures leave out or draw as something else (after any error)
+            _echo_story_warnings(story, pages)
         variables, project = storybook_variables(story, pages, age), None
         if narration:
             pieces = split_narration(narration, narration_texts(story, pages))
