@@ -318,3 +318,18 @@ def test_render_jobs_on_a_folder_without_a_queue_says_so(tmp_path):
     result = CliRunner().invoke(main, ["jobs", "list", "--jobs-dir", str(tmp_path / "nowhere")])
     assert result.exit_code == 1 and "no jobs in" in result.output and "--jobs-dir" in result.output
     assert not (tmp_path / "nowhere").exists()  # looking made nothing
+
+
+def test_render_batch_shares_the_servers_jobs_folder(server, client, tmp_path):
+    (tmp_path / "tiny.scene").write_text(TINY_SCENE, encoding="utf-8")
+    (tmp_path / "jobs.csv").write_text("output,scene,quality,check\nout/a.mp4,tiny.scene,draft,off\n", encoding="utf-8")
+    api_job = client.post("/v1/jobs", json={"scene": TINY_SCENE, "check": "off"}).json()
+    batch = subprocess.run([sys.executable, "-m", "storyreel", "batch", str(tmp_path / "jobs.csv"), "--jobs-dir",
+                            str(server.jobs_dir), "-q"], capture_output=True, text=True, timeout=120)
+    assert batch.returncode == 0, batch.stderr
+    assert (tmp_path / "out" / "a.mp4").is_file()
+    wait_for(client, api_job["id"], ("done",))
+    listed = render_jobs(server, "list").stdout
+    assert "tiny.scene" in listed and f"\n{api_job['id']} " in listed  # one queue, both kinds of job
+    api_ids = {j["id"] for j in client.get("/v1/jobs?limit=500").json()["jobs"]}
+    assert api_job["id"] in api_ids and len(api_ids) < len(listed.splitlines()) - 1  # the batch's row is not the API's
