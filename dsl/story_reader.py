@@ -492,6 +492,8 @@ class _Reader:
         """The file line and column of sentence.text[offset] (its runs of white space may be line breaks)."""
         lines = self.story.lines
         line, col = sentence.line, sentence.column
+        if not lines:  # a story made in memory: its sentences' text is all there is
+            return line, col + offset
         where = (line, col)
         for ch in sentence.text[: offset + 1]:
             if ch.isspace():
