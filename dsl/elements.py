@@ -503,8 +503,10 @@ def _setting_options(items: Items, first: ast.Word) -> dict:
                              hint=hint or f"a time of day ({', '.join(BACKDROP_TIMES)}), a weather "
                                           f"({', '.join(BACKDROP_WEATHERS)}), still, or seed N")
         if slot in seen:
-            raise SceneError(f"a second {slot} for the background", item.span,  # type: ignore[union-attr]
-                             hint=f"one {slot} per background line")
+            label = {"time": "time of day", "weather": "weather"}.get(slot, f"'{slot}'")
+            raise SceneError(f"a second {label} in one background line", item.span,  # type: ignore[union-attr]
+                             hint=f"remove the second '{item.text}'" if seen[slot].text == item.text  # type: ignore[union-attr]
+                             else f"keep one: '{seen[slot].text}' or '{item.text}'")  # type: ignore[union-attr]
         seen[slot] = items.next("a background word")
         if slot == "seed":
             options["seed"] = int(items.number("a seed"))

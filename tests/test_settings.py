@@ -122,7 +122,8 @@ def test_the_ground_line_reaches_templates(compile_scene):
     ("background forest sunst", "unexpected 'sunst' after 'background forest'", "did you mean 'sunset'?"),
     ("background beach rian", "unexpected 'rian' after 'background beach'", "did you mean 'rain'?"),
     ("background castel", "unknown background 'castel'", "did you mean 'castle'?"),
-    ("background farm night dawn", "a second time for the background", "one time per background line"),
+    ("background farm night dawn", "a second time of day in one background line", "keep one: 'night' or 'dawn'"),
+    ("background farm still still", "a second 'still' in one background line", "remove the second 'still'"),
 ])
 def test_unknown_words_are_located_errors(write_scene, line, message, hint):
     path = write_scene(scene_text(f"scene s {{\n    {line}\n    wait 1s\n}}\n"))
