@@ -139,3 +139,18 @@ def test_every_time_and_weather_word_is_accepted(compile_scene):
     for time in TIMES:
         for weather in WEATHERS:
             compile_scene(scene_text(f"scene s {{\n    background lake {weather} {time} seed 2\n    wait 1s\n}}\n"))
+
+
+def test_the_language_guide_states_every_ground_line():
+    """docs/LANGUAGE.md's ground-line table says what GROUND says, for every setting."""
+    import re
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "LANGUAGE.md").read_text(encoding="utf-8")
+    table = guide[guide.index("| setting | ground |"):]
+    table = table[:table.index("\n\n")]
+    stated = {}
+    for names, percent in re.findall(r"\|\s*([a-z, ]+?)\s*\|\s*(\d+)%", table):
+        for name in names.split(","):
+            stated[name.strip()] = int(percent) / 100
+    assert stated == {name: pytest.approx(g) for name, g in GROUND.items()}
