@@ -13,7 +13,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast
-from .errors import SceneError
+from .errors import SceneError, did_you_mean
 from .limits import MAX_NESTING, check_digits, finite
 
 @lru_cache(maxsize=1)
@@ -251,11 +251,34 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> SceneError:
         if not line_text.lstrip().startswith("video"):
             message = "a .scene file must start with a video block"
             hint = 'begin with: video "Title" { preset youtube }'
+    elif (misspelt := _misspelt_keyword(line_text, tok)) is not None:
+        return misspelt
     elif tok.type == "_NL" and "{" in exc.expected or tok.type == "_NL" and "LBRACE" in exc.expected:
         hint = "a block opens with '{' at the end of the line"
     elif tok.type == "LBRACE" and line_text.strip().startswith("scene"):
         hint = "a scene is written: scene NAME [(DURATION)] {"
     return SceneError(message, span, hint=hint)
+
+
+# Words that begin a statement; a line that begins with a near miss of one
+# (`backgroud solid #FFF`) is blamed on that word, not on the word after it.
+_STATEMENT_WORDS = ("video", "scene", "transition", "cast", "background", "wait", "together", "sound", "music")
+_FIRST_WORD = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)")
+
+
+def _misspelt_keyword(line_text: str, tok: Token) -> SceneError | None:
+    """'unknown statement …, did you mean …' when `tok` is the second word of a line
+    whose first word is no statement word but is close to one."""
+    first = _FIRST_WORD.match(line_text)
+    if first is None or tok.type == "_NL" or line_text[first.end():tok.column - 1].strip():
+        return None  # the unexpected token is not the one right after the first word
+    word = first.group(1)
+    guess = did_you_mean(word, [w for w in _STATEMENT_WORDS if w != word], cutoff=0.75)
+    if word in _STATEMENT_WORDS or guess is None:
+        return None
+    column = first.start(1) + 1
+    return SceneError(f"unknown statement '{word}'", ast.Span(tok.line, column, tok.line, column + len(word)),
+                      hint=f"{guess} (or, to declare an element: NAME = KIND …; to animate one: NAME: ACTION …)")
 
 
 _VALUE_TOKENS = {"ARROW", "COLOR", "DIMENSIONS", "LENGTH", "LPAR", "NUMBER", "STRING", "TIME", "WORD"}
