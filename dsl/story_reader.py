@@ -724,8 +724,7 @@ class _Reader:
                 else:
                     addressee = next((c for c in reversed(self.recent) if c != speaker), None)
             if feeling is None:
-                inside = [self.w["feelings"].match(tokens, i) for i in range(o, close)]
-                feeling = next((f[1] for f in reversed(inside) if f), None)
+                feeling = self._said_feeling(tokens, o, close)
             if feeling is None and text.endswith("!"):
                 feeling = "excited"
             if speaker:
@@ -740,6 +739,25 @@ class _Reader:
                                    "line": line, "col": col})
             previous_speaker = speaker
             self.last_speaker, self.last_addressee = speaker, addressee
+
+    def _said_feeling(self, tokens: list[Token], start: int, end: int) -> str | None:
+        """How a line sounds from its own words: the last feeling word in it ("so happy", "Hooray!",
+        "Help!"), turned round when negated ("Do not be scared": calm); a deed it tells of ("someone has been
+        sleeping", "why are you crying?") is no feeling of the speaker's."""
+        feeling, negate = None, 0
+        for i in range(start, end):
+            t = tokens[i]
+            if t.kind != "word":
+                negate = 0 if t.text in TERMINATORS else negate
+                continue
+            if t.low in self.w["negations"] or t.low.endswith(("n't", "n\u2019t")):
+                negate = 3
+                continue
+            found = self.w["feelings"].match(tokens, i)
+            if found and not t.low.endswith("ing"):  # "sleeping", "crying": a deed told, not a feeling shown
+                feeling = self.w["negated_feelings"].get(found[1], "calm") if negate else found[1]
+            negate = max(0, negate - 1)
+        return feeling
 
     def _tag_in_next_sentence(self, notes: _PageNotes) -> str | None:
         """The speaker when the next sentence opens with "Tom cried" or "said Tom"."""

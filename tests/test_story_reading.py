@@ -162,6 +162,8 @@ def test_speech_addressees_feelings_and_places(story_facts):
     assert leo["speeches"][0]["feeling"] == "excited"  # '"Look how big it is!" cried Leo': not weeping
     assert "cry" not in leo["characters"][0]["actions"]
     assert leo["characters"][1]["actions"] == ["laugh", "hug"]
+    owl = story_facts["owl_night"][0]["pages"][4]["speeches"]
+    assert [(s["speaker"], s["feeling"]) for s in owl] == [("owl", None), ("owl", "calm")]  # "Do not be scared."
 
 
 def test_props_key_prop_first(story_facts):
