@@ -447,7 +447,8 @@ class _Reader:
             stand_in = None  # objects.scene draws it (a whale, a zebra): a prop, not a stand-in character
         if stand_in and i + 1 < len(tokens) and any(n in nouns for n in tokens[i + 1].nouns):
             stand_in = None  # "a mother duck": the duck
-        if stand_in and (t.capital or (i and tokens[i - 1].low in DETERMINERS) or stand_in not in ("bat",)):
+        if stand_in and (t.capital or (i and tokens[i - 1].low in DETERMINERS)
+                         or stand_in not in self.w["ambiguous"]):  # "a bat", not "bat an eye"
             drawn_as = next((c for c in self.w["stand_ins"][stand_in] if c not in self.taken), None)
             self._warn(stand_in, sentence, t, drawn_as, notes)
             if drawn_as:
