@@ -30,6 +30,7 @@ from .engine.assets import AssetError
 from .engine.audio import AudioError
 from .engine.encoder import QUALITY
 from .engine.platforms import PLATFORM_NAMES, PlatformError, get_platform, platform_layout
+from .engine.plugins import PluginError
 from .engine.publish import write_publish_outputs
 from .engine.render import frame_range
 
@@ -345,7 +346,7 @@ def _run(action, output: Path | None = None):
             return action()
     except SceneError as err:
         _fail(err.format())
-    except (EncoderError, AssetError, AudioError, PlatformError) as err:
+    except (EncoderError, AssetError, AudioError, PlatformError, PluginError) as err:
         _fail(f"error: {err}")
     except OSError as err:
         target = failed_target(err)  # the file being written (video, thumbnail, captions, metadata)
@@ -876,7 +877,7 @@ def characters_command(character, gesture, output, size):
 
 
 @main.command("story")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("-o", "--output", type=_OutputPath(),
               help="Output .mp4 (default: FILE with .mp4; with only --emit-scene, no video).")
 @click.option("--emit-scene", "emit_scene", type=_OutputPath(),
@@ -903,11 +904,14 @@ def characters_command(character, gesture, output, size):
 @_speed_options
 def story_command(file, output, emit_scene, preset, platform, size, fps, quality, encoder, age, narration, quiet,
                   no_extras, facts=False, **speed):
-    """Turn a plain-text story (title on the first line, then paragraphs) into a
-    narrated picture-book video through the storybook template."""
+    """Turn a plain-text story (title on the first line, then paragraphs), or a
+    story book (YAML, or a folder with story.yaml: title and pages of text with
+    the author's own pictures, sounds and narration), into a narrated
+    picture-book video through the storybook template."""
     from .dsl.story import (check_length, check_reading, emitted_scene, format_duration, narrated_variables,
-                            narration_texts, plan_pages, read_story, scene_header, split_narration, story_platform,
-                            storybook_template, storybook_variables)
+                            narration_texts, plan_book_pages, plan_pages, read_story, scene_header, split_narration,
+                            story_platform, storybook_template, storybook_variables)
+    from .dsl.story_book import is_story_book, read_story_book
     from .engine.outputs import atomic_output
 
     _check_speed(speed)
@@ -926,16 +930,23 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
         parsed_size = _parse_size(chosen_size)
         if parsed_size is not None:
             check_size(*parsed_size, what="--size")
-        story = read_story(file)
-        pages = plan_pages(story)
+        allowed = []  # folders the book's scene may read: the author's art, the narration's pieces
+        if is_story_book(file):  # YAML (or a folder with story.yaml): the author's pages and art
+            book = read_story_book(file)
+            story, pages = book.story, plan_book_pages(book)
+            allowed.append(book.folder)
+        else:
+            story = read_story(file)
+            pages = plan_pages(story)
         seconds = check_length(story, pages, target, age)
         if not quiet:  # what the pictures leave out or draw as something else (after any error)
             _echo_story_warnings(story, pages)
-        variables, project = storybook_variables(story, pages, age), None
+        variables = storybook_variables(story, pages, age)
         if narration:
             pieces = split_narration(narration, narration_texts(story, pages))
             variables = narrated_variables(story, pages, age, pieces)
-            project = Project.for_file(storybook_template(), allowed=(pieces[0].parent,))
+            allowed.append(pieces[0].parent)
+        project = Project.for_file(storybook_template(), allowed=tuple(allowed)) if allowed else None
         loaded = load_scene(storybook_template(), variables,
                             CompileOptions(preset=chosen_preset, size=parsed_size, fps=fps, project=project))
         tl = loaded.timeline

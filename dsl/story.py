@@ -56,7 +56,7 @@ __all__ = [
     "BACKGROUNDS", "CAST", "MAX_PAGES", "MAX_SENTENCES", "MAX_WORDS", "MIN_PAGES", "MIN_WORDS", "MOODS",
     "Page", "Paragraph", "Sentence", "Story", "check_length", "check_reading", "direct_story",
     "choose_mood", "emitted_scene", "estimate_seconds", "format_duration", "format_limit", "length_limit", "lexicon",
-    "mood_scores", "mood_style", "parse_story", "plan_pages", "read_story", "scene_header", "smart_quotes",
+    "mood_scores", "mood_style", "parse_story", "plan_book_pages", "plan_pages", "read_story", "scene_header", "smart_quotes",
     "story_names", "story_platform", "storybook_template", "storybook_variables", "validate_pages",
 ]
 
@@ -179,6 +179,7 @@ class Page:
     lines: list[dict[str, str]] = field(default_factory=list)
     seed: int = 7
     stage: dict[str, Any] = field(default_factory=dict)  # the director's decisions (dsl/story_director.py)
+    art: dict[str, str] = field(default_factory=dict)  # a story book's image, sound, narration (dsl/story_book.py)
 
     @property
     def text(self) -> str:
@@ -198,6 +199,7 @@ class Page:
                 "characters": list(self.characters), "lines": [dict(x) for x in self.lines], "seed": self.seed}
         if self.stage:
             item["stage"] = self.stage
+        item.update({k: v for k, v in self.art.items() if k in ("image", "sound")})
         return item
 
 
@@ -398,6 +400,25 @@ def plan_pages(story: Story) -> list[Page]:
         i = min(range(len(chunks) - 1), key=lambda i: (_words(chunks[i]) + _words(chunks[i + 1]), i))
         chunks[i: i + 2] = [chunks[i] + chunks[i + 1]]
 
+    return _planned(story, chunks)
+
+
+def plan_book_pages(book) -> list[Page]:
+    """A story book's pages (dsl/story_book.py): one per entry, as the author wrote
+    them, with the author's picture, sound and recorded narration."""
+    pages = _planned(book.story, [list(p.sentences) for p in book.story.paragraphs])
+    for page, art in zip(pages, book.art):
+        page.art = {key: value for key, value in vars(art).items() if value}
+        if art.image:  # the author's picture is the page: nobody drawn over it
+            page.stage.update(actors=[], prop="", camera="kenburns")
+            page.characters = []
+        if art.narration:
+            # One recording reads the whole page: one line, captioned from the recording's own timing.
+            page.lines = [{"who": "narrator", "text": page.text, "recording": art.narration}]
+    return pages
+
+
+def _planned(story: Story, chunks: list[list[Sentence]]) -> list[Page]:
     names = story_names(story)
     pages = [Page(chunk) for chunk in chunks]
     for page in pages:
@@ -949,7 +970,7 @@ def validate_pages(pages: Any, where: str = "pages") -> list[dict[str, Any]]:
             page = {"text": page}
         if not isinstance(page, dict):
             raise SceneError(f"{at} must be a mapping with at least `text`")
-        unknown = set(page) - {"text", "background", "mood", "characters", "lines", "seed", "stage"}
+        unknown = set(page) - {"text", "background", "mood", "characters", "lines", "seed", "stage", "image", "sound"}
         if unknown:
             raise SceneError(f"{at} has unknown key{'s' if len(unknown) > 1 else ''} {', '.join(sorted(unknown))}",
                              hint="a page has text, background, mood, characters, lines, seed and stage")
@@ -986,6 +1007,11 @@ def validate_pages(pages: Any, where: str = "pages") -> list[dict[str, Any]]:
             item["lines"] = lines
         if stage is not None:
             item["stage"] = stage
+        for key in ("image", "sound"):
+            if key in page:
+                if not isinstance(page[key], str) or not page[key].strip():
+                    raise SceneError(f"{at}.{key} must be a file name" + (" or a sound's name" if key == "sound" else ""))
+                item[key] = page[key]
         out.append(item)
     return out
 

@@ -91,7 +91,8 @@ _GESTURE_WORDS = ("wave", "jump", "nod", "clap", "run", "sleep", "lie", "laugh",
 
 def listeners(mood_face: str) -> list[dict[str, Any]]:
     """Luna and Sunny, facing each other: the stage of a story that names no one."""
-    return [{"name": c, "character": c, "role": c.capitalize(), "act": "", "verb": "", "expression": mood_face,
+    return [{"name": c, "character": c, "role": c.capitalize(), "height": height_of(c), "act": "", "verb": "",
+             "expression": mood_face,
              "gestures": list(gestures_of(c)), "toward": "", "facing": facing}
             for c, facing in zip(FALLBACK_CAST, ("right", "left"))]
 
@@ -100,6 +101,17 @@ def has_character(char_id: str) -> bool:
     from ..engine.characters import find_character
 
     return find_character(char_id) is not None
+
+
+@lru_cache(maxsize=64)
+def height_of(char_id: str) -> float:
+    """How tall the character stands, in design px at scale 1 (the staging keeps heads below the words)."""
+    from ..engine.characters import load_character
+
+    try:
+        return float(load_character(char_id).height)
+    except Exception:  # noqa: BLE001 - a broken file is reported where the scene compiles it
+        return 450.0
 
 
 @lru_cache(maxsize=64)
@@ -174,7 +186,8 @@ def direct_page(facts: Any, cast: dict[str, tuple[str, str]], mood_face: str, pr
             continue
         name, kind = cast[c.id]
         act, verb = _act_of(c.actions)
-        actors.append({"name": name, "character": kind, "role": c.name, "act": act, "verb": verb,
+        actors.append({"name": name, "character": kind, "role": c.name, "height": height_of(kind),
+                       "act": act, "verb": verb,
                        "expression": _face_of(getattr(c, "feeling", None), act, mood_face),
                        "gestures": list(gestures_of(kind)), "toward": "", "facing": "right"})
     by_key = {k: v[0] for k, v in cast.items()}

@@ -329,7 +329,7 @@ def test_too_long_for_the_platform_states_the_estimate_and_the_limit(tmp_path, m
     shorts = get_platform("shorts")
     result = run_story(tmp_path, monkeypatch, text, "--platform", "shorts", "-o", "out.mp4")
     assert result.exit_code == 1
-    message = result.stderr.splitlines()[0]
+    message = next(line for line in result.stderr.splitlines() if ": error: " in line)  # after any warnings
     m = re.match(r"story\.txt:(\d+):1: error: the story is too long for YouTube Shorts: about (\d+)m (\d+)s narrated "
                  r"\((\d+) words, 14 pages\), and YouTube Shorts allows (\d+) min$", message)
     assert m, message
@@ -357,7 +357,7 @@ def test_too_long_for_the_age_is_the_attention_span(tmp_path, monkeypatch):
     text = "A Long Week\n\n" + "\n\n".join(LONG_WEEK * 3) + "\n"
     result = run_story(tmp_path, monkeypatch, text, "--age", "2", "--emit-scene", "x.scene")
     assert result.exit_code == 1
-    first = result.stderr.splitlines()[0]
+    first = next(line for line in result.stderr.splitlines() if ": error: " in line)  # after any warnings
     assert "too long for an episode for age 2" in first and "allows 6 min" in first, first
 
 
