@@ -410,9 +410,13 @@ def gesture_name(character: Character, items) -> tuple[str, int] | None:
 
 def take_listener(items: tuple) -> tuple[tuple, ast.Word | None]:
     """`… says "…" to NAME …`: the line's items without `to NAME`, and NAME."""
-    for i, item in enumerate(items[:-1]):
-        if isinstance(item, ast.Word) and item.name == "to" and isinstance(items[i + 1], ast.Word):
-            return items[:i] + items[i + 2:], items[i + 1]
+    for i, item in enumerate(items):
+        if isinstance(item, ast.Word) and item.name == "to":
+            listener = items[i + 1] if i + 1 < len(items) else None
+            if not isinstance(listener, ast.Word):
+                raise SceneError("expected who the line is said to after 'to'", (listener or item).span,
+                                 hint='luna says "Look!" to sunny')
+            return items[:i] + items[i + 2:], listener
     return items, None
 
 

@@ -218,3 +218,40 @@ def test_feet_stay_on_the_ground_line(film, who):
         _, _, _, bottom = box_of(ink(v.at(t)))
         # The outline is drawn centred on the shapes: half its width hangs below the soles.
         assert abs(bottom - ground) <= 4, (t, bottom, ground)
+
+
+def test_a_line_said_to_someone_turns_both_to_each_other(compile_scene):
+    cast = "luna = character luna at (25%, 90%)\n    sunny = character sunny at (75%, 90%)"
+    timeline = compile_scene(scene('luna says "Look at this!" to sunny\nwait 0.5s', cast), size=SIZE, fps=FPS)
+    layers = {layer.id: layer for layer in timeline.scenes[0].layers}
+    luna, sunny = layers["luna"], layers["sunny"]
+    assert luna.tracks["facing"].value_at(0.5) == 1.0 and sunny.tracks["facing"].value_at(0.5) == -1.0
+    assert luna.tracks["view"].value_at(0.5) == sunny.tracks["view"].value_at(0.5) == 0.5  # three-quarter
+    assert sunny.tracks["look"].value_at(0.5)[0] > 0.8  # eyes on Luna
+
+
+def test_a_line_to_nobody_is_a_located_error(write_scene):
+    path = write_scene(scene('luna says "Look!" to'))
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 1
+    assert "error: expected who the line is said to after 'to'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_views_in_the_data_hide_parts_and_turns_false_only_mirrors(armless, compile_scene):
+    from storyreel.engine import render_frame
+
+    data = minimal_character()
+    data["views"] = {"side": {"hide": ["leg_r"]}}
+    (armless / "chars" / "blob" / "character.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    blob = load_character(str(armless / "chars" / "blob"))
+    assert blob.view_overrides(1.0)["hide"] == ("leg_r",) and blob.view_overrides(0.0) == {}
+    folder = armless / "chars" / "flat"
+    folder.mkdir()
+    (folder / "character.yaml").write_text(yaml.safe_dump({**data, "id": "flat", "views": {"turns": False}}),
+                                           encoding="utf-8")
+    cast = "flat = character flat at (50%, 90%)"
+    def frame(steps: str) -> np.ndarray:
+        return render_frame(compile_scene(scene(steps, cast), size=(640, 360), fps=FPS), 0.6)
+    front, side = frame("flat: expression neutral\nwait 1s"), frame("flat: face right side\nwait 1s")
+    assert np.array_equal(ink(front), ink(side))  # drawn in profile already: nothing to turn
