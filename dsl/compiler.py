@@ -292,6 +292,16 @@ def check_size(w: int, h: int, span: ast.Span | None = None, what: str = "size")
         raise SceneError(f"{what} {w}x{h} has an odd side", span, hint="H.264 with yuv420p needs even width and height")
 
 
+def _extension(find, name: str, span: ast.Span):
+    """`find(name)`, with an installed package's broken entry point reported at the word."""
+    from ..engine.plugins import PluginError
+
+    try:
+        return find(name)
+    except PluginError as err:
+        raise SceneError(str(err), span, hint="reinstall (or uninstall) the package that declares it") from None
+
+
 def _plugin_transition(kind: str) -> bool:
     """A transition another package adds (engine/plugins.py, `storyreel.transitions`);
     it takes a duration and an easing, like crossfade."""
@@ -302,7 +312,7 @@ def _plugin_transition(kind: str) -> bool:
 
 def _transition(decl: ast.TransitionDecl, canvas: Canvas):
     kind = decl.kind.name
-    if kind not in TRANSITIONS and not _plugin_transition(kind):
+    if kind not in TRANSITIONS and not _extension(_plugin_transition, kind, decl.kind.span):
         raise SceneError(f"unknown transition '{kind}'", decl.kind.span,
                          hint=did_you_mean(kind, TRANSITIONS, f"transitions: {', '.join(TRANSITIONS)}"))
     items = Items(decl.items, canvas, decl.span)
@@ -480,7 +490,7 @@ class SceneCompiler:
 
     def declare(self, decl: ast.Declare, t: float, parent: LayerBuilder | None) -> LayerBuilder:
         name, kind = decl.name.name, decl.kind.name
-        if element_kind(kind) is None:
+        if _extension(element_kind, kind, decl.kind.span) is None:
             raise SceneError(f"unknown element kind '{kind}'", decl.kind.span,
                              hint=did_you_mean(kind, ELEMENTS, f"kinds: {', '.join(ELEMENTS)}"))
         if name in self.layers and self.layers[name].disappear is None:

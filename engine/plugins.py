@@ -44,11 +44,11 @@ class Registry(dict, Generic[T]):
     def __init__(self, group: str, builtins: dict[str, T] | None = None):
         super().__init__(builtins or {})
         self.group = group
-        self._scanned = False
+        self._points: dict[str, EntryPoint] | None = None  # read once, each loaded on first use
         self._lock = threading.Lock()
 
     def register(self, name: str, extension: T) -> T:
-        """Add (or replace) `name`; returns `extension`, so that it works as a decorator's body."""
+        """Add (or replace) `name`; returns `extension`."""
         self[name] = extension
         return extension
 
@@ -56,10 +56,13 @@ class Registry(dict, Generic[T]):
         self.pop(name, None)
 
     def __missing__(self, name: str) -> T:
-        self.discover()
-        if dict.__contains__(self, name):
-            return dict.__getitem__(self, name)
-        raise KeyError(name)
+        point = self._entry_points().get(name)
+        if point is None:
+            raise KeyError(name)
+        with self._lock:
+            if not dict.__contains__(self, name):
+                self[name] = _load(point)
+        return dict.__getitem__(self, name)
 
     def find(self, name: str) -> T | None:
         """The extension called `name`, built-in or from an entry point, else None."""
@@ -69,30 +72,25 @@ class Registry(dict, Generic[T]):
             return None
 
     def names(self) -> list[str]:
-        """Every name, the installed packages' entry points included, sorted."""
-        self.discover()
-        return sorted(self)
-
-    def discover(self) -> None:
-        """Load the entry points of the group (once per process; `rescan` to look again)."""
-        with self._lock:
-            if self._scanned:
-                return
-            self._scanned = True
-            for point in _entry_points(self.group):
-                if not dict.__contains__(self, point.name):
-                    self[point.name] = _load(point)
+        """Every name, the installed packages' entry points included (not loaded), sorted."""
+        return sorted(set(self) | set(self._entry_points()))
 
     def rescan(self) -> None:
-        """Forget that the entry points were read (after installing a package at run time)."""
-        self._scanned = False
+        """Read the entry points again on the next miss (after installing a package at run time)."""
+        self._points = None
+
+    def _entry_points(self) -> dict[str, EntryPoint]:
+        with self._lock:
+            if self._points is None:
+                self._points = {p.name: p for p in _entry_points(self.group)}
+            return self._points
 
 
 def _entry_points(group: str) -> list[EntryPoint]:
     try:
         return sorted(entry_points(group=group), key=lambda p: p.name)
     except Exception:  # noqa: BLE001 - a broken distribution's metadata must not stop a render
-        return []
+        return []  # (a broken entry point is reported when its name is used: `_load`)
 
 
 def _load(point: EntryPoint) -> Callable:
