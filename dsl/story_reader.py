@@ -234,6 +234,7 @@ class _Reader:
         self.next_sentence: Sentence | None = None
         self.previous_quote_only = False
         self.taken: set[str] = set()
+        self.peeking = False  # reading ahead into the next sentence, for a speech tag or a deed
         self.plural: str | None = None  # the last subject, when a plural noun named it ("the other ducks")
         for cid in self.w["female"]:
             self.gender[cid] = "f"
@@ -483,7 +484,7 @@ class _Reader:
         return "the " + re.sub(r"['\u2019]s$", "", t.low)
 
     def _warn(self, word: str, sentence: Sentence, token: Token, drawn_as: str | None, notes: _PageNotes) -> None:
-        if word in self.warned:
+        if word in self.warned or self.peeking:  # a look at the next sentence warns when it is read
             return
         self.warned.add(word)
         line, col = self._locate(sentence, token.start)
@@ -767,16 +768,22 @@ class _Reader:
         tokens = tokenize(self.next_sentence.text)
         if not tokens or tokens[0].kind != "word":
             return None
+
         def is_speech(k: int) -> bool:
             return k < len(tokens) and any(f in self.w["speech_verbs"] for f in tokens[k].forms)
-        if is_speech(0):
-            ahead = self._mention_ahead(tokens, 1, self.next_sentence, notes)
-            return ahead[0] if ahead else None
-        m = self._mention(tokens, 0, self.next_sentence, notes)
-        if m and is_speech(m.end):
-            chars = self._resolve(m, [], notes)
-            return chars[0] if len(chars) == 1 else None
-        return None
+
+        self.peeking = True
+        try:
+            if is_speech(0):
+                ahead = self._mention_ahead(tokens, 1, self.next_sentence, notes)
+                return ahead[0] if ahead else None
+            m = self._mention(tokens, 0, self.next_sentence, notes)
+            if m and is_speech(m.end):
+                chars = self._resolve(m, [], notes)
+                return chars[0] if len(chars) == 1 else None
+            return None
+        finally:
+            self.peeking = False
 
     def _unattributed(self, sentence: Sentence, before_subjects: list[str], before_quoted: bool,
                       same_paragraph: bool, alone: bool, notes: _PageNotes) -> str | None:
@@ -813,7 +820,11 @@ class _Reader:
         i = 0
         while i < min(3, len(tokens)) and (tokens[i].low in DETERMINERS or "ADJ" in tokens[i].pos):
             i += 1
-        m = self._mention(tokens, i, following, notes) if i < len(tokens) else None
+        self.peeking = True
+        try:
+            m = self._mention(tokens, i, following, notes) if i < len(tokens) else None
+        finally:
+            self.peeking = False
         if m is None or m.end >= len(tokens) or not (tokens[m.end].verb or self.w["actions"].match(tokens, m.end)):
             return None
         chars = self._resolve(m, [], notes)
