@@ -113,9 +113,19 @@ def _holes_of(fill: skia.Path) -> tuple[skia.Path, skia.Path]:
     return silhouette, holes
 
 
-@lru_cache(maxsize=2048)
-def glyph_shape(family: str, weight: int, size: float, char: str) -> GlyphShape:
-    f = fonts.font(family, weight, size)
+REFERENCE_SIZE = 1000.0  # shapes are made once at this size and scaled: outlines are unhinted, so linear
+OUTLINE_STEP = 1e-3  # outline widths are made in steps of this fraction of the font size
+
+
+def _scaled(path: skia.Path, k: float) -> skia.Path:
+    out = skia.Path(path)
+    out.transform(skia.Matrix.Scale(k, k))
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _reference_shape(family: str, weight: int, char: str) -> GlyphShape:
+    f = fonts.font(family, weight, REFERENCE_SIZE)
     glyph = f.textToGlyphs(char)
     path = f.getPath(glyph[0]) if len(glyph) else None
     fill = skia.Simplify(path) if path is not None else None
@@ -123,7 +133,7 @@ def glyph_shape(family: str, weight: int, size: float, char: str) -> GlyphShape:
         return GlyphShape(skia.Path(), skia.Path(), skia.Path(), False)
     silhouette, holes = _holes_of(fill)
     correct = _CORRECTIONS.get((family, char))
-    patch = correct(fill, holes, size) if correct else None
+    patch = correct(fill, holes, REFERENCE_SIZE) if correct else None
     if patch is not None:
         fill = skia.Op(fill, patch, skia.PathOp.kUnion_PathOp) or fill
         silhouette, holes = _holes_of(fill)
@@ -131,18 +141,36 @@ def glyph_shape(family: str, weight: int, size: float, char: str) -> GlyphShape:
 
 
 @lru_cache(maxsize=2048)
-def outline_shape(family: str, weight: int, size: float, char: str, width: float) -> skia.Path:
-    """The glyph's outline `width` px wide, outside it: the silhouette grown by
-    `width` (round joins), less the counters. Drawn under the fill."""
-    shape = glyph_shape(family, weight, size, char)
+def glyph_shape(family: str, weight: int, size: float, char: str) -> GlyphShape:
+    """The glyph at `size` px, origin on the baseline. A text whose size is
+    animated only rescales the cached reference shapes."""
+    ref = _reference_shape(family, weight, char)
+    k = size / REFERENCE_SIZE
+    return GlyphShape(_scaled(ref.fill, k), _scaled(ref.holes, k), _scaled(ref.silhouette, k), ref.corrected)
+
+
+@lru_cache(maxsize=1024)
+def _reference_outline(family: str, weight: int, char: str, steps: int) -> skia.Path:
+    shape = _reference_shape(family, weight, char)
     if shape.silhouette.isEmpty():
         return skia.Path()
+    width = steps * OUTLINE_STEP * REFERENCE_SIZE
     stroke = skia.Paint(Style=skia.Paint.kStroke_Style, StrokeWidth=2 * width,
                         StrokeJoin=skia.Paint.kRound_Join, StrokeCap=skia.Paint.kRound_Cap)
     grown = skia.Path()
     stroke.getFillPath(shape.silhouette, grown)
     body = skia.Op(grown, shape.silhouette, skia.PathOp.kUnion_PathOp) or grown
     return skia.Op(body, shape.holes, skia.PathOp.kDifference_PathOp) or body
+
+
+@lru_cache(maxsize=2048)
+def outline_shape(family: str, weight: int, size: float, char: str, width: float) -> skia.Path:
+    """The glyph's outline `width` px wide, outside it: the silhouette grown by
+    `width` (round joins), less the counters. Drawn under the fill."""
+    if size <= 0:
+        return skia.Path()
+    steps = max(1, round(width / size / OUTLINE_STEP))
+    return _scaled(_reference_outline(family, weight, char, steps), size / REFERENCE_SIZE)
 
 
 def glyph_positions(family: str, weight: int, size: float, line: str) -> list[float]:
