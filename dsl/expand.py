@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from ..engine.backdrops import GROUND as BACKDROP_GROUND
+from ..engine.backdrops import GROUND as BACKDROP_GROUND, spots as backdrop_spots
 from ..engine.color import contrast
 from ..engine.presets import Format, design_pixel, resolve_format
 from .ast import Span
@@ -243,6 +243,7 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Fo
     env.globals["contrast"] = contrast  # for picking a text's outline that stands out from its ink
     env.globals["seed_of"] = seed_of  # a template's episode seed from its parameters (music, layouts)
     env.globals["ground"] = GROUND_PERCENT  # where characters stand in each setting: {{ ground.forest }}%
+    env.globals["spot"] = spot_function(canvas)  # a setting's named place: {{ spot("bedroom", "bed") }}
     known = {"canvas": env.globals["canvas"], **merged}  # for "did you mean" hints
     try:
         with ExpansionBudget():
@@ -282,6 +283,26 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Fo
 
 # Each built-in setting's ground line (engine/backdrops GROUND) in percent of the frame height.
 GROUND_PERCENT = {name: round(100.0 * y, 2) for name, y in BACKDROP_GROUND.items()}
+
+
+def spot_function(fmt: Format | None = None):
+    """`spot(SETTING, PLACE)` for templates: where a setting's bed, chalkboard, bench,
+    throne, … is at this canvas size, as a position, "(19.0%, 56.0%)" (engine/backdrops
+    `spots`; the pictures keep their proportions, so the place moves with the aspect)."""
+    fmt = fmt or resolve_format()
+
+    def spot(setting: str, place: str) -> str:
+        table = backdrop_spots(fmt.width, fmt.height)
+        if setting not in table:
+            hint = did_you_mean(setting, table, "")
+            raise jinja2.TemplateRuntimeError(f"spot(): no setting '{setting}'" + (f" ({hint})" if hint else ""))
+        places = table[setting]
+        if place not in places:
+            raise jinja2.TemplateRuntimeError(f"spot(): {setting} has no '{place}'; its places: "
+                                              + (", ".join(places) or "none"))
+        x, y = places[place]
+        return f"({round(100 * x, 2)}%, {round(100 * y, 2)}%)"
+    return spot
 
 
 def seed_of(*values: Any) -> int:

@@ -154,3 +154,29 @@ def test_the_language_guide_states_every_ground_line():
         for name in names.split(","):
             stated[name.strip()] = int(percent) / 100
     assert stated == {name: pytest.approx(g) for name, g in GROUND.items()}
+
+
+def test_spots_put_things_where_the_picture_has_them(compile_scene):
+    """`{{ spot("classroom", "board") }}` is the chalkboard's middle and
+    `spot("bedroom", "bed")` the top of the bed, at 16:9 and at 9:16."""
+    from storyreel.engine import render_frame
+
+    cases = (("classroom", "board", (0x2F, 0x5D, 0x50), 0), ("bedroom", "bed", (0x4D, 0x96, 0xFF), 4))
+    for size in ((320, 180), (180, 320)):
+        for setting, place, colour, below in cases:
+            timeline = compile_scene(scene_text(
+                f"scene s {{\n    background {setting} still\n"
+                f"    dot = circle at {{{{ spot('{setting}', '{place}') }}}} radius 1 opacity 0\n    wait 1s\n}}\n"), size=size)
+            dot = next(n for n in timeline.sample(0.5).items if n.kind == "circle")
+            x, y = round(dot.values["x"]), round(dot.values["y"]) + below  # just under the bed's top: the quilt
+            pixel = render_frame(timeline, 0.5)[y, x, :3].astype(int)
+            assert abs(pixel - colour).max() < 24, f"{setting} {place} at {size}: {pixel}"
+
+
+def test_an_unknown_spot_is_a_located_error(write_scene):
+    path = write_scene(scene_text("scene s {\n    background bedroom\n"
+                                  "    b = circle at {{ spot('bedroom', 'bedd') }} radius 9\n    wait 1s\n}\n"))
+    with pytest.raises(SceneError) as info:
+        load_scene(path, None, CompileOptions(size=(W, H)))
+    assert "bedroom has no 'bedd'; its places: window, bed" in info.value.message
+    assert info.value.location.line == 7

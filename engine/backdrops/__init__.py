@@ -29,7 +29,7 @@ from . import indoor, life, outdoor
 from .stage import TIMES, WEATHERS, Stage, modulate, paint, stroke
 
 __all__ = ["BACKDROPS", "DEFAULT_SEED", "GROUND", "SETTINGS", "TIMES", "WEATHERS", "draw_backdrop", "draw_life",
-           "ground_line", "resolve"]
+           "ground_line", "resolve", "spots"]
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,24 @@ def _glow(c: skia.Canvas, rect: skia.Rect, u: float, kind: str) -> None:
 def has_life(name: str, time: str = "day", weather: str = "clear") -> bool:
     setting, time, weather = resolve(name, time, weather)
     return setting.sky or setting.under_water or bool(setting.water) or setting.grass is not None
+
+
+@lru_cache(maxsize=8)
+def spots(width: int, height: int) -> dict[str, dict[str, tuple[float, float]]]:
+    """Every setting's named places at this canvas size, as fractions of the width
+    and height: {"bedroom": {"bed": (0.19, 0.56), "window": …}, "classroom":
+    {"board": …}, …}. Where characters sit or lie (the bed, a bench, the throne),
+    the point is on the surface; a thing's place (the board, a window, the pond)
+    is its middle. The pictures are recorded, not rasterised, to find them."""
+    out = {}
+    for name in SETTINGS:
+        recorder = skia.PictureRecorder()
+        canvas = recorder.beginRecording(skia.Rect.MakeWH(width, height))
+        setting, st = _stage(canvas, name, width, height, DEFAULT_SEED, "day", "clear")
+        setting.draw(st)
+        recorder.finishRecordingAsPicture()
+        out[name] = {spot: (round(x / width, 4), round(y / height, 4)) for spot, (x, y) in st.spots.items()}
+    return out
 
 
 @lru_cache(maxsize=16)

@@ -35,6 +35,7 @@ def bedroom(st: Stage) -> None:
             if (i + j) % 2 == 0:
                 c.drawCircle(i * 40 * u + 20 * u, j * 40 * u + 20 * u, 3 * u, paint(0x22FFFFFF))
     win = _window(st, w * 0.42, h * 0.1, min(w * 0.18, h * 0.32), h * 0.3)
+    st.spot("window", win.centerX(), win.centerY())
     for side in (-1, 1):  # curtains
         cx = win.left() - 30 * u if side < 0 else win.right() + 30 * u
         curtain = skia.Path.Polygon([skia.Point(cx - 26 * u, win.top() - 20 * u), skia.Point(cx + 26 * u, win.top() - 20 * u),
@@ -48,6 +49,7 @@ def bedroom(st: Stage) -> None:
     c.drawRoundRect(skia.Rect.MakeLTRB(bl + w * 0.08, bt - 6 * u, br, bb - 20 * u), 14 * u, 14 * u, paint(0xFF4D96FF))
     c.drawRoundRect(skia.Rect.MakeLTRB(bl + 30 * u, bt - 30 * u, bl + w * 0.075, bt + 10 * u), 16 * u, 16 * u, paint(0xFFFFFFFF))
     c.drawRoundRect(skia.Rect.MakeLTRB(bl, bb - 24 * u, br, bb), 6 * u, 6 * u, paint(0xFF9C6644))
+    st.spot("bed", (bl + br) / 2, bt)
     # A lamp on a bedside table, and a rug on the floor.
     tx = w * 0.86
     c.drawRect(skia.Rect.MakeLTRB(tx - 50 * u, h * 0.6, tx + 50 * u, h * 0.74), paint(0xFFB07D4F))
@@ -82,6 +84,7 @@ def kitchen(st: Stage) -> None:
         c.drawLine(w * (x0 + x1) / 2, h * 0.06, w * (x0 + x1) / 2, h * 0.3, stroke(0xFF5FA8D3, 4 * u))
     # The counter with its drawers, a stove and a pot.
     st.rect(0, h * 0.5, w, h * 0.54, 0xFFADB5BD)
+    st.spot("counter", w * 0.5, h * 0.5)
     st.rect(0, h * 0.54, w, h * 0.76, 0xFF8ECAE6)
     for i in range(6):
         x = w * (i + 0.5) / 6
@@ -102,6 +105,7 @@ def classroom(st: Stage) -> None:
     board = skia.Rect.MakeXYWH((w - bw) / 2, h * 0.14, bw, bh)
     c.drawRRect(skia.RRect.MakeRectXY(board.makeOutset(14 * u, 14 * u), 10 * u, 10 * u), paint(0xFF9C6644))
     c.drawRect(board, paint(0xFF2F5D50))
+    st.spot("board", board.centerX(), board.centerY())
     c.drawRect(skia.Rect.MakeXYWH(board.left() + bw * 0.1, board.bottom() + 4 * u, bw * 0.8, 10 * u), paint(0xFF7F5539))
     _window(st, w * 0.04, h * 0.16, min(w * 0.16, h * 0.3), h * 0.3)
     cx, cy, cr = w * 0.9, h * 0.24, 55 * u
@@ -148,6 +152,7 @@ def castle(st: Stage) -> None:
     tx = w * 0.5
     c.drawRoundRect(skia.Rect.MakeLTRB(tx - 60 * u, h * 0.44, tx + 60 * u, h * 0.7), 20 * u, 20 * u, paint(0xFFFFB703))
     c.drawRoundRect(skia.Rect.MakeLTRB(tx - 44 * u, h * 0.48, tx + 44 * u, h * 0.64), 14 * u, 14 * u, paint(0xFF9D0208))
+    st.spot("throne", tx, h * 0.64)
     c.drawRect(skia.Rect.MakeLTRB(tx - 76 * u, h * 0.64, tx + 76 * u, h * 0.72), paint(0xFFFB8500))
     for x in (0.08, 0.92):
         c.drawLine(w * x, h * 0.5, w * x, h * 0.42, stroke(0xFF7F5539, 10 * u))
@@ -165,6 +170,7 @@ def cave(st: Stage) -> None:
     st.rect(0, 0, w, h, 0xFF5C4D5E)
     mouth = skia.Rect.MakeLTRB(w * 0.9 - max(w * 0.26, h * 0.2), h * 0.22, w * 0.9, h * 0.8)  # the way out, showing the sky
     st.window(mouth, 0xFF4A3B4F, radius=mouth.width() * 0.45)
+    st.spot("mouth", mouth.centerX(), h * 0.8)
     # Rock layers over the wall: darker bands and stalactites hanging from the roof.
     for k in range(4):
         _roof_band(c, w, h * (0.12 + 0.05 * k), h * 0.03, k * 1.7, mix(0xFF3D3145, 0xFF5C4D5E, k / 4))

@@ -55,6 +55,7 @@ def river(st: Stage) -> None:
     hill(c, w, h, h * 0.56, h * 0.05, 0.7, st.ground(GRASS_FAR))
     st.rect(0, h * 0.62, w, h * 0.66, st.ground(GRASS_MID))
     _water(st, h * 0.66, h * 0.78)
+    st.spot("water", w * 0.5, h * 0.72)
     fill_below(st, (0.78, 0.76, 0.8, 0.77), st.ground(GRASS_NEAR))
     for x in (0.06, 0.11, 0.9, 0.95):
         for k in range(3):
@@ -70,6 +71,7 @@ def lake(st: Stage) -> None:
     _mountains(st, h * 0.6, 0.48, 0xFF9DB4C0)
     hill(c, w, h, h * 0.58, h * 0.025, 1.0, st.ground(0xFF6A994E), waves=3)
     _water(st, h * 0.58, h * 0.8, 0xFF7EC8E3, 0xFF2E86AB)
+    st.spot("water", w * 0.5, h * 0.69)
     fill_below(st, (0.8, 0.77, 0.77, 0.81), st.ground(GRASS_NEAR))
     for x in (0.04, 0.08, 0.93):  # reeds with cattails
         for k in range(4):
@@ -92,6 +94,7 @@ def beach(st: Stage) -> None:
     fill_below(st, shoreline, st.ground(SAND))
     c.drawPath(edge(st, shoreline), stroke(0xDDFFFFFF, 6 * st.u))
     _palm(st, w * 0.9, h * 0.86, h * 0.62)
+    st.spot("palm", w * 0.9, h * 0.86)
     for x, y, col in ((0.2, 0.9, 0xFFFFB4A2), (0.36, 0.95, 0xFFFFFFFF), (0.7, 0.93, 0xFFFFD6A5)):
         _shell(st, w * x, h * y, 14 * st.u, col)
 
@@ -134,6 +137,7 @@ def sea(st: Stage) -> None:
     w, h, c = st.w, st.h, st.canvas
     _sea_band(st, h * 0.5, h * 0.86)
     _sailboat(st, w * 0.28, h * 0.56, 60 * st.u)
+    st.spot("boat", w * 0.28, h * 0.56)
     fill_below(st, (0.86, 0.83, 0.83, 0.87), st.ground(SAND))
 
 
@@ -215,6 +219,7 @@ def snow(st: Stage) -> None:
     for x in (0.2, 0.76):  # soft drifts
         c.drawOval(skia.Rect.MakeXYWH(w * x - 90 * st.u, h * 0.9, 180 * st.u, 40 * st.u), paint(shade))
     _snowman(st, w * 0.86, h * 0.84, 70 * st.u)
+    st.spot("snowman", w * 0.86, h * 0.84)
 
 
 def _snowman(st: Stage, x: float, base: float, s: float) -> None:
@@ -235,6 +240,7 @@ def farm(st: Stage) -> None:
     w, h, c = st.w, st.h, st.canvas
     hill(c, w, h, h * 0.6, h * 0.05, 0.5, st.ground(GRASS_FAR))
     _barn(st, w * 0.72, h * 0.74, 300 * st.u)
+    st.spot("barn", w * 0.72, h * 0.74)
     round_tree(st, w * 0.92, h * 0.74, 260 * st.u, 0xFF52B788, fruit=0xFFE63946)
     st.rect(0, h * 0.74, w, h, st.ground(GRASS_MID))
     for x in (0.12, 0.2):  # hay bales by the fence
@@ -306,7 +312,9 @@ def park(st: Stage) -> None:
     pond = skia.Rect.MakeXYWH(w * 0.52, h * 0.74, w * 0.2, h * 0.06)
     c.drawOval(pond.makeOutset(6 * st.u, 4 * st.u), paint(st.ground(0xFFB7E4C7)))
     c.drawOval(pond, paint(WATER_TOP if not st.covered else 0xFFCFE8F5))
+    st.spot("pond", pond.centerX(), pond.centerY())
     _bench(st, w * 0.3, h * 0.8, 150 * st.u)
+    st.spot("bench", w * 0.3, h * 0.8 - 150 * st.u * 0.26)
     st.rect(0, h * 0.82, w, h, st.ground(GRASS_NEAR))
     c.drawPath(edge(st, (0.9, 0.86, 0.95, 0.88)), stroke(st.ground(0xFFE9D8A6), 40 * st.u, StrokeCap=skia.Paint.kButt_Cap))
     flowers(st, h * 0.95, h * 0.99, 6)
@@ -326,6 +334,7 @@ def garden(st: Stage) -> None:
     w, h, c = st.w, st.h, st.canvas
     hill(c, w, h, h * 0.6, h * 0.03, 0.4, st.ground(GRASS_FAR))
     round_tree(st, w * 0.86, h * 0.7, 300 * st.u, 0xFF52B788, fruit=0xFFFF9F1C)
+    st.spot("tree", w * 0.86, h * 0.7)
     st.rect(0, h * 0.66, w, h, st.ground(GRASS_MID))
     fence(st, h * 0.58, h * 0.72, 0xFFFFF1E6, step=50)
     st.rect(0, h * 0.72, w, h, st.ground(GRASS_NEAR))

@@ -80,6 +80,7 @@ class Stage:
     windows: list[skia.RRect] = field(default_factory=list)  # where an indoor setting shows the sky
     lights: list[tuple[skia.Rect, str]] = field(default_factory=list)  # at night: "window"s light up, "glow"s glow
     window_frames: list = field(default_factory=list)  # each window's bar colour (None: no bars)
+    spots: dict[str, tuple[float, float]] = field(default_factory=dict)  # named places, in px (see spot)
     wintry: bool = False  # a snowy setting: snow on the ground whatever the weather
 
     @property
@@ -151,6 +152,11 @@ class Stage:
             sun(c, lx, ly, r, self.light.sun, faint=self.weather == "cloudy")
         if clip is not None:
             c.restore()
+
+    def spot(self, name: str, x: float, y: float) -> None:
+        """A named place in the picture (px) where something can be staged: the top
+        of the bed, the middle of the chalkboard. Read back by `backdrops.spots`."""
+        self.spots[name] = (x, y)
 
     def window(self, rect: skia.Rect, frame: int = 0xFFFFFFFF, radius: float = 0.0) -> None:
         """A window (rounded by `radius` px: an arch, a cave's mouth): its frame now,
