@@ -333,6 +333,11 @@ class _Reader:
                         and tokens[j].low not in NOT_NAMES and not self._noun_id(tokens, j):
                     j += 1
                 bare = re.sub(r"['\u2019]s$", "", " ".join(x.text for x in tokens[i:j]))
+                cid = self._noun_id(tokens, j + 1) if j + 1 < len(tokens) and tokens[j].low == "the" else None
+                if cid and bare not in self.names:  # "Daisy the cow"
+                    self.names[bare] = cid
+                    self.called.setdefault(cid, bare)
+                    continue
                 (initial if first else mid)[bare] = (initial if first else mid).get(bare, 0) + 1
                 if j < len(tokens) and (tokens[j].verb or tokens[j].low == "and"):
                     verb_after.add(bare)

@@ -353,3 +353,20 @@ def test_tags_before_between_and_after_lines_and_beats():
     said = [(s.speaker, s.addressee) for p in facts for s in p.speeches]
     assert said == [("fox", "crow"), ("fox", "crow"), ("crow", "fox"), ("frog", "crow"), ("girl", "boy"),
                     ("boy", "girl"), ("grandma", "boy"), ("sunny", "grandma")]
+
+
+def test_a_name_with_its_animal_and_a_field_on_the_farm():
+    facts = facts_of("""\
+        Daisy the Cow
+
+        Daisy the cow lived on a farm with Percy the pig. One morning Daisy could not find her bell.
+
+        She looked in the barn and Percy looked in the mud. "Here it is!" cried Percy.
+
+        Daisy was so happy that she danced in the field, and Percy laughed.
+        """)
+    assert [(c.id, c.name) for c in facts[0].characters] == [("cow", "Daisy"), ("pig", "Percy")]
+    assert facts[0].characters[0].actions == ()  # "could not find"
+    assert facts[1].speeches[0].speaker == "pig"
+    assert [(c.id, c.actions) for c in facts[2].characters] == [("cow", ("dance",)), ("pig", ("laugh",))]
+    assert [f.setting for f in facts] == ["farm"] * 3  # a field on the farm is still the farm
