@@ -429,6 +429,7 @@ def main() -> None:
 def video_command(file, preset, fps, size, data, sets, output, quality, encoder, t_from, t_to, quiet,
                   platform=None, no_extras=False, root=None, allow_paths=(), **speed):
     """Render FILE.scene to an MP4 video."""
+    _suggest_story(file)
     _check_speed(speed)
     start = _parse_time(t_from, "--from") if t_from else None
     end = _parse_time(t_to, "--to") if t_to else None
@@ -465,6 +466,22 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
         _check_file_size(target, out)
 
     _run(work, out)
+
+
+def _suggest_story(file: str) -> None:
+    """`render story.txt`: a plain-text story is rendered with `render story`, not as a
+    .scene file (whose error would blame its first line). A usage error (exit 2)."""
+    path = Path(file)
+    if path.suffix.lower() not in (".txt", ".md") or not path.is_file():
+        return
+    try:
+        first = next((line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+                      if line.strip()), "")
+    except OSError:
+        return
+    if not first.startswith(("video", "{%", "{#", "---", "#")):
+        raise click.UsageError(f"{file} looks like a story, not a .scene file\n"
+                               f"  hint: make a picture-book video of it with: render story {file}")
 
 
 def _check_platform_limits(target, tl, length: float, quiet: bool, shorten: str) -> None:
@@ -637,8 +654,8 @@ def check_video_command(video, platform, age, as_json):
 @click.option("--voice", default="narrator", show_default=True, callback=_check_voice,
               help="A voice preset (see `render voices`).")
 @click.option("--mood", default=None, callback=_check_voice, help="happily, sadly, excitedly, quietly, surprised, …")
-@click.option("-o", "--output", type=_OutputPath(), default="line.wav", show_default=True,
-              help="Output WAV file (16-bit, 48 kHz, mono).")
+@click.option("-o", "--output", type=_OutputPath(),
+              help="Output WAV file (16-bit, 48 kHz, mono; default: line.wav, or line-2.wav, … when that exists).")
 @click.option("--timings", is_flag=True, help="Also print each word's start and end time.")
 @click.option("--age", type=click.FloatRange(1, 120), default=None,
               help="The viewers' age: the voice's pace for it (about 120 words a minute at 2, 137 at 4).")
@@ -647,6 +664,8 @@ def check_video_command(video, platform, age, as_json):
 def say_command(text, voice, mood, output, timings, age=None, rate=1.0):
     """Synthesise one line of speech to a WAV file (for trying voices)."""
     from .engine import speech
+
+    output = output or str(_free_name(Path("line.wav")))  # never over an earlier try (-o overwrites)
 
     def work():
         try:
@@ -660,6 +679,15 @@ def say_command(text, voice, mood, output, timings, age=None, rate=1.0):
                 click.echo(f"{word.start:7.3f} {word.end:7.3f}  {word.text}")
 
     _run(work, Path(output))
+
+
+def _free_name(path: Path) -> Path:
+    """`path`, or `NAME-2.EXT`, `NAME-3.EXT`, … : the first that does not exist yet."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 def _write_wav(samples, output: str) -> None:
@@ -773,14 +801,13 @@ def voices_command():
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), callback=lambda c, p, v: _check_cache(v),
               help="Folder of encoded chunks, shared with `render FILE --cache DIR` "
-                   "(default: $STORYREEL_CACHE/segments, else ~/.cache/storyreel/segments).")
+                   "(default: $STORYREEL_CACHE/segments, else $XDG_CACHE_HOME/storyreel/segments, "
+                   "else ~/.cache/storyreel/segments).")
 @click.option("--cache-size", "cache_size", metavar="SIZE", callback=lambda c, p, v: _check_cache_size(v),
               help="Bound on the cache folder (500MB, 2GB; default 5GB).")
 def watch_command(file, preset, fps, size, data, sets, port, open_browser, cache_dir=None, cache_size=None,
                   root=None, allow_paths=()):
     """Preview FILE.scene in the browser, updated on every save (Ctrl-C stops)."""
-    import webbrowser
-
     from .engine.segment_cache import DEFAULT_MAX_BYTES, CacheError, default_cache_dir
     from .preview import PreviewServer
 
@@ -806,7 +833,7 @@ def watch_command(file, preset, fps, size, data, sets, port, open_browser, cache
             if state["error"]:
                 click.echo(state["error"]["text"], err=True)
             if open_browser:
-                webbrowser.open(server.url)
+                _open_in_browser(server.url)
             while not server.stop.wait(0.5):
                 pass
         except KeyboardInterrupt:
@@ -816,6 +843,21 @@ def watch_command(file, preset, fps, size, data, sets, port, open_browser, cache
 
     _run(work)
 
+
+
+def _open_in_browser(url: str) -> bool:
+    """`watch --open`: open `url` in the web browser, or say that there is none (a
+    server, a container) and that the preview is still there to open by hand."""
+    import webbrowser
+
+    try:
+        opened = webbrowser.open(url)
+    except webbrowser.Error:
+        opened = False
+    if not opened:
+        click.echo(f"warning: --open: no web browser found here; open {url} in a browser yourself "
+                   f"(the preview keeps running)", err=True)
+    return opened
 
 
 @main.command("characters")
