@@ -256,6 +256,8 @@ def play_gesture(act: Action, name: str, clips: list[AudioClip]) -> float:
     t = read_timing(act.items, g.duration)
     speed = g.duration / t.duration if t.duration > 0 else 1.0
     _add(act.layer, motion.gesture(c, g, act.start, speed))
+    if g.face:
+        _show_face(act.layer, g.face, act.start, act.start + t.duration)
     if g.sound:
         for when in _sound_times(g):
             clips.append(AudioClip(start=round(act.start + when / speed, 6), kind="sound", source=g.sound, volume=0.8))
@@ -444,6 +446,15 @@ def _cancel_mood_restore(layer: LayerBuilder, t: float) -> str | None:
     return pending.to_value
 
 
+def _show_face(layer: LayerBuilder, expression: str, start: float, end: float) -> None:
+    """Show `expression` from `start`, and the face from before at `end` (unless
+    a later expression or line changes it first)."""
+    before = _cancel_mood_restore(layer, start) or layer.value_at("expression", start)
+    layer.tween("expression", start, start, expression, "linear")
+    layer.tween("expression", end, end, before, "linear")
+    layer.mood_restore = layer.tweens["expression"][-1]  # type: ignore[attr-defined]
+
+
 def speak(layer: LayerBuilder, speech, start: float, mood: str | None) -> None:
     """Lip sync and the mood's expression for a line said from `start`."""
     c = _character(layer)
@@ -454,10 +465,7 @@ def speak(layer: LayerBuilder, speech, start: float, mood: str | None) -> None:
     if expression:
         # If the line before has not restored its face yet, this line's mood takes
         # over, and this line restores the face from before both.
-        before = _cancel_mood_restore(layer, start) or layer.value_at("expression", start)
-        layer.tween("expression", start, start, expression, "linear")
-        layer.tween("expression", end + 0.3, end + 0.3, before, "linear")
-        layer.mood_restore = layer.tweens["expression"][-1]  # type: ignore[attr-defined]
+        _show_face(layer, expression, start, end + 0.3)
 
 
 def voice_of(member: CastMember) -> str:

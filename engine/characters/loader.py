@@ -21,6 +21,7 @@ BUILTIN_GESTURES = Path(__file__).with_name("gestures.yaml")
 # The part names built-in gestures may move (docs/CHARACTERS.md, "Parts").
 STANDARD_PARTS = {f"{name}_{side}" for name in ("arm", "forearm", "hand", "leg", "wing", "ear") for side in "lr"} \
     | {"head", "body", "tail"}
+GESTURE_FIELDS = ("duration", "keys", "sound", "sound_at", "reach", "face")
 # An arm channel a character lacks falls back to the first of these it has.
 ARM_STAND_INS = ("wing", "flipper", "fin", "paw_front")
 
@@ -325,7 +326,7 @@ def playable_gestures(library: dict[str, Gesture], part_ids: set[str]) -> dict[s
             return None
         keys = tuple((t, {channel(ch): v for ch, v in values.items() if channel(ch)}) for t, values in g.keys)
         reach = (channel(g.reach[0]), g.reach[1]) if g.reach and channel(g.reach[0]) else None
-        out[name] = Gesture(g.duration, keys, g.sound, reach, g.sound_at)
+        out[name] = Gesture(g.duration, keys, g.sound, reach, g.sound_at, g.face)
     return out
 
 
@@ -335,9 +336,8 @@ def _gestures(doc: _Doc, node: yaml.Node, part_ids: set[str]) -> dict[str, Gestu
     for name, (knode, vnode) in doc.mapping(node, "gestures").items():
         g = doc.mapping(vnode, f"gesture '{name}'")
         for key, (k2, _) in g.items():
-            if key not in ("duration", "keys", "sound", "sound_at", "reach"):
-                raise doc.error(k2, f"unknown field '{key}' in gesture '{name}'",
-                                _close(key, ("duration", "keys", "sound", "sound_at", "reach")))
+            if key not in GESTURE_FIELDS:
+                raise doc.error(k2, f"unknown field '{key}' in gesture '{name}'", _close(key, GESTURE_FIELDS))
         duration = doc.number(doc.required(g, "duration", vnode, f"gesture '{name}'"), "duration")
         keys = []
         last_t = -1.0
@@ -362,7 +362,13 @@ def _gestures(doc: _Doc, node: yaml.Node, part_ids: set[str]) -> dict[str, Gestu
             raise doc.error(vnode, f"gesture '{name}' has a 'reach' channel but no reach: {{arm: …, to: …}}")
         sound_at = tuple(doc.number(n, "a sound time") for n in doc.seq(g["sound_at"][1], "sound_at")) \
             if "sound_at" in g else ()
-        out[name] = Gesture(duration, tuple(keys), sound, reach, sound_at)
+        face = None
+        if "face" in g:
+            face = doc.string(g["face"][1], "face")
+            if face not in EXPRESSIONS:
+                raise doc.error(g["face"][1], f"unknown expression '{face}'",
+                                _close(face, EXPRESSIONS) or f"expressions: {', '.join(EXPRESSIONS)}")
+        out[name] = Gesture(duration, tuple(keys), sound, reach, sound_at, face)
     return out
 
 

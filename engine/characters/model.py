@@ -77,6 +77,7 @@ class Gesture:
     sound: str | None = None  # a sound effect the gesture makes (clap)
     reach: tuple[str, str] | None = None  # (arm, place): the `reach` channel moves that hand there
     sound_at: tuple[float, ...] = ()  # when the sound plays (default: each key at the furthest reach)
+    face: str | None = None  # the expression shown while it plays (surprise: surprised)
 
 
     def channels(self) -> set[str]:

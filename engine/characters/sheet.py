@@ -102,7 +102,7 @@ def gesture_peak(character: Character, name: str) -> dict:
     def strength(t: float) -> float:
         return sum(abs(v - (1.0 if k == "squash" else 0.0)) for k, v in _values_at(tracks, t).items())
     peak = max((t for t, _ in g.keys), key=strength)
-    return _values_at(tracks, peak)
+    return {**_values_at(tracks, peak), **({"expression": g.face} if g.face else {})}
 
 
 def _values_at(tracks: dict, t: float) -> dict:
