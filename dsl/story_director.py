@@ -86,7 +86,9 @@ ACT_FACE = {"run": "excited", "sleep": "sleepy", "mock": "angry", "cheer": "exci
 
 # The gestures the language plays by name (dsl/compiler.py CHARACTER_WORDS, less
 # the ones that take arguments); a character plays those its file defines.
-_GESTURE_WORDS = ("wave", "jump", "nod", "clap", "run", "sleep", "lie", "laugh", "cheer", "hide", "cry")
+_GESTURE_WORDS = ("wave", "jump", "nod", "clap", "run", "laugh", "cheer", "hide", "cry")
+# Poses the rig gives every character, used as soon as the language knows their words.
+_POSE_WORDS = ("sleep", "sit")
 
 
 def listeners(mood_face: str) -> list[dict[str, Any]]:
@@ -125,7 +127,8 @@ def gestures_of(char_id: str) -> tuple[str, ...]:
     except (KeyError, Exception):  # noqa: BLE001 - a broken file is reported where the scene compiles it
         return ()
     words = set(CHARACTER_WORDS) | set(_GESTURE_WORDS[:4])
-    return tuple(g for g in _GESTURE_WORDS if g in own and g in words)
+    poses = tuple(w for w in _POSE_WORDS if w in CHARACTER_WORDS)  # every character can, once the language has them
+    return tuple(g for g in _GESTURE_WORDS if g in own and g in words) + poses
 
 
 @lru_cache(maxsize=1)
