@@ -31,9 +31,9 @@ PREFIXES = {
                "what_is_": "recap"},
     "shapes": {"the_": "shape", "[a-z]+s_around_us": "things", "find_the_": "find", "peekaboo_": "peekaboo",
                "which_shape_is": "odd_one", "sing_": "sing_along", "which_is_the": "quiz", "what_is_": "recap"},
-    "feelings": {"story_": "story", "feel_": "feel", "kind_": "kind", "faces_game": "faces_game",
-                 "peekaboo_": "peekaboo", "find_the_odd_one": "odd_one", "sing_": "sing_along",
-                 "which_face": "quiz", "what_did_we": "recap"},
+    "feelings": {"[a-z]+_feels_": "story", "faces_game": "faces_game", "feeling_": "situation", "peekaboo_": "peekaboo",
+                 "which_face_is_different": "odd_one", "sing_": "sing_along", "which_face_is_": "quiz",
+                 "what_feelings": "recap"},
 }
 
 
