@@ -25,7 +25,7 @@ import click
 from .dsl.errors import did_you_mean
 from .dsl.limits import MAX_DURATION
 from .dsl import CompileOptions, Project, SceneError, check_size, load_data_file, load_scene, parse_set_option
-from .engine import EncoderError, PRESETS, choose_encoder, render_frame, render_video, timeline_to_json, write_png
+from .engine import EncoderError, PRESETS, choose_encoder, render_frame, render_video, write_png
 from .engine.assets import AssetError
 from .engine.audio import AudioError
 from .engine.encoder import QUALITY
@@ -260,6 +260,10 @@ def _render(tl, out: Path, *, quality: str, encoder: str, quiet: bool, target=No
 
 def _load(file: str, data: str | None, sets: tuple[str, ...], preset: str | None, fps: float | None, size: str | None,
           root: str | None = None, allow_paths: tuple[str, ...] = ()):
+    """FILE compiled with the command's options: `storyreel.load`, the Python API's
+    front door, with --data and --set merged (--set wins) and --size parsed."""
+    from .api import load
+
     variables: dict[str, Any] = {}
     if data:
         variables.update(load_data_file(data))
@@ -269,8 +273,8 @@ def _load(file: str, data: str | None, sets: tuple[str, ...], preset: str | None
     parsed_size = _parse_size(size)
     if parsed_size is not None:
         check_size(*parsed_size, what="--size")
-    project = Project.for_file(file, root, allow_paths)
-    return load_scene(file, variables, CompileOptions(preset=preset, size=parsed_size, fps=fps, project=project))
+    return load(Path(file), variables, preset=preset, size=parsed_size, fps=fps, root=root,
+                allow_paths=tuple(allow_paths))
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> None:
@@ -608,7 +612,7 @@ def still_command(file, preset, fps, size, data, sets, at, output, root=None, al
 @click.option("--json", "as_json", is_flag=True, default=True, help="Print the timeline graph as JSON (default).")
 def compile_command(file, preset, fps, size, data, sets, as_json, root=None, allow_paths=()):
     """Print the compiled timeline graph (the engine's IR) as JSON."""
-    _run(lambda: click.echo(timeline_to_json(_load(file, data, sets, preset, fps, size, root, allow_paths).timeline)))
+    _run(lambda: click.echo(_load(file, data, sets, preset, fps, size, root, allow_paths).to_json()))
 
 
 @main.command("check")
