@@ -255,3 +255,29 @@ def test_views_in_the_data_hide_parts_and_turns_false_only_mirrors(armless, comp
         return render_frame(compile_scene(scene(steps, cast), size=(640, 360), fps=FPS), 0.6)
     front, side = frame("flat: expression neutral\nwait 1s"), frame("flat: face right side\nwait 1s")
     assert np.array_equal(ink(front), ink(side))  # drawn in profile already: nothing to turn
+
+
+@pytest.mark.parametrize("who", ["luna", "sunny"])
+def test_an_open_mouth_reads_at_phone_size(who):
+    """A 1920x1080 frame shown 390 px wide: the open mouth of lip sync (viseme A)
+    must still be several pixels tall, and the eyes bigger than a dot."""
+    import skia
+
+    from storyreel.engine.characters.painter import paint_character
+    from storyreel.engine.display import Node
+
+    c = load_character(who)
+    phone = 390 / 1920  # canvas px per character unit at scale 1 in a 1080p frame, on the phone
+    surface = skia.Surface(200, 200)
+    canvas = surface.getCanvas()
+    canvas.clear(0xFFFFFFFF)
+    canvas.translate(100, 190)
+    paint_character(canvas, Node(who, "character", {"mouth": c.visemes["A"]}, {"character": who, "unit": phone}),
+                    1.0, None)
+    pixels = surface.makeImageSnapshot().toarray(colorType=skia.kRGBA_8888_ColorType)
+    mouth = near(pixels, tuple(round(v * 255) for v in c.face.mouth_color[:3]), 40)
+    centre = (int(100 + c.face.center_x * phone), int(190 + c.face.mouth_y * phone))
+    around = mouth[centre[1] - 15:centre[1] + 15, centre[0] - 15:centre[0] + 15]  # the face, not the clothes
+    rows = np.nonzero(around.any(axis=1))[0]
+    assert len(rows) and rows.max() - rows.min() + 1 >= 5, rows
+    assert c.face.eye_height * phone >= 5 and c.face.mouth_width * phone >= 10
