@@ -207,6 +207,7 @@ FEELING_OF_MOOD = {"happy": "happy", "excited": "excited", "calm": "calm", "sad"
 
 
 NO_WEATHER = frozenset({"underwater", "space"})  # settings no rain or snow falls in
+NARRATOR_WORDS = {"i": "subject", "me": "object", "my": "possessive", "myself": "possessive"}
 MIN_SETTING_SCORE = 2.0  # to move the story somewhere else: a place's name (3), or two of its things
 NAMED_PLACE_SCORE = 3.0  # a place's own name: "the farm"
 
@@ -235,6 +236,7 @@ class _Reader:
         self.previous_quote_only = False
         self.taken: set[str] = set()
         self.peeking = False  # reading ahead into the next sentence, for a speech tag or a deed
+        self.narrator: str | None = None  # who "I" is in a story told by one of its characters
         self.plural: str | None = None  # the last subject, when a plural noun named it ("the other ducks")
         for cid in self.w["female"]:
             self.gender[cid] = "f"
@@ -344,6 +346,12 @@ class _Reader:
                 if bare not in order:
                     order.append(bare)
         self.taken = taken  # ids the story's own nouns use: stand-ins avoid them
+        told = sum(1 for tokens in tokenized for t in tokens if t.quote < 0 and t.low in ("i", "me", "my"))
+        if told >= 2:  # "Today I went to the park with my dad": the one telling it is on the pages too
+            self.narrator = next((c for c in ("luna", "sunny", "girl", "boy") if c not in taken), None)
+            if self.narrator:
+                taken.add(self.narrator)
+                self.called[self.narrator] = "the narrator"
         for name in order:
             low = name.lower()
             known = low in self.w["girl_names"] or low in self.w["boy_names"] or low in ("luna", "sunny")
@@ -426,6 +434,10 @@ class _Reader:
             return _Mention(i, i + 1, None, pronoun=t.low, role=role)
         if t.low in EVERYONE:
             return _Mention(i, i + 1, None, pronoun="everyone")
+        if self.narrator and t.quote < 0 and t.low in NARRATOR_WORDS:
+            return _Mention(i, i + 1, self.narrator, "the narrator", role=NARRATOR_WORDS[t.low])
+        if self.narrator and t.quote < 0 and t.low in ("we", "us", "our"):
+            return _Mention(i, i + 1, None, pronoun="we", role="subject" if t.low == "we" else "object")
         nouns = self.w["nouns"]
         if t.capital and t.low in TITLES:
             j = i + 1
@@ -442,6 +454,8 @@ class _Reader:
                     return self._called(_Mention(i, named[1], cid, name), tokens)
                 j += 1
         cid = self._noun_id(tokens, i)
+        if cid and any(x.low == "like" for x in tokens[max(0, i - 3):i]):
+            return None  # "I felt like a bird": no bird on the page
         if cid:
             j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1].low in ("named", "called"))
             if j < len(tokens) and self.names.get(tokens[j].text) == cid:
@@ -525,6 +539,9 @@ class _Reader:
             return (m.char,) if m.char else ()
         if m.pronoun == "everyone":
             return tuple(notes.present or self.previous_present)
+        if m.pronoun == "we":  # the narrator and whoever is with them
+            others = [c for c in (notes.present or self.previous_present) if c != self.narrator]
+            return (self.narrator, *others[:2])
         gender, role = PRONOUNS[m.pronoun][0], m.role
         if gender == "*":
             if self.plural and self.last_subjects == [self.plural]:

@@ -370,3 +370,20 @@ def test_a_name_with_its_animal_and_a_field_on_the_farm():
     assert facts[1].speeches[0].speaker == "pig"
     assert [(c.id, c.actions) for c in facts[2].characters] == [("cow", ("dance",)), ("pig", ("laugh",))]
     assert [f.setting for f in facts] == ["farm"] * 3  # a field on the farm is still the farm
+
+
+def test_a_story_told_by_its_child():
+    facts = facts_of("""\
+        My Sunny Day
+
+        Today I went to the park with my dad. We played on the swings and ate ice cream.
+
+        My dad pushed me high on the swing. I felt like a bird in the sky!
+
+        When the sun went down, we walked home together. I was tired but happy.
+        """)
+    assert [(c.id, c.name) for c in facts[0].characters] == [("luna", "the narrator"), ("farmer", "the dad")]
+    assert [c.id for c in facts[1].characters] == ["luna", "farmer"]  # "My dad"; "like a bird": no bird
+    assert [(c.id, c.actions) for c in facts[2].characters] == [("luna", ("walk",)), ("farmer", ("walk",))]
+    assert facts[2].character("luna").feeling == "happy" and facts[2].time_of_day == "sunset"
+    assert facts[0].props[0] == "icecream" and facts[0].setting == "park"
