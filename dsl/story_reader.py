@@ -31,7 +31,8 @@ How it reads (the word lists are dsl/story_words.yaml, the word forms come from
 lemminflect; see dsl/story_words.py for why not a parser): a pass over the
 story finds people's names (a capitalised word mid-sentence, or one a verb
 follows; girl/boy by the she/he after it, else by the name lists, else
-Luna/Sunny; "her dog Comet" names the dog). Then each sentence, in order, is cut
+Luna/Sunny; "her dog Comet" and "Daisy the cow" name the animal; a story told
+as "I" has its narrator on the pages). Then each sentence, in order, is cut
 into clauses (at punctuation and "and", "but", "when", …); a clause's subject
 is the character named before its verb, or carried from the clause before;
 pronouns go to the latest fitting character (he/she fix a gender the first
