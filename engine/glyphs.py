@@ -179,11 +179,6 @@ def glyph_positions(family: str, weight: int, size: float, line: str) -> list[fl
     return list(f.getXPos(f.textToGlyphs(line)))
 
 
-def needs_paths(family: str, line: str) -> bool:
-    """Whether some glyph of `line` is drawn from a corrected outline."""
-    return any((family, ch) in _CORRECTIONS for ch in line)
-
-
 def draw_glyphs(canvas: skia.Canvas, placed, paint: skia.Paint | None, shape: Callable[[str], skia.Path],
                 x: float = 0.0, baseline: float = 0.0) -> None:
     """Draw `shape(char)` (a fill or an outline) for each (char, x) of a line."""
