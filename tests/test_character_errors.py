@@ -501,3 +501,53 @@ def test_character_action_errors(chars, action, expected):
     (chars / "chars" / "bad").mkdir(parents=True)
     (chars / "chars" / "bad" / "character.yaml").write_text(LUNA, encoding="utf-8")
     assert scene_error(chars, action) == golden(expected) + "\n"
+
+
+# ── the rig's fields: views, a gesture's face and reach ───────────────────────
+
+
+def test_unknown_view_suggests(chars):
+    assert_error(chars, LUNA + "\nviews:\n  sideways: { hide: [arm_r] }\n", """
+        chars/bad/character.yaml:162:3: error: unknown view 'sideways'
+            |   sideways: { hide: [arm_r] }
+            |   ^~~~~~~~
+          hint: did you mean 'side'?
+    """)
+
+
+def test_view_hides_an_unknown_part(chars):
+    assert_error(chars, LUNA + "\nviews:\n  side: { hide: [arm_x] }\n", """
+        chars/bad/character.yaml:162:18: error: no part named 'arm_x'
+            |   side: { hide: [arm_x] }
+            |                  ^~~~~
+          hint: did you mean 'arm_r'?
+    """)
+
+
+def test_views_turns_is_true_or_false(chars):
+    assert_error(chars, LUNA + "\nviews: { turns: maybe }\n", """
+        chars/bad/character.yaml:161:17: error: views turns must be true or false
+            | views: { turns: maybe }
+            |                 ^~~~~
+    """)
+
+
+NOD = "  nod:\n    duration: 0.8"
+
+
+def test_gesture_face_is_an_expression(chars):
+    assert_error(chars, replace(LUNA, NOD, NOD + "\n    face: grumpy"), """
+        chars/bad/character.yaml:143:11: error: unknown expression 'grumpy'
+            |     face: grumpy
+            |           ^~~~~~
+          hint: expressions: neutral, happy, sad, surprised, excited, thinking, sleepy, angry, scared
+    """)
+
+
+def test_gesture_reaches_a_known_place(chars):
+    assert_error(chars, replace(LUNA, NOD, NOD + "\n    reach: { arm: arm_r, to: nose }"), """
+        chars/bad/character.yaml:143:30: error: unknown place 'nose'
+            |     reach: { arm: arm_r, to: nose }
+            |                              ^~~~
+          hint: places: chin, mouth, head_top
+    """)
