@@ -189,24 +189,44 @@ def templates() -> list[str]:
     return [t.name for t in list_templates()]
 
 
-def story(text_or_path: str | Path, *, age: int = 4, platform: str | None = None, preset: str | None = None,
-          size: tuple[int, int] | None = None, fps: float | None = None) -> Project:
-    """A narrated picture-book video from a plain-text story (the title on the first
-    line, then paragraphs), given as text or as a file, as `render story` does.
-    `age` (2-5) sets the pace; the story must fit `platform`'s length limit
-    (default: youtube's)."""
-    from .dsl.story import (check_length, check_reading, parse_story, plan_pages, read_story, story_platform,
+def story(text_or_path: str | Path, *, age: int = 4, narration: str | Path | None = None,
+          platform: str | None = None, preset: str | None = None, size: tuple[int, int] | None = None,
+          fps: float | None = None) -> Project:
+    """A narrated picture-book video, as `render story` makes it, from a plain-text
+    story (the title on the first line, then paragraphs) given as text or as a file,
+    or from a story book (a YAML file, or a folder with story.yaml: pages with the
+    author's own pictures). `age` (2-5) sets the pace; `narration` is a recording of
+    the story read aloud, used instead of a synthesised voice; the story must fit
+    `platform`'s length limit (default: youtube's)."""
+    from .dsl.story import (check_length, check_reading, narrated_variables, narration_texts, parse_story,
+                            plan_book_pages, plan_pages, read_story, split_narration, story_platform,
                             storybook_template, storybook_variables)
+    from .dsl.story_book import is_story_book, read_story_book
 
     if not 2 <= age <= 5:
         raise SceneError(f"age {age} is out of range", hint="stories are made for ages 2 to 5")
     is_text = isinstance(text_or_path, str) and "\n" in text_or_path
     where = "story.txt" if is_text else str(text_or_path)
-    told = parse_story(str(text_or_path), where) if is_text else read_story(text_or_path)
-    pages = plan_pages(told)
+    allowed: list[Path] = []  # folders the book's scene may read: the author's art, the narration's pieces
+    if is_text:
+        told = parse_story(str(text_or_path), where)
+        pages = plan_pages(told)
+    elif is_story_book(text_or_path):
+        book = read_story_book(text_or_path)
+        told, pages = book.story, plan_book_pages(book)
+        allowed.append(book.folder)
+    else:
+        told = read_story(text_or_path)
+        pages = plan_pages(told)
     check_length(told, pages, story_platform(platform, preset), age)
-    loaded = load_scene(storybook_template(), storybook_variables(told, pages, age), _options(preset, size, fps))
-    check_reading(loaded.timeline, age, where)
+    variables = storybook_variables(told, pages, age)
+    if narration is not None:
+        pieces = split_narration(narration, narration_texts(told, pages))
+        variables = narrated_variables(told, pages, age, pieces)
+        allowed.append(pieces[0].parent)
+    folder = ProjectFolder.for_file(storybook_template(), allowed=tuple(allowed)) if allowed else None
+    loaded = load_scene(storybook_template(), variables, _options(preset, size, fps, folder))
+    check_reading(loaded.timeline, age, where)  # never a video its own reading-speed check rejects
     return _project(loaded, where)
 
 

@@ -494,12 +494,7 @@ def _hibari_factory():
 
 
 _LOCK = threading.RLock()
-_REGISTRY: dict[str, _Entry] = {
-    "hibari": _Entry(_hibari_factory, "hibari-tts, offline neural voice (the af_heart voice inside the wheel)",
-                     "pip install hibari-tts==0.2.1 onnx"),
-    "espeak": _Entry(_espeak_factory, "eSpeak NG, offline (bundled through espeakng-loader)",
-                     "pip install espeakng-loader   (or install the system package libespeak-ng1)"),
-}
+_REGISTRY: dict[str, _Entry] = {}
 _INSTANCES: dict[str, Any] = {}
 _FAILURES: dict[str, SpeechError] = {}
 _ENTRY_POINTS_SCANNED = False
@@ -519,6 +514,14 @@ def unregister_provider(name: str) -> None:
         _REGISTRY.pop(name, None)
         _INSTANCES.pop(name, None)
         _FAILURES.pop(name, None)
+
+
+# The built-in providers, registered as a program registers its own (another
+# package's come from the ENTRY_POINT_GROUP entry points: _scan_entry_points).
+register_provider("hibari", _hibari_factory, "hibari-tts, offline neural voice (the af_heart voice inside the wheel)",
+                  "pip install hibari-tts==0.2.1 onnx")
+register_provider("espeak", _espeak_factory, "eSpeak NG, offline (bundled through espeakng-loader)",
+                  "pip install espeakng-loader   (or install the system package libespeak-ng1)")
 
 
 def register_voice(voice: Voice) -> None:
