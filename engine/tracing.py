@@ -287,7 +287,9 @@ def paint_tool(canvas: skia.Canvas, tool: str, x: float, y: float, length: float
         canvas.drawPath(wood, paint((0.96, 0.83, 0.62, 1)))
         canvas.drawPath(wood, line)
         canvas.drawPath(lead, paint(color))
-    else:  # finger: a pointing index finger from a small fist
+    else:  # finger: a pointing index finger from a small fist, a little smaller than a pencil
+        length *= 0.8
+        w = length * 0.12
         skin, shade = (1.0, 0.80, 0.64, 1), (0.93, 0.66, 0.52, 1)
         finger = skia.RRect.MakeRectXY(skia.Rect.MakeLTRB(-w * 0.45, -w * 0.45, length * 0.55, w * 0.45),
                                        w * 0.45, w * 0.45)
