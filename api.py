@@ -199,25 +199,17 @@ def story(text_or_path: str | Path, *, age: int = 4, narration: str | Path | Non
     the story read aloud, used instead of a synthesised voice; the story must fit
     `platform`'s length limit (default: youtube's)."""
     from .dsl.story import (check_length, check_reading, narrated_variables, narration_texts, parse_story,
-                            plan_book_pages, plan_pages, read_story, split_narration, story_platform,
-                            storybook_template, storybook_variables)
-    from .dsl.story_book import is_story_book, read_story_book
+                            plan_pages, split_narration, story_platform, storybook_template, storybook_variables)
 
     if not 2 <= age <= 5:
         raise SceneError(f"age {age} is out of range", hint="stories are made for ages 2 to 5")
     is_text = isinstance(text_or_path, str) and "\n" in text_or_path
     where = "story.txt" if is_text else str(text_or_path)
-    allowed: list[Path] = []  # folders the book's scene may read: the author's art, the narration's pieces
     if is_text:
         told = parse_story(str(text_or_path), where)
-        pages = plan_pages(told)
-    elif is_story_book(text_or_path):
-        book = read_story_book(text_or_path)
-        told, pages = book.story, plan_book_pages(book)
-        allowed.append(book.folder)
+        pages, allowed = plan_pages(told), []
     else:
-        told = read_story(text_or_path)
-        pages = plan_pages(told)
+        told, pages, allowed = read_story_pages(text_or_path)
     check_length(told, pages, story_platform(platform, preset), age)
     variables = storybook_variables(told, pages, age)
     if narration is not None:
@@ -228,6 +220,19 @@ def story(text_or_path: str | Path, *, age: int = 4, narration: str | Path | Non
     loaded = load_scene(storybook_template(), variables, _options(preset, size, fps, folder))
     check_reading(loaded.timeline, age, where)  # never a video its own reading-speed check rejects
     return _project(loaded, where)
+
+
+def read_story_pages(path: str | Path):
+    """(story, its pages, the folders its scene may read) of a story file or story book:
+    a book's pages are the author's, with its folder's pictures; a text's are planned."""
+    from .dsl.story import plan_book_pages, plan_pages, read_story
+    from .dsl.story_book import is_story_book, read_story_book
+
+    if is_story_book(path):  # YAML (or a folder with story.yaml): the author's pages and art
+        book = read_story_book(path)
+        return book.story, plan_book_pages(book), [Path(book.folder)]
+    told = read_story(path)
+    return told, plan_pages(told), []
 
 
 def check_video(path: str | Path, *, platform: str | None = None, age: float | None = None):

@@ -218,10 +218,42 @@ def _speed_options(f):
         click.option("--gpu/--no-gpu", "gpu", default=None,
                      help="Composite and convert colours on a CUDA GPU (pip install storyreel[gpu]); "
                           "default: when one is there."),
+        click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+                     callback=lambda c, p, v: _check_executor(v, "--executor"),
+                     help="Where chunks render: local processes, or Ray tasks (pip install 'storyreel[ray]'; "
+                          "a private Ray with --workers CPUs, default all; docs/RAY.md)."),
+        click.option("--ray-address", "ray_address", metavar="ADDR",
+                     callback=lambda c, p, v: _check_executor(v, "--ray-address") if v else v,
+                     help="Render the chunks on this Ray cluster (HOST:6379, auto, ray://HOST:10001); "
+                          "implies --executor ray."),
     ]
     for option in reversed(options):
         f = option(f)
     return f
+
+
+def _check_executor(value: str, hint: str) -> str:
+    """`--executor ray` / `--ray-address` need Ray: misuse (exit 2) when it is missing."""
+    if value != "local":
+        from .engine.executors import RayMissing, import_ray
+
+        try:
+            import_ray()
+        except RayMissing as err:
+            raise click.BadParameter(str(err).replace("--executor ray", hint), param_hint=hint) from None
+    return value
+
+
+def _executor(executor: str, ray_address: str | None, workers: int):
+    """The `--executor`/`--ray-address` choice as a context manager: None (local
+    processes) or an open `RayExecutor`, shut down afterwards (Ctrl-C included)."""
+    import contextlib
+
+    if executor != "ray" and not ray_address:
+        return contextlib.nullcontext()
+    from .engine.executors import RayExecutor
+
+    return RayExecutor(ray_address, num_cpus=workers if workers > 1 else None)
 
 
 def _check_speed(speed: dict) -> None:
@@ -230,7 +262,8 @@ def _check_speed(speed: dict) -> None:
 
 
 def _render(tl, out: Path, *, quality: str, encoder: str, quiet: bool, target=None, start=None, end=None,
-            workers: int = 1, cache_dir=None, cache_size=None, profiling: bool = False, gpu=None) -> int:
+            workers: int = 1, cache_dir=None, cache_size=None, profiling: bool = False, gpu=None,
+            executor: str = "local", ray_address: str | None = None) -> int:
     """The render itself, as every command that writes a video does it: pick the
     encoder (and say which), show progress, apply the `_speed_options`, and print
     the cache's and the profile's summaries. Returns the frames written."""
@@ -244,8 +277,10 @@ def _render(tl, out: Path, *, quality: str, encoder: str, quiet: bool, target=No
     progress = Progress(quiet)
     prof = Profile() if profiling else None
     cache = SegmentCache(cache_dir, max_bytes=cache_size or DEFAULT_MAX_BYTES) if cache_dir else None
-    frames = render_video(tl, out, quality=quality, encoder=codec, start=start, end=end, on_progress=progress,
-                          platform=target, workers=workers, cache=cache, profile=prof, gpu=gpu)
+    with _executor(executor, ray_address, workers) as chunk_executor:
+        frames = render_video(tl, out, quality=quality, encoder=codec, start=start, end=end, on_progress=progress,
+                              platform=target, workers=workers, cache=cache, profile=prof, gpu=gpu,
+                              executor=chunk_executor)
     progress.finish()
     if cache is not None and not quiet:
         click.echo(str(cache.stats), err=True)
@@ -954,10 +989,10 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
     story book (YAML, or a folder with story.yaml: title and pages of text with
     the author's own pictures, sounds and narration), into a narrated
     picture-book video through the storybook template."""
+    from .api import read_story_pages
     from .dsl.story import (check_length, check_reading, emitted_scene, format_duration, narrated_variables,
-                            narration_texts, plan_book_pages, plan_pages, read_story, scene_header, split_narration,
-                            story_platform, storybook_template, storybook_variables)
-    from .dsl.story_book import is_story_book, read_story_book
+                            narration_texts, scene_header, split_narration, story_platform, storybook_template,
+                            storybook_variables)
     from .engine.outputs import atomic_output
 
     _check_speed(speed)
@@ -976,14 +1011,8 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
         parsed_size = _parse_size(chosen_size)
         if parsed_size is not None:
             check_size(*parsed_size, what="--size")
-        allowed = []  # folders the book's scene may read: the author's art, the narration's pieces
-        if is_story_book(file):  # YAML (or a folder with story.yaml): the author's pages and art
-            book = read_story_book(file)
-            story, pages = book.story, plan_book_pages(book)
-            allowed.append(book.folder)
-        else:
-            story = read_story(file)
-            pages = plan_pages(story)
+        # allowed: folders the book's scene may read: the author's art, the narration's pieces
+        story, pages, allowed = read_story_pages(file)
         seconds = check_length(story, pages, target, age)
         if not quiet:  # what the pictures leave out or draw as something else (after any error)
             _echo_story_warnings(story, pages)
