@@ -344,7 +344,7 @@ def element_kind(kind: str) -> ElementKind | None:
     from ..engine.painters import PAINTERS
 
     painter = PAINTERS.find(kind)
-    if painter is None:
+    if painter is None or kind in PAINTERS.builtins:  # the engine's own nodes (character, caption) are not kinds
         return None
     return _k(None, BOX, **{"width": 200, "height": 200, **getattr(painter, "defaults", {})})
 

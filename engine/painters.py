@@ -402,4 +402,4 @@ def _paint_clip(canvas, node, alpha, ctx):
     paint_clip(canvas, node, alpha, ctx)
 
 
-PAINTERS.register("video", _paint_clip)
+PAINTERS.register("video", _paint_clip, builtin=True)

@@ -44,12 +44,15 @@ class Registry(dict, Generic[T]):
     def __init__(self, group: str, builtins: dict[str, T] | None = None):
         super().__init__(builtins or {})
         self.group = group
+        self.builtins: set[str] = set(self)  # storyreel's own names (`register(…, builtin=True)` adds one)
         self._points: dict[str, EntryPoint] | None = None  # read once, each loaded on first use
         self._lock = threading.Lock()
 
-    def register(self, name: str, extension: T) -> T:
-        """Add (or replace) `name`; returns `extension`."""
+    def register(self, name: str, extension: T, *, builtin: bool = False) -> T:
+        """Add (or replace) `name`; returns `extension`. `builtin`: one of storyreel's own."""
         self[name] = extension
+        if builtin:
+            self.builtins.add(name)
         return extension
 
     def unregister(self, name: str) -> None:

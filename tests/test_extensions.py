@@ -179,3 +179,11 @@ def test_a_fresh_render_command_and_its_workers_find_them(plugin_folder, tmp_pat
     missing = _render_command(Path(tmp_path / "nowhere"), "plugins.scene", "-o", "x.mp4", cwd=tmp_path)
     assert missing.returncode == 1 and "unknown element kind 'badge'" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_the_engines_own_nodes_are_not_element_kinds():
+    import storyreel
+
+    for kind in ("character luna", 'caption "Hi"'):
+        with pytest.raises(SceneError, match="unknown element kind"):
+            storyreel.load(f'video "T" {{\n    size 320x180\n}}\nscene a {{\n    x = {kind}\n    wait 1s\n}}\n')
