@@ -1387,5 +1387,10 @@ def _yaml_value(value: Any) -> str:
     return text[:-4].strip() if text.endswith("\n...") else text.removesuffix("...").strip()
 
 
+from .channel.cli import channel_group  # noqa: E402 - `render channel …` (channel/cli.py; it reaches back for _run)
+
+main.add_command(channel_group)
+
+
 if __name__ == "__main__":
     main()
