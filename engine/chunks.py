@@ -309,7 +309,10 @@ def _portable(exc: BaseException, chunk: Chunk) -> BaseException:
 # -- the chunked render ------------------------------------------------------------------
 
 def render_chunked(timeline: Timeline, output: Path, frames: range, settings: EncodeSettings, *,
-                   workers: int = 1, cache=None, on_progress=None, profile=None, gpu: bool | None = False) -> int:
+                   workers: int = 1, cache=None, on_progress=None, profile=None, gpu: bool | None = False,
+                   executor=None) -> int:
+    """`executor`: None renders the chunks here or in `workers` local processes; an
+    `engine.executors.RayExecutor` runs them as Ray tasks."""
     from .render import pipeline, soundtrack
     from .segment_cache import SegmentCache, chunk_keys
 
@@ -337,7 +340,9 @@ def render_chunked(timeline: Timeline, output: Path, frames: range, settings: En
         cached_frames = sum(c.frames for c in chunks if c.index in ready)
 
         raster = convert = None
-        if len(todo) >= 2 and workers >= 2:
+        if executor is not None and todo:
+            pool, counter, futures = executor.start(timeline, todo, temp, settings, profile, gpu)
+        elif len(todo) >= 2 and workers >= 2:
             # Started first: the workers render while this process mixes the soundtrack.
             pool, counter, futures = _start_pool(timeline, todo, temp, settings, workers, profile, gpu)
 

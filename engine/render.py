@@ -43,6 +43,7 @@ def render_video(
     cache=None,
     profile=None,
     gpu: bool | None = False,
+    executor=None,
 ) -> int:
     """Render `timeline` (or the time range start..end) to `output`; returns the frame count.
 
@@ -58,7 +59,8 @@ def render_video(
     in turn into the output. `profile` (an `engine.profile.Profile`) collects
     where the time goes. `gpu`: True composites and converts colours on a CUDA
     GPU (`engine.gpu`; an error when there is none), None when one is there,
-    False never.
+    False never. `executor` (an `engine.executors.RayExecutor`) runs the chunks as
+    Ray tasks instead of local processes.
     """
     from .chunks import check_workers, plan_chunks
 
@@ -71,11 +73,11 @@ def render_video(
         settings = platform.encode_settings(settings)
     if profile is not None:
         profile.start()
-    if workers > 1 or cache is not None:
+    if workers > 1 or cache is not None or executor is not None:
         from .chunks import render_chunked
 
         render_chunked(timeline, output, frames, settings, workers=workers, cache=cache,
-                       on_progress=on_progress, profile=profile, gpu=gpu)
+                       on_progress=on_progress, profile=profile, gpu=gpu, executor=executor)
     else:
         raster, convert = pipeline(timeline.width, timeline.height, gpu, profile)
         # Mixed (and loudness-normalised) before the first frame, so bad audio fails early

@@ -1,0 +1,174 @@
+"""`--executor ray`: a render's chunks as Ray tasks (engine/executors.py).
+
+A local Ray with two CPUs, started once for the module, renders the multi-scene
+video of tests/test_parallel.py (a gradient, a photo with a Ken Burns zoom that
+travels through the object store, transitions, a sound); the output must be the
+bytes of a local `--workers 2` render, and so decode to the same frames and
+audio. The command line is run as the user runs it, in a process of its own:
+its output matches too, SIGTERM stops it with no output and no Ray process left
+behind, and without Ray installed `--executor ray` is a misuse naming the extra.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import decode
+from test_parallel import SCENE, decode_audio, load, write_photo
+
+from storyreel.engine import render_video
+from storyreel.engine.executors import RayExecutor, RayMissing, _repath
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'storyreel[ray]')")
+
+
+def _leftovers(marker: str) -> list[str]:
+    """Processes whose environment carries `marker` (Ray's raylet, GCS and workers
+    inherit it from the render that started them): none may outlive it."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(f"{entry.name}: {(entry / 'cmdline').read_bytes()[:80]!r}")
+            except OSError:  # gone meanwhile, or not ours to read
+                pass
+    return found
+
+
+@pytest.fixture(scope="module")
+def ray_temp():
+    """A short temp root for Ray's sessions (its socket paths must fit 108 bytes), removed after."""
+    folder = tempfile.mkdtemp(prefix="srray-", dir="/tmp")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def local_ray(ray_temp):
+    """One local Ray (2 CPUs) for the module's in-process renders."""
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+             _temp_dir=ray_temp)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ray")
+    write_photo(folder / "photo.png")
+    (folder / "chunks.scene").write_text(SCENE.format(title="One", label="Two"), encoding="utf-8")
+    timeline = load(folder / "chunks.scene")
+    render_video(timeline, folder / "local.mp4", quality="draft", workers=2)
+    return folder, timeline
+
+
+def test_ray_render_is_the_local_render_byte_for_byte(local_ray, project, tmp_path):
+    folder, timeline = project
+    with RayExecutor(num_cpus=2) as executor:  # Ray already up: used as it is, left running
+        frames = render_video(timeline, tmp_path / "ray.mp4", quality="draft", executor=executor)
+    assert ray.is_initialized()
+    assert frames == timeline.frame_count
+    local, remote = decode(folder / "local.mp4"), decode(tmp_path / "ray.mp4")
+    assert len(remote.frames) == timeline.frame_count
+    assert all(np.array_equal(a, b) for a, b in zip(local.frames, remote.frames))
+    assert np.array_equal(decode_audio(folder / "local.mp4"), decode_audio(tmp_path / "ray.mp4"))
+    assert (tmp_path / "ray.mp4").read_bytes() == (folder / "local.mp4").read_bytes()
+    assert not list(tmp_path.glob(".ray.*")), "the chunk folder is removed"
+
+
+def test_assets_shipped_to_another_node_are_repathed(local_ray, project, tmp_path):
+    """A node without the files gets them from the object store: the timeline its
+    tasks render names the copies, with the same bytes."""
+    from storyreel.engine.executors import _fetch_assets, _put_assets
+    from storyreel.engine.serialize import timeline_to_dict
+
+    folder, timeline = project
+    data = timeline_to_dict(timeline)
+    shipped = _put_assets(ray, data)
+    photo = str(folder / "photo.png")
+    assert photo in shipped
+    mapping = _fetch_assets(ray, shipped)
+    assert Path(mapping[photo]).read_bytes() == Path(photo).read_bytes()
+    moved = _repath(data, mapping)
+    assert photo not in repr(moved) and mapping[photo] in repr(moved)
+
+
+def test_a_failing_chunk_fails_the_render_with_its_own_error(local_ray, project, tmp_path):
+    folder, timeline = project
+    from dataclasses import replace
+
+    broken = replace(timeline, width=-4)  # every task fails when it sets up its rasteriser
+    with pytest.raises(Exception) as info:
+        with RayExecutor() as executor:
+            render_video(broken, tmp_path / "broken.mp4", quality="draft", executor=executor)
+    assert "Ray" not in type(info.value).__name__  # the task's own exception, not Ray's wrapper
+    assert not (tmp_path / "broken.mp4").exists()
+
+
+def _cli(folder: Path, ray_temp: str, marker: str, *args: str) -> subprocess.Popen:
+    env = dict(os.environ, RAY_TMPDIR=ray_temp, STORYREEL_RAY_TEST=marker)
+    return subprocess.Popen([sys.executable, "-m", "storyreel", *args], cwd=folder, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_cli_executor_ray_matches_workers_and_leaves_no_process(project, ray_temp, tmp_path):
+    folder, _ = project
+    marker = f"cli-{os.getpid()}-{time.time_ns()}"
+    proc = _cli(folder, ray_temp, marker, "chunks.scene", "-o", str(tmp_path / "cli.mp4"), "--size", "160x90",
+                "--quality", "draft", "--executor", "ray", "--workers", "2", "--no-extras")
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    assert (tmp_path / "cli.mp4").read_bytes() == (folder / "local.mp4").read_bytes()
+    time.sleep(0.5)
+    assert _leftovers(marker) == []
+
+
+def test_sigterm_stops_a_ray_render_cleanly(project, ray_temp, tmp_path):
+    folder, _ = project
+    long = SCENE.format(title="Long", label="Run").replace("(1.6s)", "(12s)")
+    (tmp_path / "photo.png").write_bytes((folder / "photo.png").read_bytes())
+    (tmp_path / "long.scene").write_text(long, encoding="utf-8")
+    marker = f"term-{os.getpid()}-{time.time_ns()}"
+    proc = _cli(tmp_path, ray_temp, marker, "long.scene", "-o", "long.mp4", "--size", "320x180",
+                "--executor", "ray", "--workers", "2")
+    seen = ""
+    while "frames" not in seen:  # the tasks are submitted: Ray and its workers are up
+        line = proc.stderr.readline()
+        assert line, f"the render ended early: {seen}"
+        seen += line
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, seen + err
+    assert "terminated by SIGTERM" in err
+    assert not (tmp_path / "long.mp4").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".long.")], "no partial files"
+    deadline = time.monotonic() + 10
+    while _leftovers(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _leftovers(marker) == []
+
+
+def test_without_ray_executor_ray_is_a_misuse_naming_the_extra(project, monkeypatch):
+    from click.testing import CliRunner
+
+    from storyreel.cli import main
+
+    folder, _ = project
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` fails as if it were not installed
+    with pytest.raises(RayMissing, match=r"pip install 'storyreel\[ray\]'"):
+        RayExecutor()
+    for option in (["--executor", "ray"], ["--ray-address", "127.0.0.1:6379"]):
+        result = CliRunner().invoke(main, [str(folder / "chunks.scene"), "-o", str(folder / "none.mp4"), *option])
+        assert result.exit_code == 2, result.output
+        assert "pip install 'storyreel[ray]'" in result.output and option[0] in result.output
+        assert "Traceback" not in result.output
+    assert not (folder / "none.mp4").exists()
