@@ -674,11 +674,12 @@ def check_video_command(video, platform, age, as_json):
     text contrast, caption reading speed. Exits 1 when a check fails."""
     import json
 
-    from .engine.quality import QualityError, check_video
+    from .api import check_video
+    from .engine.quality import QualityError
 
     def work():
         try:
-            report = check_video(video, platform, age)
+            report = check_video(video, platform=platform, age=age)
         except QualityError as err:
             _fail(f"error: {err}")
         click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.table())
