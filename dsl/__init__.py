@@ -6,6 +6,8 @@ author's file.
 """
 from __future__ import annotations
 
+import logging
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 from ..engine.timeline import Timeline
 from ..engine.presets import resolve_format
 from .compiler import CompileOptions, check_size, compile_document, video_format
-from .errors import SceneError
+from .errors import SceneError, SceneWarning, warning_text
 from .expand import Expanded, expand, load_data_file, parse_set_option
 from .parser import parse
 from .project import Project
@@ -54,7 +56,15 @@ def load_scene(path: str | Path, variables: dict[str, Any] | None = None,
             # expand it again, so that `canvas` is what is compiled.
             expanded = expand(path, variables, actual, opts.project, source)
             document = parse(expanded.text)
-        result = compile_document(document, opts)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SceneWarning)
+            result = compile_document(document, opts)
+        for w in caught:
+            if isinstance(w.message, SceneWarning):
+                logging.getLogger("storyreel").warning(
+                    warning_text(w.message.message, expanded.source_map.locate(w.message.span)))
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     except SceneError as err:
         if err.location is None:
             err.location = expanded.source_map.locate(err.span)

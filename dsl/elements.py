@@ -7,18 +7,19 @@ give the engine a painter of the same name (engine/painters.py).
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from ..engine import assets, clips, fonts
 from ..engine.backdrops import SETTINGS as BACKDROP_SETTINGS, TIMES as BACKDROP_TIMES, WEATHERS as BACKDROP_WEATHERS
-from ..engine.backdrops import has_life as backdrop_has_life
+from ..engine.backdrops import LIFE_FPS as BACKDROP_LIFE_FPS, has_life as backdrop_has_life
 from ..engine.color import css_color_names, parse_color
 from ..engine.particles import DEFAULT_COLORS as PARTICLE_COLORS, DEFAULT_COUNT as PARTICLE_COUNT, STYLES as PARTICLE_STYLES
 from ..engine.paths import PathDataError, parse_path
 from . import ast
-from .errors import SceneError, did_you_mean
+from .errors import SceneError, SceneWarning, did_you_mean
 from .layers import LayerBuilder
 from .project import Project, ProjectPathError
 from .values import ALL_ANCHORS, Items
@@ -437,6 +438,10 @@ def _finish(layer: LayerBuilder, items: Items, ctx: Context) -> None:
         duration = layer.attrs.pop("_duration")
         span = layer.attrs.pop("_span")
         start, end = layer.attrs.setdefault("from", 0.0), layer.attrs.setdefault("to", duration)
+        if 0 <= start < duration < end - 1e-3:  # past the file's end: play to its end
+            warnings.warn(SceneWarning(f"the clip's range {start:g}s..{end:g}s goes past the end of the file "
+                                       f"({duration:.2f}s long); it plays to {duration:.2f}s", span))
+            end = layer.attrs["to"] = duration
         if not 0 <= start < end or end > duration + 1e-3:
             raise SceneError(f"the clip's range {start:g}s..{end:g}s is outside the file ({duration:.2f}s long)", span,
                              hint="from and to are times inside the clip file")
@@ -557,6 +562,7 @@ def background(items: Items, layer: LayerBuilder, ctx: Context) -> None:
             # The backdrop's own clock for its gentle life (drifting clouds, rain): seconds since it appeared.
             layer.values["time"] = 0.0
             layer.tween("time", layer.appear, layer.appear + 3600.0, 3600.0, "linear", from_value=0.0)
+            layer.attrs["steps"] = {"time": 1.0 / BACKDROP_LIFE_FPS}  # life moves in steps (engine/backdrops)
     else:
         if isinstance(first, ast.Word) and first.name != "solid" and not items.is_color_next():
             kinds = ["solid", "gradient", "image", *PROCEDURAL]

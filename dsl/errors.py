@@ -55,6 +55,23 @@ class SceneError(Exception):
 
 
 
+class SceneWarning(UserWarning):
+    """Something the compiler changed to make it work (a clip trimmed past its file's
+    end): issued with `warnings.warn` and a span; `load_scene` locates it in the
+    author's file and logs it as `FILE:LINE:COL: warning: MESSAGE`."""
+
+    def __init__(self, message: str, span: Span | None = None):
+        super().__init__(message)
+        self.message, self.span = message, span
+
+
+def warning_text(message: str, loc: Location | None) -> str:
+    if loc is None:
+        return f"warning: {message}"
+    return "\n".join([f"{loc.file}:{loc.line}:{loc.column}: warning: {message}",
+                      *(caret_lines(loc.source_line, loc.column, loc.length) if loc.source_line.strip() else [])])
+
+
 _LONG_QUOTE = re.compile(r"(?<!\w)'([^'\s]{300,})'")
 
 

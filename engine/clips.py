@@ -16,7 +16,7 @@ import av
 import numpy as np
 import skia
 
-from .assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE, AssetError, check_pixels
+from .assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE, AssetError, _image_codec, check_pixels
 from .painters import SAMPLING, _anchor_offset, _image_paint
 
 
@@ -29,8 +29,28 @@ class ClipInfo:
     has_audio: bool
 
 
+# FFmpeg decodes a still WebP but not an animated one; skia's codec decodes both.
+SKIA_ANIMATIONS = (".webp",)
+
+
+def _skia_animated(path: str) -> bool:
+    return path.lower().endswith(SKIA_ANIMATIONS)
+
+
+def _demuxed_duration(container, stream) -> float:
+    """The end of the last packet, for files whose header states no duration (APNG)."""
+    end = 0
+    for packet in container.demux(stream):
+        if packet.pts is not None:
+            end = max(end, packet.pts + (packet.duration or 0))
+    return float(end * stream.time_base) if stream.time_base else 0.0
+
+
 @lru_cache(maxsize=64)
 def probe(path: str) -> ClipInfo:
+    if _skia_animated(path):
+        animation = AnimationReader(path)
+        return ClipInfo(animation.width, animation.height, animation.duration, animation.fps, False)
     try:
         with av.open(path) as container:
             if not container.streams.video:
@@ -47,6 +67,8 @@ def probe(path: str) -> ClipInfo:
                 raise AssetError(f"video file '{path}' has no frame size in its header", "the file may be damaged")
             # Every frame is converted to a BGRA image: refuse before decoding one.
             check_pixels(f"video file '{path}'", w, h, "scale it down first, to 3840x2160 or less", " a frame")
+            if not duration:
+                duration = _demuxed_duration(container, stream)
             return ClipInfo(w, h, duration or 0.0, float(rate), bool(container.streams.audio))
     except av.FFmpegError as exc:
         raise AssetError(f"cannot read video file '{path}': {exc}") from None
@@ -69,7 +91,7 @@ class ClipReader:
         self.stream.thread_type = "AUTO"
         if seek_to:
             self.container.seek(int(seek_to / self.stream.time_base), stream=self.stream, backward=True)
-        self.frames = self.container.decode(self.stream)
+        self.frames = _decode_with_alpha(self.container, self.stream)
         self.current: tuple[float, skia.Image] | None = None
         self.upcoming = None
 
@@ -96,6 +118,26 @@ class ClipReader:
             return self.current[1] if self.current else None
 
 
+# FFmpeg's own VP8/VP9 decoders drop the alpha a WebM carries beside each frame
+# (Matroska BlockAdditional, the stream tagged alpha_mode 1); libvpx's decode it.
+_ALPHA_DECODERS = {"vp9": "libvpx-vp9", "vp8": "libvpx"}
+
+
+def _decode_with_alpha(container, stream):
+    """The stream's decoded frames, through libvpx when it is a WebM with alpha."""
+    name = _ALPHA_DECODERS.get(stream.codec_context.name)
+    if name is None or str(stream.metadata.get("alpha_mode", stream.metadata.get("ALPHA_MODE", "0"))) != "1":
+        return container.decode(stream)
+    decoder = av.CodecContext.create(name, "r")
+    if stream.codec_context.extradata:
+        decoder.extradata = stream.codec_context.extradata
+
+    def frames():
+        for packet in container.demux(stream):
+            yield from decoder.decode(packet if packet.size else None)
+    return frames()
+
+
 def frame_image(frame) -> skia.Image:
     """A decoded frame as a skia.Image in the surface's colour type.
 
@@ -114,9 +156,45 @@ def frame_image(frame) -> skia.Image:
                                 colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE)
 
 
+class AnimationReader:
+    """An animated image skia decodes (WebP): each frame shown for its own duration."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.lock = threading.Lock()
+        self.codec, self._data = _image_codec(path)
+        size = self.codec.dimensions()
+        self.width, self.height = size.width(), size.height()
+        durations = [max(1, info.fDuration) / 1000 for info in self.codec.getFrameInfo()] or [0.1]
+        self.starts = np.cumsum([0.0] + durations[:-1])
+        self.duration = float(sum(durations))
+        self.fps = len(durations) / self.duration
+        self._images: dict[int, skia.Image] = {}
+
+    def frame_at(self, t: float) -> skia.Image:
+        index = max(0, int(np.searchsorted(self.starts, t + 1e-6, side="right")) - 1)
+        with self.lock:
+            if index not in self._images:
+                if len(self._images) > 64:
+                    self._images.clear()
+                self._images[index] = self._decode(index)
+            return self._images[index]
+
+    def _decode(self, index: int) -> skia.Image:
+        info = skia.ImageInfo.Make(self.width, self.height, SURFACE_COLOR_TYPE, SURFACE_ALPHA_TYPE)
+        pixels = np.zeros((self.height, self.width, 4), np.uint8)
+        options = skia.Codec.Options()
+        options.fFrameIndex = index
+        result = self.codec.getPixels(info, pixels, self.width * 4, options)
+        if result != skia.Codec.Result.kSuccess:
+            raise AssetError(f"cannot decode frame {index + 1} of '{self.path}': {skia.Codec.ResultToString(result)}",
+                             "the file may be damaged; re-export it")
+        return skia.Image.fromarray(pixels, colorType=SURFACE_COLOR_TYPE, alphaType=SURFACE_ALPHA_TYPE)
+
+
 @lru_cache(maxsize=16)
-def reader(path: str) -> ClipReader:
-    return ClipReader(path)
+def reader(path: str) -> "ClipReader | AnimationReader":
+    return AnimationReader(path) if _skia_animated(path) else ClipReader(path)
 
 
 def clip_time(node) -> float:
