@@ -40,7 +40,7 @@ import stat
 import tempfile
 import threading
 from concurrent.futures import Future
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,7 @@ class RayExecutor:
         self.ray = import_ray()
         self.address, self.num_cpus, self.assets = address, num_cpus, assets
         self._owned = False
+        self.last: RayTasks | None = None  # the latest render's tasks (their `chunks` stats)
 
     # -- lifetime -------------------------------------------------------------------------
 
@@ -136,6 +137,7 @@ class RayExecutor:
         tasks = RayTasks(ray)
         for chunk in sorted(chunks, key=lambda c: -c.frames):
             tasks.submit(task, job, chunk, folder / f"{chunk.index:05d}.mp4")
+        self.last = tasks
         return tasks, tasks, tasks.futures
 
 
@@ -158,6 +160,15 @@ def _keep_signal_handlers():
                 signal.signal(sig, handler)
 
 
+@dataclass(frozen=True)
+class ChunkStats:
+    """One chunk rendered by a Ray task: its frames, the seconds the task took on its
+    worker (setting up included), and the bytes of the segment it sent back."""
+    frames: int
+    seconds: float
+    size: int
+
+
 class RayTasks:
     """The submitted chunk tasks, with the little of `ProcessPoolExecutor`'s and of a
     shared counter's shape that `render_chunked` uses: `shutdown(wait, cancel_futures)`
@@ -168,6 +179,7 @@ class RayTasks:
         self.refs: dict[int, Any] = {}
         self.futures: dict[int, Future] = {}
         self.value = 0
+        self.chunks: dict[int, ChunkStats] = {}  # what each landed task took and sent back
         self._lock = threading.Lock()
 
     def submit(self, task, job: dict, chunk, path: Path) -> None:
@@ -179,13 +191,14 @@ class RayTasks:
     def _landed(self, future: Future, chunk, path: Path, done: Future) -> None:
         """A task ended: write its segment (or pass its error on)."""
         try:
-            written, stages, segment = future.result()
+            written, stages, segment, seconds = future.result()
             path.write_bytes(segment)
         except BaseException as exc:  # noqa: BLE001 - the render's thread raises it
             done.set_exception(self._own_error(exc, chunk))
             return
         with self._lock:
             self.value += chunk.frames
+            self.chunks[chunk.index] = ChunkStats(chunk.frames, seconds, len(segment))
         done.set_result((written, stages))
 
     def _own_error(self, exc: BaseException, chunk) -> BaseException:
@@ -236,9 +249,11 @@ def _put_assets(ray, data: dict) -> dict[str, tuple[str, Any]]:
 _state: dict = {}  # per worker process: the last timeline, parsed once for all its chunks
 
 
-def _ray_chunk(job: dict, chunk) -> tuple[int, dict | None, bytes]:
+def _ray_chunk(job: dict, chunk) -> tuple[int, dict | None, bytes, float]:
     """One chunk, in a Ray worker: render its segment into a temporary file and
-    return (frames, profile stages, the file's bytes)."""
+    return (frames, profile stages, the file's bytes, seconds it took here)."""
+    import time
+
     import ray
 
     from .chunks import RenderWorkerError, render_segment
@@ -251,6 +266,7 @@ def _ray_chunk(job: dict, chunk) -> tuple[int, dict | None, bytes]:
     if job["engine"] != engine_digest():
         raise RenderWorkerError(f"the Ray node {socket.gethostname()} runs another version of storyreel's "
                                 "engine than the render's machine: install the same storyreel on every node")
+    began = time.perf_counter()
     key = (job["timeline"].hex(), job["node"])
     if _state.get("key") != key:
         _state.clear()
@@ -271,7 +287,7 @@ def _ray_chunk(job: dict, chunk) -> tuple[int, dict | None, bytes]:
         segment = Path(name).read_bytes()
     finally:
         Path(name).unlink(missing_ok=True)
-    return written, profile.to_dict() if profile else None, segment
+    return written, profile.to_dict() if profile else None, segment, time.perf_counter() - began
 
 
 def asset_folder() -> Path:
