@@ -46,3 +46,56 @@ def check_command(directory):
     channel = _cli()._run(lambda: _load(directory))
     click.echo(f"{channel.name}: ages {', '.join(map(str, channel.ages))}, {len(channel.topics)} topics, "
                f"every {channel.every_s // 60} min, publishers {', '.join(p.kind for p in channel.publishers)}: ok")
+
+
+def _planner(directory: str):
+    from .planner import Planner
+
+    return Planner(_load(directory))
+
+
+@channel_group.command("plan")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--next", "count", type=click.IntRange(1, 10000), default=24, show_default=True,
+              help="How many slots from now to show (planned now if not yet).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+def plan_command(directory, count, as_json):
+    """Print the next episodes, each with the reason it was chosen."""
+    import json
+
+    def work():
+        planner = _planner(directory)
+        for e in planner.plan(count):
+            if as_json:
+                click.echo(json.dumps({"slot": e.slot, "at": planner.local_time(e.slot_at), "age": e.age,
+                                       "topic": e.topic, "objective": e.objective, "template": e.template,
+                                       "params": e.params, "fingerprint": e.fingerprint, "reason": e.reason,
+                                       "state": e.state}, sort_keys=True))
+            else:
+                click.echo(f"{planner.local_time(e.slot_at)}  age {e.age}  {e.topic:<9} {e.title:<32} "
+                           f"[{e.template} {e.fingerprint[:8]}] {e.state}\n    why: {e.reason}")
+
+    _cli()._run(work)
+
+
+@channel_group.group("metrics")
+def metrics_group() -> None:
+    """Performance feedback: per-video views, watch time and likes."""
+
+
+@metrics_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--channel", "directory", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="The channel folder.")
+def metrics_import_command(file, directory):
+    """Read FILE (CSV or JSON: video or episode, views, watch time, likes) and shift topic weights within bounds."""
+    from .metrics import import_metrics
+
+    def work():
+        result = import_metrics(_planner(directory), file)
+        click.echo(f"{result['matched']} videos matched" + (f", {len(result['unknown'])} unknown "
+                                                             f"({', '.join(result['unknown'][:5])})" if result["unknown"] else ""))
+        for topic, (old, new) in sorted(result["weights"].items()):
+            click.echo(f"  {topic:<10} {old:5.2f} -> {new:5.2f}")
+
+    _cli()._run(work)
