@@ -1,0 +1,125 @@
+"""Publishing: the folder outbox, and YouTube's resumable upload against a local server
+that speaks the protocol (complete, resumed after a dropped chunk, never twice)."""
+import json
+import os
+
+import pytest
+
+from storyreel.channel.config import init_channel, load_channel
+from storyreel.channel.planner import Planner
+from storyreel.channel.publishers import Produced, Record, publish_episode
+from storyreel.channel.youtube import CHUNK, TestServer, UploadError, Uploader, read_token
+
+T0 = 1764921600.0
+
+
+def _channel(tmp_path, endpoint=None, token="test-token"):
+    folder = tmp_path / "ch"
+    init_channel(folder)
+    (folder / "token.json").write_text(json.dumps({"access_token": token}))
+    if endpoint:
+        path = folder / "channel.yaml"
+        path.write_text(path.read_text().replace(
+            "  # - youtube: {credentials: youtube-token.json, privacy: private}",
+            f"  - youtube: {{credentials: token.json, endpoint: '{endpoint}', chunk_bytes: {CHUNK}}}"))
+    channel = load_channel(folder)
+    planner = Planner(channel, clock=lambda: T0)
+    episode = planner.plan(1)[0]
+    video = tmp_path / "made" / "ep.mp4"
+    video.parent.mkdir()
+    video.write_bytes(os.urandom(3 * CHUNK + 1000))
+    video.with_suffix(".srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nHi!\n")
+    video.with_name("ep.thumbnail.jpg").write_bytes(b"\xff\xd8jpeg")
+    produced = Produced(video, {"title": "Circles", "description": "Learn circles.", "tags": ["shapes"],
+                                "chapters": [{"title": "Hello", "start": 0.0}]})
+    return channel, planner, episode, produced
+
+
+def test_folder_outbox_has_video_captions_thumbnail_and_kids_flag(tmp_path):
+    channel, planner, episode, produced = _channel(tmp_path)
+    first = publish_episode(channel, planner.db, episode, produced)
+    assert [(d["publisher"], d["platform"], d["again"]) for d in first] == [("folder", "youtube", True)]
+    entry = tmp_path / "ch" / "outbox" / "youtube" / f"00000-{episode.objective}"
+    assert sorted(p.name for p in entry.iterdir()) == ["captions.srt", "metadata.json", "thumbnail.jpg", "video.mp4"]
+    meta = json.loads((entry / "metadata.json").read_text())
+    assert meta["made_for_kids"] is True and meta["language"] == "en" and meta["audience_age"] == episode.age
+    assert meta["title"].startswith("Circles | ") and meta["fingerprint"] == episode.fingerprint
+    again = publish_episode(channel, planner.db, episode, produced)
+    assert again[0]["again"] is False
+
+
+def test_youtube_upload_is_complete_with_the_kids_flag_and_quota(tmp_path):
+    with TestServer() as server:
+        channel, planner, episode, produced = _channel(tmp_path, server.endpoint)
+        done = publish_episode(channel, planner.db, episode, produced)
+        yt = [d for d in done if d["publisher"] == "youtube"][0]
+        video = server.videos[yt["id"]]
+        assert video["data"] == produced.video.read_bytes()
+        assert video["resource"]["status"]["selfDeclaredMadeForKids"] is True
+        assert video["resource"]["status"]["privacyStatus"] == "private"
+        assert server.inserts == 1 and server.puts == 4  # 3 full chunks and the rest
+        row = planner.db.execute("SELECT value FROM meta WHERE key LIKE 'youtube-quota:%'").fetchone()
+        assert json.loads(row[0]) == {"insert_calls": 1, "units": 1600}
+        assert publish_episode(channel, planner.db, episode, produced)[1]["again"] is False
+        assert server.inserts == 1
+
+
+def test_a_dropped_chunk_is_resumed_not_restarted(tmp_path):
+    data = os.urandom(5 * CHUNK + 7)
+    path = tmp_path / "v.mp4"
+    path.write_bytes(data)
+    with TestServer(fail_chunks={2}) as server:
+        slept = []
+        up = Uploader("test-token", server.endpoint, chunk_bytes=CHUNK, sleep=slept.append)
+        video = up.upload(path, {"snippet": {"title": "t"}, "status": {"selfDeclaredMadeForKids": True}})
+        assert server.videos[video["id"]]["data"] == data
+        assert server.inserts == 1 and up.calls["status"] == 1 and slept == [1.0]
+        assert server.puts == 6  # 2, then 4 from the half chunk that arrived before the drop (not from 0)
+
+
+def test_a_crash_mid_upload_or_before_the_record_never_uploads_twice(tmp_path):
+    with TestServer(fail_chunks={2, 3, 4, 5, 6, 7, 8}) as server:
+        channel, planner, episode, produced = _channel(tmp_path, server.endpoint)
+        from storyreel.channel import youtube
+
+        real_sleep = youtube.time.sleep
+        youtube.time.sleep = lambda s: None
+        try:
+            with pytest.raises(UploadError):  # the line keeps dropping: gives up, the session recorded
+                publish_episode(channel, planner.db, episode, produced)
+        finally:
+            youtube.time.sleep = real_sleep
+        rec = Record(planner.db, episode.id, "youtube", "youtube")
+        assert rec.state == "uploading" and "upload_id=" in rec.session
+        server.fail_chunks.clear()
+        # the last byte arrives, then the program dies before it records the video
+        original = Record.save
+
+        def crash(self, state, **kw):
+            if state == "done" and self.publisher == "youtube":
+                raise KeyboardInterrupt("killed")
+            return original(self, state, **kw)
+
+        Record.save = crash
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                publish_episode(channel, planner.db, episode, produced)
+        finally:
+            Record.save = original
+        assert len(server.videos) == 1
+        done = publish_episode(channel, planner.db, episode, produced)  # run again: finds it, uploads nothing
+        assert server.inserts == 1 and len(server.videos) == 1
+        yt = [d for d in done if d["publisher"] == "youtube"][0]
+        assert yt["id"] in server.videos
+        assert list(server.videos.values())[0]["data"] == produced.video.read_bytes()
+
+
+def test_credentials_come_from_the_users_file(tmp_path):
+    (tmp_path / "t.json").write_text('{"access_token": "abc", "refresh_token": "r"}')
+    (tmp_path / "t.txt").write_text("xyz\n")
+    assert read_token(tmp_path / "t.json") == "abc" and read_token(tmp_path / "t.txt") == "xyz"
+    with TestServer(token="right") as server:
+        channel, planner, episode, produced = _channel(tmp_path, server.endpoint, token="wrong")
+        with pytest.raises(UploadError, match="401") as err:
+            publish_episode(channel, planner.db, episode, produced)
+        assert not err.value.transient and server.inserts == 0
