@@ -291,6 +291,7 @@ def _expected(token_types) -> str:
     if "_NL" in types:
         words.append(_describe("_NL"))
         types.discard("RPAR")  # LALR state merging offers ')' after any value; only `scene a (2s)` takes it
+        types.discard("RBRACE")  # ... and '}' after any value: only the one-line `video "T" { preset P }` takes it
     if len(types & _VALUE_TOKENS) >= 4:
         words.append("a value")
         types -= _VALUE_TOKENS
