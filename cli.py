@@ -462,21 +462,28 @@ def main() -> None:
 
 @main.command("video")
 @_source_options
-@click.option("-o", "--output", type=_OutputPath(), help="Output .mp4 (default: FILE with .mp4).")
+@click.option("-o", "--output", type=_OutputPath(),
+              help="Output: .mp4, .webm, .mov, .gif, .wav, .m4a, or a folder / frame_%04d.png for PNG frames "
+                   "(default: FILE with .mp4).")
+@click.option("--format", "out_format", metavar="FORMAT",
+              help="mp4, hevc (H.265 MP4), webm, mov, gif, png, wav, m4a (default: from the output's extension).")
 @_encode_options
 @_speed_options
 def video_command(file, preset, fps, size, data, sets, output, quality, encoder, t_from, t_to, quiet,
-                  platform=None, no_extras=False, root=None, allow_paths=(), **speed):
-    """Render FILE.scene to an MP4 video."""
+                  platform=None, no_extras=False, root=None, allow_paths=(), out_format=None, **speed):
+    """Render FILE.scene to a video (MP4 unless the output or --format says otherwise)."""
     _suggest_story(file)
     _check_speed(speed)
     start = _parse_time(t_from, "--from") if t_from else None
     end = _parse_time(t_to, "--to") if t_to else None
     if start is not None and end is not None and end <= start:
         raise click.BadParameter("--to must come after --from", param_hint="--to")
-    out = Path(output) if output else Path(file).with_suffix(".mp4")
-    if out.suffix.lower() != ".mp4":
-        raise click.BadParameter(f"'{out}' must end in .mp4", param_hint="--output")
+    fmt, output = _output_format(file, output, out_format, platform, speed)
+    out = Path(output)
+    if fmt.name != "mp4":
+        _run(lambda: _render_format(file, output, fmt, preset, fps, size, data, sets, root, allow_paths, quality,
+                                    start, end, quiet), out)
+        return
 
     def work():
         began = time.perf_counter()
@@ -505,6 +512,44 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
         _check_file_size(target, out)
 
     _run(work, out)
+
+
+def _output_format(file: str, output: str | None, requested: str | None, platform: str | None, speed: dict):
+    """(the output format, the output path as text) for `render FILE`: from --format or
+    the output's extension (engine/formats.py); a misused option is exit 2."""
+    from .engine.formats import FORMATS, FormatError, check_platform_format, format_for
+
+    if output is None:
+        chosen = FORMATS.get((requested or "mp4").lower())
+        stem = Path(file).with_suffix("")
+        output = (f"{stem}_frames/" if chosen is not None and chosen.name == "png"
+                  else str(stem) + (chosen.suffixes[0] if chosen is not None and chosen.suffixes else ".mp4"))
+    try:
+        fmt = format_for(output, requested)
+        check_platform_format(get_platform(platform) if platform else None, fmt)
+    except FormatError as err:
+        hint = "--format" if requested and not str(err).startswith("--format") else "--output"
+        raise click.BadParameter(str(err), param_hint="--platform" if platform and "platform" in str(err) else hint)
+    if fmt.name != "mp4" and (speed.get("workers", 1) != 1 or speed.get("cache_dir")):
+        raise click.BadParameter(f"--workers and --cache speed up MP4 renders only; {fmt.label} is written in one pass",
+                                 param_hint="--workers")
+    return fmt, output
+
+
+def _render_format(file, output, fmt, preset, fps, size, data, sets, root, allow_paths, quality, start, end, quiet):
+    """`render FILE -o out.webm` (or any format but H.264 MP4): engine/formats.py."""
+    from .engine.formats import render_output
+
+    began = time.perf_counter()
+    tl = _load(file, data, sets, preset, fps, size, root, allow_paths).timeline
+    if not frame_range(tl, start, end):
+        raise SceneError(f"--from/--to select no frames at {tl.fps:g} fps", hint="widen the range to at least one frame")
+    progress = Progress(quiet)
+    frames = render_output(tl, output, fmt, quality=quality, start=start, end=end, on_progress=progress)
+    progress.finish()
+    if not quiet:
+        click.echo(f"wrote {output} ({fmt.label}; {frames / tl.fps:.2f}s, {tl.width}x{tl.height} @ {tl.fps:g} fps) "
+                   f"in {time.perf_counter() - began:.1f}s", err=True)
 
 
 def _suggest_story(file: str) -> None:

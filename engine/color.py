@@ -41,7 +41,7 @@ def parse_color(text: str) -> RGBA:
             channels.append(1.0)
         return tuple(channels)  # type: ignore[return-value]
     name = s.lower()
-    if name == "transparent":
+    if name in ("transparent", "none"):  # `background none`: a transparent canvas (alpha video)
         return TRANSPARENT
     try:
         hex_value = webcolors.name_to_hex(name, spec="css3")

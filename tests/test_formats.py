@@ -1,0 +1,161 @@
+"""Output formats: every format renders examples/formats/*.scene and decodes back
+(pixels at known places, the sound's level, alpha at a transparent corner); the
+format comes from the extension or --format; same input, same bytes."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from helpers import close
+from storyreel.dsl import CompileOptions, load_scene
+from storyreel.engine import render_video
+from storyreel.engine.clips import _decode_with_alpha
+from storyreel.engine.formats import FORMATS, FormatError, check_platform_format, format_for, render_output
+from storyreel.engine.platforms import get_platform
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "formats"
+RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 255, 0)
+
+
+def timeline(name: str):
+    return load_scene(EXAMPLES / name, None, CompileOptions(size=(320, 180))).timeline
+
+
+def video_frames(path: Path) -> list[np.ndarray]:
+    """RGBA frames (a WebM's alpha through libvpx, as clips read it)."""
+    if path.is_dir():
+        files = sorted(path.glob("*.png"))
+        assert files, f"no frames in {path}"
+        return [next(av.open(str(f)).decode(video=0)).to_ndarray(format="rgba") for f in files]
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgba") for f in _decode_with_alpha(container, container.streams.video[0])]
+
+
+def audio_peak(path: Path) -> tuple[str, float, float]:
+    """(codec, seconds, peak level) of the first audio stream."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        chunks = []
+        for frame in container.decode(stream):
+            data = frame.to_ndarray().astype(np.float64)
+            if frame.format.name.startswith("s16"):
+                data /= 32768.0
+            chunks.append(data.reshape(-1))
+        samples = np.concatenate(chunks)
+        return stream.codec_context.name, samples.size / 2 / stream.codec_context.sample_rate, float(np.abs(samples).max())
+
+
+VIDEO_FORMATS = [("webm", "out.webm", "vp9"), ("mov", "out.mov", "prores"), ("gif", "out.gif", "gif"),
+                 ("png", "frames/", None), ("hevc", "out.mp4", "hevc"), ("mp4", "out.mp4", "h264")]
+
+
+@pytest.mark.parametrize("name, output, codec", VIDEO_FORMATS, ids=[f[0] for f in VIDEO_FORMATS])
+def test_every_video_format_decodes_back_with_its_pixels_and_sound(tmp_path, name, output, codec):
+    out = tmp_path / output
+    n = render_output(timeline("opaque.scene"), str(out) + ("/" if output.endswith("/") else ""), FORMATS[name],
+                      quality="draft")
+    assert n == 10
+    frames = video_frames(out)
+    assert len(frames) == 10
+    tol = 24 if name in ("hevc", "mp4") else 10  # x264 and x265 ultrafast at draft quality
+    for frame in (frames[0], frames[9]):
+        assert frame.shape[:2] == (180, 320)
+        assert close(frame[90, 240], RED, tol) and close(frame[90, 40], BLUE, tol), (frame[90, 240], frame[90, 40])
+        assert frame[5, 5, 3] == 255  # opaque
+    if codec is not None:
+        with av.open(str(out)) as container:
+            assert container.streams.video[0].codec_context.name == codec
+    if FORMATS[name].audio:
+        audio_codec, seconds, peak = audio_peak(out)
+        assert audio_codec == {"webm": "opus", "mov": "pcm_s16le"}.get(name, "aac")
+        assert abs(seconds - 1.0) < 0.05 and peak > 0.1, (seconds, peak)
+
+
+@pytest.mark.parametrize("name, output", [("wav", "out.wav"), ("m4a", "out.m4a")])
+def test_audio_only_formats_hold_the_mix_and_no_picture(tmp_path, name, output):
+    out = tmp_path / output
+    render_output(timeline("opaque.scene"), out, format_for(out))
+    with av.open(str(out)) as container:
+        assert not container.streams.video
+    codec, seconds, peak = audio_peak(out)
+    assert codec == ("pcm_s16le" if name == "wav" else "aac")
+    assert abs(seconds - 1.0) < 0.05 and peak > 0.1
+
+
+ALPHA_FORMATS = [("webm", "a.webm", 12), ("mov", "a.mov", 4), ("png", "a/", 1), ("gif", "a.gif", None)]
+
+
+@pytest.mark.parametrize("name, output, tol", ALPHA_FORMATS, ids=[f[0] for f in ALPHA_FORMATS])
+def test_a_transparent_canvas_gives_an_alpha_video(tmp_path, name, output, tol):
+    out = tmp_path / output
+    render_output(timeline("transparent.scene"), str(out) + ("/" if output.endswith("/") else ""), FORMATS[name],
+                  quality="draft")
+    frame = video_frames(out)[5]
+    assert frame[5, 5, 3] == 0 and frame[170, 310, 3] == 0  # the transparent corners
+    assert frame[90, 80, 3] == 255 and close(frame[90, 80], GREEN, 12), frame[90, 80]
+    assert close(frame[90, 240], RED, 4)  # straight colour, not darkened by premultiplication
+    if tol is None:  # GIF: one bit of alpha (threshold 128)
+        assert frame[90, 240, 3] == 255
+    else:
+        assert abs(int(frame[90, 240, 3]) - 128) <= tol, frame[90, 240]
+
+
+def test_mp4_through_render_output_is_byte_identical_to_render_video(tmp_path):
+    tl = timeline("opaque.scene")
+    render_video(tl, tmp_path / "a.mp4", quality="draft")
+    render_output(tl, tmp_path / "b.mp4", quality="draft")
+    assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
+
+
+@pytest.mark.parametrize("output", ["x.webm", "x.mov", "x.gif", "x.m4a", "x.wav"])
+def test_same_input_same_bytes(tmp_path, output):
+    tl = timeline("transparent.scene" if output != "x.m4a" else "opaque.scene")
+    render_output(tl, tmp_path / "1" / output, quality="draft")
+    render_output(tl, tmp_path / "2" / output, quality="draft")
+    assert (tmp_path / "1" / output).read_bytes() == (tmp_path / "2" / output).read_bytes()
+
+
+def test_png_pattern_names_the_frames(tmp_path):
+    render_output(timeline("opaque.scene"), tmp_path / "seq" / "shot_%03d.png", quality="draft")
+    names = sorted(p.name for p in (tmp_path / "seq").iterdir())
+    assert names == [f"shot_{i:03d}.png" for i in range(1, 11)]
+
+
+def test_the_format_comes_from_the_extension_or_is_a_clear_error():
+    assert format_for("a.webm").name == "webm" and format_for("a.MOV").name == "mov"
+    assert format_for("frames/").name == "png" and format_for("f/frame_%04d.png").name == "png"
+    assert format_for("a.mp4", "hevc").name == "hevc"
+    with pytest.raises(FormatError, match="not an output format"):
+        format_for("a.avi")
+    with pytest.raises(FormatError, match="names one picture"):
+        format_for("a.png")
+    with pytest.raises(FormatError, match="ends in .mp4"):
+        format_for("a.mp4", "webm")
+    with pytest.raises(FormatError, match="unknown format"):
+        format_for("a.mp4", "flv")
+    with pytest.raises(FormatError, match="YouTube takes an H.264 MP4"):
+        check_platform_format(get_platform("youtube"), FORMATS["webm"])
+    check_platform_format(get_platform("youtube"), FORMATS["mp4"])
+
+
+def run_render(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "storyreel", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_the_command_writes_a_format_and_refuses_misused_options(tmp_path):
+    scene = str(EXAMPLES / "opaque.scene")
+    done = run_render(scene, "-o", str(tmp_path / "o.webm"), "--size", "320x180", "-q", "--quality", "draft",
+                      cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert close(video_frames(tmp_path / "o.webm")[3][90, 240], RED, 10)
+    bad = run_render(scene, "-o", str(tmp_path / "o.webm"), "--platform", "youtube", cwd=tmp_path)
+    assert bad.returncode == 2 and "takes an H.264 MP4" in bad.stderr and "Traceback" not in bad.stderr
+    bad = run_render(scene, "-o", str(tmp_path / "o.avi"), cwd=tmp_path)
+    assert bad.returncode == 2 and "not an output format" in bad.stderr
+    assert not (tmp_path / "o.avi").exists()
