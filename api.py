@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from .dsl import CompileOptions, LoadedScene, SceneError, check_size, load_data_
 from .dsl.project import Project as ProjectFolder
 from .engine import render_frame, render_video, timeline_to_json, write_png
 from .engine.timeline import Timeline
+
+if TYPE_CHECKING:
+    from .engine.quality import Report
 
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames in all)
 
@@ -150,7 +153,9 @@ def load(path_or_text: str | Path, data: str | Path | dict[str, Any] | None = No
     folder). `data` is a YAML file of Jinja variables, or a dict; keyword
     `variables` win over it (as `--set` does over `--data`). `preset`, `size` and
     `fps` override the file's own; `root` and `allow_paths` are the folders it may
-    read (`--root`, `--allow-path`). Raises `SceneError` with the location."""
+    read (`--root`, `--allow-path`). Raises `SceneError` with the location.
+    A variable that shares a name with an option (`size`, `preset`, `fps`, `root`)
+    goes in `data`: `load(path, data={"size": 3})`."""
     values: dict[str, Any] = {}
     if isinstance(data, dict):
         values.update(data)
@@ -235,7 +240,7 @@ def read_story_pages(path: str | Path):
     return told, plan_pages(told), []
 
 
-def check_video(path: str | Path, *, platform: str | None = None, age: float | None = None):
+def check_video(path: str | Path, *, platform: str | None = None, age: float | None = None) -> "Report":
     """Decode a rendered video and check it (duration, sync, loudness, size, flashes,
     text contrast, caption reading speed): an `engine.quality.Report` whose `.ok`
     says whether every check passed and `.table()` shows them, as `render check-video`."""

@@ -302,6 +302,13 @@ def _extension(find, name: str, span: ast.Span):
         raise SceneError(str(err), span, hint="reinstall (or uninstall) the package that declares it") from None
 
 
+def _plugin_kinds() -> list[str]:
+    """The element kinds installed packages add (engine/plugins.py), for hints."""
+    from ..engine.painters import PAINTERS
+
+    return [name for name in PAINTERS.names() if name not in PAINTERS.builtins and name not in ELEMENTS]
+
+
 def _plugin_transition(kind: str) -> bool:
     """A transition another package adds (engine/plugins.py, `storyreel.transitions`);
     it takes a duration and an easing, like crossfade."""
@@ -313,8 +320,11 @@ def _plugin_transition(kind: str) -> bool:
 def _transition(decl: ast.TransitionDecl, canvas: Canvas):
     kind = decl.kind.name
     if kind not in TRANSITIONS and not _extension(_plugin_transition, kind, decl.kind.span):
+        from ..engine.raster import TRANSITIONS as DRAWN
+
+        names = [*TRANSITIONS, *(n for n in DRAWN.names() if n not in TRANSITIONS)]
         raise SceneError(f"unknown transition '{kind}'", decl.kind.span,
-                         hint=did_you_mean(kind, TRANSITIONS, f"transitions: {', '.join(TRANSITIONS)}"))
+                         hint=did_you_mean(kind, names, f"transitions: {', '.join(names)}"))
     items = Items(decl.items, canvas, decl.span)
     params: dict = {}
     if kind == "fade-through":
@@ -491,8 +501,9 @@ class SceneCompiler:
     def declare(self, decl: ast.Declare, t: float, parent: LayerBuilder | None) -> LayerBuilder:
         name, kind = decl.name.name, decl.kind.name
         if _extension(element_kind, kind, decl.kind.span) is None:
+            kinds = [*ELEMENTS, *_plugin_kinds()]
             raise SceneError(f"unknown element kind '{kind}'", decl.kind.span,
-                             hint=did_you_mean(kind, ELEMENTS, f"kinds: {', '.join(ELEMENTS)}"))
+                             hint=did_you_mean(kind, kinds, f"kinds: {', '.join(kinds)}"))
         if name in self.layers and self.layers[name].disappear is None:
             raise SceneError(f"'{name}' is already declared in this scene", decl.name.span,
                              hint="pick another name, or remove the first one before reusing its name")

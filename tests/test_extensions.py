@@ -187,3 +187,12 @@ def test_the_engines_own_nodes_are_not_element_kinds():
     for kind in ("character luna", 'caption "Hi"'):
         with pytest.raises(SceneError, match="unknown element kind"):
             storyreel.load(f'video "T" {{\n    size 320x180\n}}\nscene a {{\n    x = {kind}\n    wait 1s\n}}\n')
+
+
+def test_hints_name_the_installed_kinds_and_transitions(installed):
+    import storyreel
+
+    with pytest.raises(SceneError, match="did you mean 'badge'"):
+        storyreel.load(SCENE.replace("badge at", "badg at"))
+    with pytest.raises(SceneError, match="did you mean 'curtain'"):
+        storyreel.load(SCENE.replace("transition curtain", "transition curtian"))
