@@ -17,6 +17,7 @@ Shape:
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -106,6 +107,11 @@ class Layer:
 
     def sample(self, t: float) -> Node:
         values = {name: track.value_at(t) for name, track in self.tracks.items()}
+        for name, step in self.attrs.get("steps", {}).items():
+            # A value that moves in steps (a backdrop's life clock): between two steps the
+            # node is unchanged, so the rasteriser reuses what it drew and the encoder
+            # gets rows that did not change.
+            values[name] = math.floor(values[name] / step + 1e-6) * step
         children = tuple(c.sample(t) for c in self.children if c.visible_at(t))
         return Node(self.id, self.kind, values, self.attrs, children)
 

@@ -79,7 +79,7 @@ BACKDROPS = SETTINGS
 # Where characters stand in each setting, as a fraction of the frame height (0 top, 1 bottom).
 GROUND: dict[str, float] = {name: s.ground for name, s in SETTINGS.items()}
 DEFAULT_SEED = 7
-LIFE_FPS = 10  # how often the gentle life moves (see draw_life)
+LIFE_FPS = 8  # how often the gentle life moves (see draw_life)
 INDOOR_NIGHT = 0xFFA8A0C8  # a room at night is lamp-lit: dimmer, not dark
 
 
@@ -194,8 +194,10 @@ def _plan(name: str, width: int, height: int, seed: int, time: str, weather: str
 def draw_life(canvas: skia.Canvas, name: str, width: int, height: int, t: float, seed: int = DEFAULT_SEED,
               time: str = "day", weather: str = "clear") -> None:
     """The moving parts of a setting at `t` seconds into its scene, over its still picture.
-    Life moves in steps of 1/LIFE_FPS s (as cartoons are animated "on threes"): the
-    frames between two steps are identical behind the story, which the encoder codes
-    almost for free; moving on every frame made a 720p video four times slower to encode."""
+    Life moves in steps of 1/LIFE_FPS s (as cartoons are animated "on fours"); the
+    compiler steps the clock itself (the layer's `steps` attr, engine/timeline.py), so
+    between two steps the background node is unchanged: the rasteriser reuses what it
+    drew, and the encoder gets rows that did not change. Moving on every frame made a
+    720p video several times slower to encode."""
     step = math.floor(float(t) * LIFE_FPS + 1e-6) / LIFE_FPS
     life.draw(canvas, _plan(name, int(width), int(height), int(seed), time, weather), step)
