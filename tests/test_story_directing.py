@@ -247,3 +247,30 @@ def test_the_emitted_scene_renders_the_same_frames(tmp_path, monkeypatch):
     assert emitted.duration == pytest.approx(direct.duration)
     for t in np.linspace(1.0, direct.duration - 1.0, 6):
         assert np.array_equal(render_frame(emitted, t), render_frame(direct, t)), t
+
+
+# ── every story render passes its own checks ──────────────────────────────────
+
+SHORT = """\
+The Fox and the Hen
+
+The fox met the hen on the farm. "Hello, Hen!" said the fox.
+
+"Hello, Fox!" said the hen, and she gave him an apple.
+
+The fox ate the apple and laughed. They were friends.
+"""
+
+
+@pytest.mark.parametrize("age, platform, size", [(2, "shorts", "180x320"), (5, "youtube", "320x180")])
+def test_a_story_render_passes_check_video(tmp_path, monkeypatch, age, platform, size):
+    """A representative pair at low resolution (the whole matrix of ages and platforms: bench/test_bench_story.py)."""
+    (tmp_path / "fox.txt").write_text(SHORT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    made = runner.invoke(main, ["story", "fox.txt", "-o", "fox.mp4", "--platform", platform, "--size", size,
+                                "--fps", "10", "--quality", "draft", "--age", str(age), "-q", "--no-extras"])
+    assert made.exit_code == 0, made.output
+    checked = runner.invoke(main, ["check-video", "fox.mp4", "--platform", platform, "--age", str(age)])
+    assert checked.exit_code == 0, checked.output
+    assert "ok: every check passes" in checked.output
