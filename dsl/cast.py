@@ -490,6 +490,9 @@ def character_action(act: Action, scene) -> float | None:
     def walk_target() -> tuple[float, float, bool]:
         item = items.peek()
         named = isinstance(item, ast.Word) and (item.name in scene.layers or item.name in scene.cast)
+        if named and item.name == act.layer.name:
+            raise SceneError(f"'{item.name}' cannot walk to itself", item.span,
+                             hint="walk to another element or character, or to a position: walk to (60%, 90%)")
         if named:
             x, y = scene.target_position(items, act.start)
             return x, y, True
