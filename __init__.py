@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 # name -> module (relative to the package) that defines it
 _EXPORTS = {
     "Project": ".api", "load": ".api", "render": ".api", "template": ".api", "templates": ".api",
-    "story": ".api", "check_video": ".api", "ProgressCallback": ".api",
+    "story": ".api", "check_video": ".api", "say": ".api", "ProgressCallback": ".api",
     "Video": ".api_builder", "Scene": ".api_builder", "Element": ".api_builder", "Character": ".api_builder",
     "SceneError": ".dsl.errors", "Timeline": ".engine.timeline", "Registry": ".engine.plugins",
     "PluginError": ".engine.plugins",
@@ -31,7 +31,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
-    from .api import Project, ProgressCallback, check_video, load, render, story, template, templates
+    from .api import Project, ProgressCallback, check_video, load, render, say, story, template, templates
     from .api_builder import Character, Element, Scene, Video
     from .dsl.errors import SceneError
     from .engine.plugins import PluginError, Registry

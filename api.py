@@ -249,10 +249,45 @@ def check_video(path: str | Path, *, platform: str | None = None, age: float | N
     return run_checks(path, platform, age)
 
 
+def say(text: str, output: str | Path | None = None, *, voice: str = "narrator", mood: str | None = None,
+        age: float | None = None, rate: float = 1.0):
+    """Speak one line, as `render say` does: an `engine.speech.Speech` (samples at
+    48 kHz, `.words` with their times), also written to the WAV `output` if given.
+    An unknown voice or mood, or no provider that works, is a `SceneError`."""
+    from .engine import speech
+
+    try:
+        spoken = speech.synthesize(text, voice=voice, mood=mood, age=age, rate=rate)
+    except speech.SpeechError as err:
+        raise SceneError(err.message, hint=err.hint) from None
+    if output is not None:
+        write_wav(spoken.samples, output)
+    return spoken
+
+
+def write_wav(samples: np.ndarray, output: str | Path, rate: int = 48000) -> Path:
+    """16-bit PCM WAV of float samples in -1..1: mono (n,) or planar stereo (2, n);
+    written atomically."""
+    import wave
+
+    from .engine.outputs import atomic_output
+
+    samples = np.asarray(samples)
+    channels = samples.shape[0] if samples.ndim == 2 else 1
+    pcm = (np.clip(samples.T if samples.ndim == 2 else samples, -1.0, 1.0) * 32767).astype("<i2")
+    with atomic_output(output, ".wav") as tmp:
+        with wave.open(str(tmp), "wb") as wav:
+            wav.setnchannels(channels)
+            wav.setsampwidth(2)
+            wav.setframerate(rate)
+            wav.writeframes(pcm.tobytes())
+    return Path(output)
+
+
 def render(path: str | Path, output: str | Path | None = None, **variables: Any) -> Path:
     """`load(path, **variables).render(output)`: the one-line way (output: PATH with .mp4)."""
     return load(path, **variables).render(output or Path(path).with_suffix(".mp4"))
 
 
-__all__ = ["Project", "ProgressCallback", "SceneError", "check_video", "load", "render", "story", "template",
-           "templates"]
+__all__ = ["Project", "ProgressCallback", "SceneError", "check_video", "load", "render", "say", "story", "template",
+           "templates", "write_wav"]

@@ -748,16 +748,12 @@ def check_video_command(video, platform, age, as_json):
               help="This line faster or slower (0.8 is a fifth slower).")
 def say_command(text, voice, mood, output, timings, age=None, rate=1.0):
     """Synthesise one line of speech to a WAV file (for trying voices)."""
-    from .engine import speech
-
     output = output or str(_free_name(Path("line.wav")))  # never over an earlier try (-o overwrites)
 
     def work():
-        try:
-            spoken = speech.synthesize(text, voice=voice, mood=mood, age=age, rate=rate)
-        except speech.SpeechError as err:
-            raise SceneError(err.message, hint=err.hint) from None
-        _write_wav(spoken.samples, output)
+        from .api import say
+
+        spoken = say(text, output, voice=voice, mood=mood, age=age, rate=rate)
         click.echo(f"wrote {output} ({spoken.duration:.2f}s, voice {voice}{', ' + mood if mood else ''})", err=True)
         if timings:
             for word in spoken.words:
@@ -773,24 +769,6 @@ def _free_name(path: Path) -> Path:
         n += 1
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
     return candidate
-
-
-def _write_wav(samples, output: str) -> None:
-    import wave
-
-    import numpy as np
-
-    from .engine.outputs import atomic_output
-
-    samples = np.asarray(samples)
-    channels = samples.shape[0] if samples.ndim == 2 else 1  # (2, n) planar stereo, or mono
-    pcm = (np.clip(samples.T if samples.ndim == 2 else samples, -1.0, 1.0) * 32767).astype("<i2")
-    with atomic_output(output, ".wav") as tmp:
-        with wave.open(str(tmp), "wb") as wav:
-            wav.setnchannels(channels)
-            wav.setsampwidth(2)
-            wav.setframerate(48000)
-            wav.writeframes(pcm.tobytes())
 
 
 def _check_melody(ctx, param, value: str | None) -> str | None:
@@ -848,7 +826,9 @@ def music_command(melody, mood, length, seed, tempo, age, generated, output):
             t0 = time.perf_counter()
             audio = music_module.render_score(score)
             took = time.perf_counter() - t0
-            _write_wav(audio, output)
+            from .api import write_wav
+
+            write_wav(audio, output)
         plan = ", ".join(f"{s.kind} {s.theme} ({PROGRAM_NAMES.get(s.lead, s.lead)})" for s in score.sections)
         speed = f", rendered {length / took:.0f}x real time" if took else ""
         click.echo(f"wrote {output} ({length:.1f}s, {mood}, {score.tempo:.0f} bpm{speed})\n"

@@ -183,3 +183,24 @@ def test_builder_values_and_speech():
         video.scene("b").character("luna", at=("10%", "90%"))
     with pytest.raises(ValueError, match="not a scene name"):
         video.scene("two words")
+
+
+def test_say_writes_the_line_as_a_wav(tmp_path, monkeypatch):
+    import wave
+
+    import numpy as np
+
+    from storyreel.engine import speech
+
+    def fake(text, voice="narrator", mood=None, age=None, rate=1.0):
+        assert (voice, mood) == ("luna", "happily")
+        return speech.Speech(np.full(4800, 0.5, np.float32), (speech.WordTiming(text, 0.0, 0.1),))
+
+    monkeypatch.setattr(speech, "synthesize", fake)
+    spoken = storyreel.say("Hello", tmp_path / "hello.wav", voice="luna", mood="happily")
+    assert spoken.duration == 0.1 and spoken.words[0].text == "Hello"
+    with wave.open(str(tmp_path / "hello.wav")) as wav:
+        assert (wav.getframerate(), wav.getnframes(), wav.getnchannels()) == (48000, 4800, 1)
+    with pytest.raises(storyreel.SceneError, match="unknown voice"):
+        monkeypatch.undo()
+        storyreel.say("Hi", voice="nobody")
