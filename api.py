@@ -27,6 +27,7 @@ from .engine.timeline import Timeline
 
 if TYPE_CHECKING:
     from .engine.quality import Report
+    from .engine.segment_cache import SegmentCache
 
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames in all)
 
@@ -59,16 +60,18 @@ class Project:
     def fps(self) -> float:
         return self.timeline.fps
 
-    def render(self, output: str | Path, *, workers: int = 1, cache: str | Path | None = None,
+    def render(self, output: str | Path, *, workers: int = 1, cache: "str | Path | SegmentCache | None" = None,
                on_progress: ProgressCallback | None = None, start: float | None = None, end: float | None = None,
                quality: str = "standard", encoder: str = "auto", platform: str | None = None,
                extras: bool = True, gpu: bool | None = False) -> Path:
         """Render to the MP4 `output` (written atomically: no partial file on error) and
         return its path. `start`/`end` (seconds) render a range; `workers` > 1 renders
-        chunks in that many processes; `cache` is a folder of encoded chunks reused when
-        a scene did not change; `on_progress(done, total)` is called per frame;
-        `platform` (youtube, shorts, …) applies its encoding and checks its limits;
-        `extras` writes the thumbnail, OUT.json (and captions) beside it, as `render` does."""
+        chunks in that many processes; `cache` is a folder of encoded chunks (bounded to
+        5 GB; or a `SegmentCache` with its own bound) reused when a scene did not change;
+        `on_progress(done, total)` is called per frame; `platform` (youtube, shorts, …)
+        applies its encoding and checks its limits; `extras` writes the thumbnail,
+        OUT.json (and captions) beside the video, as `render` does; `gpu`: True
+        composites on a CUDA GPU, None when there is one, False (the default) never."""
         from .engine.encoder import choose_encoder
         from .engine.publish import write_publish_outputs
         from .engine.render import frame_range
@@ -87,7 +90,7 @@ class Project:
         codec, _why = choose_encoder(encoder)
         render_video(self.timeline, output, quality=quality, encoder=codec, start=start, end=end,
                      on_progress=on_progress, platform=target, workers=workers,
-                     cache=SegmentCache(cache) if cache is not None else None, gpu=gpu)
+                     cache=SegmentCache(cache) if isinstance(cache, (str, Path)) else cache, gpu=gpu)
         if extras:
             write_publish_outputs(self.timeline, output, target, start=start, end=end)
         return output
