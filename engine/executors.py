@@ -199,6 +199,7 @@ class RayTasks:
         with self._lock:
             self.value += chunk.frames
             self.chunks[chunk.index] = ChunkStats(chunk.frames, seconds, len(segment))
+            self.refs.pop(chunk.index, None)  # the object store may free the segment now
         done.set_result((written, stages))
 
     def _own_error(self, exc: BaseException, chunk) -> BaseException:
@@ -219,7 +220,7 @@ class RayTasks:
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
         if cancel_futures:
-            for index, ref in self.refs.items():
+            for index, ref in list(self.refs.items()):
                 if not self.futures[index].done():
                     try:
                         self.ray.cancel(ref, force=True)  # ends the worker process, if it started

@@ -53,8 +53,9 @@ def ray_temp():
 
 
 @pytest.fixture(scope="module")
-def local_ray(ray_temp):
-    """One local Ray (2 CPUs) for the module's in-process renders."""
+def local_ray(ray_temp, project):
+    """One local Ray (2 CPUs) for the module's in-process renders (started after the
+    reference render, whose worker processes then never share the process with Ray)."""
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
              _temp_dir=ray_temp)
     yield
