@@ -99,3 +99,70 @@ def metrics_import_command(file, directory):
             click.echo(f"  {topic:<10} {old:5.2f} -> {new:5.2f}")
 
     _cli()._run(work)
+
+
+def _echo_event(record: dict) -> None:
+    """One line on stderr per decision (the same as the JSON log's)."""
+    detail = " ".join(f"{k}={v}" for k, v in record.items() if k not in ("t", "event", "params", "to"))
+    if record["event"] == "published":
+        detail += " " + ", ".join(f"{d['publisher']}/{d['platform']}={d['id']}" for d in record.get("to", []))
+    click.echo(f"{record['event']}: {detail}", err=True)
+
+
+@channel_group.command("run")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--once", is_flag=True, help="Make and publish one episode, then exit (for cron and systemd timers).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines (the JSON log is written all the same).")
+def run_command(directory, once, quiet):
+    """Plan, produce through the queue, check and publish; without --once, keep the buffer
+    ahead of the schedule until SIGTERM (exit 143) or Ctrl-C."""
+    import threading
+
+    from .runner import ChannelRunner
+
+    def work():
+        runner = ChannelRunner(_load(directory), log=None if quiet else _echo_event)
+        if once:
+            episode = runner.once()
+            if episode is None:
+                click.echo("nothing to make: no episode planned", err=True)
+            elif episode.state == "published":
+                click.echo(f"published episode {episode.id} (slot {episode.slot}, {episode.objective})")
+            else:
+                _cli()._fail(f"error: episode {episode.id} was not published: {episode.state}"
+                             + (f": {episode.error}" if episode.error else ""))
+        else:
+            runner.run(threading.Event())
+
+    _cli()._run(work)
+
+
+@channel_group.command("status")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="The status as JSON.")
+def status_command(directory, as_json):
+    """Planned, produced, published and skipped episodes, what comes next, quota."""
+    import json
+
+    from .runner import ChannelRunner
+
+    def work():
+        s = ChannelRunner(_load(directory)).status()
+        if as_json:
+            click.echo(json.dumps(s, indent=2, sort_keys=True))
+            return
+        counts = s["counts"]
+        click.echo(f"{s['channel']}: " + ", ".join(f"{counts.get(k, 0)} {k}" for k in
+                                                   ("planned", "producing", "produced", "published", "skipped")))
+        if s["mean_wall_s"]:
+            click.echo(f"  production: {s['mean_wall_s']:.1f} s an episode on average")
+        click.echo("  next: " + ("; ".join(f"{u['at']} age {u['age']} {u['objective']} ({u['state']})"
+                                          for u in s["upcoming"]) or "nothing planned"))
+        for p in s["published"]:
+            click.echo(f"  published: slot {p['slot']} {p['objective']} -> {p['publisher']}/{p['platform']} {p['remote_id']}")
+        for f in s["skipped"]:
+            click.echo(f"  skipped: slot {f['slot']} {f['objective']} after {f['tries']} tries: {f['error']}")
+        for day, q in s["youtube_quota"].items():
+            click.echo(f"  youtube quota {day}: {q['insert_calls']} inserts ({q['units']} units by the older count)")
+
+    _cli()._run(work)

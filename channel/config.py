@@ -235,7 +235,7 @@ def load_channel(folder: str | Path) -> Channel:
     """Read and check DIR/channel.yaml. Raises SceneError (located) for any mistake."""
     folder = Path(folder)
     path = folder / CONFIG_FILE if folder.is_dir() or not folder.suffix else folder
-    folder = path.parent
+    folder = path.parent.resolve()  # jobs name their files by absolute paths
     display = str(path)
     if not path.exists():
         raise SceneError(f"no {CONFIG_FILE} in {folder}", hint=f"make one with: render channel init {folder}")

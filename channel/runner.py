@@ -1,0 +1,239 @@
+"""Running a channel: plan, produce through the jobs queue, check, publish.
+
+An episode moves planned -> producing -> produced -> published, or -> skipped after
+`MAX_TRIES` failed productions (each retry with a new seed: another episode number, so
+other segments and another fingerprint). Production is a job on the channel's own queue
+(DIR/jobs, key `channel/EPISODE/TRY`) run by jobs/runner.py's `Runner` exactly as
+`render batch` runs a row: render, extras, `check-video` for the episode's age and the
+first platform, then here `check-video` for every other platform. A failing video is
+never published.
+
+Everything is in the channel folder, so a restart resumes: a `producing` episode's job is
+reclaimed from its dead owner and run again, a produced one is published, and publish
+records (channel/publishers.py) make every (episode, publisher, platform) happen once.
+Every decision is a JSON line in DIR/channel.log.jsonl.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from .config import Channel
+from .planner import Planned, Planner
+from .publishers import Produced, make_publishers, publish_episode
+
+MAX_TRIES = 3
+
+
+class ChannelRunner:
+    def __init__(self, channel: Channel, clock: Callable[[], float] = time.time,
+                 log: Callable[[dict], None] | None = None, on_event: Callable[[str, dict], None] | None = None):
+        self.channel = channel
+        self.clock = clock
+        self.planner = Planner(channel, clock=clock)
+        self.db = self.planner.db
+        self.on_event = on_event or (lambda kind, info: None)
+        self._log_path = channel.folder / "channel.log.jsonl"
+        self._log = log
+
+    # ── the log ──────────────────────────────────────────────────────────────
+
+    def log(self, event: str, **info) -> None:
+        record = {"t": round(self.clock(), 3), "event": event, **info}
+        with open(self._log_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record, sort_keys=True) + "\n")
+        if self._log:
+            self._log(record)
+        self.on_event(event, record)
+
+    def _set(self, episode: Planned, **fields) -> None:
+        fields["updated_at"] = time.time()
+        sql = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"UPDATE episodes SET {sql} WHERE id = ?", (*fields.values(), episode.id))
+        for k, v in fields.items():
+            if hasattr(episode, k):
+                setattr(episode, k, v)
+
+    # ── production ───────────────────────────────────────────────────────────
+
+    def output_for(self, episode: Planned) -> Path:
+        return self.channel.folder / "episodes" / f"{episode.slot:05d}-{episode.objective}" / "episode.mp4"
+
+    def spec_for(self, episode: Planned) -> dict:
+        ch = self.channel
+        return {"kind": "template", "source": episode.template, "variables": episode.params,
+                "output": str(self.output_for(episode)), "platform": ch.platforms[0],
+                "size": list(ch.size) if ch.size else None, "fps": ch.fps, "quality": ch.quality,
+                "encoder": "auto", "age": episode.age, "extras": True, "check": "fail",
+                "cache": str(ch.jobs_dir / "cache")}
+
+    def produce(self, episode: Planned, stop: threading.Event | None = None) -> bool:
+        """Make `episode` (resuming its job if one was under way); True when it is produced.
+        A failure is retried with a new seed; after MAX_TRIES it is skipped."""
+        from ..jobs.queue import JobQueue
+        from ..jobs.runner import Runner
+
+        with JobQueue(self.channel.jobs_dir, max_attempts=2) as queue:
+            queue.reclaim()  # a job whose program was killed: queued again
+            while episode.state in ("planned", "producing"):
+                job = queue.job(episode.job_id) if episode.job_id else None
+                if job is not None and job.state in ("failed", "cancelled"):
+                    self._retry_or_skip(episode, job)
+                    continue
+                if job is None:
+                    job = queue.put(self.spec_for(episode), key=f"channel/{episode.id}/{episode.tries + 1}")
+                    self._set(episode, state="producing", job_id=job.id, tries=episode.tries + 1)
+                    self.log("produce", episode=episode.id, slot=episode.slot, job=job.id, attempt=episode.tries,
+                             template=episode.template, params=episode.params, fingerprint=episode.fingerprint)
+                if job.state != "done":
+                    began = time.time()
+                    Runner(queue, workers=1, key_prefix=f"channel/{episode.id}/").run(
+                        [job.id], until=stop.is_set if stop is not None else None)
+                    if stop is not None and stop.is_set():
+                        return False
+                    job = queue.job(job.id)
+                    if job.state != "done":
+                        continue  # failed: retried with a new seed, or skipped
+                    self._set(episode, wall_s=time.time() - began)
+                problems = self._check_other_platforms(episode)
+                if problems:
+                    self._retry_or_skip(episode, job, problems)
+                    continue
+                self._set(episode, state="produced", video=str(self.output_for(episode)))
+                self.log("produced", episode=episode.id, video=episode.video, wall_s=episode.wall_s,
+                         frames=(job.result or {}).get("frames"))
+        return episode.state == "produced"
+
+    def _check_other_platforms(self, episode: Planned) -> list[str]:
+        from ..api import check_video
+
+        problems = []
+        for platform in self.channel.platforms[1:]:
+            report = check_video(self.output_for(episode), platform=platform, age=episode.age)
+            if not report.ok:
+                problems += [f"{platform}: {c['name']} {c['value']} (limit {c['limit']})"
+                             for c in report.to_dict()["checks"] if c["status"] == "fail"]
+        return problems
+
+    def _retry_or_skip(self, episode: Planned, job, problems: list[str] | None = None) -> None:
+        error = "; ".join(problems) if problems else ((job.error or {}).get("message") or "failed")
+        if episode.tries >= MAX_TRIES:
+            self._set(episode, state="skipped", error=error)
+            self.log("skipped", episode=episode.id, slot=episode.slot, tries=episode.tries, error=error)
+            return
+        params, fp = self._new_seed(episode)
+        shutil.rmtree(self.output_for(episode).parent, ignore_errors=True)
+        self._set(episode, params=json.dumps(params, sort_keys=True), fingerprint=fp, job_id=None, error=error)
+        episode.params = params
+        self.log("retry", episode=episode.id, tries=episode.tries, error=error, fingerprint=fp)
+
+    def _new_seed(self, episode: Planned) -> tuple[dict, str]:
+        from .planner import fingerprint
+
+        objective = next(o for o in self.planner.objectives if o.id == episode.objective)
+        number = int(episode.params.get("episode") or (episode.params.get("pages") or [{}])[0].get("seed", 0) // 10)
+        while True:
+            number = number % 9999 + 1
+            params = self.planner.params_for(objective, episode.age, number)
+            fp = fingerprint(episode.template, params)
+            if not self.db.execute("SELECT 1 FROM episodes WHERE fingerprint = ?", (fp,)).fetchone():
+                return params, fp
+
+    # ── publishing ───────────────────────────────────────────────────────────
+
+    def publish(self, episode: Planned) -> list[dict]:
+        video = Path(episode.video or self.output_for(episode))
+        meta_path = video.with_suffix(".json")
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        done = publish_episode(self.channel, self.db, episode, Produced(video, meta),
+                               make_publishers(self.channel, self.db))
+        self._set(episode, state="published")
+        self.log("published", episode=episode.id, slot=episode.slot, to=done)
+        return done
+
+    # ── the loop ─────────────────────────────────────────────────────────────
+
+    def next_to_make(self) -> Planned | None:
+        """The earliest episode not yet produced, from the current slot on (one left
+        producing by a killed run first)."""
+        row = self.db.execute("SELECT id FROM episodes WHERE state = 'producing' ORDER BY slot LIMIT 1").fetchone()
+        if row:
+            return self.planner.episode(row["id"])
+        current = self.planner.current_slot()
+        self.planner.plan(self.channel.buffer + 1, current)
+        row = self.db.execute("SELECT id FROM episodes WHERE state = 'planned' AND slot >= ? ORDER BY slot LIMIT 1",
+                              (current,)).fetchone()
+        return self.planner.episode(row["id"]) if row else None
+
+    def once(self) -> Planned | None:
+        """Make and publish one episode (a produced one waiting first); returns it."""
+        row = self.db.execute("SELECT id FROM episodes WHERE state = 'produced' ORDER BY slot LIMIT 1").fetchone()
+        while row is None:
+            episode = self.next_to_make()
+            if episode is None:
+                return None
+            if self.produce(episode):
+                row = {"id": episode.id}
+            elif episode.state == "skipped":
+                continue  # reported; the next slot's episode takes its place
+            else:
+                return episode
+        episode = self.planner.episode(row["id"])
+        self.publish(episode)
+        return episode
+
+    def run(self, stop: threading.Event, sleep: Callable[[float], None] | None = None,
+            until_slot: int | None = None) -> None:
+        """Keep `buffer` episodes produced ahead of the schedule and publish each at its slot,
+        until `stop` is set (or slot `until_slot` is published)."""
+        wait = sleep or (lambda s: stop.wait(s))
+        self.log("start", pid=__import__("os").getpid(), buffer=self.channel.buffer)
+        try:
+            self._loop(stop, wait, until_slot)
+        except KeyboardInterrupt as err:  # SIGTERM (cli.Terminated) or Ctrl-C: the job was released
+            self.log("stop", reason=f"signal {getattr(err, 'signum', 2)}")
+            raise
+        else:
+            self.log("stop", reason="stop requested" if stop.is_set() else f"slot {until_slot} published")
+
+    def _loop(self, stop: threading.Event, wait: Callable[[float], None], until_slot: int | None) -> None:
+        while not stop.is_set():
+            now = self.clock()
+            due = self.db.execute("SELECT id FROM episodes WHERE state = 'produced' AND slot_at <= ? ORDER BY slot",
+                                  (now,)).fetchall()
+            for row in due:
+                episode = self.planner.episode(row["id"])
+                self.publish(episode)
+                if until_slot is not None and episode.slot >= until_slot:
+                    return
+            ahead = self.db.execute("SELECT count(*) FROM episodes WHERE state = 'produced' AND slot_at > ?",
+                                    (now,)).fetchone()[0]
+            if ahead < max(1, self.channel.buffer):
+                episode = self.next_to_make()
+                if episode is not None:
+                    self.produce(episode, stop)
+                    continue
+            nxt = self.db.execute("SELECT min(slot_at) FROM episodes WHERE state = 'produced'").fetchone()[0]
+            wait(max(0.0, min(60.0, (nxt or now + 60) - now)))
+
+    def status(self) -> dict:
+        counts = dict(self.db.execute("SELECT state, count(*) FROM episodes GROUP BY state").fetchall())
+        current = self.planner.current_slot()
+        upcoming = self.planner.episodes(current, 5)
+        failed = [dict(r) for r in self.db.execute(
+            "SELECT id, slot, objective, tries, error FROM episodes WHERE state = 'skipped' ORDER BY slot DESC LIMIT 5")]
+        published = [dict(r) for r in self.db.execute(
+            "SELECT e.id, e.slot, e.objective, p.publisher, p.platform, p.remote_id FROM publishes p "
+            "JOIN episodes e ON e.id = p.episode WHERE p.state = 'done' ORDER BY e.slot DESC LIMIT 5")]
+        walls = [r[0] for r in self.db.execute("SELECT wall_s FROM episodes WHERE wall_s IS NOT NULL")]
+        quota = {r[0].split(":", 1)[1]: json.loads(r[1]) for r in self.db.execute(
+            "SELECT key, value FROM meta WHERE key LIKE 'youtube-quota:%' ORDER BY key DESC LIMIT 3")}
+        return {"channel": self.channel.name, "counts": counts, "weights": self.planner.weights(),
+                "upcoming": [{"id": e.id, "slot": e.slot, "at": self.planner.local_time(e.slot_at), "age": e.age,
+                              "objective": e.objective, "state": e.state} for e in upcoming],
+                "skipped": failed, "published": published,
+                "mean_wall_s": sum(walls) / len(walls) if walls else None, "youtube_quota": quota}

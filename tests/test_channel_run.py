@@ -1,0 +1,120 @@
+"""Running a channel: SIGTERM stops the loop cleanly, kill -9 mid-production resumes, and
+`--once` publishes a real, checked episode exactly once; a failing episode is retried
+with new seeds, then skipped and reported."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from click.testing import CliRunner
+
+from storyreel.api import check_video
+from storyreel.channel.config import init_channel, load_channel
+from storyreel.channel.runner import MAX_TRIES, ChannelRunner
+from storyreel.cli import main
+from storyreel.jobs.queue import JobQueue
+
+
+def _small_channel(tmp_path):
+    folder = tmp_path / "ch"
+    init_channel(folder)
+    path = folder / "channel.yaml"
+    text = path.read_text().replace('  size: ""', "  size: 320x180").replace("  fps: 30", "  fps: 10")
+    path.write_text(text.replace("  quality: standard", "  quality: draft"))
+    return folder
+
+
+def _events(folder):
+    path = folder / "channel.log.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _start(folder, *args):
+    return subprocess.Popen([sys.executable, "-m", "storyreel", "channel", "run", str(folder), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(predicate, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _job_state(folder):
+    with JobQueue(folder / "jobs") as q:
+        jobs = q.jobs()
+        return jobs[0].state if jobs else None
+
+
+def test_sigterm_then_kill9_then_once_publishes_exactly_once(tmp_path):
+    folder = _small_channel(tmp_path)
+    loop = _start(folder)
+    try:
+        assert _wait_for(lambda: _job_state(folder) == "running")
+        time.sleep(1.0)
+        loop.send_signal(signal.SIGTERM)
+        _, err = loop.communicate(timeout=30)
+    finally:
+        if loop.poll() is None:
+            loop.kill()
+    assert loop.returncode == 143, err
+    assert "terminated by SIGTERM" in err and "Traceback" not in err
+    assert _events(folder)[-1]["event"] == "stop" and _job_state(folder) == "queued"  # released, not failed
+
+    once = _start(folder, "--once")
+    try:
+        assert _wait_for(lambda: _job_state(folder) == "running")
+        time.sleep(1.0)
+        once.kill()  # kill -9 in the middle of the render
+        once.communicate(timeout=30)
+    finally:
+        if once.poll() is None:
+            once.kill()
+
+    result = CliRunner().invoke(main, ["channel", "run", str(folder), "--once", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "published episode 1" in result.output
+    produce = [e for e in _events(folder) if e["event"] == "produce"]
+    assert len(produce) == 1  # one job, resumed after the stop and the kill
+    published = [e for e in _events(folder) if e["event"] == "published"]
+    assert len(published) == 1
+    entries = list((folder / "outbox" / "youtube").iterdir())
+    assert len(entries) == 1
+    meta = json.loads((entries[0] / "metadata.json").read_text())
+    assert meta["made_for_kids"] is True and meta["audience_age"] == 2
+    assert (entries[0] / "thumbnail.jpg").exists() and (entries[0] / "captions.srt").exists()
+    report = check_video(entries[0] / "video.mp4", platform="youtube", age=2)
+    assert report.ok, report.table()
+
+    status = CliRunner().invoke(main, ["channel", "status", str(folder), "--json"])
+    s = json.loads(status.output)
+    assert s["counts"]["published"] == 1 and s["mean_wall_s"] > 0
+
+
+def test_a_failing_episode_is_retried_with_new_seeds_then_skipped(tmp_path):
+    folder = _small_channel(tmp_path)
+    runner = ChannelRunner(load_channel(folder))
+    episode = runner.next_to_make()
+    real = runner.spec_for
+
+    def broken(ep):  # an input the template refuses: fails in the worker, quickly
+        spec = real(ep)
+        spec["variables"] = dict(spec["variables"], shape="hexagon")
+        return spec
+
+    runner.spec_for = broken
+    assert runner.produce(episode) is False
+    assert episode.state == "skipped" and episode.tries == MAX_TRIES and "hexagon" in episode.error
+    events = _events(folder)
+    retries = [e for e in events if e["event"] == "retry"]
+    assert len(retries) == MAX_TRIES - 1 and events[-1]["event"] == "skipped"
+    fingerprints = {e["fingerprint"] for e in events if e["event"] == "produce"}
+    assert len(fingerprints) == MAX_TRIES  # a new seed each time
+    assert not (folder / "outbox").exists()  # nothing published
+    status = CliRunner().invoke(main, ["channel", "status", str(folder)])
+    assert "skipped: slot 0" in status.output and "after 3 tries" in status.output
