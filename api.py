@@ -64,8 +64,9 @@ class Project:
                on_progress: ProgressCallback | None = None, start: float | None = None, end: float | None = None,
                quality: str = "standard", encoder: str = "auto", platform: str | None = None,
                extras: bool = True, gpu: bool | None = False) -> Path:
-        """Render to the MP4 `output` (written atomically: no partial file on error) and
-        return its path. `start`/`end` (seconds) render a range; `workers` > 1 renders
+        """Render to `output` (written atomically: no partial file on error) and return
+        its path: an H.264 MP4, or the format its extension names (.webm, .mov, .gif,
+        a folder of PNGs, .wav, .m4a: engine/formats.py). `start`/`end` (seconds) render a range; `workers` > 1 renders
         chunks in that many processes; `cache` is a folder of encoded chunks (bounded to
         5 GB; or a `SegmentCache` with its own bound) reused when a scene did not change;
         `on_progress(done, total)` is called per frame; `platform` (youtube, shorts, …)
@@ -77,14 +78,24 @@ class Project:
         from .engine.render import frame_range
         from .engine.segment_cache import SegmentCache
 
-        output = Path(output)
-        if output.suffix.lower() != ".mp4":
-            raise SceneError(f"'{output}' must end in .mp4", hint="name the video OUT.mp4")
-        target = self._platform(platform)
+        from .engine.formats import FormatError, format_for, render_output
+
         frames = frame_range(self.timeline, start, end)
         if not frames:
             raise SceneError(f"start={start} end={end} select no frames of this {self.duration:g}s video",
                              hint="give a range of at least one frame inside the video")
+        try:
+            fmt = format_for(output)
+        except FormatError as err:
+            raise SceneError(err.message, hint=err.hint) from None
+        if fmt.name != "mp4":  # WebM, MOV, GIF, PNG frames, WAV, M4A, H.265: engine/formats.py, in one pass
+            if workers != 1 or cache is not None or platform is not None:
+                raise SceneError(f"workers, cache and platform apply to H.264 MP4 only; {fmt.label} is written "
+                                 f"in one pass", hint="leave them out, or render an .mp4")
+            render_output(self.timeline, output, fmt, quality=quality, start=start, end=end, on_progress=on_progress)
+            return Path(output)
+        output = Path(output)
+        target = self._platform(platform)
         if target is not None:
             self._check_limits(target, len(frames) / self.fps)
         codec, _why = choose_encoder(encoder)

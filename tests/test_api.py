@@ -96,10 +96,20 @@ def test_errors_are_located_scene_errors(scene_file, tmp_path):
     project = storyreel.load(scene_file, first="FF0000")
     with pytest.raises(storyreel.SceneError, match="select no frames"):
         project.render(tmp_path / "none.mp4", start=5)
-    with pytest.raises(storyreel.SceneError, match="must end in .mp4"):
-        project.render(tmp_path / "video.mov")
+    with pytest.raises(storyreel.SceneError) as err:
+        project.render(tmp_path / "video.xyz")
+    assert err.value.hint and not (tmp_path / "video.xyz").exists()
+    with pytest.raises(storyreel.SceneError, match="H.264 MP4 only"):
+        project.render(tmp_path / "video.gif", workers=2)
     with pytest.raises(storyreel.SceneError, match="outside the video"):
         project.frame(3)
+
+
+def test_other_formats_by_extension(scene_file, tmp_path):
+    project = storyreel.load(scene_file, first="FF0000")
+    gif = decode(project.render(tmp_path / "colours.gif", start=0.5, end=1.5))
+    assert len(gif.frames) == 10 and close(gif.frames[0][90, 160], (255, 0, 0), tol=16)
+    assert close(gif.frames[-1][90, 160], (255, 255, 255), tol=16)
 
 
 def test_check_against_a_platform(scene_file):
