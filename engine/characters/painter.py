@@ -244,7 +244,7 @@ def _draw_face(canvas, character: Character, v, expression: Expression, alpha: f
             if visible:
                 _draw_eye(canvas, f, x + lx, f.eye_y + ly, expression.eyes, blink, alpha, side)
                 _draw_brow(canvas, f, x, expression, alpha, side)
-    with on_face(f.center_x, 0.6):
+    with on_face(f.center_x, 0.5):
         _draw_mouth(canvas, character, v, expression, alpha)
 
 

@@ -28,6 +28,7 @@ from .model import Character, Part
 
 CORE_DEPTH = 0.72  # how deep a body is for its width: its width in profile
 FACE_DEPTH = 0.64  # the face part in profile, for its front width
+FACE_FORWARD = 0.16  # how far the face pokes out in front of the head in profile (of its radius)
 WALK = {"leg": 26.0, "arm": 22.0, "bob": 6.0, "lean": 0.0}
 RUN = {"leg": 42.0, "arm": 55.0, "bob": 14.0, "lean": 9.0}
 FRONT_LEG_LIFT = 16.0
@@ -138,7 +139,8 @@ def face_shift(character: Character, turn: Turn) -> float:
     """How far the face part slides towards the front as the character turns."""
     radius, _, head_half = face_geometry(character)
     room = turn.narrow(CORE_DEPTH) * head_half - turn.narrow(FACE_DEPTH) * radius
-    return max(0.0, room) * 0.9 * math.sin(turn.angle)
+    # In profile the face's front is the head's outline: it pokes out past the hair.
+    return (max(0.0, room) * 0.9 + FACE_FORWARD * radius) * math.sin(turn.angle)
 
 
 def feature_x(character: Character, x: float, turn: Turn) -> tuple[float, float]:
@@ -152,7 +154,7 @@ def feature_x(character: Character, x: float, turn: Turn) -> tuple[float, float]
     radius, centre, _ = face_geometry(character)
     phi = math.asin(max(-1.0, min(1.0, (x - centre) / radius)))
     psi = phi + turn.angle * 0.8
-    spread = turn.narrow(0.5)
+    spread = turn.narrow(0.45)
     return centre + radius * math.sin(psi) * spread, math.cos(psi)
 
 
