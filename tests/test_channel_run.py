@@ -118,3 +118,66 @@ def test_a_failing_episode_is_retried_with_new_seeds_then_skipped(tmp_path):
     assert not (folder / "outbox").exists()  # nothing published
     status = CliRunner().invoke(main, ["channel", "status", str(folder)])
     assert "skipped: slot 0" in status.output and "after 3 tries" in status.output
+
+
+TINY_PARAMS = """\
+title: Tiny
+description: A one-second card (the channel's test-clock test).
+params:
+  thing: { type: choice, default: a, choices: [a, b, c, d], description: What }
+  age: { type: int, default: 4, choices: [2, 3, 4, 5], description: Age }
+  episode: { type: int, default: 1, min: 1, max: 9999, description: Which }
+"""
+TINY_SCENE = """\
+video "Tiny {{ thing }}" {
+    preset youtube
+}
+
+scene card {
+    background solid #DCEDC1
+    label = text "{{ thing }} {{ episode }}" at (50%, 50%) size 120 color #3A2E5C
+    wait 1s
+}
+"""
+TINY_CURRICULUM = """\
+colours:
+  template: tiny
+  objectives:
+    - {id: tiny-a, title: "A", ages: [2, 3, 4], params: {thing: a}}
+    - {id: tiny-b, title: "B", ages: [2, 3, 4], params: {thing: b}}
+shapes:
+  template: tiny
+  objectives:
+    - {id: tiny-c, title: "C", ages: [2, 3, 4], params: {thing: c}}
+    - {id: tiny-d, title: "D", ages: [2, 3, 4], params: {thing: d}}
+"""
+
+
+def test_a_day_at_a_test_clock_publishes_24_slots_in_order(tmp_path, monkeypatch):
+    import threading
+
+    templates = tmp_path / "templates" / "tiny"
+    templates.mkdir(parents=True)
+    (templates / "params.yaml").write_text(TINY_PARAMS)
+    (templates / "template.scene").write_text(TINY_SCENE)
+    monkeypatch.setenv("STORYREEL_TEMPLATES", str(tmp_path / "templates"))  # the workers inherit it
+    folder = _small_channel(tmp_path)
+    path = folder / "channel.yaml"
+    path.write_text(path.read_text().replace("  size: 320x180", "  size: 160x90").replace("  fps: 10", "  fps: 5"))
+    (folder / "curriculum.yaml").write_text(TINY_CURRICULUM)
+    clock = [1764921600.0]  # 08:00, the first slot
+
+    def sleep(seconds):  # accelerated time: waiting moves the clock, not the test
+        clock[0] += max(seconds, 1.0)
+
+    runner = ChannelRunner(load_channel(folder), clock=lambda: clock[0])
+    runner.run(threading.Event(), sleep=sleep, until_slot=23)
+    events = _events(folder)
+    published = [e for e in events if e["event"] == "published"]
+    assert [e["slot"] for e in published] == list(range(24))
+    slot_at = {e.slot: e.slot_at for e in runner.planner.episodes()}
+    assert all(e["t"] >= slot_at[e["slot"]] for e in published)  # never before its slot
+    assert all(e["t"] - slot_at[e["slot"]] < 3600 for e in published)  # and within its hour
+    assert len(list((folder / "outbox" / "youtube").iterdir())) == 24
+    topics = [e.topic for e in runner.planner.episodes(0, 24)]
+    assert all(a != b for a, b in zip(topics, topics[1:]))
