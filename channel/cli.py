@@ -153,7 +153,7 @@ def status_command(directory, as_json):
             return
         counts = s["counts"]
         click.echo(f"{s['channel']}: " + ", ".join(f"{counts.get(k, 0)} {k}" for k in
-                                                   ("planned", "producing", "produced", "published", "skipped")))
+                                                   ("planned", "producing", "produced", "published", "skipped", "missed")))
         if s["mean_wall_s"]:
             click.echo(f"  production: {s['mean_wall_s']:.1f} s an episode on average")
         click.echo("  next: " + ("; ".join(f"{u['at']} age {u['age']} {u['objective']} ({u['state']})"

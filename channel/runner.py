@@ -1,6 +1,7 @@
 """Running a channel: plan, produce through the jobs queue, check, publish.
 
-An episode moves planned -> producing -> produced -> published, or -> skipped after
+An episode moves planned -> producing -> produced -> published (its working folder then
+removed), or -> missed (its slot passed before it was made), or -> skipped after
 `MAX_TRIES` failed productions (each retry with a new seed: another episode number, so
 other segments and another fingerprint). Production is a job on the channel's own queue
 (DIR/jobs, key `channel/EPISODE/TRY`) run by jobs/runner.py's `Runner` exactly as
@@ -153,6 +154,7 @@ class ChannelRunner:
                                make_publishers(self.channel, self.db))
         self._set(episode, state="published")
         self.log("published", episode=episode.id, slot=episode.slot, to=done)
+        shutil.rmtree(video.parent, ignore_errors=True)  # the outbox holds its own links; disk is finite
         return done
 
     # ── the loop ─────────────────────────────────────────────────────────────
@@ -164,6 +166,10 @@ class ChannelRunner:
         if row:
             return self.planner.episode(row["id"])
         current = self.planner.current_slot()
+        for row in self.db.execute("SELECT id, slot FROM episodes WHERE state = 'planned' AND slot < ? ORDER BY slot",
+                                   (current,)).fetchall():
+            self.db.execute("UPDATE episodes SET state = 'missed', updated_at = ? WHERE id = ?", (time.time(), row["id"]))
+            self.log("missed", episode=row["id"], slot=row["slot"])  # its time passed before it was made
         self.planner.plan(self.channel.buffer + 1, current)
         row = self.db.execute("SELECT id FROM episodes WHERE state = 'planned' AND slot >= ? ORDER BY slot LIMIT 1",
                               (current,)).fetchone()

@@ -181,3 +181,16 @@ def test_a_day_at_a_test_clock_publishes_24_slots_in_order(tmp_path, monkeypatch
     assert len(list((folder / "outbox" / "youtube").iterdir())) == 24
     topics = [e.topic for e in runner.planner.episodes(0, 24)]
     assert all(a != b for a, b in zip(topics, topics[1:]))
+
+
+def test_slots_that_passed_unmade_are_missed_not_made_late(tmp_path):
+    folder = _small_channel(tmp_path)
+    clock = [1764921600.0]
+    runner = ChannelRunner(load_channel(folder), clock=lambda: clock[0])
+    assert runner.next_to_make().slot == 0  # slots 0-2 planned (buffer 2)
+    clock[0] += 5 * 3600 - 60  # the machine was off for five hours
+    episode = runner.next_to_make()
+    assert episode.slot == 5
+    states = {e.slot: e.state for e in runner.planner.episodes()}
+    assert [states[s] for s in range(3)] == ["missed"] * 3
+    assert [e["slot"] for e in _events(folder) if e["event"] == "missed"] == [0, 1, 2]
