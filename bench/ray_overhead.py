@@ -70,16 +70,24 @@ def schedule(times: list[float], slots: int) -> float:
     return max(free)
 
 
-def project(stats, video_s: float, target_s: float, machines: int, cpus: int, gbit: float,
-            join_s_per_mb: float, audio_s_per_s: float, start_s: float) -> tuple[float, float]:
-    """(wall seconds, segment megabytes) for a `target_s` video on `machines` machines."""
-    repeat = target_s / video_s
-    times = [s.seconds for s in stats] * round(repeat)
-    megabytes = sum(s.size for s in stats) * round(repeat) / 1e6
+def project(stats, video_s: float, target_s: float, machines: int, cpus: int, gbit: float, mbit: float | None,
+            join_s: float, audio_s_per_s: float, start_s: float) -> tuple[float, float]:
+    """(wall seconds, segment megabytes) for a `target_s` video on `machines` machines.
+
+    `mbit`: the segments' bit rate to assume (None: as measured); `join_s`: the
+    render's machine's time to join one segment; `audio_s_per_s`: to mix and encode
+    a second of soundtrack. Segments from other machines cross the network one
+    after another into the render's machine; what only it does (receive, join,
+    soundtrack) overlaps the rendering, and the last segment's share comes after."""
+    repeat = round(target_s / video_s)
+    times = [s.seconds for s in stats] * repeat
+    scale = 1.0 if mbit is None else mbit * 1e6 / 8 * video_s / sum(s.size for s in stats)
+    megabytes = sum(s.size for s in stats) * scale * repeat / 1e6
     render = schedule(times, machines * cpus)
-    network = megabytes * 8 / (gbit * 1000) if machines > 1 else 0.0  # the local machine's segments stay on it
-    driver = network + megabytes * join_s_per_mb + target_s * audio_s_per_s  # serial on the render's machine
-    tail = max(s.size for s in stats) / 1e6 * (8 / (gbit * 1000) + join_s_per_mb)
+    remote = (machines - 1) / machines  # the render's own machine's segments stay on it
+    network = megabytes * remote * 8 / (gbit * 1000)
+    driver = network + len(times) * join_s + target_s * audio_s_per_s  # serial on the render's machine
+    tail = max(s.size for s in stats) * scale / 1e6 * 8 / (gbit * 1000) * (machines > 1) + join_s
     return start_s + max(render, driver) + tail, megabytes
 
 
@@ -90,6 +98,8 @@ def main() -> int:
     parser.add_argument("--cpus", type=int, default=2, help="--workers N, and the Ray's CPUs")
     parser.add_argument("--quality", default="standard")
     parser.add_argument("--gbit", type=float, default=1.0, help="network between machines, Gbit/s (projection)")
+    parser.add_argument("--mbit", type=float, default=4.0,
+                        help="segment bit rate to assume as well (busy 720p pictures; the generated video is calmer)")
     parser.add_argument("--episode", type=float, default=40.0, help="minutes of the projected episode")
     parser.add_argument("--no-warm", dest="warm", action="store_false", help="skip the render on a running Ray")
     args = parser.parse_args()
@@ -146,16 +156,18 @@ def main() -> int:
         stages = profile.seconds
         concat = stages.get("concat", 0.0)
         audio = stages.get("audio", 0.0) + stages.get("prepare:audio", 0.0)
-        join_s_per_mb = concat / max(sum(sizes), 1e-9)
+        join_s = concat / len(stats)
         audio_s_per_s = audio / video_s
-        print(f"on the render's machine: join {join_s_per_mb * 1000:.1f} ms/MB, soundtrack {audio_s_per_s * 1000:.1f} "
+        print(f"on the render's machine: join {join_s * 1000:.0f} ms a segment, soundtrack {audio_s_per_s * 1000:.1f} "
               f"ms per video second")
-        print(f"projection, {args.episode:.0f}-minute episode, {args.cpus} task slots a machine, "
-              f"{args.gbit:g} Gbit/s, Ray start {start_s:.1f}s:")
-        for machines in (1, 4, 16):
-            wall, megabytes = project(stats, video_s, args.episode * 60, machines, args.cpus, args.gbit,
-                                      join_s_per_mb, audio_s_per_s, start_s)
-            print(f"  {machines:2d} machine(s): {wall / 60:5.1f} min  ({megabytes:.0f} MB of segments)")
+        for mbit in (None, args.mbit):
+            rate = "segments as measured" if mbit is None else f"segments at {mbit:g} Mbit/s"
+            print(f"projection, {args.episode:.0f}-minute episode, {args.cpus} task slots a machine, "
+                  f"{args.gbit:g} Gbit/s, {rate}, Ray start {start_s:.1f}s:")
+            for machines in (1, 4, 16):
+                wall, megabytes = project(stats, video_s, args.episode * 60, machines, args.cpus, args.gbit, mbit,
+                                          join_s, audio_s_per_s, start_s)
+                print(f"  {machines:2d} machine(s): {wall / 60:5.1f} min  ({megabytes:.0f} MB of segments)")
     print(f"load after: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     return 0
 
