@@ -455,6 +455,15 @@ def _publishers(doc: _Doc, node: yaml.Node | None, folder: Path) -> list[Publish
             _known_keys(doc, fields, _PUBLISHER_OPTIONS[kind], f"{kind} option")
             for key, (_, value) in fields.items():
                 options[key] = doc.scalar(value, key, hint)
+                if key == "chunk_bytes":
+                    n = int(doc.number(value, key, 262144, 1 << 30, "a multiple of 262144 (256 KiB)", True))
+                    if n % 262144:
+                        raise doc.error(value, f"chunk_bytes {n} is not a multiple of 262144",
+                                        "YouTube takes chunks of a multiple of 256 KiB: 262144, 2097152, 8388608")
+                elif key in ("daily_quota", "keep"):
+                    doc.number(value, key, 1, 1_000_000, f"{key}: a whole number", True)
+                elif key in ("outbox", "credentials", "endpoint", "privacy"):
+                    options[key] = doc.string(value, key, hint)
             if kind == "youtube":
                 if "credentials" not in options:
                     raise doc.error(options_node, "the youtube publisher needs credentials",

@@ -99,7 +99,7 @@ class ChannelRunner:
                     job = queue.job(job.id)
                     if job.state != "done":
                         continue  # failed: retried with a new seed, or skipped
-                    self._set(episode, wall_s=time.time() - began)
+                    self._set(episode, wall_s=(episode.wall_s or 0.0) + time.time() - began)  # every try
                 problems = self._check_other_platforms(episode)
                 if problems:
                     self._retry_or_skip(episode, job, problems)

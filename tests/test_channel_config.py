@@ -36,6 +36,7 @@ def test_init_writes_a_valid_commented_channel(tmp_path):
     ("seed: 1", "seed: one", 7, "seed must be a whole number"),
     ("  hemisphere: north", "  hemisphere: up", 15, "unknown hemisphere"),
     ("  buffer: 2", "  bufer: 2", 3, "unknown cadence field 'bufer'"),
+    ("  - folder: {outbox: outbox}", "  - folder: {outbox: outbox, keep: -2}", 36, "keep -2 is out of range"),
 ])
 def test_every_field_is_checked_at_its_line(tmp_path, old, new, column, message):
     folder = _init(tmp_path)
