@@ -92,7 +92,8 @@ class ChannelRunner:
                              template=episode.template, params=episode.params, fingerprint=episode.fingerprint)
                 if job.state != "done":
                     began = time.time()
-                    Runner(queue, workers=1, key_prefix=f"channel/{episode.id}/").run(
+                    Runner(queue, workers=1, key_prefix=f"channel/{episode.id}/",
+                           on_event=self._progress(episode)).run(
                         [job.id], until=stop.is_set if stop is not None else None)
                     if stop is not None and stop.is_set():
                         return False
@@ -108,6 +109,22 @@ class ChannelRunner:
                 self.log("produced", episode=episode.id, video=episode.video, wall_s=episode.wall_s,
                          frames=(job.result or {}).get("frames"))
         return episode.state == "produced"
+
+    def _progress(self, episode: Planned) -> Callable:
+        """The job's render progress to the screen (not the JSON log), every tenth of it."""
+        shown = [-1]
+
+        def on_event(kind: str, job, info: dict) -> None:
+            if self._log is None or kind not in ("progress", "checking"):
+                return
+            total = info.get("total") or 0
+            tenth = 10 if kind == "checking" else int(10 * info.get("done", 0) / total) if total else 0
+            if tenth > shown[0]:
+                shown[0] = tenth
+                self._log({"event": kind, "episode": episode.id,
+                           **({"frames": f"{info['done']}/{total}"} if kind == "progress" else {})})
+
+        return on_event
 
     def _check_other_platforms(self, episode: Planned) -> list[str]:
         from ..api import check_video
