@@ -34,6 +34,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import stat
@@ -119,6 +120,10 @@ class RayExecutor:
 
     # -- the chunked render's side (engine.chunks.render_chunked) ------------------------
 
+    def _render_node(self) -> str:
+        """The Ray node this render runs on: its tasks there use the files in place."""
+        return self.ray.get_runtime_context().get_node_id()
+
     def start(self, timeline, chunks, folder: Path, settings, profile, gpu) -> tuple[RayTasks, Any, dict]:
         """Submit one task per chunk, longest first; returns (tasks, progress, futures)
         in the shape `render_chunked` waits on: each future ends once its segment is
@@ -131,7 +136,7 @@ class RayExecutor:
         text = timeline_to_json(timeline)
         shipped = _put_assets(ray, json.loads(text)) if self.assets == "store" else {}
         job = dict(timeline=ray.put(text), assets=shipped, engine=engine_digest(),
-                   node=ray.get_runtime_context().get_node_id(), settings=asdict(settings),
+                   node=self._render_node(), settings=asdict(settings),
                    profiling=profile is not None, gpu=gpu)
         task = ray.remote(num_cpus=1, max_retries=0)(_ray_chunk)
         tasks = RayTasks(ray)
@@ -280,6 +285,7 @@ def _ray_chunk(job: dict, chunk) -> tuple[int, dict | None, bytes, float]:
     timeline = _state["timeline"]
     raster, convert = _state["pipeline"]
     profile = Profile() if job["profiling"] else None
+    _sweep_segments()
     fd, name = tempfile.mkstemp(prefix=f"storyreel-ray-{os.getpid()}-", suffix=".mp4")
     os.close(fd)
     try:
@@ -289,6 +295,23 @@ def _ray_chunk(job: dict, chunk) -> tuple[int, dict | None, bytes, float]:
     finally:
         Path(name).unlink(missing_ok=True)
     return written, profile.to_dict() if profile else None, segment, time.perf_counter() - began
+
+
+_SEGMENT = re.compile(r"storyreel-ray-(\d+)-[a-z0-9_]{8}\.mp4")
+
+
+def _sweep_segments() -> None:
+    """Remove the temporary segments of workers that are gone (a task cancelled on
+    a failed or interrupted render ends its worker process mid-chunk)."""
+    from .outputs import pid_alive
+
+    try:
+        for entry in Path(tempfile.gettempdir()).iterdir():
+            m = _SEGMENT.fullmatch(entry.name)
+            if m and not pid_alive(int(m.group(1))):
+                entry.unlink(missing_ok=True)
+    except OSError:  # an unreadable temp folder: nothing to sweep
+        pass
 
 
 def asset_folder() -> Path:

@@ -56,8 +56,17 @@ def ray_temp():
 def local_ray(ray_temp, project):
     """One local Ray (2 CPUs) for the module's in-process renders (started after the
     reference render, whose worker processes then never share the process with Ray)."""
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
-             _temp_dir=ray_temp)
+    previous = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = os.path.join(ray_temp, "tmp")  # the workers' temp folder (shipped assets go there)
+    os.makedirs(os.environ["TMPDIR"])
+    try:
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+                 _temp_dir=ray_temp)
+    finally:
+        if previous is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = previous
     yield
     ray.shutdown()
 
@@ -86,24 +95,34 @@ def test_ray_render_is_the_local_render_byte_for_byte(local_ray, project, tmp_pa
     assert not list(tmp_path.glob(".ray.*")), "the chunk folder is removed"
 
 
-def test_assets_shipped_to_another_node_are_repathed(local_ray, project, tmp_path):
-    """A node without the files gets them from the object store: the timeline its
-    tasks render names the copies, with the same bytes."""
+def test_assets_shipped_to_another_node_are_repathed(local_ray, project, tmp_path, ray_temp, monkeypatch):
+    """Tasks that believe they run on another node than the render take the files
+    from the object store into their own folder, render a timeline repathed to the
+    copies, and give the same bytes."""
     from storyreel.engine.executors import _fetch_assets, _put_assets
     from storyreel.engine.serialize import timeline_to_dict
 
     folder, timeline = project
     data = timeline_to_dict(timeline)
     shipped = _put_assets(ray, data)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # this process's copies: in the test's folder
     photo = str(folder / "photo.png")
     assert photo in shipped
     mapping = _fetch_assets(ray, shipped)
     assert Path(mapping[photo]).read_bytes() == Path(photo).read_bytes()
     moved = _repath(data, mapping)
     assert photo not in repr(moved) and mapping[photo] in repr(moved)
+    assert Path(mapping[photo]).is_relative_to(tmp_path)
+
+    monkeypatch.setattr(RayExecutor, "_render_node", lambda self: "0" * 56)  # no node is the render's
+    with RayExecutor() as executor:
+        render_video(timeline, tmp_path / "shipped.mp4", quality="draft", executor=executor)
+    assert (tmp_path / "shipped.mp4").read_bytes() == (folder / "local.mp4").read_bytes()
+    copies = list(Path(ray_temp, "tmp").rglob("photo.png"))
+    assert copies and all(c.read_bytes() == Path(photo).read_bytes() for c in copies), "the workers' own copies"
 
 
-def test_a_failing_chunk_fails_the_render_with_its_own_error(local_ray, project, tmp_path):
+def test_a_failing_chunk_fails_the_render_with_its_own_error(local_ray, project, tmp_path, ray_temp):
     folder, timeline = project
     from dataclasses import replace
 
@@ -113,6 +132,9 @@ def test_a_failing_chunk_fails_the_render_with_its_own_error(local_ray, project,
             render_video(broken, tmp_path / "broken.mp4", quality="draft", executor=executor)
     assert "Ray" not in type(info.value).__name__  # the task's own exception, not Ray's wrapper
     assert not (tmp_path / "broken.mp4").exists()
+    render_video(timeline, tmp_path / "after.mp4", quality="draft", executor=RayExecutor())
+    left = [p.name for p in Path(ray_temp, "tmp").glob("storyreel-ray-*.mp4")]
+    assert not left, f"the segments of cancelled tasks are swept: {left}"
 
 
 def _cli(folder: Path, ray_temp: str, marker: str, *args: str) -> subprocess.Popen:
