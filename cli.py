@@ -467,10 +467,13 @@ def main() -> None:
                    "(default: FILE with .mp4).")
 @click.option("--format", "out_format", metavar="FORMAT",
               help="mp4, hevc (H.265 MP4), webm, mov, gif, png, wav, m4a (default: from the output's extension).")
+@click.option("--loudness", type=float, metavar="LUFS",
+              help="Normalise the soundtrack to this integrated loudness (default -14; -40 to -5).")
 @_encode_options
 @_speed_options
 def video_command(file, preset, fps, size, data, sets, output, quality, encoder, t_from, t_to, quiet,
-                  platform=None, no_extras=False, root=None, allow_paths=(), out_format=None, **speed):
+                  platform=None, no_extras=False, root=None, allow_paths=(), out_format=None, loudness=None,
+                  **speed):
     """Render FILE.scene to a video (MP4 unless the output or --format says otherwise)."""
     _suggest_story(file)
     _check_speed(speed)
@@ -479,10 +482,11 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
     if start is not None and end is not None and end <= start:
         raise click.BadParameter("--to must come after --from", param_hint="--to")
     fmt, output = _output_format(file, output, out_format, platform, speed)
+    _check_loudness(loudness, platform)
     out = Path(output)
     if fmt.name != "mp4":
         _run(lambda: _render_format(file, output, fmt, preset, fps, size, data, sets, root, allow_paths, quality,
-                                    start, end, quiet), out)
+                                    start, end, quiet, loudness), out)
         return
 
     def work():
@@ -490,7 +494,7 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
         target = get_platform(platform) if platform else None
         chosen_preset, chosen_size = _platform_layout(target, preset, size)
         loaded = _load(file, data, sets, chosen_preset, fps, chosen_size, root, allow_paths)
-        tl = loaded.timeline
+        tl = _with_loudness(loaded.timeline, loudness)
         if not frame_range(tl, start, end):
             # An empty range would write a video with no frames and report success.
             if start is not None and start >= tl.duration:
@@ -536,12 +540,33 @@ def _output_format(file: str, output: str | None, requested: str | None, platfor
     return fmt, output
 
 
-def _render_format(file, output, fmt, preset, fps, size, data, sets, root, allow_paths, quality, start, end, quiet):
+def _check_loudness(loudness: float | None, platform: str | None) -> None:
+    """--loudness: a sane LUFS target, and within a --platform's own loudness window."""
+    if loudness is None:
+        return
+    if not -40.0 <= loudness <= -5.0:
+        raise click.BadParameter(f"{loudness:g} LUFS is outside -40 to -5 (streaming services use -14 to -16, "
+                                 "broadcast -23)", param_hint="--loudness")
+    target = get_platform(platform) if platform else None
+    if target is not None and abs(loudness - target.loudness.target) > target.loudness.tolerance:
+        raise click.BadParameter(f"{target.label} expects {target.loudness.target:g} LUFS "
+                                 f"(±{target.loudness.tolerance:g} LU); {loudness:g} would fail its check",
+                                 param_hint="--loudness")
+
+
+def _with_loudness(tl, loudness: float | None):
+    from dataclasses import replace
+
+    return tl if loudness is None else replace(tl, loudness=loudness)
+
+
+def _render_format(file, output, fmt, preset, fps, size, data, sets, root, allow_paths, quality, start, end, quiet,
+                   loudness=None):
     """`render FILE -o out.webm` (or any format but H.264 MP4): engine/formats.py."""
     from .engine.formats import render_output
 
     began = time.perf_counter()
-    tl = _load(file, data, sets, preset, fps, size, root, allow_paths).timeline
+    tl = _with_loudness(_load(file, data, sets, preset, fps, size, root, allow_paths).timeline, loudness)
     if not frame_range(tl, start, end):
         raise SceneError(f"--from/--to select no frames at {tl.fps:g} fps", hint="widen the range to at least one frame")
     progress = Progress(quiet)

@@ -195,7 +195,7 @@ def soundtrack(timeline: Timeline, start: float = 0.0) -> AudioSource:
         return Silence()
     from .audio import Mixer
 
-    mixer = Mixer(timeline.audio, timeline.duration)
+    mixer = Mixer(timeline.audio, timeline.duration, loudness_target=timeline.loudness)
     mixer.prepare()
     offset = round(start * AUDIO_RATE)
     return _Offset(mixer, offset) if offset else mixer

@@ -72,6 +72,7 @@ def timeline_to_dict(tl: Timeline) -> dict:
         **({"tags": list(tl.tags)} if tl.tags else {}),
         **({"description": tl.description} if tl.description else {}),
         **({"made_for_kids": tl.made_for_kids} if tl.made_for_kids is not None else {}),
+        **({"loudness": tl.loudness} if tl.loudness != -14.0 else {}),
     }
 
 
@@ -135,6 +136,7 @@ def timeline_from_dict(d: dict) -> Timeline:
         tags=tuple(d.get("tags", ())),
         description=d.get("description", ""),
         made_for_kids=d.get("made_for_kids"),
+        loudness=d.get("loudness", -14.0),
     )
 
 

@@ -211,6 +211,7 @@ class Timeline:
     tags: tuple[str, ...] = ()  # the upload's own tags (publish.py puts them first)
     description: str = ""  # the upload's own description (publish.py adds the chapters)
     made_for_kids: bool | None = None  # declared made for children (None: not declared)
+    loudness: float = -14.0  # LUFS the mix is normalised to (`render --loudness`)
 
     @property
     def frame_count(self) -> int:

@@ -159,3 +159,50 @@ def test_the_command_writes_a_format_and_refuses_misused_options(tmp_path):
     bad = run_render(scene, "-o", str(tmp_path / "o.avi"), cwd=tmp_path)
     assert bad.returncode == 2 and "not an output format" in bad.stderr
     assert not (tmp_path / "o.avi").exists()
+
+
+def tone_scene(tmp_path: Path) -> Path:
+    """A 2 s scene playing a 2 s 440 Hz tone (a WAV made here)."""
+    t = np.arange(96_000) / 48_000
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    with av.open(str(tmp_path / "tone.wav"), "w", format="wav") as container:
+        stream = container.add_stream("pcm_s16le", rate=48_000, layout="mono")
+        frame = av.AudioFrame.from_ndarray((tone * 32767).astype(np.int16).reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = 48_000
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    scene = tmp_path / "tone.scene"
+    scene.write_text('video "tone" {\n    fps 10\n    size 160x90\n}\n\nscene a {\n    sound "tone.wav"\n    wait 2s\n}\n')
+    return scene
+
+
+def decoded_lufs(path: Path) -> float:
+    from storyreel.engine.audio import measure_lufs
+
+    resampler = av.AudioResampler(format="fltp", layout="stereo", rate=48_000)
+    with av.open(str(path)) as container:
+        parts = [out.to_ndarray() for f in container.decode(audio=0) for out in resampler.resample(f)]
+    return measure_lufs(np.concatenate(parts, axis=1).astype(np.float32))[0]
+
+
+def test_loudness_target_is_measured_back_on_the_decoded_audio(tmp_path):
+    from dataclasses import replace
+
+    tl = load_scene(tone_scene(tmp_path), None, CompileOptions()).timeline
+    render_output(tl, tmp_path / "default.m4a")
+    render_output(replace(tl, loudness=-16.0), tmp_path / "quiet.m4a")
+    render_output(replace(tl, loudness=-20.0), tmp_path / "quieter.mp4", quality="draft")
+    assert abs(decoded_lufs(tmp_path / "default.m4a") - -14.0) < 0.7
+    assert abs(decoded_lufs(tmp_path / "quiet.m4a") - -16.0) < 0.7
+    assert abs(decoded_lufs(tmp_path / "quieter.mp4") - -20.0) < 0.7
+
+
+def test_the_command_takes_loudness_and_refuses_a_platforms_other_target(tmp_path):
+    scene = tone_scene(tmp_path)
+    done = run_render(str(scene), "-o", str(tmp_path / "t.wav"), "--loudness", "-18", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert abs(decoded_lufs(tmp_path / "t.wav") - -18.0) < 0.7
+    bad = run_render(str(scene), "--loudness", "-16", "--platform", "youtube", cwd=tmp_path)
+    assert bad.returncode == 2 and "expects -14 LUFS" in bad.stderr
+    bad = run_render(str(scene), "--loudness", "3", cwd=tmp_path)
+    assert bad.returncode == 2 and "outside -40 to -5" in bad.stderr
