@@ -227,7 +227,9 @@ def test_mood_sets_expression_narration_and_palette_in_the_template():
         body = text.split(f"scene page{n} {{")[1].split("\n}")[0]
         assert f"luna: expression {style['expression']}" in body, mood
         assert f'narrator says "This page is {mood}." {style["narration"]}' in body, mood
-        tints.add(re.search(r"tint = rect .* fill (#\w+)", body).group(1))
+        tints.add(re.search(r"card = rect .* fill (#\w+)", body).group(1))  # the words' card in the mood's colour
+        # A strong mood also darkens the whole page.
+        assert ("tint = rect" in body) == (mood in ("sad", "scary", "sleepy")), mood
     assert len(tints) == len(MOODS)
 
 
