@@ -20,7 +20,7 @@ CONFIG_FILE = "channel.yaml"
 TOPICS = ("letters", "numbers", "colours", "shapes", "feelings", "opposites", "animals", "seasons")
 AGES = (2, 3, 4, 5)
 LENGTHS = ("short", "episode")
-PUBLISHER_KINDS = ("folder", "youtube")
+PUBLISHER_KINDS = ("folder", "youtube", "webhook")
 WEIGHT_BOUNDS = (0.1, 5.0)
 
 DEFAULT_CHANNEL = """\
@@ -69,9 +69,11 @@ platforms: [youtube]
 # How episodes are published, in order. folder: an outbox per platform (video, captions,
 # thumbnail, metadata JSON with the made-for-children flag). youtube: the YouTube Data API
 # resumable upload; credentials is an OAuth token file you provide (see docs/CHANNEL.md).
+# webhook: a POST of the metadata JSON, signed with the key in `secret` (made if missing).
 publishers:
   - folder: {outbox: outbox}
   # - youtube: {credentials: youtube-token.json, privacy: private}
+  # - webhook: {url: "https://example.org/hook", secret: webhook-secret}
 
 # The look: colours (hex) used on titles and thumbnails, and an optional intro/outro
 # (a .scene file in this folder) put before and after every episode.
@@ -432,7 +434,8 @@ def load_channel(folder: str | Path) -> Channel:
 
 
 _PUBLISHER_OPTIONS = {"folder": ("outbox", "keep"), "youtube": ("credentials", "privacy", "endpoint", "chunk_bytes",
-                                                                "daily_quota")}
+                                                                "daily_quota"),
+                      "webhook": ("url", "secret")}
 
 
 def _publishers(doc: _Doc, node: yaml.Node | None, folder: Path) -> list[Publisher]:
@@ -462,8 +465,13 @@ def _publishers(doc: _Doc, node: yaml.Node | None, folder: Path) -> list[Publish
                                         "YouTube takes chunks of a multiple of 256 KiB: 262144, 2097152, 8388608")
                 elif key in ("daily_quota", "keep"):
                     doc.number(value, key, 1, 1_000_000, f"{key}: a whole number", True)
-                elif key in ("outbox", "credentials", "endpoint", "privacy"):
+                elif key in ("outbox", "credentials", "endpoint", "privacy", "url", "secret"):
                     options[key] = doc.string(value, key, hint)
+                if key == "url" and not re.match(r"^https?://[^\s/]+", options[key]):
+                    raise doc.error(value, f"cannot read the URL {options[key]!r}", "url: https://example.org/hook")
+            if kind == "webhook" and "url" not in options:
+                raise doc.error(options_node, "the webhook publisher needs a url",
+                                "- webhook: {url: https://example.org/hook, secret: webhook-secret}")
             if kind == "youtube":
                 if "credentials" not in options:
                     raise doc.error(options_node, "the youtube publisher needs credentials",
@@ -474,9 +482,10 @@ def _publishers(doc: _Doc, node: yaml.Node | None, folder: Path) -> list[Publish
                 if not (folder / str(options["credentials"])).is_file() and not Path(str(options["credentials"])).is_file():
                     raise doc.error(fields["credentials"][1], f"no credentials file {options['credentials']!r}",
                                     "an OAuth token JSON ({\"access_token\": …}) in the channel folder")
-        elif kind == "youtube":
-            raise doc.error(kind_node, "the youtube publisher needs credentials",
-                            "- youtube: {credentials: youtube-token.json}")
+        elif kind in ("youtube", "webhook"):
+            raise doc.error(kind_node, f"the {kind} publisher needs its options",
+                            "- youtube: {credentials: youtube-token.json}" if kind == "youtube"
+                            else "- webhook: {url: https://example.org/hook, secret: webhook-secret}")
         if any(p.kind == kind for p in out):
             raise doc.error(kind_node, f"publisher {kind} is listed twice", hint)
         out.append(Publisher(kind, options, item.start_mark.line + 1))

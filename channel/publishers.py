@@ -15,6 +15,7 @@ publishes twice:
   byte, so a crash mid-upload, or between the last byte and the record, resumes or
   finds the finished video instead of uploading again. Quota is counted per day (calls
   of the videos.insert bucket, and the older 1,600 units a call).
+- `webhook`: POSTs the episode's metadata JSON, signed as `render serve` signs its webhooks.
 
 `publish_episode` runs every configured publisher for every platform it serves and
 records each (episode, publisher, platform) as done exactly once.
@@ -181,6 +182,45 @@ class YouTubePublisher:
         return video["id"]
 
 
+class WebhookPublisher:
+    """POSTs the episode's metadata JSON (and its files' paths) to `url`, signed as the
+    service signs its webhooks (service/webhooks.py: `Storyreel-Signature: v1=HMAC`
+    over `TIMESTAMP.` + body; the receiver checks it with `verify`). `Storyreel-Webhook-Id`
+    is the same on every try: the receiver deduplicates on it. 2xx: done."""
+
+    name = "webhook"
+    platforms = None
+
+    def __init__(self, channel, url: str, secret: str = "webhook-secret", timeout_s: float = 30.0):
+        path = Path(secret)
+        self.channel, self.url, self.timeout_s = channel, url, timeout_s
+        self.secret_path = path if path.is_absolute() else channel.folder / path
+
+    def publish(self, episode, produced: Produced, platform: str, record: Record) -> str:
+        import urllib.error
+        import urllib.request
+
+        from ..service.webhooks import WebhookError, load_secret, sign
+
+        body = json.dumps({"event": "channel.episode", "platform": platform,
+                           "episode": episode_metadata(self.channel, episode, produced, platform),
+                           "files": {"video": str(produced.video),
+                                     "thumbnail": str(produced.sidecar(".thumbnail.jpg")),
+                                     "captions": str(produced.sidecar(".srt"))}}, sort_keys=True).encode()
+        stamp = int(time.time())
+        request = urllib.request.Request(self.url, data=body, method="POST", headers={
+            "Content-Type": "application/json", "Storyreel-Event": "channel.episode",
+            "Storyreel-Webhook-Id": f"channel-{episode.id}-{platform}", "Storyreel-Timestamp": str(stamp),
+            "Storyreel-Signature": sign(load_secret(self.secret_path), stamp, body)})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                return f"{self.url} {response.status}"
+        except urllib.error.HTTPError as err:
+            raise WebhookError(f"webhook {self.url}: {err.code} {err.reason}") from None
+        except (urllib.error.URLError, OSError) as err:
+            raise WebhookError(f"webhook {self.url}: {getattr(err, 'reason', err)}") from None
+
+
 def make_publishers(channel, db) -> list:
     out = []
     for p in channel.publishers:
@@ -188,6 +228,8 @@ def make_publishers(channel, db) -> list:
             out.append(FolderPublisher(channel, **p.options))
         elif p.kind == "youtube":
             out.append(YouTubePublisher(channel, db=db, **p.options))
+        elif p.kind == "webhook":
+            out.append(WebhookPublisher(channel, **p.options))
     return out
 
 

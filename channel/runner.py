@@ -40,6 +40,7 @@ class ChannelRunner:
         self.on_event = on_event or (lambda kind, info: None)
         self._log_path = channel.folder / "channel.log.jsonl"
         self._log = log
+        self._publish_failures = 0
 
     # ── the log ──────────────────────────────────────────────────────────────
 
@@ -163,15 +164,27 @@ class ChannelRunner:
 
     # ── publishing ───────────────────────────────────────────────────────────
 
-    def publish(self, episode: Planned) -> list[dict]:
+    def publish(self, episode: Planned) -> list[dict] | None:
+        """Publish a produced episode; None when a publisher failed (logged; the episode
+        stays produced, and the next try skips what its records show done)."""
+        from ..service.webhooks import WebhookError
+        from .youtube import UploadError
+
         video = Path(episode.video or self.output_for(episode))
         meta_path = video.with_suffix(".json")
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-        done = publish_episode(self.channel, self.db, episode, Produced(video, meta),
-                               make_publishers(self.channel, self.db))
+        try:
+            done = publish_episode(self.channel, self.db, episode, Produced(video, meta),
+                                   make_publishers(self.channel, self.db))
+        except (UploadError, WebhookError, OSError, ValueError) as err:
+            self._set(episode, error=f"publishing: {err}")
+            self.log("publish-failed", episode=episode.id, slot=episode.slot, error=str(err),
+                     transient=getattr(err, "transient", True))
+            return None
         self._set(episode, state="published")
         self.log("published", episode=episode.id, slot=episode.slot, to=done)
-        shutil.rmtree(video.parent, ignore_errors=True)  # the outbox holds its own links; disk is finite
+        if video.parent.parent == self.channel.folder / "episodes":  # only our own working folder
+            shutil.rmtree(video.parent, ignore_errors=True)  # the outbox holds its own links; disk is finite
         return done
 
     # ── the loop ─────────────────────────────────────────────────────────────
@@ -206,7 +219,8 @@ class ChannelRunner:
             else:
                 return episode
         episode = self.planner.episode(row["id"])
-        self.publish(episode)
+        if self.publish(episode) is not None:
+            episode.state = "published"
         return episode
 
     def run(self, stop: threading.Event, sleep: Callable[[float], None] | None = None,
@@ -228,11 +242,19 @@ class ChannelRunner:
             now = self.clock()
             due = self.db.execute("SELECT id FROM episodes WHERE state = 'produced' AND slot_at <= ? ORDER BY slot",
                                   (now,)).fetchall()
+            failed = False
             for row in due:
                 episode = self.planner.episode(row["id"])
-                self.publish(episode)
+                if self.publish(episode) is None:
+                    failed = True
+                    break  # in slot order: the next waits for this one
                 if until_slot is not None and episode.slot >= until_slot:
                     return
+            if failed:
+                self._publish_failures += 1
+                wait(min(900.0, 30.0 * 2 ** (self._publish_failures - 1)))
+                continue
+            self._publish_failures = 0
             ahead = self.db.execute("SELECT count(*) FROM episodes WHERE state = 'produced' AND slot_at > ?",
                                     (now,)).fetchone()[0]
             if ahead < max(1, self.channel.buffer):

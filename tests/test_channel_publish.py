@@ -123,3 +123,56 @@ def test_credentials_come_from_the_users_file(tmp_path):
         with pytest.raises(UploadError, match="401") as err:
             publish_episode(channel, planner.db, episode, produced)
         assert not err.value.transient and server.inserts == 0
+
+
+def test_webhook_publisher_signs_and_a_failure_is_retried_not_repeated(tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from storyreel.channel.runner import ChannelRunner
+    from storyreel.service.webhooks import verify
+
+    received, statuses = [], [500]
+
+    class Hook(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(statuses.pop(0) if statuses else 204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        folder = tmp_path / "ch"
+        init_channel(folder)
+        path = folder / "channel.yaml"
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        path.write_text(path.read_text().replace(
+            '  # - webhook: {url: "https://example.org/hook", secret: webhook-secret}',
+            f'  - webhook: {{url: "{url}", secret: hook.key}}'))
+        runner = ChannelRunner(load_channel(folder), clock=lambda: T0)
+        episode = runner.next_to_make()
+        video = tmp_path / "ep.mp4"
+        video.write_bytes(b"video")
+        runner._set(episode, state="produced", video=str(video))
+        assert runner.publish(episode) is None  # the receiver answered 500: logged, still produced
+        assert runner.planner.episode(episode.id).state == "produced"
+        assert runner.publish(episode) is not None
+        assert runner.publish(runner.planner.episode(episode.id)) is not None  # a third time sends nothing
+        assert len(received) == 2  # the failed try and the one that counted
+        headers, body = received[-1]
+        secret = (folder / "hook.key").read_text().strip().encode()
+        assert verify(secret, body, headers["Storyreel-Timestamp"], headers["Storyreel-Signature"])
+        assert headers["Storyreel-Webhook-Id"] == f"channel-{episode.id}-youtube"
+        payload = json.loads(body)
+        assert payload["episode"]["made_for_kids"] is True and payload["event"] == "channel.episode"
+        events = [json.loads(line)["event"] for line in (folder / "channel.log.jsonl").read_text().splitlines()]
+        assert events.count("publish-failed") == 1
+    finally:
+        server.shutdown()
+        server.server_close()
