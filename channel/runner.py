@@ -28,6 +28,7 @@ from .planner import Planned, Planner
 from .publishers import Produced, make_publishers, publish_episode
 
 MAX_TRIES = 3
+MIN_FREE_BYTES = 1 << 30  # no production below 1 GiB free in the channel folder (an episode is ~10-300 MB)
 
 
 class ChannelRunner:
@@ -79,6 +80,11 @@ class ChannelRunner:
         from ..jobs.queue import JobQueue
         from ..jobs.runner import Runner
 
+        free = shutil.disk_usage(self.channel.folder).free
+        if free < MIN_FREE_BYTES and episode.state == "planned":
+            self._set(episode, error=f"disk low: {free / 2**20:.0f} MB free in {self.channel.folder}")
+            self.log("disk-low", episode=episode.id, free_bytes=free, need_bytes=MIN_FREE_BYTES)
+            return False
         with JobQueue(self.channel.jobs_dir, max_attempts=2) as queue:
             queue.reclaim()  # a job whose program was killed: queued again
             while episode.state in ("planned", "producing"):
@@ -260,7 +266,8 @@ class ChannelRunner:
             if ahead < max(1, self.channel.buffer):
                 episode = self.next_to_make()
                 if episode is not None:
-                    self.produce(episode, stop)
+                    if not self.produce(episode, stop) and episode.state == "planned":
+                        wait(60.0)  # the disk is low: publish what is made, look again in a minute
                     continue
             nxt = self.db.execute("SELECT min(slot_at) FROM episodes WHERE state = 'produced'").fetchone()[0]
             wait(max(0.0, min(60.0, (nxt or now + 60) - now)))

@@ -194,3 +194,18 @@ def test_slots_that_passed_unmade_are_missed_not_made_late(tmp_path):
     states = {e.slot: e.state for e in runner.planner.episodes()}
     assert [states[s] for s in range(3)] == ["missed"] * 3
     assert [e["slot"] for e in _events(folder) if e["event"] == "missed"] == [0, 1, 2]
+
+
+def test_a_full_disk_stops_production_not_the_channel(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    folder = _small_channel(tmp_path)
+    runner = ChannelRunner(load_channel(folder))
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10 << 30, 10 << 30, 200 << 20))
+    episode = runner.next_to_make()
+    assert runner.produce(episode) is False and episode.state == "planned" and "disk low: 200 MB" in episode.error
+    assert _events(folder)[-1]["event"] == "disk-low" and not (folder / "jobs").exists()
+    result = CliRunner().invoke(main, ["channel", "run", str(folder), "--once"])
+    assert result.exit_code == 1 and "was not published: planned: disk low" in result.output
