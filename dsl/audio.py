@@ -8,6 +8,7 @@ video's clock when it places the scenes.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,7 +23,7 @@ from ..engine.captions import cues_for_utterance
 from ..engine.timeline import AudioClip, CaptionCue, WordCue
 from . import ast
 from .elements import Context
-from .errors import SceneError, did_you_mean
+from .errors import SceneError, SceneWarning, did_you_mean
 from .values import Items
 
 NARRATOR = "narrator"
@@ -301,12 +302,48 @@ def compile_sound(step: ast.SoundStep, items: Items, t: float, ctx: Context, out
         raise SceneError(f"unknown sound '{item.text}'", item.span,
                          hint=(did_you_mean(item.text, LIBRARY_SOUNDS) if isinstance(item, ast.Word) else None)
                          or f"sounds: {', '.join(LIBRARY_SOUNDS)}, or a \"file.wav\"")
-    volume = 1.0
-    if items.take_word("volume"):
-        volume = _volume(items)
+    volume, params = 1.0, _sound_settings(items, length)
+    if "volume" in params:
+        volume = params.pop("volume")
     items.finish("sound")
-    out.clips.append(AudioClip(start=t, kind="sound", source=source, volume=volume))
-    return length
+    out.clips.append(AudioClip(start=t, kind="sound", source=source, volume=volume, params=params or None))
+    return params.get("trim_end", length) - params.get("trim_start", 0.0)
+
+
+SOUND_SETTINGS = ("volume", "from", "to", "fade")
+
+
+def _sound_settings(items: Items, length: float) -> dict[str, Any]:
+    """`[volume V] [from T] [to T] [fade in T] [fade out T]`, in any order: the mixer's
+    params (trim_start, trim_end, fade_in, fade_out). A `to` past the sound's end plays
+    to its end, with a warning."""
+    params: dict[str, Any] = {}
+    while not items.at_end():
+        word = items.peek()
+        if not isinstance(word, ast.Word) or word.name not in SOUND_SETTINGS:
+            break
+        items.next(word.name)
+        if word.name == "volume":
+            params["volume"] = _volume(items)
+        elif word.name == "fade":
+            way = items.expect_word("in or out", ("in", "out"))
+            params[f"fade_{way}"] = items.time(f"how long the sound fades {way}")
+        else:
+            params["trim_start" if word.name == "from" else "trim_end"] = (
+                items.time("where the sound starts in the file" if word.name == "from" else "where it ends"), word)
+    start, start_word = params.get("trim_start", (0.0, None))
+    end, end_word = params.get("trim_end", (length, None))
+    if end > length + 1e-3 and start < length:
+        warnings.warn(SceneWarning(f"'to {end:g}s' is past the end of the sound ({length:.2f}s long); "
+                                   f"it plays to {length:.2f}s", end_word.span))
+        end = length
+    if not 0 <= start < end and (start_word or end_word) is not None:
+        raise SceneError(f"the sound's range {start:g}s..{end:g}s is empty or outside the sound ({length:.2f}s long)",
+                         (start_word or end_word).span, hint="from and to are times inside the sound, from before to")
+    for key, value in (("trim_start", start), ("trim_end", end)):
+        if key in params:
+            params[key] = value
+    return params
 
 
 def cut_clips(clips: list[AudioClip], end: float) -> list[AudioClip]:

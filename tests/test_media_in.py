@@ -95,3 +95,67 @@ def test_a_trim_past_the_end_of_the_file_is_clamped_with_a_warning(frame_at, tmp
     assert close(f[90, 300], BLUE, 12), f[90, 300]  # held on the file's last frame (odd: blue)
     messages = [r.getMessage() for r in caplog.records]
     assert any("test.scene:" in m and "warning:" in m and "3s" in m and "1.00s" in m for m in messages), messages
+
+
+# -- sounds: from/to trims and fades ---------------------------------------------------------
+
+def write_wav(path: Path, samples: np.ndarray) -> None:
+    with av.open(str(path), "w", format="wav") as container:
+        stream = container.add_stream("pcm_s16le", rate=48_000, layout="mono")
+        frame = av.AudioFrame.from_ndarray((samples * 32767).astype(np.int16).reshape(1, -1), format="s16",
+                                           layout="mono")
+        frame.sample_rate = 48_000
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+
+
+def rendered_sound(tmp_path: Path, sound_line: str, seconds: float = 2.0) -> np.ndarray:
+    """The soundtrack (mono, 48 kHz) of a scene that plays `sound_line` at its start,
+    written as a WAV and decoded; the file is 1 s of silence then 1 s of a 440 Hz tone."""
+    from storyreel.dsl import CompileOptions, load_scene
+    from storyreel.engine.formats import render_output
+
+    t = np.arange(48_000) / 48_000
+    write_wav(tmp_path / "late.wav", np.concatenate([np.zeros(48_000), 0.5 * np.sin(2 * np.pi * 440 * t)]))
+    scene = tmp_path / "s.scene"
+    scene.write_text(scene_text(f"scene s {{\n    background solid white\n    {sound_line}\n    wait {seconds:g}s\n}}\n",
+                                "size 160x90\nfps 10"))
+    render_output(load_scene(scene, None, CompileOptions()).timeline, tmp_path / "out.wav")
+    with av.open(str(tmp_path / "out.wav")) as container:
+        pcm = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(audio=0)])
+    return pcm.reshape(-1, 2).mean(axis=1) / 32768.0
+
+
+def level(x: np.ndarray, a: float, b: float) -> float:
+    return float(np.sqrt(np.mean(x[int(a * 48_000):int(b * 48_000)] ** 2)))
+
+
+def test_a_trimmed_sound_starts_at_its_from_sample_and_stops_at_its_to(tmp_path):
+    x = rendered_sound(tmp_path, 'sound "late.wav" from 1s to 1.5s')
+    assert level(x, 0.0, 0.01) > 0.05  # the tone from the first samples: the silence was trimmed off
+    assert level(x, 0.05, 0.45) > 0.1
+    assert level(x, 0.55, 1.5) < 1e-3  # stopped at `to`
+
+
+def test_a_sound_fades_in_and_out(tmp_path):
+    x = rendered_sound(tmp_path, 'sound "late.wav" from 1s fade in 0.4s fade out 0.4s')
+    full = level(x, 0.45, 0.55)
+    assert level(x, 0.0, 0.05) < 0.25 * full  # fading in
+    assert level(x, 0.95, 1.0) < 0.25 * full  # fading out before the sound's end
+    assert level(x, 1.05, 2.0) < 1e-3
+
+
+def test_a_sound_trimmed_past_its_end_plays_to_the_end_with_a_warning(tmp_path, caplog):
+    with caplog.at_level("WARNING"):
+        x = rendered_sound(tmp_path, 'sound "late.wav" from 1.5s to 9s')
+    assert level(x, 0.05, 0.45) > 0.1 and level(x, 0.55, 1.0) < 1e-3
+    assert any("past the end of the sound (2.00s long)" in r.getMessage() and "warning:" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_an_empty_sound_range_is_a_located_error(tmp_path):
+    from storyreel.dsl import SceneError
+
+    with pytest.raises(SceneError) as err:
+        rendered_sound(tmp_path, 'sound "late.wav" from 1.5s to 1s')
+    assert "from 1.5s to 1s" in err.value.location.source_line and "empty" in err.value.message

@@ -305,6 +305,10 @@ class Mixer:
                     self._speech_cache[clip.source] = data
             elif kind == "sound" and is_library_sound(clip.source):
                 data = library_sound(clip.source)
+                if "trim_start" in params or "trim_end" in params:  # `sound pop from 0.1s to 0.3s`
+                    first = int(round(float(params.get("trim_start", 0.0)) * RATE))
+                    last = params.get("trim_end")
+                    data = data[:, first:None if last is None else int(round(float(last) * RATE))]
             else:
                 path = self._resolve(clip.source)
                 if kind == "sound" and not Path(path).exists() and not Path(clip.source).suffix:
@@ -329,6 +333,8 @@ class Mixer:
             fade_out = int(round(min(wanted, length / RATE / 4.0) * RATE)) if cut else 0
         elif cut:
             fade_out = min(int(CUT_FADE * RATE), length // 2)
+        if kind == "sound" and "fade_out" in params:  # `sound "x.wav" fade out 1s`: its own fade
+            fade_out = max(fade_out, min(int(round(float(params["fade_out"]) * RATE)), length))
         skip = 0
         if start < 0:  # begins before the video: play from the right place in it
             skip, start = -start, 0
