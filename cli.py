@@ -235,11 +235,13 @@ def _speed_options(f):
 def _check_executor(value: str, hint: str) -> str:
     """`--executor ray` / `--ray-address` need Ray: misuse (exit 2) when it is missing."""
     if value != "local":
-        from .engine.executors import RayMissing, import_ray
+        from .engine.executors import RayMissing, check_address, import_ray
 
         try:
             import_ray()
-        except RayMissing as err:
+            if hint == "--ray-address":
+                check_address(value)
+        except (RayMissing, ValueError) as err:
             raise click.BadParameter(str(err).replace("--executor ray", hint), param_hint=hint) from None
     return value
 

@@ -99,6 +99,7 @@ class RayExecutor:
         options: dict[str, Any] = dict(include_dashboard=False, logging_level="ERROR", log_to_driver=False,
                                        configure_logging=True)
         if self.address:
+            _probe(self.address)
             options["address"] = self.address
         else:  # "local": a new private Ray, even where `ray start` runs a cluster on this machine
             options.update(address="local", num_cpus=self.num_cpus or os.cpu_count() or 1)
@@ -144,6 +145,36 @@ class RayExecutor:
             tasks.submit(task, job, chunk, folder / f"{chunk.index:05d}.mp4")
         self.last = tasks
         return tasks, tasks, tasks.futures
+
+
+def check_address(address: str) -> tuple[str, int]:
+    """(host, port) of a HOST:PORT Ray address, or a ValueError saying what is expected
+    (`auto` and `ray://HOST:PORT` are checked by Ray: (address, 0))."""
+    if address == "auto" or address.startswith("ray://"):
+        return address, 0
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected HOST:PORT (the address `ray start --head` prints, e.g. 10.0.0.1:6379), auto, "
+                         f"or ray://HOST:10001 (got {address!r})")
+    return host.strip("[]"), int(port)
+
+
+def _probe(address: str, timeout: float = 5.0) -> None:
+    """Fail fast on a HOST:PORT nobody listens at: Ray itself would retry for minutes,
+    printing warnings. ("auto" and ray:// addresses are left to Ray.)"""
+    from .chunks import RenderWorkerError
+
+    if address == "auto" or address.startswith("ray://"):
+        return
+    try:
+        host, port = check_address(address)
+    except ValueError as err:
+        raise RenderWorkerError(str(err)) from None
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as err:
+        raise RenderWorkerError(f"cannot reach the Ray cluster at {address}: {err.strerror or err}; start its head "
+                                "with `ray start --head --port PORT` (docs/RAY.md)") from None
 
 
 @contextlib.contextmanager

@@ -195,3 +195,26 @@ def test_without_ray_executor_ray_is_a_misuse_naming_the_extra(project, monkeypa
         assert "pip install 'storyreel[ray]'" in result.output and option[0] in result.output
         assert "Traceback" not in result.output
     assert not (folder / "none.mp4").exists()
+
+
+def test_a_bad_ray_address_is_a_clear_error(project, tmp_path):
+    """A malformed address is a misuse (exit 2); one nobody listens at fails at once
+    (exit 1), not after Ray's minutes of retries."""
+    import socket as sockets
+
+    from click.testing import CliRunner
+
+    from storyreel.cli import main
+
+    folder, _ = project
+    scene = str(folder / "chunks.scene")
+    result = CliRunner().invoke(main, [scene, "-o", str(tmp_path / "a.mp4"), "--ray-address", "nonsense"])
+    assert result.exit_code == 2 and "HOST:PORT" in result.output, result.output
+    with sockets.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]  # closed again below: nothing listens there
+    began = time.monotonic()
+    result = CliRunner().invoke(main, [scene, "-o", str(tmp_path / "b.mp4"), "--ray-address", f"127.0.0.1:{port}"])
+    assert result.exit_code == 1, result.output
+    assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in result.output and "ray start --head" in result.output
+    assert time.monotonic() - began < 30 and not (tmp_path / "b.mp4").exists()
