@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import json
 import os
 import subprocess
 import sys
@@ -101,6 +102,7 @@ def main() -> int:
     parser.add_argument("--mbit", type=float, default=4.0,
                         help="segment bit rate to assume as well (busy 720p pictures; the generated video is calmer)")
     parser.add_argument("--episode", type=float, default=40.0, help="minutes of the projected episode")
+    parser.add_argument("--stats", metavar="FILE", help="write the per-chunk times and sizes as JSON")
     parser.add_argument("--no-warm", dest="warm", action="store_false", help="skip the render on a running Ray")
     args = parser.parse_args()
     from storyreel.dsl import CompileOptions, load_scene
@@ -149,6 +151,9 @@ def main() -> int:
               + (f", {100 * (warm_s / local - 1):+.1f}% on a running Ray" if warm_s is not None else ""))
 
         stats = list(tasks.chunks.values())
+        if args.stats:
+            Path(args.stats).write_text(json.dumps({"video_s": video_s, "start_s": start_s, "profile": profile.seconds,
+                                                    "chunks": [vars(s) for s in stats]}, indent=1))
         sizes = [s.size / 1e6 for s in stats]
         print(f"{len(stats)} chunks: task {min(s.seconds for s in stats):.1f}-{max(s.seconds for s in stats):.1f}s "
               f"(sum {sum(s.seconds for s in stats):.1f}s), segments {min(sizes):.2f}-{max(sizes):.2f} MB "
