@@ -140,7 +140,7 @@ def render_output(timeline, output: str | Path, fmt: OutputFormat | None = None,
     """Render `timeline` to `output` in `fmt` (default: from the extension); returns
     the frames written (for audio only: the frames the video would have). `mp4`:
     the rest of `render_video`'s options, for H.264 MP4."""
-    from .render import frame_range, render_frames, render_video, soundtrack
+    from .render import frame_range, render_frames, render_video, soundtrack, write_caption_files
 
     fmt = fmt or format_for(output)
     if fmt.name == "mp4":
@@ -159,6 +159,8 @@ def render_output(timeline, output: str | Path, fmt: OutputFormat | None = None,
     with atomic_output(output, Path(output).suffix or ".mp4") as tmp:
         with FormatWriter(tmp, fmt, timeline.width, timeline.height, timeline.fps, quality, audio, alpha) as writer:
             render_frames(timeline, frames, writer, on_progress=on_progress)
+    if timeline.captions_mode != "off" and fmt.audio:  # OUT.srt and OUT.vtt beside it, as beside an MP4
+        write_caption_files(timeline, Path(output), frames.start / timeline.fps, frames.stop / timeline.fps)
     return len(frames)
 
 

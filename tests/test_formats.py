@@ -112,11 +112,12 @@ def test_mp4_through_render_output_is_byte_identical_to_render_video(tmp_path):
     assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
 
 
-@pytest.mark.parametrize("output", ["x.webm", "x.mov", "x.gif", "x.m4a", "x.wav"])
+@pytest.mark.parametrize("output", ["x.webm", "x.mov", "x.gif", "x.m4a", "x.wav", "h.mp4"])
 def test_same_input_same_bytes(tmp_path, output):
-    tl = timeline("transparent.scene" if output != "x.m4a" else "opaque.scene")
-    render_output(tl, tmp_path / "1" / output, quality="draft")
-    render_output(tl, tmp_path / "2" / output, quality="draft")
+    tl = timeline("transparent.scene" if output not in ("x.m4a", "h.mp4") else "opaque.scene")
+    fmt = FORMATS["hevc"] if output == "h.mp4" else None
+    render_output(tl, tmp_path / "1" / output, fmt, quality="draft")
+    render_output(tl, tmp_path / "2" / output, fmt, quality="draft")
     assert (tmp_path / "1" / output).read_bytes() == (tmp_path / "2" / output).read_bytes()
 
 
@@ -206,3 +207,11 @@ def test_the_command_takes_loudness_and_refuses_a_platforms_other_target(tmp_pat
     assert bad.returncode == 2 and "expects -14 LUFS" in bad.stderr
     bad = run_render(str(scene), "--loudness", "3", cwd=tmp_path)
     assert bad.returncode == 2 and "outside -40 to -5" in bad.stderr
+
+
+def test_caption_files_are_written_beside_a_webm(tmp_path):
+    scene = tmp_path / "say.scene"
+    scene.write_text('video "say" {\n    size 160x90\n    fps 10\n    captions on\n}\n\n'
+                     'scene a {\n    narrator says "Hello there"\n}\n')
+    render_output(load_scene(scene, None, CompileOptions()).timeline, tmp_path / "say.webm", quality="draft")
+    assert "Hello there" in (tmp_path / "say.srt").read_text() and (tmp_path / "say.vtt").exists()
