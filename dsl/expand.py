@@ -236,7 +236,7 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Fo
     dependencies: list[str] = []
     loader = _MarkingLoader(smap, path, body, dependencies)
     env = BudgetedEnvironment(project, loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                              keep_trailing_newline=True, autoescape=False)
+                              keep_trailing_newline=True, autoescape=False, bytecode_cache=_COMPILED)
     # A global, so that macros in `{% import %}`ed files (imported without context) see it too;
     # a variable of the same name (front matter, --set) hides it in the file that has it.
     env.globals["canvas"] = canvas_variable(canvas)
@@ -303,6 +303,30 @@ def spot_function(fmt: Format | None = None):
         x, y = places[place]
         return f"({round(100 * x, 2)}%, {round(100 * y, 2)}%)"
     return spot
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled Jinja code kept in memory, keyed by the file's name and the
+    checksum of its (marked) text: a process that expands many scenes (tests,
+    `render batch`, contact sheets) compiles the templates' shared libraries once
+    rather than every time (compiling was most of a template's expansion time)."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.codes.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if len(self.codes) >= self.size:
+            self.codes.pop(next(iter(self.codes)))
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
 
 
 def seed_of(*values: Any) -> int:
