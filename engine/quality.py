@@ -275,10 +275,15 @@ def _probe_audio(container) -> AudioInfo | None:
         return None
     stream = container.streams.audio[0]
     ctx = stream.codec_context
+    start = _seconds(stream.start_time, stream.time_base)
+    duration = _seconds(stream.duration, stream.time_base)
+    if not duration:  # WebM states no stream durations: the end of its last packet
+        ends = [p.pts + (p.duration or 0) for p in container.demux(stream) if p.size and p.pts is not None]
+        container.seek(0)
+        duration = max(0.0, _seconds(max(ends), stream.time_base) - start) if ends else 0.0
     return AudioInfo(
         codec=ctx.name, profile=str(ctx.profile or ""), sample_rate=ctx.sample_rate, channels=ctx.channels,
-        layout=ctx.layout.name, start=_seconds(stream.start_time, stream.time_base),
-        duration=_seconds(stream.duration, stream.time_base), bit_rate=int(stream.bit_rate or 0),
+        layout=ctx.layout.name, start=start, duration=duration, bit_rate=int(stream.bit_rate or 0),
     )
 
 

@@ -215,3 +215,14 @@ def test_caption_files_are_written_beside_a_webm(tmp_path):
                      'scene a {\n    narrator says "Hello there"\n}\n')
     render_output(load_scene(scene, None, CompileOptions()).timeline, tmp_path / "say.webm", quality="draft")
     assert "Hello there" in (tmp_path / "say.srt").read_text() and (tmp_path / "say.vtt").exists()
+
+
+def test_check_video_measures_a_webm_soundtrack_and_finds_it_in_sync(tmp_path):
+    from storyreel.engine.quality import check_video
+
+    render_output(load_scene(tone_scene(tmp_path), None, CompileOptions()).timeline, tmp_path / "t.webm",
+                  quality="draft")
+    report = check_video(tmp_path / "t.webm")
+    assert abs(report.info.audio.duration - 2.0) < 0.05
+    sync = next(c for c in report.checks if c.name == "sync")
+    assert sync.status == "pass", sync
