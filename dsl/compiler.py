@@ -520,7 +520,8 @@ class SceneCompiler:
             # The clip's own sound joins the soundtrack, trimmed and looped like its picture.
             self.audio.clips.append(AudioClip(
                 start=t, kind="sound", source=layer.attrs["file"], volume=layer.attrs.get("volume", 1.0),
-                loop=layer.attrs["loop"], params={"trim_start": layer.attrs["from"], "trim_end": layer.attrs["to"]}))
+                loop=layer.attrs["loop"], params={"trim_start": layer.attrs["from"], "trim_end": layer.attrs["to"],
+                                                  **({"speed": layer.attrs["speed"]} if "speed" in layer.attrs else {})}))
         self.layers[name] = layer
         if parent is None:
             self.order.append(layer)

@@ -272,6 +272,11 @@ def read_fit(items: Items, layer: LayerBuilder, ctx: Context) -> None:
     layer.attrs["fit"] = items.expect_word("a fit", ("contain", "cover", "stretch"))
 
 
+def read_clip_speed(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.attrs["speed"] = items.number_between("a playback speed (0.25 to 4)", 0.25, 4, "speed", "x",
+                                                "speed 0.5 plays at half speed, speed 2 twice as fast")
+
+
 def read_volume(items: Items, layer: LayerBuilder, ctx: Context) -> None:
     layer.attrs["volume"] = items.number_between("a volume (0 to 2)", 0, 2, "volume")
 
@@ -327,7 +332,7 @@ ELEMENTS: dict[str, ElementKind] = {
     "svg": _k("svg", BOX),
     "group": _k(None, {}),
     "video": _k("clip", {**BOX, "from": read_clip_from, "to": read_clip_to, "loop": read_loop, "fit": read_fit,
-                         "muted": read_muted, "volume": read_volume}),
+                         "muted": read_muted, "volume": read_volume, "speed": read_clip_speed}),
     "particles": ElementKind("particles", {"opacity": read_opacity, "z": read_z, "count": read_count,
                                            "colors": read_colors, "seed": read_seed, "area": read_area}, {}),
 }

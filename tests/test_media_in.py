@@ -159,3 +159,57 @@ def test_an_empty_sound_range_is_a_located_error(tmp_path):
     with pytest.raises(SceneError) as err:
         rendered_sound(tmp_path, 'sound "late.wav" from 1.5s to 1s')
     assert "from 1.5s to 1s" in err.value.location.source_line and "empty" in err.value.message
+
+
+# -- clip speed ------------------------------------------------------------------------------
+
+def write_clip_with_tone(path: Path, seconds: float = 1.0) -> None:
+    """10 fps frames, red on even frames and blue on odd ones, and a 440 Hz tone throughout."""
+    with av.open(str(path), "w", format="mov") as container:
+        video = container.add_stream("png", rate=10)
+        video.width, video.height, video.pix_fmt = 32, 18, "rgb24"
+        audio = container.add_stream("pcm_s16le", rate=48_000, layout="mono")
+        for i in range(round(seconds * 10)):
+            rgb = np.zeros((18, 32, 3), np.uint8)
+            rgb[...] = RED if i % 2 == 0 else BLUE
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            container.mux(video.encode(frame))
+        t = np.arange(round(seconds * 48_000)) / 48_000
+        tone = (0.5 * np.sin(2 * np.pi * 440 * t) * 32767).astype(np.int16).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(tone, format="s16", layout="mono")
+        frame.sample_rate, frame.pts = 48_000, 0
+        container.mux(audio.encode(frame))
+        container.mux(audio.encode(None))
+        container.mux(video.encode(None))
+
+
+def test_clip_speed_plays_the_picture_faster_and_keeps_the_sounds_pitch(frame_at, tmp_path):
+    from storyreel.dsl import CompileOptions, load_scene
+    from storyreel.engine.formats import render_output
+
+    write_clip_with_tone(tmp_path / "tone.mov")
+    assert close(frame_at(clip_scene("tone.mov"), 0.05)[90, 160], RED, 12)
+    assert close(frame_at(clip_scene("tone.mov", "speed 2"), 0.05)[90, 160], BLUE, 12)  # source time 0.1 s
+    scene = tmp_path / "s.scene"
+    scene.write_text(scene_text('scene s {\n    c = video "tone.mov" size 100% 100% speed 2\n    wait 1.5s\n}\n',
+                                "size 160x90\nfps 10"))
+    render_output(load_scene(scene, None, CompileOptions()).timeline, tmp_path / "out.wav")
+    with av.open(str(tmp_path / "out.wav")) as container:
+        pcm = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(audio=0)])
+    x = pcm.reshape(-1, 2).mean(axis=1) / 32768.0
+    assert level(x, 0.05, 0.4) > 0.05 and level(x, 0.6, 1.4) < 1e-3  # 1 s of sound over in 0.5 s
+    part = x[2400:19200]
+    peak = np.argmax(np.abs(np.fft.rfft(part))) * 48_000 / part.size
+    assert abs(peak - 440) < 10, peak  # the pitch is kept
+
+
+def test_clip_speed_outside_its_range_is_a_located_error(tmp_path):
+    from storyreel.dsl import CompileOptions, SceneError, load_scene
+
+    write_clip_with_tone(tmp_path / "tone.mov")
+    scene = tmp_path / "s.scene"
+    scene.write_text(scene_text('scene s {\n    c = video "tone.mov" speed 8\n    wait 1s\n}\n'))
+    with pytest.raises(SceneError) as err:
+        load_scene(scene, None, CompileOptions(size=(160, 90)))
+    assert "speed must be between 0.25 and 4" in err.value.message, err.value.message
