@@ -393,7 +393,7 @@ class SceneCompiler:
                 raise SceneError("a scene's duration must be more than 0", self.decl.duration.span)
             check_length(duration, self.decl.duration.span, "this scene would last", "shorten this scene")
         else:
-            duration = natural
+            duration = natural if natural > 0 else self._clips_length()
         if duration <= 0:
             raise SceneError(f"scene '{self.decl.name.name}' lasts 0 seconds", self.decl.name.span,
                              hint=f"give it a duration, scene {self.decl.name.name} (3s), or add a wait")
@@ -401,6 +401,13 @@ class SceneCompiler:
             if layer.kind == "character":
                 add_idle_life(layer, self.decl.name.name, duration)
         return duration, self.order
+
+    def _clips_length(self) -> float:
+        """A scene with nothing that takes time but its clips lasts as long as they play
+        (`scene intro { c = video "intro.mp4" }`); looping clips have no length."""
+        ends = [layer.appear + (layer.attrs["to"] - layer.attrs["from"]) / layer.attrs.get("speed", 1.0)
+                for layer in self.order if layer.kind == "video" and not layer.attrs.get("loop")]
+        return round(max(ends), 6) if ends else 0.0
 
     def reading_time_left(self, t: float) -> float:
         """`wait for reading`: how long the caption of the line said last needs to

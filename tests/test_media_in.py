@@ -213,3 +213,14 @@ def test_clip_speed_outside_its_range_is_a_located_error(tmp_path):
     with pytest.raises(SceneError) as err:
         load_scene(scene, None, CompileOptions(size=(160, 90)))
     assert "speed must be between 0.25 and 4" in err.value.message, err.value.message
+
+
+def test_a_scene_holding_only_a_clip_lasts_as_long_as_the_clip(tmp_path):
+    from storyreel.dsl import CompileOptions, load_scene
+
+    write_clip_with_tone(tmp_path / "tone.mov", seconds=1.0)
+    scene = tmp_path / "s.scene"
+    scene.write_text(scene_text('scene a {\n    c = video "tone.mov" size 100% 100% from 0.2s speed 2\n}\n\n'
+                                'scene b {\n    c = video "tone.mov"\n    wait 0.5s\n}\n'))
+    tl = load_scene(scene, None, CompileOptions(size=(160, 90))).timeline
+    assert abs(tl.duration - (0.4 + 0.5)) < 1e-6, tl.duration  # 0.8 s of file at speed 2, then b's own wait
