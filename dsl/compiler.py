@@ -406,7 +406,8 @@ class SceneCompiler:
         """A scene with nothing that takes time but its clips lasts as long as they play
         (`scene intro { c = video "intro.mp4" }`); looping clips have no length."""
         ends = [layer.appear + (layer.attrs["to"] - layer.attrs["from"]) / layer.attrs.get("speed", 1.0)
-                for layer in self.order if layer.kind == "video" and not layer.attrs.get("loop")]
+                for layer in self.order if layer.kind == "video" and not layer.attrs.get("loop")
+                and "freeze" not in layer.attrs]
         return round(max(ends), 6) if ends else 0.0
 
     def reading_time_left(self, t: float) -> float:

@@ -272,6 +272,10 @@ def read_fit(items: Items, layer: LayerBuilder, ctx: Context) -> None:
     layer.attrs["fit"] = items.expect_word("a fit", ("contain", "cover", "stretch"))
 
 
+def read_clip_freeze(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    layer.attrs["freeze"] = items.time("the moment of the file to hold")
+
+
 def read_clip_speed(items: Items, layer: LayerBuilder, ctx: Context) -> None:
     layer.attrs["speed"] = items.number_between("a playback speed (0.25 to 4)", 0.25, 4, "speed", "x",
                                                 "speed 0.5 plays at half speed, speed 2 twice as fast")
@@ -332,7 +336,8 @@ ELEMENTS: dict[str, ElementKind] = {
     "svg": _k("svg", BOX),
     "group": _k(None, {}),
     "video": _k("clip", {**BOX, "from": read_clip_from, "to": read_clip_to, "loop": read_loop, "fit": read_fit,
-                         "muted": read_muted, "volume": read_volume, "speed": read_clip_speed}),
+                         "muted": read_muted, "volume": read_volume, "speed": read_clip_speed,
+                         "freeze": read_clip_freeze}),
     "particles": ElementKind("particles", {"opacity": read_opacity, "z": read_z, "count": read_count,
                                            "colors": read_colors, "seed": read_seed, "area": read_area}, {}),
 }
@@ -450,9 +455,14 @@ def _finish(layer: LayerBuilder, items: Items, ctx: Context) -> None:
         if not 0 <= start < end or end > duration + 1e-3:
             raise SceneError(f"the clip's range {start:g}s..{end:g}s is outside the file ({duration:.2f}s long)", span,
                              hint="from and to are times inside the clip file")
+        if "freeze" in layer.attrs and not 0 <= layer.attrs["freeze"] < duration:
+            raise SceneError(f"freeze {layer.attrs['freeze']:g}s is outside the file ({duration:.2f}s long)", span,
+                             hint="freeze T holds the file's frame at T, a time inside the file")
         layer.attrs.setdefault("fit", "contain")
         layer.attrs.setdefault("loop", False)
-        layer.attrs["audible"] = layer.attrs.pop("_has_audio") and not layer.attrs.pop("muted", False)
+        # A frozen clip is a still picture: its sound is not played.
+        layer.attrs["audible"] = (layer.attrs.pop("_has_audio") and not layer.attrs.pop("muted", False)
+                                  and "freeze" not in layer.attrs)
         layer.values["time"] = 0.0
         layer.tween("time", layer.appear, layer.appear + 3600.0, 3600.0, "linear", from_value=0.0)
     if layer.kind in ("image", "svg", "video"):

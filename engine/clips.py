@@ -200,6 +200,8 @@ def reader(path: str) -> "ClipReader | AnimationReader":
 def clip_time(node) -> float:
     """The source time for a clip node: trimmed, looped or held at its end."""
     a = node.attrs
+    if "freeze" in a:  # `freeze T`: the file's frame at T, held
+        return a["freeze"]
     start, end = a["from"], a["to"]
     length = max(1e-6, end - start)
     local = max(0.0, node.values.get("time", 0.0)) * a.get("speed", 1.0)  # `speed 2`: the file's time runs twice as fast

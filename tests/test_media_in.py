@@ -224,3 +224,13 @@ def test_a_scene_holding_only_a_clip_lasts_as_long_as_the_clip(tmp_path):
                                 'scene b {\n    c = video "tone.mov"\n    wait 0.5s\n}\n'))
     tl = load_scene(scene, None, CompileOptions(size=(160, 90))).timeline
     assert abs(tl.duration - (0.4 + 0.5)) < 1e-6, tl.duration  # 0.8 s of file at speed 2, then b's own wait
+
+
+def test_freeze_holds_one_frame_of_the_clip_and_silences_it(frame_at, tmp_path, compile_scene):
+    write_clip_with_tone(tmp_path / "tone.mov")
+    text = clip_scene("tone.mov", "freeze 0.1s").replace(" muted", "")
+    for t in (0.0, 0.25, 0.9):
+        assert close(frame_at(text, t)[90, 160], BLUE, 12)  # frame 1 (odd: blue), whatever the time
+    assert not compile_scene(text).audio
+    with pytest.raises(Exception, match="freeze 5s is outside the file"):
+        compile_scene(clip_scene("tone.mov", "freeze 5s"))
