@@ -417,7 +417,7 @@ class png_sequence:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             remove_stale(self.folder, "frames")
-            self.tmp = Path(tempfile.mkdtemp(prefix=owned_temp_prefix(self.folder / "frames"), suffix=".partial",
+            self.tmp = Path(tempfile.mkdtemp(prefix=owned_temp_prefix(self.folder / "frames"), suffix=".partial.png",
                                              dir=self.folder))
         except OSError as err:
             raise name_target(err, self.folder)

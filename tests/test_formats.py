@@ -226,3 +226,14 @@ def test_check_video_measures_a_webm_soundtrack_and_finds_it_in_sync(tmp_path):
     assert abs(report.info.audio.duration - 2.0) < 0.05
     sync = next(c for c in report.checks if c.name == "sync")
     assert sync.status == "pass", sync
+
+
+def test_a_failed_png_sequence_leaves_nothing_behind(tmp_path, monkeypatch):
+    from storyreel.engine import formats
+
+    def broken(self, bgra):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(formats.PngWriter, "_write", broken)
+    with pytest.raises(OSError):
+        render_output(timeline("opaque.scene"), str(tmp_path / "frames") + "/", quality="draft")
+    assert list((tmp_path / "frames").iterdir()) == []
