@@ -85,7 +85,7 @@ class ChannelRunner:
             self._set(episode, error=f"disk low: {free / 2**20:.0f} MB free in {self.channel.folder}")
             self.log("disk-low", episode=episode.id, free_bytes=free, need_bytes=MIN_FREE_BYTES)
             return False
-        with JobQueue(self.channel.jobs_dir, max_attempts=2) as queue:
+        with JobQueue(self.channel.jobs_dir, max_attempts=3) as queue:  # a kill -9 spends one
             queue.reclaim()  # a job whose program was killed: queued again
             while episode.state in ("planned", "producing"):
                 job = queue.job(episode.job_id) if episode.job_id else None

