@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 extras=""
-[ "${1:-}" = "test" ] && extras="[test,serve,ray]"  # serve, ray: the HTTP API's and Ray's tests run in CI too
+[ "${1:-}" = "test" ] && extras="[test,serve,ray,lottie]"  # serve, ray, lottie: their tests run in CI too
 
 need_system() {
     # skia-python's wheel links libGL.so.1 and libEGL.so.1 (and libexpat), which

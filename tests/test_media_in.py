@@ -234,3 +234,37 @@ def test_freeze_holds_one_frame_of_the_clip_and_silences_it(frame_at, tmp_path, 
     assert not compile_scene(text).audio
     with pytest.raises(Exception, match="freeze 5s is outside the file"):
         compile_scene(clip_scene("tone.mov", "freeze 5s"))
+
+
+# -- Lottie ----------------------------------------------------------------------------------
+
+def write_lottie(path: Path) -> None:
+    """64x48 at 10 fps for 1 s: the left half transparent, the right half a red solid
+    for the first 0.5 s and a blue one after."""
+    import json
+
+    def solid(color: str, first: int, stop: int) -> dict:
+        return {"ddd": 0, "ind": 1, "ty": 1, "sc": color, "sw": 32, "sh": 48, "ip": first, "op": stop, "st": 0,
+                "sr": 1, "bm": 0, "ks": {"o": {"a": 0, "k": 100}, "r": {"a": 0, "k": 0}, "p": {"a": 0, "k": [32, 0, 0]},
+                                         "a": {"a": 0, "k": [0, 0, 0]}, "s": {"a": 0, "k": [100, 100, 100]}}}
+    path.write_text(json.dumps({"v": "5.5.2", "fr": 10, "ip": 0, "op": 10, "w": 64, "h": 48, "nm": "t", "ddd": 0,
+                                "assets": [], "layers": [solid("#ff0000", 0, 5), solid("#0000ff", 5, 10)]}))
+
+
+def test_a_lottie_animation_plays_as_a_clip(frame_at, tmp_path):
+    pytest.importorskip("rlottie_python", reason="the optional lottie extra (rlottie-python) is not installed")
+    write_lottie(tmp_path / "anim.json")
+    text = clip_scene("anim.json")
+    early, late = frame_at(text, 0.1), frame_at(text, 0.7)
+    assert close(early[90, 40], GREEN, 10)  # transparent: the background shows
+    assert close(early[90, 240], RED, 10) and close(late[90, 240], BLUE, 10), (early[90, 240], late[90, 240])
+
+
+def test_a_file_that_is_not_lottie_is_a_located_error(tmp_path, compile_scene):
+    pytest.importorskip("rlottie_python", reason="the optional lottie extra (rlottie-python) is not installed")
+    from storyreel.dsl import SceneError
+
+    (tmp_path / "bad.json").write_text('{"hello": 1}')
+    with pytest.raises(SceneError) as err:
+        compile_scene(clip_scene("bad.json"))
+    assert "not a Lottie animation" in err.value.message and "bad.json" in err.value.location.source_line
