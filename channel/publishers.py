@@ -85,7 +85,7 @@ def episode_metadata(channel, episode, produced: Produced, platform: str) -> dic
             "made_for_kids": True, "audience_age": episode.age, "topic": episode.topic,
             "objective": episode.objective, "fingerprint": episode.fingerprint, "platform": platform,
             "slot": episode.slot, "scheduled": dt.datetime.fromtimestamp(episode.slot_at, dt.timezone.utc).isoformat(),
-            "duration": meta.get("duration")}
+            "duration": meta.get("duration"), "channel": channel.name, "brand_colours": channel.colours}
 
 
 class FolderPublisher:

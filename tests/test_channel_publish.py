@@ -176,3 +176,21 @@ def test_webhook_publisher_signs_and_a_failure_is_retried_not_repeated(tmp_path)
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_days_insert_quota_holds_back_further_uploads(tmp_path):
+    from storyreel.channel.runner import ChannelRunner
+
+    with TestServer() as server:
+        channel, planner, episode, produced = _channel(tmp_path, server.endpoint)
+        path = tmp_path / "ch" / "channel.yaml"
+        path.write_text(path.read_text().replace(f"chunk_bytes: {CHUNK}}}", f"chunk_bytes: {CHUNK}, daily_quota: 1}}"))
+        runner = ChannelRunner(load_channel(tmp_path / "ch"), clock=lambda: T0)
+        first, second = runner.planner.plan(2, 0)
+        for ep in (first, second):
+            runner._set(ep, state="produced", video=str(produced.video))
+        assert runner.publish(first) is not None
+        assert runner.publish(second) is None  # quota spent: logged, kept for tomorrow
+        events = [json.loads(line) for line in (tmp_path / "ch" / "channel.log.jsonl").read_text().splitlines()]
+        assert "quota (1 calls) is spent" in events[-1]["error"] and events[-1]["transient"] is True
+        assert server.inserts == 1 and runner.planner.episode(second.id).state == "produced"
