@@ -122,6 +122,9 @@ def run_command(directory, once, quiet):
 
     def work():
         runner = ChannelRunner(_load(directory), log=None if quiet else _echo_event)
+        if not runner.lock():
+            _cli()._fail(f"error: {directory} is being run by another process (pid {runner.holder})\n"
+                         f"  hint: one `render channel run` a channel at a time; this one made nothing")
         if once:
             episode = runner.once()
             if episode is None:

@@ -43,6 +43,28 @@ class ChannelRunner:
         self._log = log
         self._publish_failures = 0
 
+    # ── one runner a channel ─────────────────────────────────────────────────
+
+    def lock(self) -> bool:
+        """Take DIR/.run.lock (flock; released when this process ends, even by kill -9).
+        False: another `render channel run` holds it (a cron `--once` overlapping the last)."""
+        import fcntl
+        import os
+
+        self._lock_file = open(self.channel.folder / ".run.lock", "a+")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock_file.seek(0)
+            self.holder = self._lock_file.read().strip() or "?"
+            self._lock_file.close()
+            return False
+        self._lock_file.seek(0)
+        self._lock_file.truncate()
+        self._lock_file.write(str(os.getpid()))
+        self._lock_file.flush()
+        return True
+
     # ── the log ──────────────────────────────────────────────────────────────
 
     def log(self, event: str, **info) -> None:

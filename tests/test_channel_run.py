@@ -215,3 +215,13 @@ def test_a_full_disk_stops_production_not_the_channel(tmp_path, monkeypatch):
     assert _events(folder)[-1]["event"] == "disk-low" and not (folder / "jobs").exists()
     result = CliRunner().invoke(main, ["channel", "run", str(folder), "--once"])
     assert result.exit_code == 1 and "was not published: planned: disk low" in result.output
+
+
+def test_one_run_a_channel_at_a_time(tmp_path):
+    folder = _small_channel(tmp_path)
+    holder = ChannelRunner(load_channel(folder))
+    assert holder.lock()
+    result = CliRunner().invoke(main, ["channel", "run", str(folder), "--once"])
+    assert result.exit_code == 1
+    assert f"is being run by another process (pid {os.getpid()})" in result.output
+    assert not (folder / "jobs").exists()
