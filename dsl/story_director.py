@@ -59,6 +59,7 @@ ACTS: dict[str, tuple[str, ...]] = {
     "wave": ("wave", "greet", "hello", "goodbye"),
     "dance": ("dance", "sing", "play", "twirl"),
     "hug": ("hug", "cuddle", "kiss"),
+    "sit": ("sit",),
     "climb": ("climb", "fall", "tumble", "slip"),
     "walk": ("walk", "go", "stroll", "wander", "march", "come", "arrive", "visit", "trot", "plod", "crawl"),
 }
@@ -86,9 +87,8 @@ ACT_FACE = {"run": "excited", "sleep": "sleepy", "mock": "angry", "cheer": "exci
 
 # The gestures the language plays by name (dsl/compiler.py CHARACTER_WORDS, less
 # the ones that take arguments); a character plays those its file defines.
-_GESTURE_WORDS = ("wave", "jump", "nod", "clap", "run", "laugh", "cheer", "hide", "cry")
-# Poses the rig gives every character, used as soon as the language knows their words.
-_POSE_WORDS = ("sleep", "sit")
+_GESTURE_WORDS = ("wave", "jump", "nod", "clap", "cheer", "surprise", "shrug", "think", "point", "walk", "run", "sit",
+                  "sleep")
 
 
 def listeners(mood_face: str) -> list[dict[str, Any]]:
@@ -118,17 +118,16 @@ def height_of(char_id: str) -> float:
 
 @lru_cache(maxsize=64)
 def gestures_of(char_id: str) -> tuple[str, ...]:
-    """The gestures `char_id` can play by name (those in its file that the language knows)."""
+    """The action words `char_id` can play: those the language gives every character
+    (dsl/cast.py CHARACTER_WORDS: wave, cheer, run, sleep, …) and its own gestures by name."""
     from ..engine.characters import load_character
     from .compiler import CHARACTER_WORDS
 
     try:
         own = set(load_character(char_id).gestures)
-    except (KeyError, Exception):  # noqa: BLE001 - a broken file is reported where the scene compiles it
-        return ()
-    words = set(CHARACTER_WORDS) | set(_GESTURE_WORDS[:4])
-    poses = tuple(w for w in _POSE_WORDS if w in CHARACTER_WORDS)  # every character can, once the language has them
-    return tuple(g for g in _GESTURE_WORDS if g in own and g in words) + poses
+    except Exception:  # noqa: BLE001 - a broken file is reported where the scene compiles it
+        own = set()
+    return tuple(g for g in _GESTURE_WORDS if g in CHARACTER_WORDS or g in own)
 
 
 @lru_cache(maxsize=1)
