@@ -706,10 +706,16 @@ def story_names(story: Story) -> list[str]:
 _QUOTE = re.compile(r"\"([^\"]+)\"|\u201c([^\u201d]+)\u201d?")
 
 
+# How a line is said, by the feeling the reader gives it (a mocking line is said grumpily, with an angry face).
+SAID_AS = {"mocking": "grumpily", "angry": "grumpily", "sad": "sadly", "scared": "scared", "sleepy": "sleepily",
+           "proud": "proudly", "calm": "gently"}
+
+
 def _speakers(facts, cast: dict[str, tuple[str, str]]):
-    """quote text -> the cast member who says it (the reader's Speech), or None."""
-    said = {_plain(s.text): cast[s.speaker][0] for s in facts.speeches if s.speaker in cast}
-    return lambda quote: said.get(_plain(quote))
+    """quote text -> (the cast member who says it, how: a mood word or None) from the reader's Speech."""
+    said = {_plain(s.text): (cast[s.speaker][0], SAID_AS.get(s.feeling or ""))
+            for s in facts.speeches if s.speaker in cast}
+    return lambda quote: said.get(_plain(quote), (None, None))
 
 
 def _plain(text: str) -> str:
@@ -772,8 +778,10 @@ def _sentence_lines(text: str, speaker_of, mood: str, attribution: set[str]) -> 
     quotes = list(_QUOTE.finditer(text))
     # A quote that does not end like speech ("Hi," / "Hi!") is a quoted word inside the
     # narration (Luna said "hi" to the moon): the narrator reads the whole sentence.
-    speakers = [speaker_of(q.group(1) or q.group(2) or "")
-                if (q.group(1) or q.group(2) or "").rstrip()[-1:] in ",.!?\u2026-\u2014" else None for q in quotes]
+    said = [speaker_of(q.group(1) or q.group(2) or "") for q in quotes]
+    how = [h for _, h in said]
+    speakers = [who if (q.group(1) or q.group(2) or "").rstrip()[-1:] in ",.!?\u2026-\u2014" else None
+                for (who, _), q in zip(said, quotes)]
     if not quotes or not any(speakers):
         return [{"who": "narrator", "text": text}]
     # Any unattributed quote takes the speaker of an attributed one in the same sentence.
@@ -782,13 +790,15 @@ def _sentence_lines(text: str, speaker_of, mood: str, attribution: set[str]) -> 
     lines: list[dict[str, str]] = []
     skip = set(SPEECH_VERBS) | attribution
     cursor = 0
-    for q, who in zip(quotes, speakers):
+    for q, who, said_as in zip(quotes, speakers, how):
         _narrate_between(text[cursor: q.start()], lines, skip)
         spoken = (q.group(1) or q.group(2) or "").strip()
         spoken = re.sub(r"[,;:\u2014-]+$", ".", spoken)
         if _WORD.search(spoken):
             line = {"who": who, "text": spoken}
-            if spoken.endswith("?"):
+            if said_as:
+                line["mood"] = said_as
+            elif spoken.endswith("?"):
                 line["mood"] = "curiously"
             elif spoken.endswith("!") and mood in ("happy", "excited", "calm", "surprised", "curious"):
                 line["mood"] = "excitedly"
