@@ -72,12 +72,14 @@ def main() -> int:
         code = run_batch(jobs, workers=args.workers, quiet=True)
         wall = time.time() - began
         print(f"load after: {uptime()}")
-        if code:
-            print("the batch failed", file=sys.stderr)
-            return code
         queue = JobQueue(folder / ".storyreel-jobs")
-        done = queue.jobs()
-        checked = min(queue.attempts(job.id)[0].started_at for job in done) - began  # every row, before any render
+        every = queue.jobs()
+        done = [job for job in every if job.state == "done"]
+        if code:  # a row that fails its checks was still rendered: the throughput counts it, the overhead does not
+            failed = [f"  {job.spec.get('output')}: {(job.error or {}).get('message')}"
+                      for job in every if job.state != "done"]
+            print(f"{len(failed)} row(s) failed:", *failed, sep="\n")
+        checked = min(queue.attempts(job.id)[0].started_at for job in every) - began  # every row, before any render
         video_s = work_s = 0.0
         overheads = []
         for job in done:
@@ -87,16 +89,19 @@ def main() -> int:
             video_s += job.result["duration"]
             work_s += t["compile_s"] + t["render_s"]
         queue.close()
+    if not done:
+        print("no row passed: no figures", file=sys.stderr)
+        return code or 1
     per_video_s = (work_s + checked) / video_s
     overhead = statistics.median(overheads)
-    print(f"{len(done)} videos ({', '.join(ROWS)}; short, {args.size}, quality {args.quality}), "
-          f"{args.workers} workers: {wall:.0f}s wall, {video_s:.0f}s of video in all "
-          f"(mean {video_s / len(done):.1f}s) -> {3600 * len(done) / wall:.1f} videos/hour, "
-          f"{video_s / wall:.2f} video seconds per second")
+    print(f"{len(every)} videos rendered, {len(done)} passed check-video ({', '.join(ROWS)}; short, {args.size}, "
+          f"quality {args.quality}), {args.workers} workers: {wall:.0f}s wall; {video_s:.0f}s of video in the "
+          f"passed ones (mean {video_s / len(done):.1f}s) -> {3600 * len(every) / wall:.1f} videos/hour "
+          f"({3600 * len(done) / wall:.1f} passed)")
     print(f"checking every row first: {checked:.1f}s ({checked / len(done):.2f}s a row)")
     print(f"queue overhead per job: median {overhead:.2f}s (min {min(overheads):.2f}, max {max(overheads):.2f}); "
           f"a 60-second video renders in {60 * per_video_s:.1f}s -> {100 * overhead / (60 * per_video_s):.2f}%")
-    return 0
+    return code
 
 
 if __name__ == "__main__":
