@@ -221,3 +221,18 @@ def test_a_bad_ray_address_is_a_clear_error(project, ray_temp, tmp_path):
     assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in err and "ray start --head" in err
     assert "Traceback" not in err
     assert time.monotonic() - began < 30 and not (tmp_path / "b.mp4").exists()
+
+
+def test_ray_with_a_segment_cache_stores_and_reuses_its_chunks(local_ray, project, tmp_path):
+    from storyreel.engine.segment_cache import SegmentCache
+
+    folder, timeline = project
+    cache = SegmentCache(tmp_path / "chunks")
+    with RayExecutor() as executor:
+        render_video(timeline, tmp_path / "first.mp4", quality="draft", executor=executor, cache=cache)
+        assert cache.stats.stored > 0 and cache.stats.hits == 0
+        again = SegmentCache(tmp_path / "chunks")
+        render_video(timeline, tmp_path / "again.mp4", quality="draft", executor=executor, cache=again)
+        assert again.stats.misses == 0 and again.stats.hits == cache.stats.stored
+    for name in ("first.mp4", "again.mp4"):
+        assert (tmp_path / name).read_bytes() == (folder / "local.mp4").read_bytes()
