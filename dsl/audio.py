@@ -191,7 +191,7 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
     else:
         raise SceneError(f"unknown speaker '{speaker}'", step.speaker.span,
                          hint=did_you_mean(speaker, voices, None)
-                         or f"speakers: {', '.join(voices)}; cast members come with the characters feature")
+                         or "speakers: narrator, a cast member, or one of the voices `render voices` lists")
     text_item = _words(items, "the words to say, in double quotes", 'narrator says "Hello!"')
     mood = None
     spoken_item = None

@@ -602,12 +602,10 @@ class SegmentJoiner:
         self.video.codec_context.extradata = self._extradata
         self.video.time_base = template.time_base
         if self.settings.audio:
-            from .encoder import AUDIO_RATE
+            from .encoder import add_aac_stream
 
-            self.audio = self.container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
-            self.audio.time_base = Fraction(1, AUDIO_RATE)
-            if self.settings.audio_bitrate:
-                self.audio.bit_rate = self.settings.audio_bitrate * 1000
+            bit_rate = self.settings.audio_bitrate * 1000 if self.settings.audio_bitrate else None
+            self.audio = add_aac_stream(self.container, bit_rate)
 
     def add(self, segment: Path, chunk: Chunk) -> None:
         began = time.perf_counter()

@@ -25,6 +25,20 @@ log = logging.getLogger("storyreel.encoder")
 
 AUDIO_RATE = 48_000
 DEFAULT_AUDIO_KBPS = 192  # AAC-LC stereo; platform profiles may ask for more
+# FFmpeg's AAC encoder replaces noise-like high bands (an "s" in speech) with
+# generated noise of the same energy (perceptual noise substitution). The noise has
+# its own phases, so the decoded peaks are not the mix's: a -1.8 dBTP mix came back
+# at +0.2 dBTP. Without it the same mix decodes at -1.6 dBTP, under the -1 ceiling.
+AAC_OPTIONS = {"aac_pns": "0"}
+
+
+def add_aac_stream(container, bit_rate: int | None = None):
+    """A stereo AAC-LC stream at AUDIO_RATE that keeps the mix's true peak (AAC_OPTIONS)."""
+    stream = container.add_stream("aac", rate=AUDIO_RATE, layout="stereo", options=dict(AAC_OPTIONS))
+    stream.time_base = Fraction(1, AUDIO_RATE)
+    if bit_rate:
+        stream.bit_rate = bit_rate
+    return stream
 AAC_FRAME = 1024
 
 # Probed in this order by `--encoder auto`; each only opens where its hardware exists.
@@ -277,9 +291,7 @@ class VideoWriter:
         self.video = stream
         self.audio = None
         if s.audio:
-            self.audio = self.container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
-            self.audio.time_base = Fraction(1, AUDIO_RATE)
-            self.audio.bit_rate = (s.audio_bitrate or DEFAULT_AUDIO_KBPS) * 1000
+            self.audio = add_aac_stream(self.container, (s.audio_bitrate or DEFAULT_AUDIO_KBPS) * 1000)
         # The codec options as set (x264 consumes them when the context opens): a
         # restarted encoder is configured from these.
         vctx = self.video.codec_context

@@ -27,7 +27,7 @@ import av
 import numpy as np
 import skia
 
-from .encoder import AUDIO_RATE, QUALITY, AudioSource, PooledFrame
+from .encoder import AUDIO_RATE, QUALITY, AudioSource, PooledFrame, add_aac_stream
 from .outputs import atomic_output, name_target, owned_temp_prefix, remove_stale
 
 
@@ -333,10 +333,13 @@ class _AudioTrack:
     """Stereo float mix -> the stream's codec, whole codec frames, in step with video."""
 
     def __init__(self, container, codec: str, source: AudioSource):
-        self.stream = container.add_stream(codec, rate=AUDIO_RATE, layout="stereo")
-        self.stream.time_base = Fraction(1, AUDIO_RATE)
-        if codec in ("aac", "libopus"):
-            self.stream.bit_rate = 160_000
+        if codec == "aac":
+            self.stream = add_aac_stream(container, 160_000)
+        else:
+            self.stream = container.add_stream(codec, rate=AUDIO_RATE, layout="stereo")
+            self.stream.time_base = Fraction(1, AUDIO_RATE)
+            if codec == "libopus":
+                self.stream.bit_rate = 160_000
         self.source, self.container, self.written = source, container, 0
 
     def until(self, seconds: float, final: bool = False) -> None:

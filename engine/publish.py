@@ -318,7 +318,8 @@ def _how_visible(path: tuple[Layer, ...], t: float) -> tuple:
     text = path[-1]
     fill = _value(text, "fill", t, (0, 0, 0, 1))
     opacity *= float(fill[3]) if isinstance(fill, tuple) and len(fill) == 4 else 1.0
-    revealed = float(_value(text, "reveal", t, 1.0)) >= 0.999
+    # a typed-out text (reveal) and a traced one (draw) show their real colours once complete
+    revealed = min(float(_value(text, "reveal", t, 1.0)), float(_value(text, "draw", t, 1.0))) >= 0.999
     return (revealed, round(opacity, 2), not moving, -round(abs(1.0 - scale), 2))
 
 

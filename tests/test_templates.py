@@ -179,9 +179,10 @@ def test_objects_library_draws_every_kind():
 
 def test_validate_params_types_and_defaults():
     counting = load_template("counting")
-    assert validate_params(counting, {}) == {"count": 5, "thing": "apple", "age": 4, "length": "short"}
+    assert validate_params(counting, {}) == {"count": 5, "thing": "apple", "age": 4, "episode": 1,
+                                                  "length": "short"}
     values = validate_params(counting, {"count": 7.0, "thing": "Duck", "age": "3", "length": "EPISODE"})
-    assert values == {"count": 7, "thing": "duck", "age": 3, "length": "episode"}
+    assert values == {"count": 7, "thing": "duck", "age": 3, "episode": 1, "length": "episode"}
     alphabet = load_template("alphabet")
     values = validate_params(alphabet, {"letter": "q", "words": "queen, quilt", "sound": 'say "kw"\nnow'})
     assert values["letter"] == "Q" and values["words"] == ["queen", "quilt"]
@@ -203,8 +204,9 @@ def test_bad_parameters_list_the_valid_ones(values, message):
         validate_params(load_template("counting"), values, "--set")
     text = err.value.format()
     assert message in text
-    for line in ["parameters of 'counting':", "count   int     default 5      1-10", "thing   choice  default apple",
-                 "age     int     default 4      2|3|4|5", "length  choice  default short  short|episode"]:
+    for line in ["parameters of 'counting':", "count    int     default 5      1-10", "thing    choice  default apple",
+                 "age      int     default 4      2|3|4|5", "episode  int     default 1      1-9999",
+                 "length   choice  default short  short|episode"]:
         assert line in text, text
     if "cont" in values:
         assert "did you mean 'count'?" in text
@@ -213,7 +215,7 @@ def test_bad_parameters_list_the_valid_ones(values, message):
 def test_resolve_params_precedence_and_options():
     counting = load_template("counting")
     values = resolve_params(counting, {"count": 3, "age": 2}, "data.yaml", {"count": 4}, age=5, length=None)
-    assert values == {"count": 4, "thing": "apple", "age": 5, "length": "short"}
+    assert values == {"count": 4, "thing": "apple", "age": 5, "episode": 1, "length": "short"}
     with pytest.raises(SceneError) as err:
         resolve_params(counting, {"colour": "red"}, "data.yaml", {})
     assert "(from data.yaml)" in err.value.message
@@ -240,7 +242,7 @@ def test_render_templates_lists_all(runner):
     assert result.exit_code == 0, result.output
     for name in TEMPLATES:
         assert re.search(rf"^{name}: ", result.output, re.M), name
-    assert "count   int     default 5      1-10" in result.output
+    assert "count    int     default 5      1-10" in result.output
     assert "letter" in result.output and "feeling" in result.output
     one = runner.invoke(main, ["templates", "colors"])
     assert one.exit_code == 0 and one.output.startswith("colors: ") and "counting" not in one.output
