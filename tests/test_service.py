@@ -188,7 +188,9 @@ def test_cancel_stops_the_worker_and_leaves_no_output(server, client):
 
 def test_jobs_are_listed_by_state_over_http_and_on_the_command_line(server, client):
     job = client.post("/v1/jobs", json={"scene": TINY_SCENE, "check": "off"}).json()
-    queued = client.post("/v1/jobs", json={"scene": TINY_SCENE, "check": "off", "variables": {"secs": 30}}).json()
+    # long enough that the command-line cancel (a fresh process) always comes before its end:
+    # 30 s at 160x90 once rendered in 0.9 s, before `render jobs cancel` had started
+    queued = client.post("/v1/jobs", json=LONG_JOB).json()
     cancelled = render_jobs(server, "cancel", str(queued["id"]))
     assert cancelled.returncode == 0, cancelled.stderr
     wait_for(client, job["id"], ("done",))
