@@ -882,7 +882,7 @@ def voices_command():
         if fallbacks:
             click.echo(f"  as the fallback: {', '.join(v.name + ' = ' + speech.voice_recipe(v) for v in fallbacks)}")
     click.echo(f"order: {', '.join(speech.provider_order())} (the first that works speaks; "
-               f"${speech.PROVIDERS_ENV} sets it)")
+               f"${speech.PROVIDERS_ENV} sets it, a video's `speech NAME …` its own)")
     click.echo("moods: " + ", ".join(sorted(speech.MOODS)))
 
 

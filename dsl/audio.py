@@ -1,5 +1,5 @@
 """The spoken and heard parts of a scene: `says`, `sound`, `music`, and the
-video block's `voice` and `captions`.
+video block's `voice`, `speech` (its providers) and `captions`.
 
 `says` synthesises its line at compile time (through the engine's cached
 speech service) because the step lasts exactly as long as the speech. Clips and
@@ -151,6 +151,27 @@ def read_voice(items: Items) -> str:
     return name.lower()
 
 
+def read_speech_providers(items: Items) -> tuple[str, ...]:
+    """`speech hibari espeak`: the speech providers this video's lines are tried with,
+    in order (the whole order: a line none of them can say is an error). Each must be
+    registered (`render voices` lists them); one that is registered but missing here
+    is skipped with a warning when a line is said, as in any failover."""
+    order: list[str] = []
+    while True:
+        item = items.next("a speech provider's name, e.g. speech hibari espeak")
+        name = item.value if isinstance(item, ast.String) else getattr(item, "name", item.text)
+        try:
+            name = speech_service.check_provider(str(name))
+        except speech_service.SpeechError as exc:
+            raise SceneError(exc.message, item.span,
+                             hint=f"{exc.hint}; or 'rate', as in: speech rate 0.85") from None
+        if name in order:
+            raise SceneError(f"speech provider '{name}' is listed twice", item.span, hint="name each provider once")
+        order.append(name)
+        if items.at_end():
+            return tuple(order)
+
+
 def read_captions(items: Items) -> str:
     return items.expect_word("on, off or burned", CAPTION_MODES)
 
@@ -165,14 +186,15 @@ def _is_mood(name: str) -> bool:
 
 def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, out: SceneAudio,
                  cast_voice: str | None = None, speech_rate: float = 1.0, ctx: Context | None = None,
-                 age: float | None = None):
+                 age: float | None = None, providers: tuple[str, ...] = ()):
     """Synthesise the line, place it at `t`, caption it; return (speech, mood).
 
     `SPEAKER says "caption text" [MOOD] [pronounced "spoken text"] [recording "file.wav"]`:
     the caption shows the first text; the voice says the second when it is given
     (a respelling for the synthesiser, e.g. "Ah" for the short a of "apple").
     `speech_rate` scales the voice's words per minute (`video { speech rate 0.85 }`),
-    `rate 0.8` one line's; `age` (the video's) sets the pace for young viewers.
+    `rate 0.8` one line's; `age` (the video's) sets the pace for young viewers;
+    `providers` (`video { speech hibari espeak }`) the speech providers tried, in order.
     `{a-sound}`, `{letter-a}`, `{7}` in the text name lexicon entries
     (engine/speech/lexicon.yaml): the caption shows "a", the voice says /æ/.
     With `recording`, a person's reading of the line (a WAV/MP3 in the project,
@@ -247,7 +269,8 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
             voice_preset = speech_service.resolve_voice(voice)
             if speech_rate != 1.0:
                 voice_preset = replace(voice_preset, rate_wpm=round(voice_preset.rate_wpm * speech_rate, 2))
-            spoken = speech_service.synthesize(spoken_text, voice=voice_preset, mood=mood, age=age, rate=line_rate)
+            spoken = speech_service.synthesize(spoken_text, voice=voice_preset, mood=mood, age=age, rate=line_rate,
+                                               providers=providers or None)
         except speech_service.SpeechError as exc:
             raise SceneError(f"speech synthesis failed: {exc.message}", step.span, hint=exc.hint) from None
     duration = spoken.duration

@@ -22,7 +22,7 @@ from .cast import (CHARACTER_WORDS, CastMember, add_idle_life, character_action,
 from ..engine.characters import load_character
 from .values import ALL_ANCHORS
 from .audio import (NARRATOR, MusicSpec, SceneAudio, compile_says, compile_sound, read_captions, read_music,
-                    read_voice, shifted, shifted_cue, cut_clips, cut_cues)
+                    read_speech_providers, read_voice, shifted, shifted_cue, cut_clips, cut_cues)
 from .elements import ELEMENTS, Context, background, declare, element_kind
 from .errors import SceneError, did_you_mean
 from .layers import LayerBuilder
@@ -185,6 +185,7 @@ class VideoSettings:
     tags: tuple[str, ...] = ()  # `tags "counting" "numbers"`: the upload's tags, first
     description: str = ""  # `description "…"`: the upload's description, before the chapters
     made_for_kids: bool | None = None  # `kids on|off`: the platforms' made-for-children declaration
+    speech_providers: tuple[str, ...] = ()  # `speech hibari espeak`: the providers tried, in order
 
     @property
     def reading_cps(self) -> float:
@@ -240,11 +241,12 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
             voice = read_voice(items)
         elif name == "captions":
             captions = read_captions(items)
-        elif name == "speech":
-            items.take_word("rate") or items.expect_word("'rate', as in: speech rate 0.85", ("rate",))
+        elif name == "speech" and items.take_word("rate"):
             speech_rate = items.number_between("how much faster or slower everyone speaks, e.g. speech rate 0.85",
                                                0.5, 2, "speech rate",
                                                hint="1 is each voice's own pace; 0.8 is a fifth slower")
+        elif name == "speech":
+            extra["speech_providers"] = read_speech_providers(items)
         elif name == "age":
             age = items.number_between("the viewers' age in years, e.g. age 4", 1, 120, "age", " years")
         elif name == "thumbnail":
@@ -474,7 +476,7 @@ class SceneCompiler:
             items = Items(said, self.canvas, step.span)
             spoken, mood = compile_says(step, items, t, self.video.voice, self.audio,
                                         voice_of(member) if member else None, self.video.speech_rate, ctx=self.ctx,
-                                        age=self.video.age)
+                                        age=self.video.age, providers=self.video.speech_providers)
             if member is not None:
                 speak(self.lookup(step.speaker), spoken, t, mood)
                 if listener is not None:

@@ -15,8 +15,8 @@ to install or fix it) and never returns silence. The built-in default is hibari
 offline), with eSpeak NG (`espeak.py`) as the fallback.
 
 Failover. A line is tried with its voice's provider, then the others of the
-fallback chain (`SPEECH_PROVIDERS`, or $STORYREEL_SPEECH_PROVIDERS such as
-"hibari,espeak", which then sets the whole order); a provider that is missing or
+fallback chain (`SPEECH_PROVIDERS`; the video's `speech hibari espeak`, or else
+$STORYREEL_SPEECH_PROVIDERS such as "hibari,espeak", sets the whole order); a provider that is missing or
 fails is skipped with a `SpeechFallbackWarning` naming it and why, and the next
 one speaks the line (with that provider's version of the voice: `FALLBACK_VOICES`).
 `usage()` counts, per provider, the lines synthesised, the cache hits, the seconds
@@ -55,7 +55,7 @@ import threading
 import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -66,7 +66,7 @@ __all__ = [
     "SAMPLE_RATE", "WordTiming", "PhonemeTiming", "Speech", "Voice", "Mood", "Prosody",
     "VOICES", "MOODS", "MOOD_ALIASES", "SpeechError", "Provider", "ProviderInfo",
     "providers", "get_provider", "register_provider", "unregister_provider", "register_voice",
-    "resolve_voice", "resolve_mood", "synthesize", "DEFAULT_PROVIDER", "ENTRY_POINT_GROUP",
+    "resolve_voice", "resolve_mood", "synthesize", "check_provider", "DEFAULT_PROVIDER", "ENTRY_POINT_GROUP",
     "SPEECH_PROVIDERS", "FALLBACK_VOICES", "SpeechFallbackWarning", "provider_order", "usage", "reset_usage",
     "usage_summary", "usage_line", "speech_report", "AGE_WPM", "rate_for_age", "voice_recipe",
 ]
@@ -594,6 +594,17 @@ def get_provider(name: str | None = None):
         return instance
 
 
+def check_provider(name: str) -> str:
+    """`name` lower-cased when it is a registered provider (installed or not: a missing
+    one is skipped with a warning when a line is said); else a SpeechError whose hint
+    names the closest and the known ones."""
+    key = name.strip().lower()
+    known = _names()
+    if key not in known:
+        raise SpeechError(f"unknown speech provider '{name}'", hint=_did_you_mean(key, known))
+    return key
+
+
 def providers() -> list[ProviderInfo]:
     """Every registered provider, with whether it works here and its voice presets."""
     out = []
@@ -747,9 +758,12 @@ def usage_line() -> str:
     return "speech: " + ("; ".join(parts) if parts else "none")
 
 
-def provider_order(first: str | None = None) -> list[str]:
-    """Providers to try, in order: $STORYREEL_SPEECH_PROVIDERS when set (the whole order),
-    else `first` (the voice's provider) and then SPEECH_PROVIDERS."""
+def provider_order(first: str | None = None, order: Sequence[str] | None = None) -> list[str]:
+    """Providers to try, in order: the video's `order` when given (`video { speech
+    hibari espeak }`: the whole order), else $STORYREEL_SPEECH_PROVIDERS when set (the
+    whole order), else `first` (the voice's provider) and then SPEECH_PROVIDERS."""
+    if order:
+        return list(dict.fromkeys(p.strip().lower() for p in order if p.strip()))
     env = os.environ.get(PROVIDERS_ENV, "").strip()
     if env:
         return list(dict.fromkeys(p.strip().lower() for p in env.split(",") if p.strip()))
@@ -783,12 +797,13 @@ def synthesize(
     use_cache: bool = True,
     age: float | None = None,
     rate: float = 1.0,
+    providers: Sequence[str] | None = None,
 ) -> Speech:
     """Speak `text` with a voice preset (or a `Voice`) in a mood, for viewers of `age`
     (their pace: `rate_for_age`), `rate` times faster. `provider` forces one provider
     (no fallback; the voice's provider-specific settings are then its fallback version).
-    Otherwise the providers of `provider_order` are tried in turn. Cached on disk
-    unless `use_cache` is false."""
+    Otherwise the providers of `provider_order` (`providers`: the video's order) are
+    tried in turn. Cached on disk unless `use_cache` is false."""
     import time
 
     from . import cache, lexicon
@@ -804,7 +819,7 @@ def synthesize(
     m = resolve_mood(mood)
     if not (0.25 <= float(rate) <= 4.0):
         raise SpeechError(f"a speaking rate of {rate:g} is out of range", hint="use 0.5 to 2 (1 is the voice's pace)")
-    order = [provider] if provider else provider_order(base.provider)
+    order = [provider] if provider else provider_order(base.provider, providers)
     last: SpeechError | None = None
     for i, name in enumerate(order):
         v = _voice_for(base, name)
