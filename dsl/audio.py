@@ -311,8 +311,20 @@ def _words(items: Items, what: str, example: str) -> ast.String:
 
 
 def compile_sound(step: ast.SoundStep, items: Items, t: float, ctx: Context, out: SceneAudio) -> float:
-    """`sound NAME|"file" [volume V]` at `t`; takes no time. Returns the sound's length.
-    NAME is a library sound: an effect (pop, chime, applause, …) or an animal (cow, …)."""
+    """`sound NAME|"file" [volume V] [voice]` at `t`; takes no time. Returns the sound's length.
+    NAME is a library sound: an effect (pop, chime, applause, …) or an animal (cow, …);
+    `voice` marks a recording of a voice, which music ducks under as under speech."""
+    source, length = read_sound_source(items, ctx)
+    volume, params = 1.0, sound_settings(items, length)
+    if "volume" in params:
+        volume = params.pop("volume")
+    items.finish("sound")
+    out.clips.append(AudioClip(start=t, kind="sound", source=source, volume=volume, params=params or None))
+    return params.get("trim_end", length) - params.get("trim_start", 0.0)
+
+
+def read_sound_source(items: Items, ctx: Context) -> tuple[str, float]:
+    """A library sound's name or a "file" (inside the project): (source, length in seconds)."""
     item = items.next("a sound name or a \"file\"")
     if isinstance(item, ast.String):
         source = ctx.asset(item, "sound")
@@ -325,28 +337,28 @@ def compile_sound(step: ast.SoundStep, items: Items, t: float, ctx: Context, out
         raise SceneError(f"unknown sound '{item.text}'", item.span,
                          hint=(did_you_mean(item.text, LIBRARY_SOUNDS) if isinstance(item, ast.Word) else None)
                          or f"sounds: {', '.join(LIBRARY_SOUNDS)}, or a \"file.wav\"")
-    volume, params = 1.0, _sound_settings(items, length)
-    if "volume" in params:
-        volume = params.pop("volume")
-    items.finish("sound")
-    out.clips.append(AudioClip(start=t, kind="sound", source=source, volume=volume, params=params or None))
-    return params.get("trim_end", length) - params.get("trim_start", 0.0)
+    return source, length
 
 
-SOUND_SETTINGS = ("volume", "from", "to", "fade")
+SOUND_SETTINGS = ("volume", "from", "to", "fade", "voice")
 
 
-def _sound_settings(items: Items, length: float) -> dict[str, Any]:
-    """`[volume V] [from T] [to T] [fade in T] [fade out T]`, in any order: the mixer's
-    params (trim_start, trim_end, fade_in, fade_out). A `to` past the sound's end plays
-    to its end, with a warning."""
+def sound_settings(items: Items, length: float, flags: tuple[str, ...] = ()) -> dict[str, Any]:
+    """`[volume V] [from T] [to T] [fade in T] [fade out T] [voice]`, in any order: the
+    mixer's params (trim_start, trim_end, fade_in, fade_out, voice). A `to` past the
+    sound's end plays to its end, with a warning. `flags` are further words that set
+    their param to True (a named track's `loop`, `duck`; `across` reads `across scenes`)."""
     params: dict[str, Any] = {}
     while not items.at_end():
         word = items.peek()
-        if not isinstance(word, ast.Word) or word.name not in SOUND_SETTINGS:
+        if not isinstance(word, ast.Word) or word.name not in (*SOUND_SETTINGS, *flags):
             break
         items.next(word.name)
-        if word.name == "volume":
+        if word.name == "voice" or word.name in flags:
+            if word.name == "across":
+                items.expect_word("'scenes', as in: across scenes", ("scenes",))
+            params[word.name] = True
+        elif word.name == "volume":
             params["volume"] = _volume(items)
         elif word.name == "fade":
             way = items.expect_word("in or out", ("in", "out"))

@@ -27,6 +27,7 @@ from .elements import ELEMENTS, Context, background, declare, element_kind
 from .errors import SceneError, did_you_mean
 from .layers import LayerBuilder
 from .limits import MAX_LAYERS, MAX_POINTS, check_frames, check_length
+from .tracks import TRACK_KINDS, Tracks
 from .project import Project
 from .values import Canvas, Items
 
@@ -61,6 +62,7 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
     transitions: list[tuple[ast.TransitionDecl, int]] = []  # (decl, index of the scene before it)
     seen_names: dict[str, ast.SceneDecl] = {}
     cast: dict[str, CastMember] = {}
+    tracks = Tracks()  # named sound and music tracks (dsl/tracks.py), some across scenes
     for part in doc.parts:
         if isinstance(part, ast.CastDecl):
             read_cast(part, canvas, cast)
@@ -80,7 +82,8 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
             raise SceneError(f"a second scene named '{part.name.name}'", part.name.span,
                              hint="scene names must be unique (they become chapters)")
         seen_names[part.name.name] = part
-        scene = SceneCompiler(part, canvas, ctx, video, cast)
+        tracks.begin_scene(len(scenes))
+        scene = SceneCompiler(part, canvas, ctx, video, cast, tracks)
         duration, layers = scene.run()
         scenes.append((part, duration, layers, scene.audio))
         cameras.append(scene.camera)
@@ -110,6 +113,8 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
     clips: list[AudioClip] = []
     cues: list[CaptionCue] = []
     music_runs: list[tuple[MusicSpec, float, float]] = []
+    scene_starts: list[float] = []
+    scene_ends: list[float] = []
     start = 0.0
     for i, (decl, dur, layers, audio) in enumerate(scenes):
         ordered = sorted(layers, key=lambda layer: (layer.kind != "background", layer.z))
@@ -120,6 +125,8 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         check_frames(end, canvas.fps, decl.name.span)
         framed = frame_scene(cameras[i], [layer.build(dur) for layer in ordered], dur)
         built_scenes.append(Scene(decl.name.name, start, end, tuple(framed)))
+        scene_starts.append(start)
+        scene_ends.append(end)
         # A scene cut to a fixed length cuts its speech, sounds and captions too.
         clips.extend(shifted(clip, start) for clip in cut_clips(audio.clips, dur))
         cues.extend(shifted_cue(cue, start) for cue in cut_cues(audio.cues, dur))
@@ -144,6 +151,7 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
     if video.thumbnail_scene is not None:
         thumbnail_at = _scene_still(video.thumbnail_scene, built_scenes, built_transitions, canvas.fps)
     music_clips = [spec.clip(a, b, video.age) for spec, a, b in music_runs]  # age: the music's tempo
+    music_clips += tracks.clips(scene_starts, scene_ends, duration, video.age)
     timeline = Timeline(
         width=canvas.width, height=canvas.height, fps=canvas.fps, duration=duration, title=video.title,
         background=video.background, safe_area=canvas.safe, scenes=tuple(built_scenes),
@@ -370,8 +378,9 @@ class SceneCompiler:
     """Runs one scene's steps on a cursor and collects its layers."""
 
     def __init__(self, decl: ast.SceneDecl, canvas: Canvas, ctx: Context, video: VideoSettings,
-                 cast: dict[str, CastMember] | None = None):
+                 cast: dict[str, CastMember] | None = None, tracks: Tracks | None = None):
         self.cast = cast or {}
+        self.tracks = tracks or Tracks()
         self.video = video
         self.decl = decl
         self.canvas = canvas
@@ -437,6 +446,11 @@ class SceneCompiler:
         return end
 
     def _run_step(self, step: ast.Step, t: float) -> float:
+        if isinstance(step, ast.Declare) and step.kind.name in TRACK_KINDS:
+            heard_until = self.tracks.declare(step, Items(step.items, self.canvas, step.span), t, self.ctx,
+                                              set(self.layers))
+            self.latest_end = max(self.latest_end, heard_until)
+            return t
         if isinstance(step, ast.Declare):
             self.declare(step, t, None)
             return t
@@ -448,6 +462,10 @@ class SceneCompiler:
             if step.target.name == "camera" and "camera" not in self.layers:
                 self.camera = self.camera or new_camera(self.canvas, step.span)
                 end = t + camera_action(self.camera, items, t, self.target_position)
+                self.latest_end = max(self.latest_end, end)
+                return end
+            if step.target.name not in self.layers and self.tracks.get(step.target.name) is not None:
+                end = t + self.tracks.act(step.target, items, t)
                 self.latest_end = max(self.latest_end, end)
                 return end
             layer = self.lookup(step.target)
@@ -517,6 +535,7 @@ class SceneCompiler:
         if name in self.layers and self.layers[name].disappear is None:
             raise SceneError(f"'{name}' is already declared in this scene", decl.name.span,
                              hint="pick another name, or remove the first one before reusing its name")
+        self.tracks.check_free(name, decl.name.span)
         if name == "background":
             raise SceneError("'background' is the scene's background, not an element name", decl.name.span,
                              hint="write: background COLOR | gradient C1 C2 | image \"file\"")

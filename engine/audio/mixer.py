@@ -18,10 +18,12 @@ Clip semantics (all times on the video's clock, in seconds):
           music a longer one (params fade_out, default 2 s, at most a quarter of the clip)
   loop    repeats a file (with a 50 ms crossfade at the seam) until `end`; generated
           music always extends to its end
-  duck    the clip is lowered by `duck_db` (-10 dB) while any speech sounds, with a
+  duck    the clip is lowered by `duck_db` (-10 dB) while any voice sounds (speech, or a
+          sound with params voice: a recorded narration, gated frame by frame), with a
           smooth ~80 ms attack (finishing as speech starts) and ~300 ms release
   params  trim_start / trim_end (seconds in a file), fade_in (music: 0.05 s), fade_out,
-          tempo, key, seed
+          tempo, key, seed, voice (a sound that ducks music like speech), volume_keys
+          (ramps of the volume over time: automation.VolumeCurve)
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..timeline import AudioClip
+from .automation import VolumeCurve, voice_activity
 from .errors import AudioError
 from .files import load_audio
 from .library import is_library_sound, library_sound
@@ -184,7 +187,8 @@ class _Placed:
     skip: int = 0  # clip-local sample that plays at `start` (a clip that begins before 0)
     fade_in: int = 0
     fade_out: int = 0
-    sounding: tuple[int, int] | None = None  # speech: absolute [first, last) above the gate
+    sounding: tuple[tuple[int, int], ...] = ()  # a voice: absolute [first, last) ranges above the gate
+    volume: VolumeCurve | None = None  # the volume automated over time (replaces `gain`)
 
     def render(self, lo: int, hi: int) -> np.ndarray:
         """Absolute samples [lo, hi) of this clip (inside [start, stop)), gain and fades applied."""
@@ -199,7 +203,11 @@ class _Placed:
             idx = np.arange(local, hi - self.start, dtype=np.float64)
             out_env = raised_cosine((length - idx - 0.5) / self.fade_out)
             env = out_env if env is None else env * out_env
-        if env is not None:
+        if self.volume is not None:
+            curve = self.volume.gains(self.skip + local, hi - lo)
+            env = curve if env is None else env * curve
+            seg = seg * env.astype(np.float32)
+        elif env is not None:
             seg = seg * (env * self.gain).astype(np.float32)
         elif self.gain != 1.0:
             seg = seg * np.float32(self.gain)
@@ -320,7 +328,7 @@ class Mixer:
                 raise AudioError(f"{what}: ends ({clip.end:g} s) before it starts ({clip.start:g} s)")
             limit = min(limit, int(round(clip.end * RATE)))
         fade_in = int(round(float(params.get("fade_in", MUSIC_FADE_IN if kind == "music" else 0.0)) * RATE))
-        sounding = None
+        sounding: list[tuple[int, int]] = []
 
         if kind == "music" and clip.source.strip().lower() in MUSIC_GENERATORS:
             # An arranged piece as long as the clip (to its end or the video's), ending on a
@@ -363,7 +371,9 @@ class Mixer:
             if kind == "speech":
                 loud = np.flatnonzero(np.max(np.abs(data), axis=0) > SPEECH_GATE)
                 if loud.size:
-                    sounding = (int(loud[0]), int(loud[-1]) + 1)
+                    sounding = [(int(loud[0]), int(loud[-1]) + 1)]
+            elif params.get("voice"):  # a recorded narration: music ducks while it speaks
+                sounding = voice_activity(data)
 
         stop = limit if natural is None else min(limit, start + natural)
         if stop <= max(start, 0):
@@ -381,16 +391,19 @@ class Mixer:
         skip = 0
         if start < 0:  # begins before the video: play from the right place in it
             skip, start = -start, 0
-        if sounding is not None:
-            first, last = start - skip + sounding[0], start - skip + sounding[1]
-            first, last = max(first, start), min(last, stop)
-            sounding = (first, last) if last > first else None
+        spans = []
+        for a, b in sounding:
+            first, last = max(start - skip + a, start), min(start - skip + b, stop)
+            if last > first:
+                spans.append((first, last))
+        keys = params.get("volume_keys")
         return _Placed(index=index, kind=kind, start=start, stop=stop, gain=float(clip.volume),
                        duck=bool(clip.duck), reader=reader, skip=skip, fade_in=min(fade_in, length),
-                       fade_out=fade_out, sounding=sounding)
+                       fade_out=fade_out, sounding=tuple(spans),
+                       volume=VolumeCurve(clip.volume, keys, what) if keys else None)
 
     def _speech_intervals(self, placed: list[_Placed]) -> np.ndarray:
-        spans = sorted(p.sounding for p in placed if p.kind == "speech" and p.sounding)
+        spans = sorted(span for p in placed for span in p.sounding)
         merged: list[list[int]] = []
         gap = self.duck_attack + self.duck_release  # closer sentences stay ducked in between
         for a, b in spans:
