@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .api_builder import Character, Element, Scene, Video
     from .dsl.errors import SceneError
     from .engine.plugins import PluginError, Registry
-    from .engine.timeline import Timeline
+    from .engine.timeline.timeline import Timeline
 
 
 def __getattr__(name: str) -> Any:

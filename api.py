@@ -23,11 +23,11 @@ import numpy as np
 from .dsl import CompileOptions, LoadedScene, SceneError, check_size, load_data_file, load_scene
 from .dsl.project import Project as ProjectFolder
 from .engine import render_frame, render_video, timeline_to_json, write_png
-from .engine.timeline import Timeline
+from .engine.timeline.timeline import Timeline
 
 if TYPE_CHECKING:
-    from .engine.quality import Report
-    from .engine.segment_cache import SegmentCache
+    from .engine.publish.quality import Report
+    from .engine.encode.segment_cache import SegmentCache
 
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames in all)
 
@@ -39,7 +39,7 @@ class Project:
     """A compiled video: its timeline, and what was read to make it.
 
     Made by `load`, `template`, `story` or `Video.compile`; render it whole, in part
-    or one frame at a time. The timeline is the engine's model (engine/timeline.py)."""
+    or one frame at a time. The timeline is the engine's model (engine/timeline/timeline.py)."""
 
     timeline: Timeline
     source: str  # the file (or `<text>.scene`) it was compiled from
@@ -66,19 +66,19 @@ class Project:
                extras: bool = True, gpu: bool | None = False) -> Path:
         """Render to `output` (written atomically: no partial file on error) and return
         its path: an H.264 MP4, or the format its extension names (.webm, .mov, .gif,
-        a folder of PNGs, .wav, .m4a: engine/formats.py). `start`/`end` (seconds) render a range; `workers` > 1 renders
+        a folder of PNGs, .wav, .m4a: engine/encode/formats.py). `start`/`end` (seconds) render a range; `workers` > 1 renders
         chunks in that many processes; `cache` is a folder of encoded chunks (bounded to
         5 GB; or a `SegmentCache` with its own bound) reused when a scene did not change;
         `on_progress(done, total)` is called per frame; `platform` (youtube, shorts, …)
         applies its encoding and checks its limits; `extras` writes the thumbnail,
         OUT.json (and captions) beside the video, as `render` does; `gpu`: True
         composites on a CUDA GPU, None when there is one, False (the default) never."""
-        from .engine.encoder import choose_encoder
-        from .engine.publish import write_publish_outputs
-        from .engine.render import frame_range
-        from .engine.segment_cache import SegmentCache
+        from .engine.encode.encoder import choose_encoder
+        from .engine.publish.sidecars import write_publish_outputs
+        from .engine.encode.frames import frame_range
+        from .engine.encode.segment_cache import SegmentCache
 
-        from .engine.formats import FormatError, format_for, render_output
+        from .engine.encode.formats import FormatError, format_for, render_output
 
         frames = frame_range(self.timeline, start, end)
         if not frames:
@@ -88,7 +88,7 @@ class Project:
             fmt = format_for(output)
         except FormatError as err:
             raise SceneError(err.message, hint=err.hint) from None
-        if fmt.name != "mp4":  # WebM, MOV, GIF, PNG frames, WAV, M4A, H.265: engine/formats.py, in one pass
+        if fmt.name != "mp4":  # WebM, MOV, GIF, PNG frames, WAV, M4A, H.265: engine/encode/formats.py, in one pass
             if workers != 1 or cache is not None or platform is not None:
                 raise SceneError(f"workers, cache and platform apply to H.264 MP4 only; {fmt.label} is written "
                                  f"in one pass", hint="leave them out, or render an .mp4")
@@ -131,7 +131,7 @@ class Project:
         return timeline_to_json(self.timeline)
 
     def _platform(self, name: str | None):
-        from .engine.platforms import PlatformError, get_platform
+        from .engine.publish.platforms import PlatformError, get_platform
 
         if name is None:
             return None
@@ -256,9 +256,9 @@ def read_story_pages(path: str | Path):
 
 def check_video(path: str | Path, *, platform: str | None = None, age: float | None = None) -> "Report":
     """Decode a rendered video and check it (duration, sync, loudness, size, flashes,
-    text contrast, caption reading speed): an `engine.quality.Report` whose `.ok`
+    text contrast, caption reading speed): an `engine.publish.quality.Report` whose `.ok`
     says whether every check passed and `.table()` shows them, as `render check-video`."""
-    from .engine.quality import check_video as run_checks
+    from .engine.publish.quality import check_video as run_checks
 
     return run_checks(path, platform, age)
 
@@ -284,7 +284,7 @@ def write_wav(samples: np.ndarray, output: str | Path, rate: int = 48000) -> Pat
     written atomically."""
     import wave
 
-    from .engine.outputs import atomic_output
+    from .engine.encode.outputs import atomic_output
 
     samples = np.asarray(samples)
     channels = samples.shape[0] if samples.ndim == 2 else 1

@@ -26,13 +26,13 @@ from .dsl.errors import did_you_mean
 from .dsl.limits import MAX_DURATION
 from .dsl import CompileOptions, Project, SceneError, check_size, load_data_file, load_scene, parse_set_option
 from .engine import EncoderError, PRESETS, choose_encoder, render_frame, render_video, write_png
-from .engine.assets import AssetError
+from .engine.raster.assets import AssetError
 from .engine.audio import AudioError
-from .engine.encoder import QUALITY
-from .engine.platforms import PLATFORM_NAMES, PlatformError, get_platform, platform_layout
+from .engine.encode.encoder import QUALITY
+from .engine.publish.platforms import PLATFORM_NAMES, PlatformError, get_platform, platform_layout
 from .engine.plugins import PluginError
-from .engine.publish import write_publish_outputs
-from .engine.render import frame_range
+from .engine.publish.sidecars import write_publish_outputs
+from .engine.encode.frames import frame_range
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -108,7 +108,7 @@ def _check_sets(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
 def _check_encoder(ctx, param, value: str) -> str:
     """--encoder: auto, or an H.264 encoder by FFmpeg's name. A hardware encoder this
     machine cannot open is not a usage error: the render says so (exit 1)."""
-    from .engine.encoder import HARDWARE_ENCODERS, SOFTWARE_ENCODER
+    from .engine.encode.encoder import HARDWARE_ENCODERS, SOFTWARE_ENCODER
 
     if value == "auto" or value in HARDWARE_ENCODERS:
         return value
@@ -195,7 +195,7 @@ def _encode_options(f):
         click.option("--to", "t_to", metavar="TIME", help="End of the range to render."),
         click.option("-q", "--quiet", is_flag=True, help="No progress or summary."),
         click.option("--platform", type=click.Choice(PLATFORM_NAMES),
-                     help="Target this platform's size, encoding and limits (engine/platforms.yaml)."),
+                     help="Target this platform's size, encoding and limits (engine/publish/platforms.yaml)."),
         click.option("--no-extras", "--no-publish", "no_extras", is_flag=True,
                      help="No thumbnail or metadata JSON beside the video (caption files only when captions are on)."),
     ]
@@ -235,7 +235,7 @@ def _speed_options(f):
 def _check_executor(value: str, hint: str) -> str:
     """`--executor ray` / `--ray-address` need Ray: misuse (exit 2) when it is missing."""
     if value != "local":
-        from .engine.executors import RayMissing, check_address, import_ray
+        from .engine.encode.executors import RayMissing, check_address, import_ray
 
         try:
             import_ray()
@@ -253,7 +253,7 @@ def _executor(executor: str, ray_address: str | None, workers: int):
 
     if executor != "ray" and not ray_address:
         return contextlib.nullcontext()
-    from .engine.executors import RayExecutor
+    from .engine.encode.executors import RayExecutor
 
     return RayExecutor(ray_address, num_cpus=workers if workers > 1 else None)
 
@@ -269,8 +269,8 @@ def _render(tl, out: Path, *, quality: str, encoder: str, quiet: bool, target=No
     """The render itself, as every command that writes a video does it: pick the
     encoder (and say which), show progress, apply the `_speed_options`, and print
     the cache's and the profile's summaries. Returns the frames written."""
-    from .engine.profile import Profile
-    from .engine.segment_cache import DEFAULT_MAX_BYTES, SegmentCache
+    from .engine.encode.profile import Profile
+    from .engine.encode.segment_cache import DEFAULT_MAX_BYTES, SegmentCache
 
     codec, why = choose_encoder(encoder)
     if not quiet:
@@ -380,7 +380,7 @@ def _run(action, output: Path | None = None):
     Ctrl-C, SIGTERM and SIGHUP stop the work and remove what it was writing; the
     exit status is 128 + the signal's number (130, 143, 129), what a shell reports
     for a process the signal ended, so scripts and supervisors see why it stopped."""
-    from .engine.outputs import failed_target
+    from .engine.encode.outputs import failed_target
 
     try:
         with _stopping_signals():
@@ -522,8 +522,8 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
 
 def _output_format(file: str, output: str | None, requested: str | None, platform: str | None, speed: dict):
     """(the output format, the output path as text) for `render FILE`: from --format or
-    the output's extension (engine/formats.py); a misused option is exit 2."""
-    from .engine.formats import FORMATS, FormatError, check_platform_format, format_for
+    the output's extension (engine/encode/formats.py); a misused option is exit 2."""
+    from .engine.encode.formats import FORMATS, FormatError, check_platform_format, format_for
 
     if output is None:
         chosen = FORMATS.get((requested or "mp4").lower())
@@ -564,8 +564,8 @@ def _with_loudness(tl, loudness: float | None):
 
 def _render_format(file, output, fmt, preset, fps, size, data, sets, root, allow_paths, quality, start, end, quiet,
                    loudness=None):
-    """`render FILE -o out.webm` (or any format but H.264 MP4): engine/formats.py."""
-    from .engine.formats import render_output
+    """`render FILE -o out.webm` (or any format but H.264 MP4): engine/encode/formats.py."""
+    from .engine.encode.formats import render_output
 
     began = time.perf_counter()
     tl = _with_loudness(_load(file, data, sets, preset, fps, size, root, allow_paths).timeline, loudness)
@@ -620,7 +620,7 @@ def _check_file_size(target, out: Path) -> None:
 
 def _platform_layout(target, preset: str | None, size: str | None) -> tuple[str | None, str | None]:
     """--preset and --size as given (--size as text), else the platform's layout
-    (engine.platforms.platform_layout)."""
+    (engine.publish.platforms.platform_layout)."""
     if size is not None:
         return preset, size
     chosen, recommended = platform_layout(target, preset, None)
@@ -636,7 +636,7 @@ def _check_workers(value: int) -> int:
 
 def _check_cache(value: str | None) -> str | None:
     if value is not None:
-        from .engine.segment_cache import CacheError, check_cache_dir
+        from .engine.encode.segment_cache import CacheError, check_cache_dir
 
         try:
             check_cache_dir(Path(value))
@@ -648,7 +648,7 @@ def _check_cache(value: str | None) -> str | None:
 def _check_cache_size(value: str | None) -> int | None:
     if value is None:
         return None
-    from .engine.segment_cache import parse_size
+    from .engine.encode.segment_cache import parse_size
 
     try:
         return parse_size(value)
@@ -661,7 +661,7 @@ def _check_cache_size(value: str | None) -> int | None:
 @click.option("--clear", is_flag=True, help="Delete every cached chunk.")
 def cache_command(directory, clear):
     """Show (or --clear) a segment cache: DIRECTORY, default the one `render watch` uses."""
-    from .engine.segment_cache import SegmentCache, default_cache_dir, format_size, scan_entries
+    from .engine.encode.segment_cache import SegmentCache, default_cache_dir, format_size, scan_entries
 
     def work():
         folder = Path(directory) if directory else default_cache_dir()
@@ -686,7 +686,7 @@ def _say_gpu(gpu: bool | None, codec: str) -> None:
     """One line on the GPU path: used or not, and what encodes (H100/H200 have no NVENC)."""
     if gpu is False:
         return
-    from .engine import gpu as gpu_path
+    from .engine.raster import gpu as gpu_path
 
     usable, why = gpu_path.available()
     if usable:
@@ -747,7 +747,7 @@ def check_video_command(video, platform, age, as_json):
     import json
 
     from .api import check_video
-    from .engine.quality import QualityError
+    from .engine.publish.quality import QualityError
 
     def work():
         try:
@@ -844,7 +844,7 @@ def music_command(melody, mood, length, seed, tempo, age, generated, output):
         score = arrange(length, mood=mood, melody=melody, seed=seed, tempo=tempo, age=age,
                         source="generated" if generated else "nursery")
         if str(output).lower().endswith((".mid", ".midi")):
-            from .engine.outputs import atomic_output
+            from .engine.encode.outputs import atomic_output
 
             with atomic_output(output, ".mid") as tmp:
                 score.to_midi().save(str(tmp))
@@ -900,7 +900,7 @@ def voices_command():
 def watch_command(file, preset, fps, size, data, sets, port, open_browser, cache_dir=None, cache_size=None,
                   root=None, allow_paths=()):
     """Preview FILE.scene in the browser, updated on every save (Ctrl-C stops)."""
-    from .engine.segment_cache import DEFAULT_MAX_BYTES, CacheError, default_cache_dir
+    from .engine.encode.segment_cache import DEFAULT_MAX_BYTES, CacheError, default_cache_dir
     from .preview import PreviewServer
 
     def work():
@@ -1046,7 +1046,7 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
     from .dsl.story import (check_length, check_reading, emitted_scene, format_duration, narrated_variables,
                             narration_texts, scene_header, split_narration, story_platform, storybook_template,
                             storybook_variables)
-    from .engine.outputs import atomic_output
+    from .engine.encode.outputs import atomic_output
 
     _check_speed(speed)
     if facts:
@@ -1217,7 +1217,7 @@ def new_command(ctx, template_name, sets, data, age, length, output, emit_scene,
             header = (f"Made by `render new {template.name}{given}`\n"
                       f"from {template.scene_path} ({loaded.timeline.duration:.1f}s). Edit freely; "
                       f"render it with `render {target.name}`.")
-            from .engine.outputs import atomic_output
+            from .engine.encode.outputs import atomic_output
 
             with atomic_output(target, ".scene") as tmp:
                 Path(tmp).write_text(tidy_scene_text(loaded.expanded.text, header), encoding="utf-8")
@@ -1349,7 +1349,7 @@ def serve_command(host, port, jobs_dir, tokens, workers, max_request, rate, max_
 
 
 def _check_size_limit(value: str, option: str) -> int:
-    from .engine.segment_cache import parse_size
+    from .engine.encode.segment_cache import parse_size
 
     try:
         return parse_size(value)

@@ -1,4 +1,4 @@
-"""What the settings cost (engine/backdrops): drawing each one's still picture
+"""What the settings cost (engine/raster/backdrops): drawing each one's still picture
 (once per scene), drawing its life (every frame), and a frame of a scene over a
 living backdrop against the same scene over a `still` one, at 1280x720.
 
@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from storyreel.dsl import CompileOptions, load_scene  # noqa: E402
 from storyreel.engine import render_video  # noqa: E402
-from storyreel.engine.backdrops import SETTINGS, draw_backdrop, draw_life  # noqa: E402
-from storyreel.engine.raster import Rasterizer  # noqa: E402
+from storyreel.engine.raster.backdrops import SETTINGS, draw_backdrop, draw_life  # noqa: E402
+from storyreel.engine.raster.raster import Rasterizer  # noqa: E402
 
 W, H = 1280, 720
 NAMED = [n for n in SETTINGS if n not in ("sky", "night", "ocean")]

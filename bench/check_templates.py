@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from storyreel.engine.presets import PRESETS
+from storyreel.engine.publish.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ["counting", "alphabet", "colors", "shapes", "feelings", "storybook"]

@@ -1,4 +1,4 @@
-"""Encode speed of each output format (engine/formats.py): a 2 s, 30 fps scene
+"""Encode speed of each output format (engine/encode/formats.py): a 2 s, 30 fps scene
 with a gradient, a moving ball and a sound, rendered end to end at 1280x720,
 `--quality standard`; `--alpha` renders it on a transparent canvas instead.
 
@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from storyreel.dsl import CompileOptions, load_scene
-from storyreel.engine.formats import FORMATS, render_output
+from storyreel.engine.encode.formats import FORMATS, render_output
 
 SCENE = '''video "formats bench" {{
     fps 30

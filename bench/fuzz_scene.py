@@ -48,9 +48,9 @@ def user_errors() -> tuple[type[BaseException], ...]:
     global USER_ERRORS
     if not USER_ERRORS:
         from storyreel.engine import EncoderError
-        from storyreel.engine.assets import AssetError
+        from storyreel.engine.raster.assets import AssetError
         from storyreel.engine.audio import AudioError
-        from storyreel.engine.platforms import PlatformError
+        from storyreel.engine.publish.platforms import PlatformError
 
         USER_ERRORS = (EncoderError, AssetError, AudioError, PlatformError)
     return USER_ERRORS

@@ -2,7 +2,7 @@
 most, run the tests that cover each module, and count the mutants they kill.
 
     python3 bench/mutation_score.py [--per-module N] [--seed S] [--timeout SECONDS]
-                                    [--module engine/quality.py ...] [--list]
+                                    [--module engine/publish/quality.py ...] [--list]
                                     [--without tests/test_x.py ...] [--json FILE]
 
 A small mutator of our own (Python's `ast`), one change per mutant:
@@ -41,14 +41,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 # module -> the test files that should catch a bug in it (fast ones; -x stops at the first failure)
 TARGETS: dict[str, list[str]] = {
-    "engine/quality.py": ["tests/test_publish.py", "tests/test_safety_limits.py"],
+    "engine/publish/quality.py": ["tests/test_publish.py", "tests/test_safety_limits.py"],
     "engine/audio/mixer.py": ["tests/test_audio.py", "tests/test_mix_and_cache.py", "tests/test_clip_element.py"],
-    "engine/segment_cache.py": ["tests/test_parallel.py", "tests/test_mix_and_cache.py"],
+    "engine/encode/segment_cache.py": ["tests/test_parallel.py", "tests/test_mix_and_cache.py"],
     # (tests/test_templates.py covers it too, but takes 100 s: too slow to run per mutant)
     "dsl/expand.py": ["tests/test_errors.py", "tests/test_hostile_input.py", "tests/test_project_paths.py",
                       "tests/test_easing.py"],
-    "engine/easing.py": ["tests/test_easing.py", "tests/test_transitions.py", "tests/test_easing_constants.py"],
-    "engine/captions.py": ["tests/test_reading.py", "tests/test_voice_audio.py"],
+    "engine/timeline/easing.py": ["tests/test_easing.py", "tests/test_transitions.py", "tests/test_easing_constants.py"],
+    "engine/publish/captions.py": ["tests/test_reading.py", "tests/test_voice_audio.py"],
 }
 # Test files written for issue 21. Each module's older test files run first, so with
 # -x a mutant the older suite already catches is credited to it: "before" is the

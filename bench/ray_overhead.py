@@ -107,8 +107,8 @@ def main() -> int:
     args = parser.parse_args()
     from storyreel.dsl import CompileOptions, load_scene
     from storyreel.engine import render_video
-    from storyreel.engine.executors import RayExecutor
-    from storyreel.engine.profile import Profile
+    from storyreel.engine.encode.executors import RayExecutor
+    from storyreel.engine.encode.profile import Profile
 
     w, h = (int(x) for x in args.size.split("x"))
     print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "

@@ -17,7 +17,7 @@ veryfast, CRF 23, profile high, frame threads, a silent AAC track, chapters):
   exactly as the render loop hands them: `submit` of a `PooledFrame` (the
   encoder's own BGRA frame, no copy) with the rows that changed since the
   previous frame, and a fresh encoder at the same chunk starts
-  (`engine.chunks.plan_chunks`). The writer's threads convert to yuv420p,
+  (`engine.encode.chunks.plan_chunks`). The writer's threads convert to yuv420p,
   encode and mux as in a render. This is the ceiling the renderer could reach
   if sampling and rasterising cost nothing.
 * encoder_limit: the same frames through one encoder from first to last, no
@@ -53,10 +53,11 @@ import av
 import pytest
 import skia
 from storyreel.dsl import CompileOptions, load_scene
-from storyreel.engine.chunks import plan_chunks
-from storyreel.engine.encoder import EncodeSettings, PooledFrame, VideoWriter
-from storyreel.engine.raster import Rasterizer
-from storyreel.engine.render import chapter_marks, render_video
+from storyreel.engine.encode.chunks import plan_chunks
+from storyreel.engine.encode.encoder import EncodeSettings, PooledFrame, VideoWriter
+from storyreel.engine.raster.raster import Rasterizer
+from storyreel.engine.encode.frames import chapter_marks
+from storyreel.engine.encode.render import render_video
 
 REFERENCE = Path(__file__).resolve().parent / "reference.scene"
 QUALITY = "standard"
@@ -262,7 +263,7 @@ def _encode_rounds(benchmark, bench_results, tmp_path, label: str, kind: str, re
 def test_encode_only(benchmark, bench_results, tmp_path, label):
     """The same frames, pre-rendered into the encoder's own frame type, through
     VideoWriter with the same settings, the same zero-copy hand-off and the same
-    fresh encoder at each chunk start (engine/chunks.py) as render_video: the
+    fresh encoder at each chunk start (engine/encode/chunks.py) as render_video: the
     ceiling this pipeline could reach if sampling and rasterising cost nothing."""
     _encode_rounds(benchmark, bench_results, tmp_path, label, "encode_only", restarts=True)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from storyreel.dsl import load_scene
-from storyreel.engine.render import render_video
+from storyreel.engine.encode.render import render_video
 
 SCENE = Path(__file__).resolve().parent / "characters.scene"
 

@@ -36,11 +36,11 @@ from pathlib import Path
 
 import pytest
 from storyreel.dsl import CompileOptions, load_scene
-from storyreel.engine.chunks import plan_chunks
-from storyreel.engine.encoder import EncodeSettings, PooledFrame, VideoWriter
-from storyreel.engine.profile import Profile
-from storyreel.engine.raster import Rasterizer
-from storyreel.engine.render import render_video
+from storyreel.engine.encode.chunks import plan_chunks
+from storyreel.engine.encode.encoder import EncodeSettings, PooledFrame, VideoWriter
+from storyreel.engine.encode.profile import Profile
+from storyreel.engine.raster.raster import Rasterizer
+from storyreel.engine.encode.render import render_video
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "reference.scene"

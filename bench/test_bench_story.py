@@ -15,7 +15,7 @@ from pathlib import Path
 
 from storyreel.dsl import load_scene
 from storyreel.dsl.story import plan_pages, read_story, storybook_template, storybook_variables
-from storyreel.engine.render import render_video
+from storyreel.engine.encode.render import render_video
 
 STORY = Path(__file__).resolve().parents[1] / "examples" / "story.txt"
 SECONDS = 20.0
@@ -80,7 +80,7 @@ def test_a_minute_story_renders_in_under_a_minute(tmp_path):
                    *MINUTE_OPTIONS, env=env)
     took = time.perf_counter() - began
     assert made.returncode == 0, made.stderr
-    from storyreel.engine.quality import probe  # noqa: PLC0415
+    from storyreel.engine.publish.quality import probe  # noqa: PLC0415
 
     seconds = probe(out, loudness=False).duration
     print(f"\n{seconds:.1f} s story at 1280x720 rendered in {took:.1f} s wall ({seconds / took:.2f}x real time)")

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..dsl.errors import Location, SceneError
-from ..engine.diagnostics import closest
+from ..diagnostics import closest
 
 CONFIG_FILE = "channel.yaml"
 TOPICS = ("letters", "numbers", "colours", "shapes", "feelings", "opposites", "animals", "seasons")
@@ -62,7 +62,7 @@ length:
   3: short
   4: short
 
-# Where episodes go (engine/platforms.yaml names): youtube, shorts, tiktok, reels,
+# Where episodes go (engine/publish/platforms.yaml names): youtube, shorts, tiktok, reels,
 # instagram, facebook, vimeo. Every episode is checked for each before it is published.
 platforms: [youtube]
 
@@ -324,7 +324,7 @@ def load_channel(folder: str | Path) -> Channel:
                                 f"ages: {', '.join(map(str, ages))}")
             length[int(key)] = doc.choice(value, "length", LENGTHS)
 
-    from ..engine.platforms import PLATFORM_NAMES
+    from ..engine.publish.platforms import PLATFORM_NAMES
 
     platforms_hint = f"platforms: [youtube]; platforms: {', '.join(PLATFORM_NAMES)}"
     platforms = []

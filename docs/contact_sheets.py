@@ -23,7 +23,7 @@ sys.path.insert(0, str(HERE.parent.parent))  # the folder holding the storyreel 
 
 from storyreel.dsl import CompileOptions, load_scene  # noqa: E402
 from storyreel.engine import render_frame  # noqa: E402
-from storyreel.engine.backdrops import SETTINGS, draw_backdrop, draw_life  # noqa: E402
+from storyreel.engine.raster.backdrops import SETTINGS, draw_backdrop, draw_life  # noqa: E402
 
 TILE_W, TILE_H = 390, 219
 LABEL = 26

@@ -29,7 +29,7 @@ def page_frames(story_path: Path, preset: str, size: tuple[int, int], age: int) 
     """One RGB frame from each page of the story (and the title card first)."""
     from storyreel.dsl import CompileOptions, load_scene
     from storyreel.dsl.story import plan_pages, read_story, storybook_template, storybook_variables
-    from storyreel.engine.render import render_frame
+    from storyreel.engine.encode.frames import render_frame
 
     story = read_story(story_path)
     pages = plan_pages(story)
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--age", type=int, default=4)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
     args = parser.parse_args(argv)
-    from storyreel.engine.render import write_png
+    from storyreel.engine.encode.frames import write_png
 
     args.out.mkdir(parents=True, exist_ok=True)
     for mode, (preset, size, cols) in FORMATS.items():

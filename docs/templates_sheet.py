@@ -20,8 +20,8 @@ import skia
 
 from storyreel.dsl import CompileOptions, load_scene
 from storyreel.dsl.templates import load_template, validate_params
-from storyreel.engine import fonts
-from storyreel.engine.render import render_frame
+from storyreel.engine.raster.raster import fonts
+from storyreel.engine.encode.frames import render_frame
 
 ROOT = Path(__file__).resolve().parent
 TEMPLATES = ["counting", "alphabet", "colors", "shapes", "feelings"]

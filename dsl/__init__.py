@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..engine.timeline import Timeline
-from ..engine.presets import resolve_format
+from ..engine.timeline.timeline import Timeline
+from ..engine.publish.presets import resolve_format
 from .compiler import CompileOptions, check_size, compile_document, video_format
 from .errors import SceneError, SceneWarning, warning_text
 from .expand import Expanded, expand, load_data_file, parse_set_option

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..engine.easing import DEFAULT_EASING
+from ..engine.timeline.easing import DEFAULT_EASING
 from . import ast
 from .errors import SceneError, did_you_mean
 from .layers import LayerBuilder
@@ -260,7 +260,7 @@ def pan_to(act: Action) -> float:
 
 
 def follow_path(act: Action) -> float:
-    from ..engine.paths import PathDataError, parse_path, point_along
+    from ..engine.timeline.paths import PathDataError, parse_path, point_along
 
     item = act.items.peek()
     data = act.items.string("SVG path data")

@@ -19,8 +19,8 @@ from ..engine.audio.arrange import MOODS as MUSIC_MOODS
 from ..engine.audio.arrange import find_melody
 from ..engine.audio.library import LIBRARY_SOUNDS, library_sound
 from ..engine.audio.music import parse_key
-from ..engine.captions import cues_for_utterance
-from ..engine.timeline import AudioClip, CaptionCue, WordCue
+from ..engine.publish.captions import cues_for_utterance
+from ..engine.timeline.timeline import AudioClip, CaptionCue, WordCue
 from . import ast
 from .elements import Context
 from .errors import SceneError, SceneWarning, did_you_mean

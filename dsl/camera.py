@@ -6,13 +6,13 @@ canvas point it looks at (`focus_x`, `focus_y`). When a scene uses it, the
 compiler hangs every layer of the scene under it as its children, except those
 marked `fixed` (titles, scores, on-screen UI), which are drawn above the view
 as they are. The rasteriser scales the children about the focus and puts the
-focus in the middle of the frame (engine/raster.py, `_draw_camera`).
+focus in the middle of the frame (engine/raster/raster.py, `_draw_camera`).
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from ..engine.timeline import Layer
+from ..engine.timeline.timeline import Layer
 from . import ast
 from .actions import read_timing
 from .errors import SceneError

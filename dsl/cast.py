@@ -15,7 +15,7 @@ from ..engine.characters import (EXPRESSIONS, Character, CharacterError, availab
                                  load_character)
 from ..engine.characters import motion, rig
 from ..engine.speech import MOOD_ALIASES
-from ..engine.timeline import AudioClip, Segment
+from ..engine.timeline.timeline import AudioClip, Segment
 from . import ast
 from .actions import Action, read_timing
 from .errors import Location, SceneError, did_you_mean

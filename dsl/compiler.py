@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine.presets import DEFAULT_FPS, PRESETS, Format, resolve_format
-from ..engine.captions import hold_for_reading, readable_at, reading_speed_limit
-from ..engine.timeline import AudioClip, CaptionCue, Chapter, Scene, Timeline, Transition
+from ..engine.publish.presets import DEFAULT_FPS, PRESETS, Format, resolve_format
+from ..engine.publish.captions import hold_for_reading, readable_at, reading_speed_limit
+from ..engine.timeline.timeline import AudioClip, CaptionCue, Chapter, Scene, Timeline, Transition
 from . import ast
 from .actions import read_timing, run_action
 from .camera import camera_action, frame_scene, new_camera
@@ -314,7 +314,7 @@ def _extension(find, name: str, span: ast.Span):
 
 def _plugin_kinds() -> list[str]:
     """The element kinds installed packages add (engine/plugins.py), for hints."""
-    from ..engine.painters import PAINTERS
+    from ..engine.raster.painters import PAINTERS
 
     return [name for name in PAINTERS.names() if name not in PAINTERS.builtins and name not in ELEMENTS]
 
@@ -322,7 +322,7 @@ def _plugin_kinds() -> list[str]:
 def _plugin_transition(kind: str) -> bool:
     """A transition another package adds (engine/plugins.py, `storyreel.transitions`);
     it takes a duration and an easing, like crossfade."""
-    from ..engine.raster import TRANSITIONS as DRAWN
+    from ..engine.raster.raster import TRANSITIONS as DRAWN
 
     return DRAWN.find(kind) is not None
 
@@ -330,7 +330,7 @@ def _plugin_transition(kind: str) -> bool:
 def _transition(decl: ast.TransitionDecl, canvas: Canvas):
     kind = decl.kind.name
     if kind not in TRANSITIONS and not _extension(_plugin_transition, kind, decl.kind.span):
-        from ..engine.raster import TRANSITIONS as DRAWN
+        from ..engine.raster.raster import TRANSITIONS as DRAWN
 
         names = [*TRANSITIONS, *(n for n in DRAWN.names() if n not in TRANSITIONS)]
         raise SceneError(f"unknown transition '{kind}'", decl.kind.span,

@@ -3,7 +3,7 @@
 Each property word has a reader that takes its values from the statement and
 writes the layer's initial values or attributes (canvas px). To add an element
 kind: add it to `ELEMENTS` (its lead argument, defaults, extra properties) and
-give the engine a painter of the same name (engine/painters.py).
+give the engine a painter of the same name (engine/raster/painters.py).
 """
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..engine import assets, clips, fonts
-from ..engine.backdrops import SETTINGS as BACKDROP_SETTINGS, TIMES as BACKDROP_TIMES, WEATHERS as BACKDROP_WEATHERS
-from ..engine.backdrops import LIFE_FPS as BACKDROP_LIFE_FPS, has_life as backdrop_has_life
-from ..engine.color import css_color_names, parse_color
-from ..engine.particles import DEFAULT_COLORS as PARTICLE_COLORS, DEFAULT_COUNT as PARTICLE_COUNT, STYLES as PARTICLE_STYLES
-from ..engine.paths import PathDataError, parse_path
+from ..engine.raster import assets, clips, fonts
+from ..engine.raster.backdrops import SETTINGS as BACKDROP_SETTINGS, TIMES as BACKDROP_TIMES, WEATHERS as BACKDROP_WEATHERS
+from ..engine.raster.backdrops import LIFE_FPS as BACKDROP_LIFE_FPS, has_life as backdrop_has_life
+from ..engine.raster.color import css_color_names, parse_color
+from ..engine.raster.particles import DEFAULT_COLORS as PARTICLE_COLORS, DEFAULT_COUNT as PARTICLE_COUNT, STYLES as PARTICLE_STYLES
+from ..engine.timeline.paths import PathDataError, parse_path
 from . import ast
 from .errors import SceneError, SceneWarning, did_you_mean
 from .layers import LayerBuilder
@@ -352,7 +352,7 @@ def element_kind(kind: str) -> ElementKind | None:
     spec = ELEMENTS.get(kind)
     if spec is not None:
         return spec
-    from ..engine.painters import PAINTERS
+    from ..engine.raster.painters import PAINTERS
 
     painter = PAINTERS.find(kind)
     if painter is None or kind in PAINTERS.builtins:  # the engine's own nodes (character, caption) are not kinds
@@ -386,7 +386,7 @@ def declare(decl: ast.Declare, items: Items, layer: LayerBuilder, ctx: Context) 
         reader(items, layer, ctx)
     for prop, value in spec.defaults.items():
         if isinstance(value, str):
-            from ..engine.color import parse_color
+            from ..engine.raster.color import parse_color
 
             value = parse_color(value)
         elif prop in LENGTH_DEFAULTS:
@@ -503,7 +503,7 @@ def _finish(layer: LayerBuilder, items: Items, ctx: Context) -> None:
 
 # ── background ──────────────────────────────────────────────────────────────────
 
-PROCEDURAL = tuple(BACKDROP_SETTINGS)  # engine/backdrops: meadow, forest, …, cave (and sky, night, ocean)
+PROCEDURAL = tuple(BACKDROP_SETTINGS)  # engine/raster/backdrops: meadow, forest, …, cave (and sky, night, ocean)
 SETTING_WORDS = ("still", "seed")  # after a setting's name, in any order, with a time and a weather
 
 
@@ -539,7 +539,7 @@ def _setting_options(items: Items, first: ast.Word) -> dict:
 
 def background(items: Items, layer: LayerBuilder, ctx: Context) -> None:
     """`background solid C | C | gradient C1 C2 … [vertical|horizontal|radial]
-    | image "f" [fit cover|contain] | SETTING [TIME] [WEATHER] [still] [seed N]` (engine/backdrops)."""
+    | image "f" [fit cover|contain] | SETTING [TIME] [WEATHER] [still] [seed N]` (engine/raster/backdrops)."""
     c = items.canvas
     layer.set("zoom", 1.0)
     layer.set("pan_x", c.width / 2)
@@ -577,7 +577,7 @@ def background(items: Items, layer: LayerBuilder, ctx: Context) -> None:
             # The backdrop's own clock for its gentle life (drifting clouds, rain): seconds since it appeared.
             layer.values["time"] = 0.0
             layer.tween("time", layer.appear, layer.appear + 3600.0, 3600.0, "linear", from_value=0.0)
-            layer.attrs["steps"] = {"time": 1.0 / BACKDROP_LIFE_FPS}  # life moves in steps (engine/backdrops)
+            layer.attrs["steps"] = {"time": 1.0 / BACKDROP_LIFE_FPS}  # life moves in steps (engine/raster/backdrops)
     else:
         if isinstance(first, ast.Word) and first.name != "solid" and not items.is_color_next():
             kinds = ["solid", "gradient", "image", *PROCEDURAL]

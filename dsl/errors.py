@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..engine.diagnostics import caret_lines, did_you_mean  # noqa: F401 - did_you_mean is re-exported
+from ..diagnostics import caret_lines, did_you_mean  # noqa: F401 - did_you_mean is re-exported
 from .ast import Span
 
 

@@ -19,9 +19,9 @@ from typing import Any
 import jinja2
 import yaml
 
-from ..engine.backdrops import GROUND as BACKDROP_GROUND, spots as backdrop_spots
-from ..engine.color import contrast
-from ..engine.presets import Format, design_pixel, resolve_format
+from ..engine.raster.backdrops import GROUND as BACKDROP_GROUND, spots as backdrop_spots
+from ..engine.raster.color import contrast
+from ..engine.publish.presets import Format, design_pixel, resolve_format
 from .ast import Span
 from .errors import Location, SceneError, did_you_mean
 from .project import Project, ProjectPathError, read_capped
@@ -195,7 +195,7 @@ def split_front_matter(text: str, file: str) -> tuple[dict[str, Any], str]:
 
 def canvas_variable(fmt: Format | None = None) -> dict[str, Any]:
     """What `canvas` is in Jinja: the size, frame rate and format the file is compiled
-    for (engine/presets.py: resolve_format), so a template can lay itself out for it.
+    for (engine/publish/presets.py: resolve_format), so a template can lay itself out for it.
     Positions are percentages and lengths design pixels (1/1080 of the shorter side),
     so `design_width`/`design_height` are the canvas in design pixels; the safe area
     is in percent of the canvas (`left` … `bottom` its margins, `x0` … `y1` its edges)."""
@@ -281,13 +281,13 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Fo
     return Expanded(text, smap, merged, path, dependencies)
 
 
-# Each built-in setting's ground line (engine/backdrops GROUND) in percent of the frame height.
+# Each built-in setting's ground line (engine/raster/backdrops GROUND) in percent of the frame height.
 GROUND_PERCENT = {name: round(100.0 * y, 2) for name, y in BACKDROP_GROUND.items()}
 
 
 def spot_function(fmt: Format | None = None):
     """`spot(SETTING, PLACE)` for templates: where a setting's bed, chalkboard, bench,
-    throne, … is at this canvas size, as a position, "(19.0%, 56.0%)" (engine/backdrops
+    throne, … is at this canvas size, as a position, "(19.0%, 56.0%)" (engine/raster/backdrops
     `spots`; the pictures keep their proportions, so the place moves with the aspect)."""
     fmt = fmt or resolve_format()
 

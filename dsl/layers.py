@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine.easing import DEFAULT_EASING
-from ..engine.timeline import Layer, Segment, Track, Value
+from ..engine.timeline.easing import DEFAULT_EASING
+from ..engine.timeline.timeline import Layer, Segment, Track, Value
 from . import ast
 
 

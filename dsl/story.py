@@ -43,14 +43,14 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..engine.backdrops import SETTINGS as BACKDROP_SETTINGS, TIMES, WEATHERS
-from ..engine.captions import fits_cue, phrase_chunks, reading_length, reading_speed_limit
+from ..engine.raster.backdrops import SETTINGS as BACKDROP_SETTINGS, TIMES, WEATHERS
+from ..engine.publish.captions import fits_cue, phrase_chunks, reading_length, reading_speed_limit
 from .errors import Location, SceneError
 from .project import read_capped
 from .story_director import has_character
 
 if TYPE_CHECKING:
-    from ..engine.platforms import Platform
+    from ..engine.publish.platforms import Platform
 
 __all__ = [
     "BACKGROUNDS", "CAST", "MAX_PAGES", "MAX_SENTENCES", "MAX_WORDS", "MIN_PAGES", "MIN_WORDS", "MOODS",
@@ -66,7 +66,7 @@ MIN_WORDS = 8  # shorter pages are merged into a neighbour
 MIN_PAGES = 3
 MAX_PAGES = 15
 
-BACKGROUNDS = tuple(BACKDROP_SETTINGS)  # engine/backdrops: meadow, forest, river, …, cave
+BACKGROUNDS = tuple(BACKDROP_SETTINGS)  # engine/raster/backdrops: meadow, forest, river, …, cave
 DEFAULT_BACKGROUND = "meadow"
 CAST = ("luna", "sunny")
 AGES = (2, 3, 4, 5)
@@ -870,7 +870,7 @@ def story_platform(platform: str | None = None, preset: str | None = None) -> Pl
     """The platform a story is made for: --platform, else the one its --preset is
     named after (shorts, tiktok, reels, youtube), else YouTube; None for a
     preset no platform is named after (square)."""
-    from ..engine.platforms import PLATFORM_NAMES, get_platform
+    from ..engine.publish.platforms import PLATFORM_NAMES, get_platform
 
     name = platform or preset or "youtube"
     return get_platform(name) if name in PLATFORM_NAMES else None
@@ -878,7 +878,7 @@ def story_platform(platform: str | None = None, preset: str | None = None) -> Pl
 
 def length_limit(platform: Platform | None, age: int = DEFAULT_AGE) -> tuple[float, str]:
     """The longest the video may run, and whose limit that is: the platform's
-    (engine/platforms.yaml) or, when shorter, the longest episode for the age."""
+    (engine/publish/platforms.yaml) or, when shorter, the longest episode for the age."""
     from .templates import EPISODE_WINDOWS
 
     span = float(EPISODE_WINDOWS[age if age in AGES else DEFAULT_AGE][1])

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..engine.timeline import AudioClip, Segment, Track
+from ..engine.timeline.timeline import AudioClip, Segment, Track
 from . import ast
 from .actions import read_timing
 from .audio import MusicSpec, read_music, read_sound_source, sound_settings

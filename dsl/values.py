@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..engine.color import ColorError, parse_color
-from ..engine.easing import EASINGS
+from ..engine.raster.color import ColorError, parse_color
+from ..engine.timeline.easing import EASINGS
 from . import ast
 from .errors import SceneError, did_you_mean
 

@@ -221,8 +221,8 @@ def _check_row(row: Row, base: Path, defaults: dict[str, Any], outputs: dict[str
                problems: list[Problem], done: Callable[[Row, dict], Planned | None] | None = None) -> Planned | None:
     from ..dsl import SceneError, check_size
     from ..dsl.errors import did_you_mean
-    from ..engine.encoder import QUALITY
-    from ..engine.platforms import PLATFORM_NAMES
+    from ..engine.encode.encoder import QUALITY
+    from ..engine.publish.platforms import PLATFORM_NAMES
     from .spec import CHECK_MODES, input_hash, load
 
     before = len(problems)
@@ -509,7 +509,7 @@ def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, work
               quiet: bool = False, echo: Callable[[str], None] | None = None, stream=None) -> int:
     """Check, queue and render every row of `jobs_file`; returns the exit status
     (0: every row done or unchanged; 1: a row failed, or the file has errors)."""
-    from ..engine.outputs import atomic_output
+    from ..engine.encode.outputs import atomic_output
     from .queue import ACTIVE, JobQueue
     from .runner import Runner, default_workers
 

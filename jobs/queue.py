@@ -102,7 +102,7 @@ def _owner_gone(owner: str | None) -> bool:
     host, _, pid = owner.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False  # another machine's: only its lease tells
-    from ..engine.outputs import pid_alive
+    from ..engine.encode.outputs import pid_alive
 
     return not pid_alive(int(pid)) if int(pid) != os.getpid() else False
 

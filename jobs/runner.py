@@ -11,7 +11,7 @@ after `grace_s`) and ends cancelled. When the runner itself is stopped (Ctrl-C,
 SIGTERM) its workers are stopped the same way and their jobs go back to the
 queue, so the next run resumes them; when it is killed outright, its workers
 follow it (PR_SET_PDEATHSIG) and the next run `reclaim`s its jobs. A stopped
-or killed worker's staging folder is removed (`engine.outputs.remove_stale`):
+or killed worker's staging folder is removed (`engine.encode.outputs.remove_stale`):
 never a partial output.
 
 Each worker is in a session of its own, so a Ctrl-C in the terminal reaches the
@@ -216,7 +216,7 @@ class Runner:
         return ended
 
     def _finish(self, worker: _Worker) -> None:
-        from ..engine.outputs import remove_stale
+        from ..engine.encode.outputs import remove_stale
 
         job = worker.job
         rc = worker.process.returncode

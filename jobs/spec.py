@@ -38,7 +38,7 @@ _NOT_INPUT = ("cache", "cache_size", "timeline")  # where chunks are kept change
 class Loaded:
     timeline: Any  # engine.Timeline
     dependencies: list[str]  # every file read, for input_hash
-    encode_for: Any  # the engine.platforms.Platform whose encoding applies, or None
+    encode_for: Any  # the engine.publish.platforms.Platform whose encoding applies, or None
 
 
 def _check_limits(target, tl) -> None:
@@ -54,7 +54,7 @@ def load(spec: dict[str, Any]) -> Loaded:
     """Compile the video `spec` describes. Raises what the commands raise for the
     same input: `SceneError` (located), `PlatformError`, `AssetError`, …"""
     from ..dsl import CompileOptions, Project, check_size, load_scene
-    from ..engine.platforms import get_platform, platform_layout
+    from ..engine.publish.platforms import get_platform, platform_layout
 
     kind = spec["kind"]
     size = tuple(spec["size"]) if spec.get("size") else None
@@ -105,7 +105,7 @@ def from_timeline(spec: dict[str, Any]) -> Loaded | None:
         if not os.path.exists(path):
             return None
     from ..engine import timeline_from_json
-    from ..engine.platforms import get_platform
+    from ..engine.publish.platforms import get_platform
 
     encode_for = get_platform(spec["platform"]) if spec.get("platform") else None
     return Loaded(timeline_from_json(text), [], encode_for)

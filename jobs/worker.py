@@ -13,7 +13,7 @@ with JSON lines on stdout, one event each:
     {"event": "error", "message", "kind", "transient", "location"}
 
 Everything is written into a staging folder beside the output
-(`.NAME.PID.XXXXXXXX.partial.job/`, a name `engine.outputs.remove_stale`
+(`.NAME.PID.XXXXXXXX.partial.job/`, a name `engine.encode.outputs.remove_stale`
 removes once this pid is gone) and moved into place only when the video, its
 extras and its checks are through: the video last, each by rename. So a crash,
 a cancel (SIGTERM) or a failed check leaves no partial output.
@@ -62,10 +62,10 @@ def classify(err: BaseException) -> dict:
         if loc is not None:
             location = {"file": loc.file, "line": loc.line, "column": loc.column}
         return {"message": err.format(), "kind": "input", "transient": False, "location": location}
-    from ..engine.assets import AssetError
+    from ..engine.raster.assets import AssetError
     from ..engine.audio import AudioError
     from ..engine.characters import CharacterError
-    from ..engine.platforms import PlatformError
+    from ..engine.publish.platforms import PlatformError
     from ..engine.speech import SpeechError
 
     cause = err.__cause__ or err.__context__
@@ -78,14 +78,14 @@ def classify(err: BaseException) -> dict:
     if isinstance(err, MemoryError):
         return {"message": "error: out of memory", "kind": "resources", "transient": True, "location": None}
     if isinstance(err, OSError):
-        from ..engine.outputs import failed_target
+        from ..engine.encode.outputs import failed_target
 
         target = failed_target(err)
         what = f"cannot write {target}: " if target is not None else (f"{err.filename}: " if err.filename else "")
         transient = isinstance(err, (TimeoutError, ConnectionError)) or err.errno in TRANSIENT_ERRNOS
         return {"message": f"error: {what}{err.strerror or err}", "kind": "resources" if transient else "io",
                 "transient": transient, "location": None}
-    from ..engine.encoder import EncoderError
+    from ..engine.encode.encoder import EncoderError
 
     if isinstance(err, EncoderError):
         return {"message": f"error: {err}", "kind": "encoder", "transient": False, "location": None}
@@ -131,8 +131,8 @@ def run(spec: dict) -> dict:
 
     began = time.time()
     from ..engine import choose_encoder, render_video
-    from ..engine.outputs import owned_temp_prefix, remove_stale
-    from ..engine.publish import write_publish_outputs
+    from ..engine.encode.outputs import owned_temp_prefix, remove_stale
+    from ..engine.publish.sidecars import write_publish_outputs
     from .spec import from_timeline, load
     from ..dsl import load_scene  # noqa: F401 - here, so that import_s is the imports and compile_s the compile
 
@@ -151,7 +151,7 @@ def run(spec: dict) -> dict:
         codec, _ = choose_encoder(spec.get("encoder") or "auto")
         cache = None
         if spec.get("cache"):
-            from ..engine.segment_cache import DEFAULT_MAX_BYTES, SegmentCache
+            from ..engine.encode.segment_cache import DEFAULT_MAX_BYTES, SegmentCache
 
             cache = SegmentCache(spec["cache"], max_bytes=spec.get("cache_size") or DEFAULT_MAX_BYTES)
         last = [0.0]
@@ -172,7 +172,7 @@ def run(spec: dict) -> dict:
         report = None
         extras_done = checked = time.time()
         if (spec.get("check") or "fail") != "off":
-            from ..engine.quality import check_video
+            from ..engine.publish.quality import check_video
 
             emit("checking")
             report = check_video(staged, loaded.encode_for, spec.get("age")).to_dict()
@@ -203,7 +203,8 @@ def _preload() -> None:
     arrives: a runner keeps one such worker warm, so the next job starts at once."""
     from .. import dsl  # noqa: F401
     from ..dsl import story, templates  # noqa: F401
-    from ..engine import publish, quality, render  # noqa: F401
+    from ..engine.publish import sidecars as publish, quality  # noqa: F401
+    from ..engine.encode import render  # noqa: F401
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ One worker thread renders the missing segments, the one under the playhead
 first, then the ones after it, then the ones before. A render whose segment the
 newest timeline no longer wants is abandoned between two frames.
 
-The pictures come from the engine's segment cache (`engine.segment_cache`, the
+The pictures come from the engine's segment cache (`engine.encode.segment_cache`, the
 store `render FILE --cache DIR` uses): a segment is rendered with
 `render_video(…, cache=…)`, which reuses the encoded chunks whose content key is
 there (settings included: the preview's small size and draft quality are part
@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..engine import render_video
-from ..engine.segment_cache import SegmentCache, named_files
-from ..engine.serialize import timeline_to_dict
-from ..engine.timeline import Timeline
+from ..engine.encode.segment_cache import SegmentCache, named_files
+from ..engine.timeline.serialize import timeline_to_dict
+from ..engine.timeline.timeline import Timeline
 
 CACHE_VERSION = 1  # bump when the way segments are rendered changes
 LONG_SIDE = 640  # the preview's longer side in pixels (1920x1080 -> 640x360)

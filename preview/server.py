@@ -15,7 +15,7 @@ Three threads do the work:
   watcher looks (an image in a new folder) still clears the error;
 - the renderer (`renderer.SegmentRenderer`): renders the segments that changed,
   their chunks through the engine's segment cache (`cache_dir`, default
-  `engine.segment_cache.default_cache_dir()`), kept after the session.
+  `engine.encode.segment_cache.default_cache_dir()`), kept after the session.
 
 Every change of state bumps `version` and wakes the event streams, which each
 send the whole state as JSON: a page that missed events only needs the last.
@@ -45,8 +45,8 @@ import watchfiles
 
 from ..dsl import CompileOptions, SceneError, load_data_file, load_scene
 from ..engine import render_frame
-from ..engine.segment_cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
-from ..engine.timeline import Timeline
+from ..engine.encode.segment_cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
+from ..engine.timeline.timeline import Timeline
 from .renderer import LONG_SIDE, SegmentRenderer, files_named, plan_segments, preview_size
 
 DEBOUNCE_MS = 60  # reload once the files were quiet this long: many quick saves make one reload

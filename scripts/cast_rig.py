@@ -223,7 +223,7 @@ def _all_shapes(parts: list[Part]):
 def top_of(c: Character) -> float:
     """How far above the feet the drawing reaches (outline included), in scaled units."""
     import skia  # noqa: F401  (the engine's path parser needs it)
-    from storyreel.engine.paths import parse_path
+    from storyreel.engine.timeline.paths import parse_path
     top = 0.0
     for shape in _all_shapes(c.parts):
         top = min(top, parse_path(svg(shape, c.scale)).computeTightBounds().top())

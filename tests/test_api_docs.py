@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from storyreel.engine.painters import PAINTERS
-from storyreel.engine.publish import PUBLISHERS
-from storyreel.engine.raster import TRANSITIONS
+from storyreel.engine.raster.painters import PAINTERS
+from storyreel.engine.publish.sidecars import PUBLISHERS
+from storyreel.engine.raster.raster import TRANSITIONS
 from storyreel.engine import speech
 
 API_DOC = Path(__file__).resolve().parent.parent / "docs" / "API.md"

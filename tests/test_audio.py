@@ -15,7 +15,7 @@ from storyreel.engine.audio import (
     parse_key, sound_effect,
 )
 from storyreel.engine.audio.synth import fft_bandpass
-from storyreel.engine.timeline import AudioClip
+from storyreel.engine.timeline.timeline import AudioClip
 
 RATE = 48_000
 
@@ -320,7 +320,7 @@ def test_ten_minute_mix_keeps_a_click_on_its_sample(tmp_path):
 
 
 def test_encoded_video_keeps_audio_in_sync(tmp_path):
-    from storyreel.engine.encoder import EncodeSettings, VideoWriter
+    from storyreel.engine.encode.encoder import EncodeSettings, VideoWriter
 
     impulse = np.zeros(4800, dtype=np.float32)
     impulse[0], impulse[1] = 0.9, -0.9
@@ -342,7 +342,7 @@ def test_encoded_video_keeps_audio_in_sync(tmp_path):
 
 def test_encoded_mix_meets_the_loudness_target(tmp_path):
     """Through the real AAC encoder: -14 LUFS and true peaks still under -1 dBTP."""
-    from storyreel.engine.encoder import EncodeSettings, VideoWriter
+    from storyreel.engine.encode.encoder import EncodeSettings, VideoWriter
 
     clips = [AudioClip(0.0, "music", "nursery", duck=True, params={"tempo": 110, "key": "G", "seed": 3})]
     clips += [AudioClip(0.8 + 2.0 * i, "speech", f"line{i}") for i in range(4)]

@@ -33,7 +33,7 @@ def soundtrack(tmp_path: Path, body: str, settings: str = "") -> np.ndarray:
     """The mono soundtrack of the .scene `body` (written beside tone files a440.wav,
     3 s of 440 Hz, and b660.wav, 3 s of 660 Hz), rendered to a WAV and decoded."""
     from storyreel.dsl import CompileOptions, load_scene
-    from storyreel.engine.formats import render_output
+    from storyreel.engine.encode.formats import render_output
 
     write_wav(tmp_path / "a440.wav", tone(440, 3))
     write_wav(tmp_path / "b660.wav", tone(660, 3))

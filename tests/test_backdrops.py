@@ -60,7 +60,7 @@ def test_many_scenes_keep_only_a_few_backdrops_in_memory(compile_scene):
     """Each scene's rendered backdrop is a whole frame; a long video used to keep
     up to 32 of them. The rasteriser keeps the few used last, and a backdrop
     dropped from it is drawn again exactly when it comes back."""
-    from storyreel.engine.raster import Rasterizer
+    from storyreel.engine.raster.raster import Rasterizer
 
     shades = [f"#{20 + 9 * i:02X}4080" for i in range(20)]
     body = "".join(f"scene s{i} (0.2s) {{\n    background {shade}\n}}\n" for i, shade in enumerate(shades))

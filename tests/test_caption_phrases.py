@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from storyreel.cli import main
-from storyreel.engine.captions import (MAX_CHARS, MAX_LINES, MIN_CUE_SECONDS, break_lines, cues_for_utterance,
+from storyreel.engine.publish.captions import (MAX_CHARS, MAX_LINES, MIN_CUE_SECONDS, break_lines, cues_for_utterance,
                                        hold_for_reading, merge_short_cues, reading_length)
-from storyreel.engine.timeline import CaptionCue, WordCue
+from storyreel.engine.timeline.timeline import CaptionCue, WordCue
 
 
 def timed(text: str, step: float = 0.3) -> tuple[list[WordCue], float]:
@@ -120,7 +120,7 @@ def test_a_story_render_passes_its_own_reading_check(tmp_path, age):
     cue could not be held (13.5 chars/s at age 2 against 12): the planner now says
     it as phrases, each held until read, and `render story` refuses to write a
     video whose captions its check would reject."""
-    from storyreel.engine.quality import check_video
+    from storyreel.engine.publish.quality import check_video
 
     story = tmp_path / "walk.txt"
     story.write_text(LONG_STORY, encoding="utf-8")

@@ -21,7 +21,7 @@ from storyreel.cli import main
 from storyreel.engine.characters import EXPRESSIONS, VISEMES, available_characters, load_character
 from storyreel.engine.characters.motion import gesture as gesture_tracks
 from storyreel.engine.characters.painter import paint_character
-from storyreel.engine.display import Node
+from storyreel.engine.timeline.display import Node
 from storyreel.engine.speech import FALLBACK_VOICES, VOICES, synthesize
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -264,7 +264,7 @@ def test_an_open_mouth_reads_at_phone_size(who):
     import skia
 
     from storyreel.engine.characters.painter import paint_character
-    from storyreel.engine.display import Node
+    from storyreel.engine.timeline.display import Node
 
     c = load_character(who)
     phone = 390 / 1920  # canvas px per character unit at scale 1 in a 1080p frame, on the phone

@@ -22,7 +22,7 @@ from helpers import close, decode
 from storyreel.cli import main
 from storyreel.dsl import CompileOptions, load_scene
 from storyreel.engine import render_frame
-from storyreel.engine.encoder import encoder_available
+from storyreel.engine.encode.encoder import encoder_available
 
 VIDEO = 'video "t" {{\n    size {size}\n}}\n'
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from helpers import scene_text
-from storyreel.engine.easing import DEFAULT_EASING, EASINGS, ease
+from storyreel.engine.timeline.easing import DEFAULT_EASING, EASINGS, ease
 
 FAMILIES = ("sine", "quad", "cubic", "back", "elastic", "bounce")
 NAMES = sorted(EASINGS)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from storyreel.engine.easing import ease
+from storyreel.engine.timeline.easing import ease
 
 # easeInBack(t) = 2.70158 t^3 - 1.70158 t^2 and friends, at t = 0.1, 0.3, 0.5, 0.7, 0.9
 REFERENCE = {

@@ -11,7 +11,7 @@ import pytest
 import skia
 
 from helpers import close, scene_text
-from storyreel.engine.raster import Rasterizer
+from storyreel.engine.raster.raster import Rasterizer
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -433,7 +433,7 @@ e = rect at bottom size 100 50 fill #00FF00
 
 
 def test_safe_anchors_with_shorts_preset_option(frame_at):
-    from storyreel.engine.presets import PRESETS
+    from storyreel.engine.publish.presets import PRESETS
 
     w, h = 216, 384
     x0, y0, x1, y1 = PRESETS["shorts"].safe.rect(w, h)

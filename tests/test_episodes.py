@@ -17,9 +17,9 @@ from storyreel.dsl import CompileOptions, load_scene
 from storyreel.dsl.expand import expand
 from storyreel.dsl.templates import TEMPLATES_DIR, load_template, validate_params
 from storyreel.engine import render_frame
-from storyreel.engine.display import TransitionNode
-from storyreel.engine.platforms import platforms
-from storyreel.engine.publish import (chapter_list, picture_boxes, platform_fields, tags_for, thumbnail_size,
+from storyreel.engine.timeline.display import TransitionNode
+from storyreel.engine.publish.platforms import platforms
+from storyreel.engine.publish.sidecars import (chapter_list, picture_boxes, platform_fields, tags_for, thumbnail_size,
                                       write_thumbnail)
 
 TEMPLATES = ["counting", "alphabet", "colors", "shapes", "feelings"]
@@ -188,8 +188,8 @@ def test_a_template_short_passes_check_video(name, age, preset, size, tmp_path):
     """A small subset of the matrix (bench/check_templates.py --ages 2,5 runs all of it):
     rendered small through the real writer, its publish outputs beside it, and checked."""
     from storyreel.engine import render_video
-    from storyreel.engine.publish import write_publish_outputs
-    from storyreel.engine.quality import check_video
+    from storyreel.engine.publish.sidecars import write_publish_outputs
+    from storyreel.engine.publish.quality import check_video
 
     timeline = compiled(name, size=size, preset=preset, age=age, episode=2)
     out = tmp_path / f"{name}.mp4"
@@ -198,5 +198,5 @@ def test_a_template_short_passes_check_video(name, age, preset, size, tmp_path):
     report = check_video(out)
     failed = [(c.name, c.value, c.detail) for c in report.checks if c.status == "fail"]
     # Loudness too: AAC's noise substitution once pushed speech's "s" from -1.8 to +0.2 dBTP
-    # (engine/encoder.py AAC_OPTIONS); nothing is exempt now.
+    # (engine/encode/encoder.py AAC_OPTIONS); nothing is exempt now.
     assert failed == [], failed

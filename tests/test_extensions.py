@@ -15,17 +15,17 @@ from helpers import close, decode
 
 from storyreel.dsl import SceneError
 from storyreel.engine import speech
-from storyreel.engine.painters import PAINTERS
+from storyreel.engine.raster.painters import PAINTERS
 from storyreel.engine.plugins import PluginError, Registry
-from storyreel.engine.publish import PUBLISHERS
-from storyreel.engine.raster import TRANSITIONS
+from storyreel.engine.publish.sidecars import PUBLISHERS
+from storyreel.engine.raster.raster import TRANSITIONS
 
 PLUGIN = '''
 import numpy as np
 import skia
 
 from storyreel.engine import speech
-from storyreel.engine.painters import fill_paint
+from storyreel.engine.raster.painters import fill_paint
 
 
 def paint_badge(canvas, node, alpha, ctx):

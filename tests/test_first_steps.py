@@ -93,7 +93,7 @@ def test_watch_open_without_a_browser_says_so(monkeypatch, capsys):
 
 
 def test_the_docs_name_the_cache_folder_the_code_uses(tmp_path, monkeypatch):
-    from storyreel.engine.segment_cache import default_cache_dir
+    from storyreel.engine.encode.segment_cache import default_cache_dir
     from storyreel.engine.speech.cache import cache_root
 
     monkeypatch.delenv("STORYREEL_CACHE", raising=False)

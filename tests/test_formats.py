@@ -14,9 +14,9 @@ import pytest
 from helpers import close
 from storyreel.dsl import CompileOptions, load_scene
 from storyreel.engine import render_video
-from storyreel.engine.clips import _decode_with_alpha
-from storyreel.engine.formats import FORMATS, FormatError, check_platform_format, format_for, render_output
-from storyreel.engine.platforms import get_platform
+from storyreel.engine.raster.clips import _decode_with_alpha
+from storyreel.engine.encode.formats import FORMATS, FormatError, check_platform_format, format_for, render_output
+from storyreel.engine.publish.platforms import get_platform
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "formats"
 RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 255, 0)
@@ -218,7 +218,7 @@ def test_caption_files_are_written_beside_a_webm(tmp_path):
 
 
 def test_check_video_measures_a_webm_soundtrack_and_finds_it_in_sync(tmp_path):
-    from storyreel.engine.quality import check_video
+    from storyreel.engine.publish.quality import check_video
 
     render_output(load_scene(tone_scene(tmp_path), None, CompileOptions()).timeline, tmp_path / "t.webm",
                   quality="draft")
@@ -229,7 +229,7 @@ def test_check_video_measures_a_webm_soundtrack_and_finds_it_in_sync(tmp_path):
 
 
 def test_a_failed_png_sequence_leaves_nothing_behind(tmp_path, monkeypatch):
-    from storyreel.engine import formats
+    from storyreel.engine.encode import formats
 
     def broken(self, bgra):
         raise OSError(28, "No space left on device")

@@ -1,4 +1,4 @@
-"""The CUDA path (engine/gpu.py).
+"""The CUDA path (engine/raster/gpu.py).
 
 Its pixel functions run on NumPy or CuPy with the same code, so the NumPy side
 is checked here against what the CPU path makes (swscale's yuv420p, Skia's
@@ -17,9 +17,10 @@ from click.testing import CliRunner
 from helpers import decode
 from storyreel.cli import main
 from storyreel.dsl import CompileOptions, load_scene
-from storyreel.engine import gpu, render_video
-from storyreel.engine.assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
-from storyreel.engine.raster import Rasterizer
+from storyreel.engine.raster.raster import gpu
+from storyreel.engine import render_video
+from storyreel.engine.raster.assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
+from storyreel.engine.raster.raster import Rasterizer
 
 HAVE_GPU, WHY = gpu.available()
 needs_gpu = pytest.mark.skipif(not HAVE_GPU, reason=WHY)
@@ -84,8 +85,8 @@ def test_gpu_rasteriser_matches_the_cpu_one_within_a_small_tolerance():
 def test_the_gpu_pipeline_end_to_end_with_numpy(tmp_path):
     """GpuRasterizer + the compositor's converter feeding the writer yuv420p frames,
     with NumPy standing in for CuPy: the decoded video stays close to the CPU one."""
-    from storyreel.engine.encoder import EncodeSettings, VideoWriter
-    from storyreel.engine.render import render_frames
+    from storyreel.engine.encode.encoder import EncodeSettings, VideoWriter
+    from storyreel.engine.encode.frames import render_frames
 
     timeline = load_scene(REFERENCE, None, CompileOptions(size=(320, 180), fps=10)).timeline
     w, h = timeline.width, timeline.height

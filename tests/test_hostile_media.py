@@ -18,7 +18,7 @@ import skia
 
 from helpers import close, scene_text
 from storyreel.dsl import CompileOptions, SceneError, load_scene
-from storyreel.engine.assets import MAX_IMAGE_PIXELS, AssetError, load_image
+from storyreel.engine.raster.assets import MAX_IMAGE_PIXELS, AssetError, load_image
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -309,7 +309,7 @@ scene blue (1s) {
 def test_a_cache_entry_copied_under_another_key_is_not_trusted(tmp_path):
     from helpers import decode
     from storyreel.engine import render_video
-    from storyreel.engine.segment_cache import SegmentCache
+    from storyreel.engine.encode.segment_cache import SegmentCache
 
     path = tmp_path / "c.scene"
     path.write_text(CACHE_SCENES, encoding="utf-8")
@@ -432,8 +432,8 @@ def test_many_clients_connect_at_once(preview):
 
 
 def test_an_svg_that_says_it_is_huge_is_rasterised_at_a_bounded_size(frame_at, tmp_path, monkeypatch):
-    from storyreel.engine import assets
-    from storyreel.engine.painters import MAX_SVG_RASTER
+    from storyreel.engine.raster.raster import assets
+    from storyreel.engine.raster.painters import MAX_SVG_RASTER
 
     sizes = []
     render_svg = assets.render_svg

@@ -16,9 +16,9 @@ from storyreel.dsl.compiler import compile_document
 from storyreel.dsl.expand import canvas_variable, expand
 from storyreel.dsl.parser import parse
 from storyreel.dsl.templates import load_template, template_variables, validate_params
-from storyreel.engine.display import DisplayList, TransitionNode
-from storyreel.engine.presets import resolve_format
-from storyreel.engine.raster import Rasterizer
+from storyreel.engine.timeline.display import DisplayList, TransitionNode
+from storyreel.engine.publish.presets import resolve_format
+from storyreel.engine.raster.raster import Rasterizer
 
 PROBE = """\
 video "probe" {{

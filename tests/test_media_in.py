@@ -113,7 +113,7 @@ def rendered_sound(tmp_path: Path, sound_line: str, seconds: float = 2.0) -> np.
     """The soundtrack (mono, 48 kHz) of a scene that plays `sound_line` at its start,
     written as a WAV and decoded; the file is 1 s of silence then 1 s of a 440 Hz tone."""
     from storyreel.dsl import CompileOptions, load_scene
-    from storyreel.engine.formats import render_output
+    from storyreel.engine.encode.formats import render_output
 
     t = np.arange(48_000) / 48_000
     write_wav(tmp_path / "late.wav", np.concatenate([np.zeros(48_000), 0.5 * np.sin(2 * np.pi * 440 * t)]))
@@ -186,7 +186,7 @@ def write_clip_with_tone(path: Path, seconds: float = 1.0) -> None:
 
 def test_clip_speed_plays_the_picture_faster_and_keeps_the_sounds_pitch(frame_at, tmp_path):
     from storyreel.dsl import CompileOptions, load_scene
-    from storyreel.engine.formats import render_output
+    from storyreel.engine.encode.formats import render_output
 
     write_clip_with_tone(tmp_path / "tone.mov")
     assert close(frame_at(clip_scene("tone.mov"), 0.05)[90, 160], RED, 12)

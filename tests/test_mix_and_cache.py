@@ -16,7 +16,7 @@ import numpy as np
 from helpers import decode
 from storyreel.dsl import CompileOptions, load_scene
 from storyreel.engine import render_video
-from storyreel.engine.segment_cache import SegmentCache
+from storyreel.engine.encode.segment_cache import SegmentCache
 
 RATE = 48_000
 DUCK_DB = 10.0  # "Music is lowered by about 10 dB while anyone speaks" (docs/LANGUAGE.md)

@@ -26,10 +26,10 @@ from helpers import decode
 from storyreel.cli import main
 from storyreel.dsl import CompileOptions, load_scene
 from storyreel.engine import render_video
-from storyreel.engine.chunks import RenderWorkerError, plan_chunks
-from storyreel.engine.render import frame_range
-from storyreel.engine.segment_cache import SegmentCache
-from storyreel.engine.serialize import timeline_from_dict, timeline_to_dict
+from storyreel.engine.encode.chunks import RenderWorkerError, plan_chunks
+from storyreel.engine.encode.frames import frame_range
+from storyreel.engine.encode.segment_cache import SegmentCache
+from storyreel.engine.timeline.serialize import timeline_from_dict, timeline_to_dict
 
 SIZE = (160, 90)
 FPS = 15
@@ -278,8 +278,8 @@ def cached(folder: Path) -> dict[str, int]:
 
 def keys_of(path: Path) -> set[str]:
     """The cache keys of the chunks of a draft libx264 render of `path` at SIZE."""
-    from storyreel.engine.encoder import EncodeSettings
-    from storyreel.engine.segment_cache import chunk_keys
+    from storyreel.engine.encode.encoder import EncodeSettings
+    from storyreel.engine.encode.segment_cache import chunk_keys
 
     tl = load(path)
     return set(chunk_keys(tl, plan_chunks(tl), EncodeSettings(tl.width, tl.height, tl.fps, "draft", "libx264")))
@@ -463,7 +463,7 @@ def fails_cleanly(timeline, folder: Path, error: type, match: str, **options) ->
 
 
 def test_a_missing_image_fails_the_worker_and_the_render(project, tmp_path):
-    from storyreel.engine.assets import AssetError
+    from storyreel.engine.raster.assets import AssetError
 
     timeline = load(project[0])
     (tmp_path / "photo.png").unlink()  # after compiling: only the workers find out

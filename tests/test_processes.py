@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from storyreel.cli import Terminated, _run, main
 from storyreel.dsl import CompileOptions, load_scene
 from storyreel.engine import render_video
-from storyreel.engine.outputs import atomic_output, failed_target, remove_stale
+from storyreel.engine.encode.outputs import atomic_output, failed_target, remove_stale
 
 LINUX = Path("/proc/self/stat").exists()
 
@@ -112,7 +112,7 @@ def test_workers_and_cache_write_the_bytes_one_process_writes(tmp_path):
 def test_a_platforms_rate_cap_joins_to_the_same_bytes_too(tmp_path):
     """With --platform the encoder carries rate properties (maxrate, bufsize) that the
     muxer writes into the file: the joined file has them as well."""
-    from storyreel.engine.platforms import get_platform
+    from storyreel.engine.publish.platforms import get_platform
 
     timeline = load_scene(write(tmp_path, "two.scene", TWO_SCENES), None, CompileOptions(size=(160, 90))).timeline
     youtube = get_platform("youtube")
@@ -339,7 +339,7 @@ def test_a_full_disk_names_the_file_that_could_not_be_written(tmp_path, monkeypa
 
 
 def test_a_full_disk_while_writing_captions_names_the_caption_file(tmp_path, monkeypatch):
-    from storyreel.engine.captions import write_captions
+    from storyreel.engine.publish.captions import write_captions
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), args[1] if len(args) > 1 else None)

@@ -12,10 +12,10 @@ from helpers import decode
 from storyreel.cli import main
 from storyreel.dsl import CompileOptions, load_scene
 from storyreel.engine import render_video
-from storyreel.engine.chunks import plan_chunks
-from storyreel.engine.encoder import EncodeSettings, VideoWriter, x264_params
-from storyreel.engine.profile import Profile
-from storyreel.engine.raster import Rasterizer
+from storyreel.engine.encode.chunks import plan_chunks
+from storyreel.engine.encode.encoder import EncodeSettings, VideoWriter, x264_params
+from storyreel.engine.encode.profile import Profile
+from storyreel.engine.raster.raster import Rasterizer
 
 # Mostly static: a gradient, a title and shapes that never move, one small dot
 # crossing, a crossfade into a second scene with a title fading in.
@@ -105,7 +105,7 @@ def test_encoder_frames_restore_only_the_rows_that_moved_exactly(static_scene, s
     every frame must still be byte for byte what drawing everything gives."""
     from pathlib import Path
 
-    from storyreel.engine.encoder import PooledFrame
+    from storyreel.engine.encode.encoder import PooledFrame
 
     path = static_scene if source == "static" else Path(__file__).parents[1] / "bench" / "reference.scene"
     timeline = load_scene(path, None, CompileOptions(size=(320, 180), fps=10)).timeline
@@ -188,7 +188,7 @@ def test_converting_only_the_changed_rows_is_exact(static_scene, tmp_path, sourc
     (At 330 px the encoder pads each row, so the band is copied out, not viewed.)"""
     from pathlib import Path
 
-    from storyreel.engine.render import render_frames
+    from storyreel.engine.encode.frames import render_frames
 
     path = static_scene if source == "static" else Path(__file__).parents[1] / "bench" / "reference.scene"
     timeline = load_scene(path, None, CompileOptions(size=size, fps=10)).timeline
@@ -219,7 +219,7 @@ def test_released_frames_do_not_pile_up():
     of whole-frame changes (every frame converted afresh) used to keep every one
     of them, 3 MB a frame at 1080p, so memory grew with the video's length."""
     import numpy as np
-    from storyreel.engine.encoder import PooledFrame, SwscaleConverter
+    from storyreel.engine.encode.encoder import PooledFrame, SwscaleConverter
 
     convert = SwscaleConverter()
     slot = PooledFrame(64, 36)

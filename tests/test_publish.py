@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 from storyreel.cli import main
 from storyreel.dsl import CompileOptions, SceneError, load_scene
-from storyreel.engine.platforms import DATA_FILE, PLATFORM_NAMES, PlatformError, get_platform, load_platforms
-from storyreel.engine.color import contrast_ratio
-from storyreel.engine.quality import FlashAnalyzer, MAX_TRANSITIONS_PER_SECOND, check_video
-from storyreel.engine.serialize import timeline_from_json, timeline_to_json
+from storyreel.engine.publish.platforms import DATA_FILE, PLATFORM_NAMES, PlatformError, get_platform, load_platforms
+from storyreel.engine.raster.color import contrast_ratio
+from storyreel.engine.publish.quality import FlashAnalyzer, MAX_TRANSITIONS_PER_SECOND, check_video
+from storyreel.engine.timeline.serialize import timeline_from_json, timeline_to_json
 
 SIZE = "192x108"
 VERTICAL = "108x192"

@@ -1,4 +1,4 @@
-"""`--executor ray`: a render's chunks as Ray tasks (engine/executors.py).
+"""`--executor ray`: a render's chunks as Ray tasks (engine/encode/executors.py).
 
 A local Ray with two CPUs, started once for the module, renders the multi-scene
 video of tests/test_parallel.py (a gradient, a photo with a Ken Burns zoom that
@@ -25,7 +25,7 @@ from helpers import decode
 from test_parallel import SCENE, decode_audio, load, write_photo
 
 from storyreel.engine import render_video
-from storyreel.engine.executors import RayExecutor, RayMissing, _repath
+from storyreel.engine.encode.executors import RayExecutor, RayMissing, _repath
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'storyreel[ray]')")
 
@@ -99,8 +99,8 @@ def test_assets_shipped_to_another_node_are_repathed(local_ray, project, tmp_pat
     """Tasks that believe they run on another node than the render take the files
     from the object store into their own folder, render a timeline repathed to the
     copies, and give the same bytes."""
-    from storyreel.engine.executors import _fetch_assets, _put_assets
-    from storyreel.engine.serialize import timeline_to_dict
+    from storyreel.engine.encode.executors import _fetch_assets, _put_assets
+    from storyreel.engine.timeline.serialize import timeline_to_dict
 
     folder, timeline = project
     data = timeline_to_dict(timeline)
@@ -224,7 +224,7 @@ def test_a_bad_ray_address_is_a_clear_error(project, ray_temp, tmp_path):
 
 
 def test_ray_with_a_segment_cache_stores_and_reuses_its_chunks(local_ray, project, tmp_path):
-    from storyreel.engine.segment_cache import SegmentCache
+    from storyreel.engine.encode.segment_cache import SegmentCache
 
     folder, timeline = project
     cache = SegmentCache(tmp_path / "chunks")

@@ -14,7 +14,7 @@ from storyreel.cli import main
 from storyreel.dsl.templates import load_template, validate_params
 from storyreel.dsl import CompileOptions, load_scene
 from storyreel.engine.audio import load_audio
-from storyreel.engine.captions import reading_length, reading_speed_limit
+from storyreel.engine.publish.captions import reading_length, reading_speed_limit
 
 RATE = 48000
 
@@ -86,7 +86,7 @@ def test_wait_for_reading_waits_exactly_long_enough(compile_scene):
     if len(tl.captions) == 2:
         wow, hello = tl.captions
         assert wow.end == pytest.approx(hello_start, abs=1e-5) and cps(wow) <= 12
-    else:  # a one-word exclamation may share its neighbour's cue (engine/captions.py: merge_short_cues)
+    else:  # a one-word exclamation may share its neighbour's cue (engine/publish/captions.py: merge_short_cues)
         hello, = tl.captions
         assert hello.text.split() == ["Wow!", "Hello", "there,", "friends."]
         assert hello.start == pytest.approx(wow_start, abs=1e-6)

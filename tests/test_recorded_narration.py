@@ -204,7 +204,7 @@ def test_render_story_with_a_narration_track(tmp_path):
     its lines by alignment; the captions follow the recording and the video passes
     its own check."""
     from storyreel.dsl.story import narration_texts, plan_pages, read_story
-    from storyreel.engine.quality import check_video
+    from storyreel.engine.publish.quality import check_video
 
     story_file = tmp_path / "hat.txt"
     story_file.write_text(NARRATED_STORY, encoding="utf-8")

@@ -1,7 +1,7 @@
 """`render check-video` pinned at its limits, on real files: frames written with
 PyAV, encoded by libx264 (and AAC), decoded back by the checker.
 
-The photosensitivity thresholds (engine/quality.py, WCAG 2.3.1 / ITU-R BT.1702)
+The photosensitivity thresholds (engine/publish/quality.py, WCAG 2.3.1 / ITU-R BT.1702)
 are tested on both sides of each limit, so that moving a threshold fails a test:
 - the luminance step 0.10: a grey strobe whose decoded step is 0.09 passes, 0.115 fails;
 - transitions per second: 6 pass, 7 fail;
@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from storyreel.cli import main
-from storyreel.engine.color import srgb_to_linear
-from storyreel.engine.platforms import platforms
+from storyreel.engine.raster.color import srgb_to_linear
+from storyreel.engine.publish.platforms import platforms
 
 # 256x144 -> the analyser's 64x36 grid: one cell is exactly 4x4 pixels, so a patch
 # on whole cells covers an exact fraction of the screen.
@@ -251,7 +251,7 @@ def test_file_size_fails_over_the_platforms_limit(tmp_path, monkeypatch):
 
 
 def test_irregular_intervals_counts_gaps_of_more_than_a_quarter_frame():
-    from storyreel.engine.quality import _irregular_intervals
+    from storyreel.engine.publish.quality import _irregular_intervals
 
     assert _irregular_intervals([0, 100, 200, 300, 400]) == 0
     assert _irregular_intervals([0, 100, 200, 322, 422]) == 0  # 22 % of a frame late: rounding, not a drop
@@ -263,7 +263,7 @@ def test_irregular_intervals_counts_gaps_of_more_than_a_quarter_frame():
 
 
 def test_packet_structure_sees_an_open_gop():
-    from storyreel.engine.quality import _packet_structure
+    from storyreel.engine.publish.quality import _packet_structure
 
     # (pts, keyframe) in decode order: I0 P3 B1 B2 | I4 P7 B5 B6 -- closed
     closed = [(0, True), (3, False), (1, False), (2, False), (4, True), (7, False), (5, False), (6, False)]

@@ -1,4 +1,4 @@
-"""Settings (engine/backdrops): every named setting at a time of day and a weather,
+"""Settings (engine/raster/backdrops): every named setting at a time of day and a weather,
 checked on decoded video frames — ground below its ground line, sky or wall above,
 night darker than day, life that moves — and the `background` line's errors."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from helpers import decode, scene_text
 from storyreel.dsl import CompileOptions, SceneError, load_scene
 from storyreel.engine import render_video
-from storyreel.engine.backdrops import GROUND, SETTINGS, TIMES, WEATHERS
+from storyreel.engine.raster.backdrops import GROUND, SETTINGS, TIMES, WEATHERS
 
 W, H, FPS, SCENE = 192, 108, 10, 0.3
 NAMED = [n for n in SETTINGS if n not in ("sky", "night", "ocean")]  # the 21 settings

@@ -9,7 +9,7 @@ import pytest
 
 from storyreel.engine.audio import AudioError, Mixer, RATE
 from storyreel.engine.audio.library import ANIMALS, BANK, LIBRARY_SOUNDS, SOUNDS_DIR, library_sound
-from storyreel.engine.timeline import AudioClip
+from storyreel.engine.timeline.timeline import AudioClip
 
 
 def test_every_library_sound_is_short_level_and_clean():

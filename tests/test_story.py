@@ -18,7 +18,7 @@ from storyreel.dsl.story import (MAX_PAGES, MAX_SENTENCES, MAX_WORDS, MOODS, che
                                  choose_mood, estimate_seconds, lexicon, parse_story, plan_pages,
                                  read_story, scene_header, storybook_template, storybook_variables,
                                  length_limit, story_platform, validate_pages)
-from storyreel.engine.platforms import get_platform
+from storyreel.engine.publish.platforms import get_platform
 from storyreel.engine import timeline_to_json
 
 TINY = (160, 90)
@@ -335,7 +335,7 @@ def test_too_long_for_the_platform_states_the_estimate_and_the_limit(tmp_path, m
     m = re.match(r"story\.txt:(\d+):1: error: the story is too long for YouTube Shorts: about (\d+)m (\d+)s narrated "
                  r"\((\d+) words, 14 pages\), and YouTube Shorts allows (\d+) min$", message)
     assert m, message
-    assert int(m.group(5)) * 60 == shorts.max_duration  # the limit comes from engine/platforms.yaml
+    assert int(m.group(5)) * 60 == shorts.max_duration  # the limit comes from engine/publish/platforms.yaml
     assert int(m.group(2)) * 60 + int(m.group(3)) > shorts.max_duration
     assert int(m.group(4)) == sum(len(p.split()) for p in LONG_WEEK)
     assert "--platform youtube" in result.stderr

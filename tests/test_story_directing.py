@@ -19,7 +19,7 @@ from storyreel.dsl.story import plan_pages, parse_story, storybook_template, sto
 from storyreel.dsl.story_director import cast_story, direct_page
 from storyreel.dsl.story_reader import CharacterFacts, PageFacts, Speech
 from storyreel.engine import render_frame
-from storyreel.engine.backdrops import GROUND
+from storyreel.engine.raster.backdrops import GROUND
 
 WIDE = (320, 180)
 TALL = (180, 320)
@@ -196,7 +196,7 @@ def test_upright_the_picture_is_restaged_not_shrunk():
 # ── the author's own pictures ─────────────────────────────────────────────────
 
 def test_a_story_book_uses_the_author_s_pictures_and_falls_back_to_drawn_pages(tmp_path, monkeypatch):
-    from storyreel.engine.render import write_png
+    from storyreel.engine.encode.frames import write_png
 
     (tmp_path / "art").mkdir()
     picture = np.zeros((90, 160, 4), np.uint8)

@@ -24,7 +24,7 @@ from storyreel.cli import main
 from storyreel.dsl import load_scene
 from storyreel.engine import render_video
 from storyreel.engine.audio import Mixer, load_audio, measure_lufs, sound_effect
-from storyreel.engine.captions import MAX_CHARS, MAX_LINES
+from storyreel.engine.publish.captions import MAX_CHARS, MAX_LINES
 from storyreel.engine.speech import synthesize
 
 RATE = 48_000

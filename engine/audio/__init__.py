@@ -2,7 +2,7 @@
 loudness measurement/normalisation and the timeline mixer.
 
 Everything is 48 kHz stereo float32 shaped (2, n). `Mixer(timeline.audio,
-timeline.duration, ...)` is an `AudioSource` for `engine.encoder.VideoWriter`.
+timeline.duration, ...)` is an `AudioSource` for `engine.encode.encoder.VideoWriter`.
 """
 from .effects import SOUND_EFFECTS, sound_effect
 from .errors import AudioError

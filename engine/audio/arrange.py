@@ -8,7 +8,7 @@ plans a `Score` exactly `duration` seconds long:
   verse      a theme as written (a nursery melody from melodies.yaml or an original)
   variation  the same theme an octave up on another instrument, with passing and
              neighbour notes, the plain tune underneath on a second instrument
-  bridge     an original seeded 8-bar phrase (B then A'' of music._compose)
+  bridge     an original seeded 8-bar phrase (B then A'' of music.compose)
   outro      a cadence (I IV | V | I) in the home key, the final chord held and
              ringing to the last sample
 
@@ -201,7 +201,7 @@ MELODY_NAMES: tuple[str, ...] = tuple(yaml.safe_load(MELODY_FILE.read_text(encod
 
 
 def find_melody(name: str) -> Tune:
-    from ..diagnostics import did_you_mean
+    from ...diagnostics import did_you_mean
 
     key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
     table = melodies()
@@ -213,14 +213,14 @@ def find_melody(name: str) -> Tune:
 
 @lru_cache(maxsize=64)
 def original_tune(seed: int, half: str = "whole") -> Tune:
-    """A seeded original 16-bar tune (music._compose), or its second half (`half="bridge"`)."""
-    from .music import _compose, _degree_to_midi
+    """A seeded original 16-bar tune (music.compose), or its second half (`half="bridge"`)."""
+    from .melody import compose, degree_to_midi
 
-    chords, melody = _compose(seed)
+    chords, melody = compose(seed)
     bars: list[list] = [[] for _ in range(16)]
     for beat, length, degree, _ in melody:
         bar, pos = divmod(beat, 4)
-        bars[int(bar)].append((pos, length, _degree_to_midi(60, degree)))
+        bars[int(bar)].append((pos, length, degree_to_midi(60, degree)))
     first = 8 if half == "bridge" else 0
     return Tune(f"original-{seed}" + ("-b" if half == "bridge" else ""), f"Original tune {seed}", 4,
                 tuple(tuple(b) for b in bars[first:]), tuple((c,) for c in chords[first:]))
@@ -371,7 +371,7 @@ def _play_theme(b: _Builder, tune: Tune, start: float, bars: int, key: int, kind
 
 
 def check_mood(mood: str) -> str:
-    from ..diagnostics import did_you_mean
+    from ...diagnostics import did_you_mean
 
     m = str(mood).strip().lower()
     if m not in MOODS:

@@ -14,8 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ..easing import EASINGS
-from ..timeline import Segment, Track
+from ..timeline.easing import EASINGS
+from ..timeline.timeline import Segment, Track
 from .errors import AudioError
 from .synth import RATE
 

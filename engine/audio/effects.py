@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..diagnostics import did_you_mean
+from ...diagnostics import did_you_mean
 
 from .errors import AudioError
 from .synth import (

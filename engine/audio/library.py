@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..diagnostics import did_you_mean
+from ...diagnostics import did_you_mean
 from .effects import PEAK, SOUND_EFFECTS, sound_effect
 from .errors import AudioError
 from .synth import RATE, end_fade, peak_normalise, samples, start_fade

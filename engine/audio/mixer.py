@@ -38,7 +38,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..timeline import AudioClip
+from ..timeline.timeline import AudioClip
 from .automation import VolumeCurve, voice_activity
 from .errors import AudioError
 from .files import load_audio

@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import AudioError
+from .melody import BARS, BEATS_PER_BAR, MAJOR, TRIAD, compose, degree_to_midi  # noqa: F401
 from .synth import (
     RATE, adsr, end_fade, fft_bandpass, midi_hz, pan, percussive, raised_cosine, samples, sweep_phase, time_axis,
 )
@@ -25,27 +26,11 @@ from .synth import (
 MIN_TEMPO, MAX_TEMPO = 60.0, 180.0
 DEFAULT_TEMPO = 100.0
 DEFAULT_KEY = "C"
-BARS = 16
-BEATS_PER_BAR = 4
 TARGET_RMS = 10 ** (-20 / 20)
 PEAK_LIMIT = 10 ** (-3 / 20)
 
 _NOTE_OFFSETS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _KEY_RE = re.compile(r"^\s*([A-Ga-g])\s*([#b\u266f\u266d]?)\s*(?:maj|major)?\s*$")
-MAJOR = (0, 2, 4, 5, 7, 9, 11)
-
-# Chords as scale-degree roots (0 = I) and the progressions a section may use.
-_TRIAD = (0, 2, 4)
-_PROGRESSIONS = {
-    "A": ((0, 3, 0, 4), (0, 0, 3, 4), (0, 3, 4, 4)),      # ends on V: a question
-    "A2": ((0, 3, 4, 0), (0, 5, 4, 0), (0, 3, 4, 0)),      # ends on I: the answer
-    "B": ((3, 0, 1, 4), (5, 3, 0, 4), (3, 3, 0, 4)),
-    "A3": ((0, 3, 4, 0), (0, 3, 4, 0), (3, 0, 4, 0)),
-}
-# Melody rhythms for one bar, in eighth notes (sum 8).
-_RHYTHMS = ((2, 2, 2, 2), (2, 2, 4), (4, 2, 2), (1, 1, 2, 2, 2), (2, 1, 1, 2, 2),
-            (3, 1, 2, 2), (2, 2, 1, 1, 2), (3, 1, 4), (2, 2, 2, 1, 1))
-_CADENCE_RHYTHMS = ((2, 2, 4), (4, 4), (2, 1, 1, 4))
 
 
 def parse_key(key: str) -> tuple[str, int]:
@@ -88,81 +73,6 @@ class _Note:
 
     def __init__(self, beat: float, length: float, pitch: int, velocity: float):
         self.beat, self.length, self.pitch, self.velocity = beat, length, pitch, velocity
-
-
-def _degree_to_midi(root: int, degree: int) -> int:
-    octave, step = divmod(degree, 7)
-    return root + 12 * octave + MAJOR[step]
-
-
-def _chord_tones(chord: int) -> set[int]:
-    return {(chord + d) % 7 for d in _TRIAD}
-
-
-_LEAP_WEIGHT = {0: 0.35, 1: 1.0, 2: 0.9, 3: 0.5, 4: 0.3}
-
-
-def _pick(rng: np.random.Generator, choices: list[int], current: int) -> int:
-    """A next melody degree: small steps preferred, pulled gently towards the middle (degree 4)."""
-    weights = np.array([_LEAP_WEIGHT.get(abs(d - current), 0.15) / (1.0 + 0.12 * abs(d - 4) ** 1.5)
-                        for d in choices])
-    return int(rng.choice(choices, p=weights / weights.sum()))
-
-
-def _compose(seed: int) -> tuple[list[int], list[tuple[float, float, int, float]]]:
-    """(chord roots per bar, melody as (beat, length in beats, degree, velocity))."""
-    rng = np.random.default_rng([seed & 0xFFFFFFFF, 0x5EED])
-    sections = []
-    for name in ("A", "A2", "B", "A3"):
-        options = _PROGRESSIONS[name]
-        sections.append(options[int(rng.integers(len(options)))])
-    chords = [c for section in sections for c in section]
-
-    def bar_melody(bar: int, start_degree: int, cadence: str | None) -> tuple[list, int]:
-        chord = chords[bar]
-        tones = _chord_tones(chord)
-        rhythms = _CADENCE_RHYTHMS if cadence else _RHYTHMS
-        rhythm = rhythms[int(rng.integers(len(rhythms)))]
-        notes, pos, degree = [], 0, start_degree
-        for i, eighths in enumerate(rhythm):
-            last = i == len(rhythm) - 1
-            strong = pos % 4 == 0
-            if last and cadence == "tonic":
-                target = min((d for d in range(-1, 10) if d % 7 == 0), key=lambda d: abs(d - degree))
-                degree = target
-            elif last and cadence == "dominant":
-                choices = [d for d in range(-1, 10) if d % 7 in (4, 6, 1)]
-                degree = min(choices, key=lambda d: abs(d - degree))
-            elif strong or eighths >= 4:
-                choices = [d for d in range(-1, 10) if d % 7 in tones and abs(d - degree) <= 4]
-                if not choices:
-                    choices = [d for d in range(-1, 10) if d % 7 in tones]
-                degree = _pick(rng, choices, degree)
-            else:
-                degree = _pick(rng, [degree + s for s in (-2, -1, 0, 1, 2) if -1 <= degree + s <= 9], degree)
-            velocity = 1.0 if pos == 0 else 0.85 if strong else 0.72
-            notes.append((bar * BEATS_PER_BAR + pos / 2, eighths / 2, degree, velocity))
-            pos += eighths
-        return notes, degree
-
-    melody: list = []
-    degree = int(rng.choice((0, 2, 4)))
-    motif_bars: dict[int, list] = {}
-    for bar in range(BARS):
-        section, within = divmod(bar, 4)
-        cadence = None
-        if within == 3:
-            cadence = "dominant" if section in (0, 2) else "tonic"
-        # A' and A'' restate the opening motif (bars 0-1) before their own ending.
-        if section in (1, 3) and within < 2 and within in motif_bars and chords[bar] == chords[within]:
-            notes = [(b + (bar - within) * BEATS_PER_BAR, ln, d, v) for b, ln, d, v in motif_bars[within]]
-            degree = notes[-1][2]
-        else:
-            notes, degree = bar_melody(bar, degree, cadence)
-        if section == 0 and within < 2:
-            motif_bars[within] = notes
-        melody.extend(notes)
-    return chords, melody
 
 
 # -- instruments -----------------------------------------------------------------
@@ -223,7 +133,7 @@ class NurseryTune:
         return int(round(beat * self.samples_per_beat))
 
     def _render(self) -> tuple[np.ndarray, np.ndarray]:
-        chords, melody = _compose(self.seed)
+        chords, melody = compose(self.seed)
         spb = self.samples_per_beat
         beat_s = spb / RATE
         tail = samples(1.5)
@@ -237,14 +147,14 @@ class NurseryTune:
         for beat, length, degree, velocity in melody:
             gate = length * beat_s * 0.92
             n = samples(gate + 0.12)
-            note = _toy_piano(n, midi_hz(_degree_to_midi(self.root, degree)), gate) * (0.34 * velocity)
+            note = _toy_piano(n, midi_hz(degree_to_midi(self.root, degree)), gate) * (0.34 * velocity)
             add(self._at(beat), pan(note, 0.25))
             add(self._at(beat + 0.75), pan(note * 0.16, -0.6))
         # bass: root on 1, fifth on 3
         for bar, chord in enumerate(chords):
             for beat_in_bar, offset in ((0, 0), (2, 4)):
                 degree = chord + offset
-                midi = _degree_to_midi(self.root - 24, degree % 7)
+                midi = degree_to_midi(self.root - 24, degree % 7)
                 if midi < self.root - 26:
                     midi += 12
                 gate = 2 * beat_s * 0.85
@@ -254,8 +164,8 @@ class NurseryTune:
         # plucked chords on 2 and 4
         for bar, chord in enumerate(chords):
             for beat_in_bar in (1, 3):
-                for i, d in enumerate(_TRIAD):
-                    midi = _degree_to_midi(self.root - 12, chord + d)
+                for i, d in enumerate(TRIAD):
+                    midi = degree_to_midi(self.root - 12, chord + d)
                     n = samples(0.45)
                     note = _pluck(n, midi_hz(midi)) * 0.075
                     add(self._at(bar * BEATS_PER_BAR + beat_in_bar) + samples(0.008 * i), pan(note, -0.3))

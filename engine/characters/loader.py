@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 
-from ..color import ColorError, parse_color
-from ..diagnostics import did_you_mean, format_diagnostic
-from ..paths import PathDataError, parse_path
+from ..raster.color import ColorError, parse_color
+from ...diagnostics import did_you_mean, format_diagnostic
+from ..timeline.paths import PathDataError, parse_path
 from .model import (BODY_CHANNELS, EXPRESSIONS, EYE_VARIANTS, MOUTH_CHANNELS, REACH_PLACES, VIEWS, VISEMES, Character,
                     Expression, Face, Gesture, Part, VoiceSettings)
 

@@ -12,7 +12,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ..timeline import Segment
+from ..timeline.timeline import Segment
 from . import rig
 from .model import BODY_CHANNELS, Character, Gesture
 

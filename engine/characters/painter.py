@@ -15,8 +15,8 @@ from functools import lru_cache
 
 import skia
 
-from ..color import to_argb_int, with_alpha
-from ..paths import parse_path
+from ..raster.color import to_argb_int, with_alpha
+from ..timeline.paths import parse_path
 from . import rig
 from .model import MOUTH_CHANNELS, Character, Expression, Part
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import skia
 
-from ..paths import parse_path
+from ..timeline.paths import parse_path
 from .model import Character, Part
 
 CORE_DEPTH = 0.72  # how deep a body is for its width: its width in profile

@@ -11,9 +11,9 @@ import math
 import numpy as np
 import skia
 
-from .. import fonts
-from ..color import parse_color, to_argb_int
-from ..display import Node
+from ..raster import fonts
+from ..raster.color import parse_color, to_argb_int
+from ..timeline.display import Node
 from .model import EXPRESSIONS, VISEMES, Character
 from .painter import paint_character
 

@@ -59,7 +59,7 @@ from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from ..diagnostics import closest
+from ...diagnostics import closest
 from .audio import SAMPLE_RATE, resample
 
 __all__ = [

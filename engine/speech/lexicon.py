@@ -50,7 +50,7 @@ def entries() -> dict[str, dict[str, str]]:
 def lookup(name: str) -> dict[str, str]:
     entry = entries().get(name.lower())
     if entry is None:
-        from ..diagnostics import closest
+        from ...diagnostics import closest
 
         guess = closest(name.lower(), list(entries()), cutoff=0.6)
         raise LexiconError(f"unknown pronunciation '{{{name}}}'",

@@ -24,7 +24,7 @@ import pytest
 
 from storyreel.dsl import CompileOptions, load_scene
 from storyreel.engine import render_frame
-from storyreel.engine.render import write_png
+from storyreel.engine.encode.frames import write_png
 
 # A pixel counts as mismatched when any channel differs by more than this many
 # levels (0..255): room for Skia's rounding on another CPU's SIMD path, no more.

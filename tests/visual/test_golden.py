@@ -17,11 +17,11 @@ import pytest
 import storyreel
 from storyreel.dsl.compiler import DIRECTIONS, TRANSITIONS
 from storyreel.dsl.elements import ELEMENTS
-from storyreel.engine.backdrops import BACKDROPS
+from storyreel.engine.raster.backdrops import BACKDROPS
 from storyreel.engine.characters import EXPRESSIONS, load_character
 from storyreel.engine.characters import available_characters
-from storyreel.engine.easing import EASINGS
-from storyreel.engine.particles import STYLES as PARTICLE_STYLES
+from storyreel.engine.timeline.easing import EASINGS
+from storyreel.engine.raster.particles import STYLES as PARTICLE_STYLES
 from visual import golden as g
 
 PAPER = "#FFF8E7"
@@ -87,7 +87,7 @@ def test_element(golden, media, case):
 
 
 # -- backgrounds -----------------------------------------------------------------------------------
-# Every built-in backdrop (engine/backdrops.py BACKDROPS) and every other `background` form.
+# Every built-in backdrop (engine/raster/backdrops.py BACKDROPS) and every other `background` form.
 
 BACKGROUND_FORMS = {
     "solid": "background solid #DCEDC1",

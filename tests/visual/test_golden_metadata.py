@@ -15,7 +15,7 @@ import json
 import pytest
 
 import storyreel
-from storyreel.engine.platforms import PLATFORM_NAMES, get_platform, platform_layout
+from storyreel.engine.publish.platforms import PLATFORM_NAMES, get_platform, platform_layout
 from visual import golden_metadata as gm
 
 # fps 10 and 1.9 s: at each platform's full size (the text boxes and thumbnail

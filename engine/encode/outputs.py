@@ -3,7 +3,7 @@ renamed into place, so an error, Ctrl-C or SIGTERM never leaves a partial file.
 
 A render killed outright (`kill -9`, a crash, the power going) cannot clean up,
 so every temporary name carries the pid of the process that owns it:
-`.NAME.PID.XXXX.partial.mp4` (and `engine.chunks`' `.NAME.chunks-PID-XXXX/`).
+`.NAME.PID.XXXX.partial.mp4` (and `engine.encode.chunks`' `.NAME.chunks-PID-XXXX/`).
 The next write of the same NAME in that folder removes the ones whose process is
 gone (`remove_stale`); those of a render still running, of this output or any
 other, are never touched.

@@ -15,9 +15,10 @@ import skia
 
 from .assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
 from .color import to_argb_int
-from .display import DisplayList, Node, TransitionNode
-from .painters import PAINTERS, SAMPLING, paint_background_content, paint_background_life, text_bounds
-from .plugins import TRANSITIONS_GROUP, Registry
+from ..timeline.display import DisplayList, Node, TransitionNode
+from .paint_kit import SAMPLING
+from .painters import PAINTERS, paint_background_content, paint_background_life, text_bounds
+from ..plugins import TRANSITIONS_GROUP, Registry
 
 
 def BUILT_IN(canvas: skia.Canvas, progress: float, scenes: "TransitionScenes") -> None:
@@ -70,7 +71,7 @@ class Rasterizer:
         self._static: dict[str, tuple] = {}
         self._last: dict[str, tuple] = {}
         self.flatten = True  # reuse static prefixes (False: draw every item every frame)
-        self.profile = None  # an engine.profile.Profile: time each top-level layer kind
+        self.profile = None  # an engine.encode.profile.Profile: time each top-level layer kind
         self._timed = 0.0
         # Rows [a, b) that may differ from the previous frame drawn, or None (all of
         # them): the colour converter converts only those (`encoder.SwscaleConverter`).

@@ -124,7 +124,7 @@ def _png_target(output: str | Path) -> OutputFormat:
 
 
 def check_platform_format(platform, fmt: OutputFormat) -> None:
-    """Every platform profile uploads H.264 MP4 (engine/platforms.yaml)."""
+    """Every platform profile uploads H.264 MP4 (engine/publish/platforms.yaml)."""
     if platform is not None and fmt.name != "mp4":
         raise FormatError(f"{platform.label} takes an H.264 MP4; --platform cannot write {fmt.label}",
                           "render an .mp4 for the platform, or leave --platform out for this format")
@@ -140,7 +140,8 @@ def render_output(timeline, output: str | Path, fmt: OutputFormat | None = None,
     """Render `timeline` to `output` in `fmt` (default: from the extension); returns
     the frames written (for audio only: the frames the video would have). `mp4`:
     the rest of `render_video`'s options, for H.264 MP4."""
-    from .render import frame_range, render_frames, render_video, soundtrack, write_caption_files
+    from .frames import frame_range, render_frames, soundtrack, write_caption_files
+    from .render import render_video
 
     fmt = fmt or format_for(output)
     if fmt.name == "mp4":

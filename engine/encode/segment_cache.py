@@ -284,7 +284,7 @@ def scan_entries(directory: Path, sweep: bool = False) -> list[Entry]:
 def default_cache_dir() -> Path:
     """`<cache root>/segments`: the root the speech cache uses ($STORYREEL_CACHE,
     else $XDG_CACHE_HOME/storyreel, else ~/.cache/storyreel)."""
-    from .speech.cache import cache_root
+    from ..speech.cache import cache_root
 
     return cache_root() / "segments"
 
@@ -337,7 +337,7 @@ def check_cache_dir(directory: Path) -> None:
 # -- keys --------------------------------------------------------------------------------
 
 def chunk_keys(timeline, chunks: Iterable, settings: EncodeSettings) -> list[str]:
-    from .serialize import timeline_to_dict
+    from ..timeline.serialize import timeline_to_dict
 
     data = timeline_to_dict(timeline)
     base = _base(data, settings)
@@ -347,7 +347,7 @@ def chunk_keys(timeline, chunks: Iterable, settings: EncodeSettings) -> list[str
 def _base(data: dict, settings: EncodeSettings) -> dict:
     import av
 
-    from .. import __version__
+    from ... import __version__
     from .encoder import QUALITY, SOFTWARE_ENCODER, x264_params
 
     # Segments are video-only and carry no chapters (the joined output does): neither is in the key.
@@ -449,7 +449,7 @@ def engine_digest() -> str:
     global _engine_digest
     if _engine_digest is None:
         digest = hashlib.sha256()
-        root = Path(__file__).resolve().parent
+        root = Path(__file__).resolve().parent.parent  # all of engine/, not only encode/
         for path in sorted(root.rglob("*.py")):
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .encoder import EncodeSettings
+from ..encode.encoder import EncodeSettings
 from .presets import PRESETS
 
 DATA_FILE = Path(__file__).with_name("platforms.yaml")

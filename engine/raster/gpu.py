@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from .assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
-from .display import TransitionNode
+from ..timeline.display import TransitionNode
 from .raster import Rasterizer
 
 NO_GPU = "no CUDA GPU/cupy here"

@@ -23,8 +23,8 @@ import yaml
 
 from . import glyphs
 from .color import to_argb_int, with_alpha
-from .display import Node
-from .paths import parse_path
+from ..timeline.display import Node
+from ..timeline.paths import parse_path
 
 STROKES_FILE = Path(__file__).with_name("strokes.yaml")
 BRUSH_PER_STEM = 1.9  # the brush is this many stems wide: centre-lines may be a little off the middle

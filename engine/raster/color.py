@@ -46,7 +46,7 @@ def parse_color(text: str) -> RGBA:
     try:
         hex_value = webcolors.name_to_hex(name, spec="css3")
     except ValueError:
-        from .diagnostics import did_you_mean
+        from ...diagnostics import did_you_mean
 
         hint = did_you_mean(name, css_color_names(), "use a CSS colour name or #RRGGBB")
         raise ColorError(f"unknown colour '{text}'", hint) from None

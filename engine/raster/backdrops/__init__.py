@@ -195,7 +195,7 @@ def draw_life(canvas: skia.Canvas, name: str, width: int, height: int, t: float,
               time: str = "day", weather: str = "clear") -> None:
     """The moving parts of a setting at `t` seconds into its scene, over its still picture.
     Life moves in steps of 1/LIFE_FPS s (as cartoons are animated "on fours"); the
-    compiler steps the clock itself (the layer's `steps` attr, engine/timeline.py), so
+    compiler steps the clock itself (the layer's `steps` attr, engine/timeline/timeline.py), so
     between two steps the background node is unchanged: the rasteriser reuses what it
     drew, and the encoder gets rows that did not change. Moving on every frame made a
     720p video several times slower to encode."""

@@ -1,5 +1,5 @@
 """Where a chunked render's chunks run: local processes (`--workers`, the default,
-in `engine.chunks`) or Ray tasks (`RayExecutor`: `--executor ray`, `--ray-address`),
+in `engine.encode.chunks`) or Ray tasks (`RayExecutor`: `--executor ray`, `--ray-address`),
 on this machine or across a cluster.
 
 A Ray render follows the same plan as a local one (`chunks.plan_chunks`): each
@@ -9,7 +9,7 @@ store and the main process joins the segments in order by stream copy while it
 mixes and encodes the soundtrack, exactly as with `--workers`. The output is
 therefore byte-identical to a one-process render.
 
-What travels: the timeline as JSON (`engine.serialize`, put in the object store
+What travels: the timeline as JSON (`engine.timeline.serialize`, put in the object store
 once per render), and, with ``assets="store"`` (the default), every file the
 timeline names by absolute path (images, fonts, sounds: `segment_cache.named_files`),
 put once each. A task on another node writes them into a content-addressed folder
@@ -21,7 +21,7 @@ paths (an NFS mount). Every node must run the same storyreel: a task on a node
 whose engine differs (`segment_cache.engine_digest`) fails the render with a
 clear error rather than return different pixels.
 
-    >>> from storyreel.engine.executors import RayExecutor
+    >>> from storyreel.engine.encode.executors import RayExecutor
     >>> with RayExecutor(num_cpus=2) as ray_executor:                    # doctest: +SKIP
     ...     render_video(timeline, "out.mp4", executor=ray_executor)
 
@@ -119,7 +119,7 @@ class RayExecutor:
             self._owned = False
             self.ray.shutdown()
 
-    # -- the chunked render's side (engine.chunks.render_chunked) ------------------------
+    # -- the chunked render's side (engine.encode.chunks.render_chunked) ------------------------
 
     def _render_node(self) -> str:
         """The Ray node this render runs on: its tasks there use the files in place."""
@@ -130,7 +130,7 @@ class RayExecutor:
         in the shape `render_chunked` waits on: each future ends once its segment is
         written to ``folder/INDEX.mp4``, with (frames written, profile stages)."""
         from .segment_cache import engine_digest
-        from .serialize import timeline_to_json
+        from ..timeline.serialize import timeline_to_json
 
         self.open()
         ray = self.ray
@@ -296,9 +296,9 @@ def _ray_chunk(job: dict, chunk) -> tuple[int, dict | None, bytes, float]:
     from .chunks import RenderWorkerError, render_segment
     from .encoder import EncodeSettings
     from .profile import Profile
-    from .render import pipeline
+    from .frames import pipeline
     from .segment_cache import engine_digest
-    from .serialize import timeline_from_dict
+    from ..timeline.serialize import timeline_from_dict
 
     if job["engine"] != engine_digest():
         raise RenderWorkerError(f"the Ray node {socket.gethostname()} runs another version of storyreel's "

@@ -11,7 +11,7 @@ no history, whether it is encoded in this process straight into the output
 from the cache. x264 is deterministic here (see `encoder.x264_params`), so the
 output decodes to the same frames whatever the number of workers.
 
-A chunked render: the timeline goes to the workers as JSON (engine.serialize),
+A chunked render: the timeline goes to the workers as JSON (engine.timeline.serialize),
 each worker renders its chunks video-only into segment files
 (`render_segment`: the render loop of `render_video`), and the main process
 concatenates them in order by stream copy, offsetting pts/dts (no re-encode),
@@ -54,7 +54,7 @@ from .encoder import (
     encode_audio_until,
 )
 from .outputs import atomic_output, name_target, owned_temp_prefix, pid_alive, remove_stale
-from .timeline import Timeline
+from ..timeline.timeline import Timeline
 
 CHUNK_SECONDS = 10.0  # longest chunk inside a scene (rounded to whole GOPs)
 
@@ -144,7 +144,7 @@ def start_segment(timeline: Timeline, chunk: Chunk, path: Path, settings: Encode
     one is queued; the writer converts, encodes, drains and closes the file on a
     thread of its own (`FinishingSegment.join`), so the next chunk can start
     meanwhile. The rasteriser is free again when this returns."""
-    from .render import render_frames
+    from .frames import render_frames
 
     settings = replace(settings, audio=False, chapters=())  # the joined output carries both
     progress = (lambda done, total: on_frame()) if on_frame is not None else None
@@ -265,8 +265,8 @@ def _die_with_parent() -> None:
 def _worker_task(chunk: Chunk, path: str, settings: dict, profiling: bool, gpu: bool | None) -> tuple[int, dict | None]:
     try:
         from .profile import Profile
-        from .render import pipeline
-        from .serialize import timeline_from_json
+        from .frames import pipeline
+        from ..timeline.serialize import timeline_from_json
 
         if "timeline" not in _worker:
             _worker["timeline"] = timeline_from_json(_worker["json"])
@@ -312,8 +312,8 @@ def render_chunked(timeline: Timeline, output: Path, frames: range, settings: En
                    workers: int = 1, cache=None, on_progress=None, profile=None, gpu: bool | None = False,
                    executor=None) -> int:
     """`executor`: None renders the chunks here or in `workers` local processes; an
-    `engine.executors.RayExecutor` runs them as Ray tasks."""
-    from .render import pipeline, soundtrack
+    `engine.encode.executors.RayExecutor` runs them as Ray tasks."""
+    from .frames import pipeline, soundtrack
     from .segment_cache import SegmentCache, chunk_keys
 
     check_workers(workers)
@@ -487,14 +487,14 @@ def _own_mp_temp_dir() -> None:
 
 
 def _start_pool(timeline, todo, temp, settings, workers, profile, gpu):
-    from .serialize import timeline_to_json
+    from ..timeline.serialize import timeline_to_json
 
     _own_mp_temp_dir()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if "forkserver" in methods:
         # The fork server imports the engine (Skia, PyAV) once; each worker is a fork of it.
-        context.set_forkserver_preload(["storyreel.engine.chunks", "storyreel.engine.render"])
+        context.set_forkserver_preload(["storyreel.engine.encode.chunks", "storyreel.engine.encode.render"])
     counter = context.Value("q", 0)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
                                initializer=_init_worker, initargs=(timeline_to_json(timeline), counter))

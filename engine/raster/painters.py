@@ -15,103 +15,46 @@ import skia
 
 from . import assets, fonts, glyphs
 from .color import RGBA, to_argb_int, with_alpha
-from .display import Node
-from .captions import paint_caption
-from .characters.painter import paint_character
+from ..timeline.display import Node
+from ..publish.captions import paint_caption
+from ..characters.painter import paint_character
 from .particles import paint_particles
-from .paths import parse_path
-from .plugins import PAINTERS_GROUP, Registry
+from ..timeline.paths import parse_path
+from ..plugins import PAINTERS_GROUP, Registry
+from .clips import paint_clip
+from .paint_kit import (SAMPLING, anchor_offset, apply_effects, draw_shape, fill_paint,  # noqa: F401
+                        image_paint, stroke_paint)
 
-SAMPLING = skia.SamplingOptions(skia.FilterMode.kLinear, skia.MipmapMode.kLinear)
 MAX_SVG_RASTER = 4096 * 4096  # pixels of one rasterised SVG (64 MB)
-
-
-def fill_paint(node: Node, alpha: float, color_key: str = "fill") -> skia.Paint | None:
-    color: RGBA | None = node.get(color_key)
-    if color is None or color[3] * alpha <= 0:
-        return None
-    paint = skia.Paint(AntiAlias=True, Color=to_argb_int(with_alpha(color, alpha)))
-    _apply_effects(paint, node)
-    return paint
-
-
-def stroke_paint(node: Node, alpha: float) -> skia.Paint | None:
-    color: RGBA | None = node.get("stroke")
-    width = node.get("stroke_width", 0.0)
-    if color is None or width <= 0 or color[3] * alpha <= 0:
-        return None
-    paint = skia.Paint(
-        AntiAlias=True,
-        Color=to_argb_int(with_alpha(color, alpha)),
-        Style=skia.Paint.kStroke_Style,
-        StrokeWidth=width,
-        StrokeJoin=skia.Paint.kRound_Join,
-        StrokeCap=skia.Paint.kRound_Cap,
-    )
-    _apply_effects(paint, node)
-    return paint
-
-
-def _apply_effects(paint: skia.Paint, node: Node) -> None:
-    blur = node.get("blur", 0.0)
-    shadow = node.attrs.get("shadow")
-    filt = None
-    if blur and blur > 0:
-        filt = skia.ImageFilters.Blur(blur / 2, blur / 2)
-    if shadow:
-        filt = skia.ImageFilters.DropShadow(
-            shadow["dx"], shadow["dy"], shadow["blur"] / 2, shadow["blur"] / 2,
-            to_argb_int(tuple(shadow["color"])), filt,
-        )
-    if filt is not None:
-        paint.setImageFilter(filt)
-
-
-def _anchor_offset(node: Node, w: float, h: float) -> tuple[float, float]:
-    return (-node.attrs.get("anchor_x", 0.5) * w, -node.attrs.get("anchor_y", 0.5) * h)
-
-
-def _draw_shape(canvas: skia.Canvas, node: Node, alpha: float, draw: Callable[[skia.Paint], None],
-                outline: Callable[[], skia.Path] | None = None) -> None:
-    """Fill, then stroke; while a `draw` action is under way, the shape's
-    `outline` is drawn around instead (engine/tracing.py)."""
-    if outline is not None and node.values.get("draw", 1.0) < 1.0:
-        from .tracing import paint_traced_shape
-
-        paint_traced_shape(canvas, node, alpha, outline(), fill_paint(node, alpha), stroke_paint(node, alpha))
-        return
-    for paint in (fill_paint(node, alpha), stroke_paint(node, alpha)):
-        if paint is not None:
-            draw(paint)
 
 
 # --- shapes -----------------------------------------------------------------
 
 def paint_rect(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     w, h = node.get("width", 0.0), node.get("height", 0.0)
-    dx, dy = _anchor_offset(node, w, h)
+    dx, dy = anchor_offset(node, w, h)
     rect = skia.Rect.MakeXYWH(dx, dy, w, h)
     r = min(node.get("radius", 0.0), w / 2, h / 2)
     if r > 0:
         rrect = skia.RRect.MakeRectXY(rect, r, r)
-        _draw_shape(canvas, node, alpha, lambda p: canvas.drawRRect(rrect, p), lambda: skia.Path().addRRect(rrect))
+        draw_shape(canvas, node, alpha, lambda p: canvas.drawRRect(rrect, p), lambda: skia.Path().addRRect(rrect))
     else:
-        _draw_shape(canvas, node, alpha, lambda p: canvas.drawRect(rect, p), lambda: skia.Path().addRect(rect))
+        draw_shape(canvas, node, alpha, lambda p: canvas.drawRect(rect, p), lambda: skia.Path().addRect(rect))
 
 
 def paint_circle(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     r = node.get("radius", 0.0)
-    dx, dy = _anchor_offset(node, 2 * r, 2 * r)
-    _draw_shape(canvas, node, alpha, lambda p: canvas.drawCircle(dx + r, dy + r, r, p),
+    dx, dy = anchor_offset(node, 2 * r, 2 * r)
+    draw_shape(canvas, node, alpha, lambda p: canvas.drawCircle(dx + r, dy + r, r, p),
                 # Starting at the top, like a circle drawn by hand.
                 lambda: skia.Path().addOval(skia.Rect.MakeXYWH(dx, dy, 2 * r, 2 * r), skia.PathDirection.kCCW, 0))
 
 
 def paint_ellipse(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     w, h = node.get("width", 0.0), node.get("height", 0.0)
-    dx, dy = _anchor_offset(node, w, h)
+    dx, dy = anchor_offset(node, w, h)
     oval = skia.Rect.MakeXYWH(dx, dy, w, h)
-    _draw_shape(canvas, node, alpha, lambda p: canvas.drawOval(oval, p),
+    draw_shape(canvas, node, alpha, lambda p: canvas.drawOval(oval, p),
                 lambda: skia.Path().addOval(oval, skia.PathDirection.kCCW, 0))
 
 
@@ -160,7 +103,7 @@ def _paint_points(canvas: skia.Canvas, node: Node, alpha: float, pts: list[tuple
     else:
         ox, oy = (0.5 - ax) * w, (0.5 - ay) * h
     path = skia.Path.Polygon([skia.Point(x + ox, y + oy) for x, y in pts], True)
-    _draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p), lambda: path)
+    draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p), lambda: path)
 
 
 def paint_polygon(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
@@ -184,7 +127,7 @@ def paint_path(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     ax, ay = node.attrs.get("anchor_x", 0.0), node.attrs.get("anchor_y", 0.0)
     canvas.translate(-(b.left() + ax * b.width()) if node.attrs.get("anchored") else 0.0,
                      -(b.top() + ay * b.height()) if node.attrs.get("anchored") else 0.0)
-    _draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p), lambda: path)
+    draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p), lambda: path)
 
 
 # --- text --------------------------------------------------------------------
@@ -226,7 +169,7 @@ def text_bounds(node: Node) -> skia.Rect:
     """Everything `paint_text` may touch, in local coordinates: the box, the
     outline, and the shadow or blur spread."""
     width, height = text_box(node)
-    dx, dy = _anchor_offset(node, width, height)
+    dx, dy = anchor_offset(node, width, height)
     size = node.get("size", 0.0)
     # Glyphs overhang their advance box a little (italics, round letters).
     rect = skia.Rect.MakeXYWH(dx, dy, width, height).makeOutset(size * 0.15 + 2, size * 0.1 + 2)
@@ -234,7 +177,7 @@ def text_bounds(node: Node) -> skia.Rect:
         w = node.get("outline_width", 0.0)
         rect = rect.makeOutset(w + 1, w + 1)
     if node.attrs.get("draw_tool") or node.attrs.get("draw_guide"):
-        rect = rect.makeOutset(size, size)  # the pencil or finger (engine/tracing.py) reaches outside
+        rect = rect.makeOutset(size, size)  # the pencil or finger (engine/raster/tracing.py) reaches outside
     blur = node.get("blur", 0.0) or 0.0
     shadow = node.attrs.get("shadow")
     spread = 3 * blur / 2
@@ -251,7 +194,7 @@ def paint_text(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     ascent = -fonts.font(family, weight, size).getMetrics().fAscent
     lines = layout_text(node.attrs["text"], family, weight, size, node.attrs.get("wrap"))
     width, height = text_box(node)
-    dx, dy = _anchor_offset(node, width, height)
+    dx, dy = anchor_offset(node, width, height)
     align = node.attrs.get("align", "center")
     remaining = None
     reveal = node.get("reveal", 1.0)
@@ -264,7 +207,7 @@ def paint_text(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     if outline is not None and outline_width > 0:
         # Filled, not stroked: `glyphs.outline_shape` is the ring outside the glyph.
         op = skia.Paint(AntiAlias=True, Color=to_argb_int(with_alpha(tuple(outline), alpha)))
-        _apply_effects(op, node)
+        apply_effects(op, node)
     fp = fill_paint(node, alpha)
     draw = node.get("draw", 1.0)
     for i, (line, line_width) in enumerate(lines):
@@ -289,7 +232,7 @@ def paint_text(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
             paint_ruled_lines(canvas, x - size * 0.12, x + line_width + size * 0.12, baseline,
                               fonts.font(family, weight, size).getMetrics(), size, alpha)
         if draw < 1.0:
-            from .tracing import paint_traced_line  # the `draw` action's reveal (engine/tracing.py)
+            from .tracing import paint_traced_line  # the `draw` action's reveal (engine/raster/tracing.py)
 
             paint_traced_line(canvas, node, placed, x, baseline, op, fp, draw, ctx)
             continue
@@ -301,24 +244,16 @@ def paint_text(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
 
 # --- images ------------------------------------------------------------------
 
-def _image_paint(node: Node, alpha: float) -> skia.Paint:
-    paint = skia.Paint(AntiAlias=True)
-    if alpha < 1.0:
-        paint.setAlphaf(alpha)
-    _apply_effects(paint, node)
-    return paint
-
-
 def paint_image(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     w, h = node.get("width", 0.0), node.get("height", 0.0)
-    dx, dy = _anchor_offset(node, w, h)
+    dx, dy = anchor_offset(node, w, h)
     image = assets.load_image(node.attrs["file"])
-    canvas.drawImageRect(image, skia.Rect.MakeXYWH(dx, dy, w, h), SAMPLING, _image_paint(node, alpha))
+    canvas.drawImageRect(image, skia.Rect.MakeXYWH(dx, dy, w, h), SAMPLING, image_paint(node, alpha))
 
 
 def paint_svg(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     w, h = node.get("width", 0.0), node.get("height", 0.0)
-    dx, dy = _anchor_offset(node, w, h)
+    dx, dy = anchor_offset(node, w, h)
     if w < 1 or h < 1:
         return
     # Rasterise at the drawn size (times the current scale) so scaling up stays sharp…
@@ -330,7 +265,7 @@ def paint_svg(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
         k = math.sqrt(MAX_SVG_RASTER / (pw * ph))
         pw, ph = max(1, int(pw * k)), max(1, int(ph * k))
     image = assets.render_svg(node.attrs["file"], pw, ph)
-    canvas.drawImageRect(image, skia.Rect.MakeXYWH(dx, dy, w, h), SAMPLING, _image_paint(node, alpha))
+    canvas.drawImageRect(image, skia.Rect.MakeXYWH(dx, dy, w, h), SAMPLING, image_paint(node, alpha))
 
 
 # --- background ----------------------------------------------------------------
@@ -396,10 +331,4 @@ PAINTERS: Registry[Callable] = Registry(PAINTERS_GROUP, {
 })
 
 
-def _paint_clip(canvas, node, alpha, ctx):
-    from .clips import paint_clip  # clips imports this module's helpers
-
-    paint_clip(canvas, node, alpha, ctx)
-
-
-PAINTERS.register("video", _paint_clip, builtin=True)
+PAINTERS.register("video", paint_clip, builtin=True)

@@ -5,7 +5,7 @@
 of checks, each pass / fail / warn / skip:
 
 - duration, frames, size, sync and encoding against the platform's profile
-  (engine/platforms.yaml);
+  (engine/publish/platforms.yaml);
 - loudness: integrated -14 LUFS +- 1 LU and true peak <= -1 dBTP (EBU R128
   measured with FFmpeg's ebur128, the meter the mixer normalises with);
 - photosensitivity: general and red flashes per WCAG 2.3.1 (Three Flashes or
@@ -28,9 +28,9 @@ from typing import Any
 import av
 import numpy as np
 
-from .audio.loudness import LoudnessMeter
+from ..audio.loudness import LoudnessMeter
 from .captions import reading_length, reading_speed_limit
-from .color import contrast_ratio, srgb_to_linear
+from ..raster.color import contrast_ratio, srgb_to_linear
 
 # -- thresholds ---------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
-"""The render loop: timeline -> display lists -> rasteriser -> encoder, with the
-mixed soundtrack alongside.
+"""Frames and sound for the encoder: the render loop (sample, rasterise, hand the
+frame to the writer), the CPU or GPU pipeline, the mixed soundtrack, and the
+chapter and caption marks of a frame range.
 
-Writes to a temporary file beside the output and renames it at the end, so an
-error or Ctrl-C never leaves a partial video behind.
-"""
+Shared by the one-pass render (`render.render_video`), the chunked render
+(`chunks`), the other formats (`formats`) and Ray workers (`executors`); it
+imports none of them, so the stage has no import circle."""
 from __future__ import annotations
 
 import time
@@ -13,11 +14,11 @@ from typing import Callable, Collection
 import numpy as np
 import skia
 
-from .captions import write_captions
+from ..publish.captions import write_captions
 from .encoder import AUDIO_RATE, AudioSource, EncodeSettings, Silence, VideoWriter
 from .outputs import atomic_output
-from .raster import Rasterizer
-from .timeline import CaptionCue, Timeline, WordCue
+from ..raster.raster import Rasterizer
+from ..timeline.timeline import CaptionCue, Timeline, WordCue
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -27,76 +28,6 @@ def frame_range(timeline: Timeline, start: float | None, end: float | None) -> r
     first = 0 if start is None else max(0, min(total, round(start * timeline.fps)))
     last = total if end is None else max(first, min(total, round(end * timeline.fps)))
     return range(first, last)
-
-
-def render_video(
-    timeline: Timeline,
-    output: str | Path,
-    *,
-    quality: str = "standard",
-    encoder: str = "libx264",
-    start: float | None = None,
-    end: float | None = None,
-    on_progress: ProgressCallback | None = None,
-    platform=None,
-    workers: int = 1,
-    cache=None,
-    profile=None,
-    gpu: bool | None = False,
-    executor=None,
-) -> int:
-    """Render `timeline` (or the time range start..end) to `output`; returns the frame count.
-
-    With captions on (or burned), OUT.srt and OUT.vtt are written beside it.
-    `platform` (an `engine.platforms.Platform`) applies its encoder profile.
-
-    The video is encoded in chunks (`engine.chunks.plan_chunks`: cut at scene starts
-    and every few seconds inside long scenes), each starting a fresh encoder, so
-    the pictures do not depend on how the chunks are rendered:
-    `workers` > 1 renders them in that many processes and joins them by stream
-    copy; `cache` (a folder, bounded to 5 GB, or an `engine.segment_cache.SegmentCache`)
-    reuses the chunks whose content did not change. With neither, one process encodes them
-    in turn into the output. `profile` (an `engine.profile.Profile`) collects
-    where the time goes. `gpu`: True composites and converts colours on a CUDA
-    GPU (`engine.gpu`; an error when there is none), None when one is there,
-    False never. `executor` (an `engine.executors.RayExecutor`) runs the chunks as
-    Ray tasks instead of local processes.
-    """
-    from .chunks import check_workers, plan_chunks
-
-    check_workers(workers)
-    output = Path(output)
-    frames = frame_range(timeline, start, end)
-    settings = EncodeSettings(timeline.width, timeline.height, timeline.fps, quality, encoder,
-                              chapters=chapter_marks(timeline, frames.start / timeline.fps, frames.stop / timeline.fps))
-    if platform is not None:
-        settings = platform.encode_settings(settings)
-    if profile is not None:
-        profile.start()
-    if workers > 1 or cache is not None or executor is not None:
-        from .chunks import render_chunked
-
-        render_chunked(timeline, output, frames, settings, workers=workers, cache=cache,
-                       on_progress=on_progress, profile=profile, gpu=gpu, executor=executor)
-    else:
-        raster, convert = pipeline(timeline.width, timeline.height, gpu, profile)
-        # Mixed (and loudness-normalised) before the first frame, so bad audio fails early
-        # and the encoder thread never waits on the analysis.
-        began = time.perf_counter()
-        audio = soundtrack(timeline, frames.start / timeline.fps)
-        if profile is not None:
-            profile.add("prepare:audio", time.perf_counter() - began)
-        cuts = [chunk.first for chunk in plan_chunks(timeline, frames, settings.gop)]
-        with atomic_output(output, ".mp4") as tmp:
-            restarts = [cut - frames.start for cut in cuts]  # the writer counts from the output's first frame
-            with VideoWriter(tmp, settings, audio, restart_at=restarts, profile=profile, convert=convert) as writer:
-                render_frames(timeline, frames, writer, restart_at=cuts, raster=raster, profile=profile,
-                              on_progress=on_progress)
-    if profile is not None:
-        profile.stop(len(frames))
-    if timeline.captions_mode != "off":
-        write_caption_files(timeline, output, frames.start / timeline.fps, frames.stop / timeline.fps)
-    return len(frames)
 
 
 def render_frames(
@@ -145,10 +76,10 @@ def render_frames(
 
 def pipeline(width: int, height: int, gpu: bool | None, profile=None):
     """(rasteriser, colour converter or None for swscale): the CPU path, or the
-    CUDA one (`engine.gpu`) when `gpu` is True, or None and a GPU is there."""
+    CUDA one (`engine.raster.gpu`) when `gpu` is True, or None and a GPU is there."""
     if gpu is False:
         return Rasterizer(width, height), None
-    from . import gpu as gpu_path
+    from ..raster import gpu as gpu_path
 
     usable, why = gpu_path.available()
     if not usable:
@@ -193,7 +124,7 @@ def soundtrack(timeline: Timeline, start: float = 0.0) -> AudioSource:
     """The timeline's mixed audio from `start` seconds, or silence when it has none."""
     if not timeline.audio:
         return Silence()
-    from .audio import Mixer
+    from ..audio import Mixer
 
     mixer = Mixer(timeline.audio, timeline.duration, loudness_target=timeline.loudness)
     mixer.prepare()

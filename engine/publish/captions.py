@@ -17,8 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from .outputs import atomic_output
-from .timeline import CaptionCue, WordCue
+from ..encode.outputs import atomic_output
+from ..timeline.timeline import CaptionCue, WordCue
 
 MAX_CHARS = 42
 MAX_LINES = 2
@@ -340,8 +340,8 @@ def paint_caption(canvas, node, alpha: float, ctx) -> None:
     """The caption box at the bottom of the safe area; the spoken word highlighted."""
     import skia
 
-    from . import fonts
-    from .color import to_argb_int
+    from ..raster import fonts
+    from ..raster.color import to_argb_int
 
     cue: CaptionCue = node.attrs["cue"]
     x0, y0, x1, y1 = node.attrs["safe"]

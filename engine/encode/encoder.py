@@ -160,7 +160,7 @@ class EncodeSettings:
     quality: str = "standard"
     encoder: str = SOFTWARE_ENCODER
     audio: bool = True
-    # Platform profiles (engine/platforms.py); None keeps the defaults above.
+    # Platform profiles (engine/publish/platforms.py); None keeps the defaults above.
     gop: int | None = None  # keyframe interval in frames (default: 2 s)
     bframes: int | None = None  # consecutive B-frames
     maxrate: int | None = None  # video bit-rate ceiling, kbit/s (bufsize twice that)
@@ -261,7 +261,7 @@ class VideoWriter:
                  restart_at: Iterable[int] = (), profile=None, convert: Converter | None = None):
         """`restart_at`: frame indices where a fresh encoder starts (an IDR frame, no
         state carried over), so the file holds exactly the frames a chunked render
-        concatenates. `profile`: an `engine.profile.Profile` to time the stages in.
+        concatenates. `profile`: an `engine.encode.profile.Profile` to time the stages in.
         `convert`: BGRA frame -> yuv420p `av.VideoFrame` (default: swscale; the GPU
         path passes its own)."""
         self.path = str(path)

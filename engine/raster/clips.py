@@ -17,7 +17,7 @@ import numpy as np
 import skia
 
 from .assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE, AssetError, _image_codec, check_pixels
-from .painters import SAMPLING, _anchor_offset, _image_paint
+from .paint_kit import SAMPLING, anchor_offset, image_paint
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ def clip_time(node) -> float:
 
 def paint_clip(canvas: skia.Canvas, node, alpha: float, ctx) -> None:
     w, h = node.get("width", 0.0), node.get("height", 0.0)
-    dx, dy = _anchor_offset(node, w, h)
+    dx, dy = anchor_offset(node, w, h)
     image = reader(node.attrs["file"]).frame_at(clip_time(node))
     if image is None:
         return
@@ -269,5 +269,5 @@ def paint_clip(canvas: skia.Canvas, node, alpha: float, ctx) -> None:
         dest = skia.Rect.MakeXYWH(dx + (w - iw * k) / 2, dy + (h - ih * k) / 2, iw * k, ih * k)
     canvas.save()
     canvas.clipRect(box, doAntiAlias=True)
-    canvas.drawImageRect(image, dest, SAMPLING, _image_paint(node, alpha))
+    canvas.drawImageRect(image, dest, SAMPLING, image_paint(node, alpha))
     canvas.restore()

@@ -20,13 +20,13 @@ from typing import Any
 import numpy as np
 import skia
 
-from . import fonts
-from .display import DisplayList, TransitionNode
-from .outputs import atomic_output
-from .plugins import PUBLISHERS_GROUP, Registry
+from ..raster import fonts
+from ..timeline.display import DisplayList, TransitionNode
+from ..encode.outputs import atomic_output
+from ..plugins import PUBLISHERS_GROUP, Registry
 from .presets import PRESETS, SafeArea
-from .raster import Rasterizer
-from .timeline import Layer, Timeline
+from ..raster.raster import Rasterizer
+from ..timeline.timeline import Layer, Timeline
 
 METADATA_VERSION = 1
 THUMBNAIL_SAMPLES = 12  # frames of the first scene scored for colourfulness
@@ -349,7 +349,8 @@ def text_regions(timeline: Timeline, start: float = 0.0, end: float | None = Non
     """Each text layer's box, colours and size at one frame of its scene where it
     shows best (fully revealed, most opaque, at rest, outside transitions);
     times on the output's clock (0 = `start`)."""
-    from .painters import _anchor_offset, text_box
+    from ..raster.paint_kit import anchor_offset
+    from ..raster.painters import text_box
     from .quality import LARGE_BOLD_TEXT, LARGE_TEXT
 
     end = timeline.duration if end is None else end
@@ -386,7 +387,7 @@ def text_regions(timeline: Timeline, start: float = 0.0, end: float | None = Non
             if size <= 0 or not text:
                 continue
             width, height = text_box(node)
-            dx, dy = _anchor_offset(node, width, height)
+            dx, dy = anchor_offset(node, width, height)
             box = matrix.mapRect(skia.Rect.MakeXYWH(dx, dy, width, height))
             x0, y0 = max(0.0, box.left()), max(0.0, box.top())
             x1, y1 = min(float(timeline.width), box.right()), min(float(timeline.height), box.bottom())
@@ -641,7 +642,7 @@ def _speech(timeline: Timeline) -> dict | None:
     failures, the order tried and the fallbacks taken (engine/speech `speech_report`)."""
     if not any(clip.kind == "speech" for clip in timeline.audio):
         return None
-    from .speech import speech_report
+    from ..speech import speech_report
 
     return speech_report(timeline.audio)
 
@@ -662,7 +663,7 @@ def write_publish_outputs(timeline: Timeline, video: str | Path, platform=None, 
     """Thumbnail (PNG, JPEG), captions (when there is speech) and OUT.json beside
     `video`, a file `render_video` has just written from `timeline` (and the
     same start/end range). Returns the files written."""
-    from .render import caption_cues, write_caption_files
+    from ..encode.frames import caption_cues, write_caption_files
 
     video = Path(video)
     start = 0.0 if start is None else start
