@@ -82,6 +82,19 @@ brand:
   intro: ""
   outro: ""
 
+# Who writes the words of storybook episodes (opposites, animals, seasons, numbers 11-20).
+# builtin: Luna and Sunny's own lines (channel/scripts.yaml), offline, the same every run.
+# openai: any OpenAI-compatible chat-completions endpoint (endpoint: its base URL, model,
+# key_file: a file holding the API key, daily_requests: the most calls a day). A script it
+# writes must pass the same checks (words a child of the age knows, short sentences) or the
+# built-in writer writes the episode instead.
+writer:
+  provider: builtin
+  # endpoint: "http://localhost:11434/v1"
+  # model: llama3.1
+  # key_file: openai-key.txt
+  # daily_requests: 50
+
 # The language of titles, descriptions and captions (a BCP 47 tag), and the time zone
 # the schedule and the seasons follow (an IANA name: Europe/London, America/Chicago, UTC).
 language: en
@@ -137,6 +150,7 @@ class Channel:
     fps: float
     quality: str
     seed: int
+    writer: dict[str, Any] = field(default_factory=lambda: {"provider": "builtin"})
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -229,8 +243,8 @@ def _known_keys(doc: _Doc, fields: dict, known: tuple[str, ...], what: str) -> N
                             (f"did you mean {near!r}? " if near else "") + f"{what}s: {', '.join(known)}")
 
 
-_TOP = ("name", "ages", "topics", "cadence", "length", "platforms", "publishers", "brand", "language", "timezone",
-        "calendar", "render", "seed")
+_TOP = ("name", "ages", "topics", "cadence", "length", "platforms", "publishers", "brand", "writer", "language",
+        "timezone", "calendar", "render", "seed")
 
 
 def load_channel(folder: str | Path) -> Channel:
@@ -361,6 +375,8 @@ def load_channel(folder: str | Path) -> Channel:
                 else:
                     outro = value
 
+    writer = _writer(doc, top["writer"][1], folder) if "writer" in top else {"provider": "builtin"}
+
     language = "en"
     if "language" in top:
         language = doc.string(top["language"][1], "language", "a BCP 47 tag: en, en-GB, es, fr")
@@ -430,7 +446,41 @@ def load_channel(folder: str | Path) -> Channel:
     return Channel(folder=folder, name=name, ages=ages, topics=topics, every_s=every_s, start=start, buffer=buffer,
                    length=length, platforms=platforms, publishers=publishers, colours=colours, intro=intro,
                    outro=outro, language=language, timezone=timezone, hemisphere=hemisphere, world_days=world_days,
-                   holidays=holidays, size=size, fps=fps, quality=quality, seed=seed)
+                   holidays=holidays, size=size, fps=fps, quality=quality, seed=seed, writer=writer)
+
+
+_WRITER_OPTIONS = ("provider", "endpoint", "model", "key_file", "daily_requests", "timeout_s")
+
+
+def _writer(doc: _Doc, node: yaml.Node, folder: Path) -> dict[str, Any]:
+    from .writer import WRITERS
+
+    hint = "writer: {provider: openai, endpoint: \"http://localhost:11434/v1\", model: llama3.1}"
+    fields = doc.mapping(node, "writer", hint)
+    _known_keys(doc, fields, _WRITER_OPTIONS, "writer field")
+    out: dict[str, Any] = {"provider": "builtin"}
+    if "provider" in fields:
+        out["provider"] = doc.choice(fields["provider"][1], "script writer", WRITERS.names())
+    for key in ("endpoint", "model", "key_file"):
+        if key in fields:
+            out[key] = doc.string(fields[key][1], key, hint)
+    if out["provider"] == "openai" and "endpoint" not in out:
+        raise doc.error(node, "the openai writer needs an endpoint", hint)
+    if "endpoint" in out and not re.match(r"^https?://[^\s/]+", out["endpoint"]):
+        raise doc.error(fields["endpoint"][1], f"cannot read the URL {out['endpoint']!r}",
+                        "endpoint: the API's base URL, such as https://api.openai.com/v1")
+    if "key_file" in out:
+        key_path = folder / out["key_file"]
+        if not key_path.is_file():
+            raise doc.error(fields["key_file"][1], f"no key file {out['key_file']!r} in {folder}",
+                            "a file in the channel folder holding the API key")
+        out["key_file"] = str(key_path)
+    if "daily_requests" in fields:
+        out["daily_requests"] = int(doc.number(fields["daily_requests"][1], "daily_requests", 0, 1_000_000,
+                                               "daily_requests: 50 (a whole number)", integer=True))
+    if "timeout_s" in fields:
+        out["timeout_s"] = float(doc.number(fields["timeout_s"][1], "timeout_s", 1, 600, "timeout_s: 60"))
+    return out
 
 
 _PUBLISHER_OPTIONS = {"folder": ("outbox", "keep"), "youtube": ("credentials", "privacy", "endpoint", "chunk_bytes",

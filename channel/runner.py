@@ -90,11 +90,40 @@ class ChannelRunner:
 
     def spec_for(self, episode: Planned) -> dict:
         ch = self.channel
-        return {"kind": "template", "source": episode.template, "variables": episode.params,
+        return {"kind": "template", "source": episode.template, "variables": self.written_params(episode),
                 "output": str(self.output_for(episode)), "platform": ch.platforms[0],
                 "size": list(ch.size) if ch.size else None, "fps": ch.fps, "quality": ch.quality,
                 "encoder": "auto", "age": episode.age, "extras": True, "check": "fail",
                 "cache": str(ch.jobs_dir / "cache")}
+
+    def written_params(self, episode: Planned) -> dict:
+        """The episode's parameters, a storybook's pages written for it by the channel's
+        script writer (channel/writer.py; DIR/episodes/…/script.yaml) and checked for its age."""
+        from .writer import ScriptRequest, write_script
+
+        params = dict(episode.params)
+        if episode.template != "storybook":
+            return params
+        pages = params.get("pages") or []
+        number = int((pages[0].get("seed", 0) if pages and isinstance(pages[0], dict) else 0) // 10)
+        request = ScriptRequest(episode.objective, episode.title, episode.topic, episode.age, number,
+                                tuple(p["text"] if isinstance(p, dict) else str(p) for p in pages))
+        script = write_script(request, self.channel.writer, self.output_for(episode).parent,
+                              spend=self._spend_writer_request,
+                              log=lambda event, **info: self.log(event, episode=episode.id, **info))
+        params["pages"] = [{**page, "seed": number * 10 + i} for i, page in enumerate(script.pages)]
+        return params
+
+    def _spend_writer_request(self) -> bool:
+        """One more request to the text-generation provider today, if its budget allows."""
+        limit = self.channel.writer.get("daily_requests")
+        key = f"writer-requests:{time.strftime('%Y-%m-%d', time.gmtime(self.clock()))}"
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        used = int(row[0]) if row else 0
+        if limit is not None and used >= limit:
+            return False
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(used + 1)))
+        return True
 
     def produce(self, episode: Planned, stop: threading.Event | None = None) -> bool:
         """Make `episode` (resuming its job if one was under way); True when it is produced.

@@ -30,6 +30,7 @@ PAINTERS_GROUP = "storyreel.painters"
 TRANSITIONS_GROUP = "storyreel.transitions"
 PUBLISHERS_GROUP = "storyreel.publishers"
 SPEECH_PROVIDERS_GROUP = "storyreel.speech_providers"
+SCRIPT_WRITERS_GROUP = "storyreel.script_writers"  # a channel's script writers (channel/writer.py)
 
 
 class PluginError(Exception):
