@@ -20,7 +20,7 @@ import skia
 
 from storyreel.dsl import CompileOptions, load_scene
 from storyreel.dsl.templates import load_template, validate_params
-from storyreel.engine.raster.raster import fonts
+from storyreel.engine.raster import fonts
 from storyreel.engine.encode.frames import render_frame
 
 ROOT = Path(__file__).resolve().parent

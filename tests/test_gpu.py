@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from helpers import decode
 from storyreel.cli import main
 from storyreel.dsl import CompileOptions, load_scene
-from storyreel.engine.raster.raster import gpu
+from storyreel.engine.raster import gpu
 from storyreel.engine import render_video
 from storyreel.engine.raster.assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
 from storyreel.engine.raster.raster import Rasterizer

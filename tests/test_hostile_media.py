@@ -432,7 +432,7 @@ def test_many_clients_connect_at_once(preview):
 
 
 def test_an_svg_that_says_it_is_huge_is_rasterised_at_a_bounded_size(frame_at, tmp_path, monkeypatch):
-    from storyreel.engine.raster.raster import assets
+    from storyreel.engine.raster import assets
     from storyreel.engine.raster.painters import MAX_SVG_RASTER
 
     sizes = []

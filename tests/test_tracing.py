@@ -16,7 +16,7 @@ import skia
 from helpers import scene_text
 from storyreel.dsl import CompileOptions, load_scene
 from storyreel.dsl.errors import SceneError
-from storyreel.engine.raster.raster import glyphs, tracing
+from storyreel.engine.raster import glyphs, tracing
 from storyreel.engine import render_frame
 
 INK = (29, 27, 76)
