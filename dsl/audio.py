@@ -9,6 +9,7 @@ video's clock when it places the scenes.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,11 +20,13 @@ from ..engine.audio.arrange import MOODS as MUSIC_MOODS
 from ..engine.audio.arrange import find_melody
 from ..engine.audio.library import LIBRARY_SOUNDS, library_sound
 from ..engine.audio.music import parse_key
+from ..engine.publish.caption_files import CaptionFileError, read_caption_file
 from ..engine.publish.captions import cues_for_utterance
 from ..engine.timeline.timeline import AudioClip, CaptionCue, WordCue
 from . import ast
 from .elements import Context
-from .errors import SceneError, SceneWarning, did_you_mean
+from .expand import _display_name as display_name
+from .errors import Location, SceneError, SceneWarning, did_you_mean
 from .values import Items
 
 NARRATOR = "narrator"
@@ -172,8 +175,37 @@ def read_speech_providers(items: Items) -> tuple[str, ...]:
             return tuple(order)
 
 
-def read_captions(items: Items) -> str:
-    return items.expect_word("on, off or burned", CAPTION_MODES)
+def read_captions(items: Items, ctx: Context | None = None, mode: str = "off") -> tuple[str, list[CaptionCue]]:
+    """`captions on|off|burned`, or `captions "talk.srt"|"talk.vtt" [on|burned]`: the
+    mode, and the file's cues (in its own seconds). A file alone turns captions on
+    (sidecar files) and keeps `burned` if an earlier line set it."""
+    item = items.peek()
+    if isinstance(item, ast.String) and ctx is not None:
+        items.next("a captions file")
+        cues = read_caption_cues(item, ctx)
+        if items.at_end():
+            return (mode if mode != "off" else "on"), cues
+        return items.expect_word("on or burned", ("on", "burned")), cues
+    return items.expect_word('on, off, burned or a captions file ("talk.srt" or "talk.vtt")', CAPTION_MODES), []
+
+
+def read_caption_cues(item: ast.String, ctx: Context) -> list[CaptionCue]:
+    """The cues of the SRT or VTT file `item` names (inside the project); a malformed
+    file is an error at its own line (talk.srt:12:1)."""
+    path = ctx.asset(item, "captions")
+    try:
+        return read_caption_file(path)
+    except CaptionFileError as exc:
+        raise SceneError(exc.message, hint=exc.hint,
+                         location=Location(display_name(Path(path)), exc.line, exc.column, exc.source_line)) from None
+
+
+def file_cues_for_sound(cues: list[CaptionCue], t: float, params: dict[str, Any]) -> list[CaptionCue]:
+    """A sound's caption file's cues placed with it at `t`: the part between its
+    `from` and `to`, the file's `from` heard at `t`."""
+    first, last = params.get("trim_start", 0.0), params.get("trim_end", float("inf"))
+    return [CaptionCue(round(t + max(c.start, first) - first, 6), round(t + min(c.end, last) - first, 6), c.text,
+                       c.speaker) for c in cues if c.end > first and c.start < last]
 
 
 def _is_mood(name: str) -> bool:
@@ -318,7 +350,10 @@ def compile_sound(step: ast.SoundStep, items: Items, t: float, ctx: Context, out
     volume, params = 1.0, sound_settings(items, length)
     if "volume" in params:
         volume = params.pop("volume")
+    captions = params.pop("captions", None)
     items.finish("sound")
+    if captions is not None:
+        out.cues.extend(file_cues_for_sound(read_caption_cues(captions, ctx), t, params))
     out.clips.append(AudioClip(start=t, kind="sound", source=source, volume=volume, params=params or None))
     return params.get("trim_end", length) - params.get("trim_start", 0.0)
 
@@ -340,7 +375,7 @@ def read_sound_source(items: Items, ctx: Context) -> tuple[str, float]:
     return source, length
 
 
-SOUND_SETTINGS = ("volume", "from", "to", "fade", "voice")
+SOUND_SETTINGS = ("volume", "from", "to", "fade", "voice", "captions")
 
 
 def sound_settings(items: Items, length: float, flags: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -358,6 +393,11 @@ def sound_settings(items: Items, length: float, flags: tuple[str, ...] = ()) -> 
             if word.name == "across":
                 items.expect_word("'scenes', as in: across scenes", ("scenes",))
             params[word.name] = True
+        elif word.name == "captions":
+            params["captions"] = items.next('a captions file ("talk.srt" or "talk.vtt")')
+            if not isinstance(params["captions"], ast.String):
+                raise SceneError(f"expected a captions file in double quotes, got '{params['captions'].text}'",
+                                 params["captions"].span, hint='sound "talk.wav" captions "talk.srt"')
         elif word.name == "volume":
             params["volume"] = _volume(items)
         elif word.name == "fade":

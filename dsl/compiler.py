@@ -157,7 +157,8 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         background=video.background, safe_area=canvas.safe, scenes=tuple(built_scenes),
         transitions=tuple(built_transitions), chapters=tuple(Chapter(s.name, s.start) for s in built_scenes),
         audio=tuple(sorted(music_clips + clips, key=lambda c: c.start)),
-        captions=tuple(hold_for_reading(cues, video.reading_cps, duration)),
+        captions=tuple(hold_for_reading(cues + cut_cues(list(video.caption_cues), duration), video.reading_cps,
+                                        duration)),
         captions_mode=video.captions,
         thumbnail_at=thumbnail_at,
         audience_age=video.age,
@@ -194,6 +195,7 @@ class VideoSettings:
     description: str = ""  # `description "…"`: the upload's description, before the chapters
     made_for_kids: bool | None = None  # `kids on|off`: the platforms' made-for-children declaration
     speech_providers: tuple[str, ...] = ()  # `speech hibari espeak`: the providers tried, in order
+    caption_cues: tuple[CaptionCue, ...] = ()  # `captions "talk.srt"`: cues on the video's clock
 
     @property
     def reading_cps(self) -> float:
@@ -248,7 +250,8 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
         elif name == "voice":
             voice = read_voice(items)
         elif name == "captions":
-            captions = read_captions(items)
+            captions, file_cues = read_captions(items, ctx, captions)
+            extra["caption_cues"] = extra.get("caption_cues", ()) + tuple(file_cues)
         elif name == "speech" and items.take_word("rate"):
             speech_rate = items.number_between("how much faster or slower everyone speaks, e.g. speech rate 0.85",
                                                0.5, 2, "speech rate",

@@ -102,6 +102,10 @@ class Tracks:
             source, length = read_sound_source(items, ctx)
             params = sound_settings(items, length, SOUND_FLAGS)
             items.finish(f"the sound track '{name}'")
+            if "captions" in params:
+                raise SceneError("a named track cannot have captions", params["captions"].span,
+                                 hint='caption the recording with an unnamed sound: sound "talk.wav" captions '
+                                      '"talk.srt", or give the video the file: video { captions "talk.srt" }')
             volume = params.pop("volume", 1.0)
             loop, duck, across = (bool(params.pop(flag, False)) for flag in SOUND_FLAGS)
             clip = AudioClip(start=0.0, kind="sound", source=source, volume=volume, loop=loop, duck=duck,
