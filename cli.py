@@ -289,7 +289,7 @@ def _render(tl, out: Path, *, quality: str, encoder: str, quiet: bool, target=No
     if not quiet and any(clip.kind == "speech" for clip in tl.audio):
         from .engine import speech
 
-        click.echo(speech.usage_line(), err=True)  # lines, syntheses, cache hits, seconds per provider
+        click.echo(speech.usage_line(tl.speech_budget), err=True)  # per provider: lines, syntheses, cache hits, seconds, cost
     if prof is not None:
         click.echo(prof.table())
     return frames
@@ -717,9 +717,26 @@ def still_command(file, preset, fps, size, data, sets, at, output, root=None, al
 @main.command("compile")
 @_source_options
 @click.option("--json", "as_json", is_flag=True, default=True, help="Print the timeline graph as JSON (default).")
-def compile_command(file, preset, fps, size, data, sets, as_json, root=None, allow_paths=()):
-    """Print the compiled timeline graph (the engine's IR) as JSON."""
-    _run(lambda: click.echo(_load(file, data, sets, preset, fps, size, root, allow_paths).to_json()))
+@click.option("--otio", "otio_path", type=click.Path(dir_okay=False), metavar="OUT.otio",
+              help="Write an OpenTimelineIO timeline instead (scenes as clips of the rendered video, audio tracks, "
+                   "chapter markers) for an editor to open.")
+@click.option("--media", type=click.Path(dir_okay=False), metavar="VIDEO",
+              help="With --otio: the rendered video the scene clips refer to (default: FILE.mp4 beside FILE).")
+def compile_command(file, preset, fps, size, data, sets, as_json, otio_path=None, media=None, root=None,
+                    allow_paths=()):
+    """Print the compiled timeline graph (the engine's IR) as JSON, or write it as an
+    OpenTimelineIO file (--otio)."""
+    def work():
+        compiled = _load(file, data, sets, preset, fps, size, root, allow_paths)
+        if otio_path is None:
+            click.echo(compiled.to_json())
+            return
+        from .engine.publish.interchange import write_otio
+
+        written = write_otio(compiled.timeline, otio_path, media or Path(file).with_suffix(".mp4"))
+        click.echo(f"wrote {written}")
+
+    _run(work, Path(otio_path) if otio_path else None)
 
 
 @main.command("check")

@@ -175,6 +175,24 @@ def read_speech_providers(items: Items) -> tuple[str, ...]:
             return tuple(order)
 
 
+def read_speech_budget(items: Items) -> float:
+    """`speech budget 0.50`: the most this video's lines may cost, in US dollars, on paid
+    speech providers (free ones, recordings and lines from the cache cost nothing)."""
+    return items.number_between("a speech budget in US dollars, e.g. speech budget 0.50", 0, 10_000,
+                                "speech budget", " US dollars", hint="0.50 is fifty cents; 0 lets only free voices speak")
+
+
+def speech_ledger(limit: float | None, where: ast.Span) -> speech_service.SpeechBudget | None:
+    """The ledger a compile charges paid lines to: the video's budget, else
+    $STORYREEL_SPEECH_BUDGET's, else none (no limit)."""
+    if limit is None:
+        try:
+            limit = speech_service.budget_from_env()
+        except speech_service.SpeechError as exc:
+            raise SceneError(exc.message, where, hint=exc.hint) from None
+    return None if limit is None else speech_service.SpeechBudget(limit)
+
+
 def read_captions(items: Items, ctx: Context | None = None, mode: str = "off") -> tuple[str, list[CaptionCue]]:
     """`captions on|off|burned`, or `captions "talk.srt"|"talk.vtt" [on|burned]`: the
     mode, and the file's cues (in its own seconds). A file alone turns captions on
@@ -218,7 +236,8 @@ def _is_mood(name: str) -> bool:
 
 def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, out: SceneAudio,
                  cast_voice: str | None = None, speech_rate: float = 1.0, ctx: Context | None = None,
-                 age: float | None = None, providers: tuple[str, ...] = ()):
+                 age: float | None = None, providers: tuple[str, ...] = (),
+                 budget: speech_service.SpeechBudget | None = None):
     """Synthesise the line, place it at `t`, caption it; return (speech, mood).
 
     `SPEAKER says "caption text" [MOOD] [pronounced "spoken text"] [recording "file.wav"]`:
@@ -226,7 +245,8 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
     (a respelling for the synthesiser, e.g. "Ah" for the short a of "apple").
     `speech_rate` scales the voice's words per minute (`video { speech rate 0.85 }`),
     `rate 0.8` one line's; `age` (the video's) sets the pace for young viewers;
-    `providers` (`video { speech hibari espeak }`) the speech providers tried, in order.
+    `providers` (`video { speech hibari espeak }`) the speech providers tried, in order;
+    `budget` the ledger a paid provider's line is charged to before it is sent.
     `{a-sound}`, `{letter-a}`, `{7}` in the text name lexicon entries
     (engine/speech/lexicon.yaml): the caption shows "a", the voice says /æ/.
     With `recording`, a person's reading of the line (a WAV/MP3 in the project,
@@ -302,7 +322,9 @@ def compile_says(step: ast.Says, items: Items, t: float, narrator_voice: str, ou
             if speech_rate != 1.0:
                 voice_preset = replace(voice_preset, rate_wpm=round(voice_preset.rate_wpm * speech_rate, 2))
             spoken = speech_service.synthesize(spoken_text, voice=voice_preset, mood=mood, age=age, rate=line_rate,
-                                               providers=providers or None)
+                                               providers=providers or None, budget=budget)
+        except speech_service.SpeechBudgetError as exc:
+            raise SceneError(exc.message, step.span, hint=exc.hint) from None
         except speech_service.SpeechError as exc:
             raise SceneError(f"speech synthesis failed: {exc.message}", step.span, hint=exc.hint) from None
     duration = spoken.duration

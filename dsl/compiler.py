@@ -13,6 +13,7 @@ from pathlib import Path
 from ..engine.publish.presets import DEFAULT_FPS, PRESETS, Format, resolve_format
 from ..engine.publish.captions import hold_for_reading, readable_at, reading_speed_limit
 from ..engine.timeline.timeline import AudioClip, CaptionCue, Chapter, Scene, Timeline, Transition
+from ..engine.speech import SpeechBudget
 from . import ast
 from .actions import read_timing, run_action
 from .camera import camera_action, frame_scene, new_camera
@@ -22,7 +23,7 @@ from .cast import (CHARACTER_WORDS, CastMember, add_idle_life, character_action,
 from ..engine.characters import load_character
 from .values import ALL_ANCHORS
 from .audio import (NARRATOR, MusicSpec, SceneAudio, compile_says, compile_sound, read_captions, read_music,
-                    read_speech_providers, read_voice, shifted, shifted_cue, cut_clips, cut_cues)
+                    read_speech_budget, read_speech_providers, read_voice, speech_ledger, shifted, shifted_cue, cut_clips, cut_cues)
 from .elements import ELEMENTS, Context, background, declare, element_kind
 from .errors import SceneError, did_you_mean
 from .layers import LayerBuilder
@@ -163,6 +164,7 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
         thumbnail_at=thumbnail_at,
         audience_age=video.age,
         tags=video.tags, description=video.description, made_for_kids=video.made_for_kids,
+        speech_providers=video.speech_providers, speech_budget=video.speech_budget,
     )
     return CompileResult(timeline, ctx.dependencies)
 
@@ -195,6 +197,8 @@ class VideoSettings:
     description: str = ""  # `description "…"`: the upload's description, before the chapters
     made_for_kids: bool | None = None  # `kids on|off`: the platforms' made-for-children declaration
     speech_providers: tuple[str, ...] = ()  # `speech hibari espeak`: the providers tried, in order
+    speech_budget: float | None = None  # `speech budget 0.50`: US dollars its paid speech may cost
+    speech_spending: SpeechBudget | None = None  # this compile's ledger that paid lines are charged to
     caption_cues: tuple[CaptionCue, ...] = ()  # `captions "talk.srt"`: cues on the video's clock
 
     @property
@@ -256,6 +260,8 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
             speech_rate = items.number_between("how much faster or slower everyone speaks, e.g. speech rate 0.85",
                                                0.5, 2, "speech rate",
                                                hint="1 is each voice's own pace; 0.8 is a fifth slower")
+        elif name == "speech" and items.take_word("budget"):
+            extra["speech_budget"] = read_speech_budget(items)
         elif name == "speech":
             extra["speech_providers"] = read_speech_providers(items)
         elif name == "age":
@@ -282,6 +288,9 @@ def _video_settings(video: ast.VideoDecl, options: CompileOptions, ctx: Context)
                              hint=did_you_mean(name, SETTINGS, f"settings: {', '.join(SETTINGS)}"))
         items.finish(f"'{name}'")
     canvas = Canvas(fmt.width, fmt.height, fmt.fps, fmt.safe)
+    extra["speech_spending"] = speech_ledger(extra.get("speech_budget"), video.span)
+    if extra["speech_spending"] is not None:
+        extra["speech_budget"] = extra["speech_spending"].limit  # the environment's, when the video sets none
     return VideoSettings(canvas, video.title or "", bg, music, voice, captions, thumbnail_at, age, speech_rate,
                          **extra)
 
@@ -497,7 +506,8 @@ class SceneCompiler:
             items = Items(said, self.canvas, step.span)
             spoken, mood = compile_says(step, items, t, self.video.voice, self.audio,
                                         voice_of(member) if member else None, self.video.speech_rate, ctx=self.ctx,
-                                        age=self.video.age, providers=self.video.speech_providers)
+                                        age=self.video.age, providers=self.video.speech_providers,
+                                        budget=self.video.speech_spending)
             if member is not None:
                 speak(self.lookup(step.speaker), spoken, t, mood)
                 if listener is not None:

@@ -638,13 +638,14 @@ def write_metadata(timeline: Timeline, video: str | Path, platform=None, loudnes
 
 
 def _speech(timeline: Timeline) -> dict | None:
-    """Who spoke the lines: per provider, lines, seconds, syntheses, cache hits and
-    failures, the order tried and the fallbacks taken (engine/speech `speech_report`)."""
+    """Who spoke the lines: per provider, lines, seconds, characters, syntheses, cache
+    hits and failures (a paid one's cost and spending), the order tried, the fallbacks
+    taken and the budget (engine/speech `speech_report`)."""
     if not any(clip.kind == "speech" for clip in timeline.audio):
         return None
     from ..speech import speech_report
 
-    return speech_report(timeline.audio)
+    return speech_report(timeline.audio, timeline.speech_providers, timeline.speech_budget)
 
 
 def _aspect(w: int, h: int) -> str | None:

@@ -68,12 +68,14 @@ __all__ = [
     "providers", "get_provider", "register_provider", "unregister_provider", "register_voice",
     "resolve_voice", "resolve_mood", "synthesize", "check_provider", "DEFAULT_PROVIDER", "ENTRY_POINT_GROUP",
     "SPEECH_PROVIDERS", "FALLBACK_VOICES", "SpeechFallbackWarning", "provider_order", "usage", "reset_usage",
-    "usage_summary", "usage_line", "speech_report", "AGE_WPM", "rate_for_age", "voice_recipe",
+    "usage_summary", "usage_line", "speech_report", "SpeechBudget", "SpeechBudgetError", "BUDGET_ENV",
+    "budget_from_env", "price_per_character", "money", "AGE_WPM", "rate_for_age", "voice_recipe",
 ]
 
 DEFAULT_PROVIDER = "hibari"
 SPEECH_PROVIDERS = ("hibari", "espeak")  # the fallback chain, in order
 PROVIDERS_ENV = "STORYREEL_SPEECH_PROVIDERS"
+BUDGET_ENV = "STORYREEL_SPEECH_BUDGET"
 ENTRY_POINT_GROUP = "storyreel.speech_providers"
 # Words a minute for young viewers (read-aloud pace), between the ages listed it is interpolated.
 AGE_WPM = {2: 120.0, 3: 128.0, 4: 137.0, 5: 141.0, 6: 150.0, 8: 160.0}
@@ -666,6 +668,8 @@ class ProviderUsage:
     seconds: float = 0.0  # seconds of speech it spoke (synthesised and cached)
     synthesis_seconds: float = 0.0  # wall time spent synthesising
     failures: int = 0  # lines it could not speak (another provider did)
+    characters: int = 0  # characters of text it was sent (real syntheses: what a paid provider bills)
+    spent: float = 0.0  # what those syntheses cost (`price_per_character`; cache hits cost nothing)
 
 
 @dataclass
@@ -692,6 +696,69 @@ def reset_usage() -> None:
         _USAGE = Usage()
 
 
+# ------------------------------------------------------------------ cost
+
+class SpeechBudgetError(SpeechError):
+    """A line a paid provider would say takes the render's spending past its budget:
+    raised before the provider is asked, so nothing past the budget is spent."""
+
+
+def price_per_character(provider: Any) -> float:
+    """What a provider charges per character of text it is sent (its `price_per_character`
+    attribute, in US dollars; 0 for the free ones: hibari, eSpeak, recordings)."""
+    price = getattr(provider, "price_per_character", 0.0) or 0.0
+    return float(price) if float(price) > 0 else 0.0
+
+
+@dataclass
+class SpeechBudget:
+    """The most one render may spend on paid speech (`video { speech budget 0.50 }`, or
+    $STORYREEL_SPEECH_BUDGET), and what it has spent so far. A line's cost is reserved
+    before its provider is asked (refunded if the provider fails), so several threads
+    cannot together overrun it."""
+
+    limit: float  # US dollars
+    spent: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def reserve(self, provider: str, cost: float, text: str) -> None:
+        with self._lock:
+            if self.spent + cost > self.limit + 1e-12:
+                left = max(self.limit - self.spent, 0.0)
+                raise SpeechBudgetError(
+                    f"speech budget: saying this line with '{provider}' costs {money(cost)} "
+                    f"({len(text)} characters), but only {money(left)} of the "
+                    f"{money(self.limit)} budget is left ({money(self.spent)} spent)",
+                    hint="raise the video's `speech budget`, list a free provider first (speech hibari espeak), "
+                         "or render again later: lines already said come from the cache and cost nothing",
+                    provider=provider)
+            self.spent += cost
+
+    def refund(self, cost: float) -> None:
+        with self._lock:
+            self.spent = max(self.spent - cost, 0.0)
+
+
+def money(amount: float) -> str:
+    """`$0.0012`: enough digits for a line's fraction of a cent."""
+    cents = amount * 100
+    return f"${amount:.2f}" if amount >= 1 or abs(cents - round(cents)) < 1e-6 else f"${amount:.4f}"
+
+
+def budget_from_env() -> float | None:
+    """$STORYREEL_SPEECH_BUDGET: the budget of a render whose video sets none (None: no limit)."""
+    raw = os.environ.get(BUDGET_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        limit = float(raw)
+    except ValueError:
+        limit = -1.0
+    if not (limit >= 0 and limit == limit and limit != float("inf")):
+        raise SpeechError(f"${BUDGET_ENV} is '{raw}', not an amount", hint=f"e.g. {BUDGET_ENV}=0.50 (in US dollars)")
+    return limit
+
+
 def usage_summary() -> dict[str, Any]:
     """The accounting as plain data (OUT.json's `speech` section)."""
     with _USAGE_LOCK:
@@ -699,17 +766,19 @@ def usage_summary() -> dict[str, Any]:
             "order": provider_order(),
             "providers": {name: {"lines": u.lines, "synthesised": u.synthesised, "cache_hits": u.cache_hits,
                                  "seconds": round(u.seconds, 3), "synthesis_seconds": round(u.synthesis_seconds, 3),
-                                 "failures": u.failures}
+                                 "failures": u.failures, "characters": u.characters, "spent": round(u.spent, 6)}
                           for name, u in sorted(_USAGE.providers.items())},
             "fallbacks": list(dict.fromkeys(_USAGE.warnings)),
         }
 
 
-def speech_report(clips=()) -> dict[str, Any]:
+def speech_report(clips=(), order: Sequence[str] | None = None, budget: float | None = None) -> dict[str, Any]:
     """OUT.json's `speech` section: for the video's speech clips (`Timeline.audio`), the
-    lines and seconds each provider spoke (read from the cache entries beside the clips'
-    WAVs: recorded narration counts as 'recording'), with this process's syntheses,
-    cache hits and failures per provider, the order tried and the fallbacks taken."""
+    lines, seconds and characters each provider spoke and what they cost at its price
+    (read from the cache entries beside the clips' WAVs: recorded narration counts as
+    'recording'), with this process's syntheses, cache hits, failures and spending per
+    provider, the order tried (`order`: the video's) and the fallbacks taken. With a
+    paid provider or a `budget`, `budget` says the limit and what was spent."""
     import json
 
     from .audio import SAMPLE_RATE as RATE
@@ -722,28 +791,44 @@ def speech_report(clips=()) -> dict[str, Any]:
         try:
             meta = json.loads(Path(clip.source).with_suffix(".json").read_text(encoding="utf-8"))
             name, seconds = str(meta["inputs"]["provider"]), int(meta["samples"]) / RATE
-        except (OSError, ValueError, KeyError, TypeError):
-            name, seconds = "unknown", 0.0
-        entry = spoken.setdefault(name, {"lines": 0, "seconds": 0.0})
+            sent = 0 if name == "recording" else len(str(meta["inputs"].get("text", "")))
+            characters, cost = int(meta.get("characters", sent)), float(meta.get("cost", 0.0))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            name, seconds, characters, cost = "unknown", 0.0, 0, 0.0
+        entry = spoken.setdefault(name, {"lines": 0, "seconds": 0.0, "characters": 0, "cost": 0.0})
         entry["lines"] += 1
         entry["seconds"] += seconds
+        entry["characters"] += characters
+        entry["cost"] += cost
     providers_out: dict[str, dict[str, Any]] = {}
     for name in sorted(set(spoken) | set(summary["providers"])):
         run = summary["providers"].get(name, {})
+        said = spoken.get(name, {})
         providers_out[name] = {
-            "lines": spoken.get(name, {}).get("lines", 0),
-            "seconds": round(spoken.get(name, {}).get("seconds", 0.0), 3),
+            "lines": said.get("lines", 0),
+            "seconds": round(said.get("seconds", 0.0), 3),
+            "characters": int(said.get("characters", 0)),
             "synthesised": run.get("synthesised", 0),
             "cache_hits": run.get("cache_hits", 0),
             "failures": run.get("failures", 0),
         }
-    return {"order": summary["order"], "providers": providers_out, "fallbacks": summary["fallbacks"],
-            "lines": sum(int(e["lines"]) for e in spoken.values()),
-            "seconds": round(sum(e["seconds"] for e in spoken.values()), 3)}
+        if said.get("cost") or run.get("spent"):  # a paid provider: the video's lines' price and this run's spending
+            providers_out[name].update(cost=round(said.get("cost", 0.0), 6), spent=round(run.get("spent", 0.0), 6))
+    report = {"order": provider_order(None, order) if order else summary["order"], "providers": providers_out,
+              "fallbacks": summary["fallbacks"],
+              "lines": sum(int(e["lines"]) for e in spoken.values()),
+              "seconds": round(sum(e["seconds"] for e in spoken.values()), 3),
+              "characters": int(sum(e["characters"] for e in spoken.values()))}
+    cost = sum(e["cost"] for e in spoken.values())
+    spent = sum(float(p.get("spent", 0.0)) for p in summary["providers"].values())
+    if budget is not None or cost or spent:
+        report["budget"] = {"limit": budget, "cost": round(cost, 6), "spent": round(spent, 6), "currency": "USD"}
+    return report
 
 
-def usage_line() -> str:
-    """One line for the render summary: `speech: hibari 12 lines (9 synthesised, 3 cached, 21.4 s) …`."""
+def usage_line(budget: float | None = None) -> str:
+    """One line for the render summary: `speech: hibari 12 lines (9 synthesised, 3 cached, 21.4 s) …`;
+    a paid provider's characters and spending too, and the `budget` when there is one."""
     parts = []
     for name, u in sorted(_USAGE.providers.items()):
         if not u.lines and not u.failures:
@@ -752,9 +837,14 @@ def usage_line() -> str:
         if u.synthesised and u.synthesis_seconds > 0:
             speech_made = u.seconds * u.synthesised / max(u.lines, 1)
             part += f", {speech_made / u.synthesis_seconds:.0f}x real time"
+        if u.spent:
+            part += f", {u.characters} characters, {money(u.spent)}"
         if u.failures:
             part += f", {u.failures} failed"
         parts.append(part + ")")
+    if budget is not None:
+        spent = sum(u.spent for u in _USAGE.providers.values())
+        parts.append(f"spent {money(spent)} of a {money(budget)} budget")
     return "speech: " + ("; ".join(parts) if parts else "none")
 
 
@@ -798,12 +888,15 @@ def synthesize(
     age: float | None = None,
     rate: float = 1.0,
     providers: Sequence[str] | None = None,
+    budget: SpeechBudget | None = None,
 ) -> Speech:
     """Speak `text` with a voice preset (or a `Voice`) in a mood, for viewers of `age`
     (their pace: `rate_for_age`), `rate` times faster. `provider` forces one provider
     (no fallback; the voice's provider-specific settings are then its fallback version).
     Otherwise the providers of `provider_order` (`providers`: the video's order) are
-    tried in turn. Cached on disk unless `use_cache` is false."""
+    tried in turn. Cached on disk unless `use_cache` is false. A paid provider's line
+    (`price_per_character`) is charged to `budget` before it is sent: one that does not
+    fit raises SpeechBudgetError (no fallback: the render stops, nothing is spent)."""
     import time
 
     from . import cache, lexicon
@@ -849,19 +942,28 @@ def synthesize(
                         u.seconds += hit.duration
                     return hit
             said = text if getattr(p, "lexicon", False) or name in ("hibari", "espeak") else lexicon.plain(text)
-            began = time.perf_counter()
+            cost = price_per_character(p) * len(said)
+            if cost and budget is not None:
+                budget.reserve(name, cost, said)  # SpeechBudgetError before anything is sent
+            began, said_it = time.perf_counter(), False
             try:
                 result = p.synthesize(said, v, prosody)
+                speech = _check(result, name, text)
+                said_it = True
             except SpeechError as exc:
                 exc.provider = exc.provider or name
                 raise
             except Exception as exc:
                 raise SpeechError(f"speech provider '{name}' failed: {exc}",
                                   hint=_REGISTRY.get(name, _Entry(None)).install_hint, provider=name) from exc
-            speech = _check(result, name, text)
+            finally:
+                if cost and budget is not None and not said_it:
+                    budget.refund(cost)  # a request that failed is not billed
             took = time.perf_counter() - began
         except SpeechError as exc:
             last = exc
+            if isinstance(exc, SpeechBudgetError):
+                raise
             if provider or i + 1 == len(order):
                 with _USAGE_LOCK:
                     _USAGE.of(name).failures += 1
@@ -874,9 +976,11 @@ def synthesize(
             u.synthesised += 1
             u.seconds += speech.duration
             u.synthesis_seconds += took
+            u.characters += len(said)
+            u.spent += cost
         if not use_cache:
             return speech
-        path = cache.store(folder, key, speech, inputs)
+        path = cache.store(folder, key, speech, inputs, {"characters": len(said), "cost": round(cost, 8)})
         speech.samples.setflags(write=False)
         return replace(speech, path=path)
     raise last or SpeechError("no speech provider is configured", hint=f"set {PROVIDERS_ENV}=hibari,espeak")

@@ -62,8 +62,9 @@ def load(folder: Path, key: str):
     return Speech(samples, words, phonemes, path=wav_path)
 
 
-def store(folder: Path, key: str, speech, inputs: dict[str, Any]) -> Path:
-    """Write `speech` under `key`; returns the WAV's path."""
+def store(folder: Path, key: str, speech, inputs: dict[str, Any], facts: dict[str, Any] | None = None) -> Path:
+    """Write `speech` under `key`; returns the WAV's path. `facts` are kept in the JSON
+    beside the inputs (the characters sent and what the synthesis cost, for OUT.json)."""
     folder.mkdir(parents=True, exist_ok=True)
     blob = wav_bytes(speech.samples)
     wav_path = folder / f"{key}.wav"
@@ -77,6 +78,7 @@ def store(folder: Path, key: str, speech, inputs: dict[str, Any]) -> Path:
         "inputs": inputs,
         "words": [[w.text, w.start, w.end] for w in speech.words],
         "phonemes": [[p.phoneme, p.start, p.end] for p in speech.phonemes],
+        **(facts or {}),
     }
     write_atomic(folder / f"{key}.json", json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
     return wav_path

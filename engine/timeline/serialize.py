@@ -73,6 +73,8 @@ def timeline_to_dict(tl: Timeline) -> dict:
         **({"description": tl.description} if tl.description else {}),
         **({"made_for_kids": tl.made_for_kids} if tl.made_for_kids is not None else {}),
         **({"loudness": tl.loudness} if tl.loudness != -14.0 else {}),
+        **({"speech_providers": list(tl.speech_providers)} if tl.speech_providers else {}),
+        **({"speech_budget": tl.speech_budget} if tl.speech_budget is not None else {}),
     }
 
 
@@ -137,6 +139,8 @@ def timeline_from_dict(d: dict) -> Timeline:
         description=d.get("description", ""),
         made_for_kids=d.get("made_for_kids"),
         loudness=d.get("loudness", -14.0),
+        speech_providers=tuple(d.get("speech_providers", ())),
+        speech_budget=d.get("speech_budget"),
     )
 
 

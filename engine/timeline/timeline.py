@@ -212,6 +212,8 @@ class Timeline:
     description: str = ""  # the upload's own description (publish.py adds the chapters)
     made_for_kids: bool | None = None  # declared made for children (None: not declared)
     loudness: float = -14.0  # LUFS the mix is normalised to (`render --loudness`)
+    speech_providers: tuple[str, ...] = ()  # the speech providers its lines were tried with (empty: the default order)
+    speech_budget: float | None = None  # US dollars its lines could spend on paid speech (None: no limit)
 
     @property
     def frame_count(self) -> int:
