@@ -117,6 +117,11 @@ def test_a_line_of_42_characters_is_one_line_and_43_are_two():
     assert len(two) == 2 and " ".join(two) == forty_two + "!"
 
 
+def test_no_words_make_no_lines_and_no_cues():
+    assert break_lines("") == [] and break_lines(" \n ") == []
+    assert cues_for_utterance("  ", 1.0, 2.0) == []
+
+
 def test_two_lines_break_at_the_phrase_not_in_the_middle():
     assert break_lines("Luna looked under the big green tree, and found a shiny red apple.") == [
         "Luna looked under the big green tree,", "and found a shiny red apple."]
