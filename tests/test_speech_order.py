@@ -22,6 +22,13 @@ GUIDE = Path(__file__).resolve().parent.parent / "docs" / "LANGUAGE.md"
 LINE = 'narrator says "Beep boop. I am a robot."'
 
 
+@pytest.fixture(autouse=True)
+def _own_accounting():
+    """This file's providers and fallbacks stay out of other tests' OUT.json."""
+    yield
+    speech.reset_usage()
+
+
 def compile_text(tmp_path: Path, settings: str, body: str = LINE):
     path = tmp_path / "order.scene"
     path.write_text(scene_text(f"scene a {{\n    background solid white\n    {body}\n}}\n",
@@ -93,8 +100,15 @@ def test_a_failing_provider_in_the_order_falls_back_to_the_next(tmp_path, extra_
     with pytest.warns(SpeechFallbackWarning, match="'sulky' failed .*will not talk.*falling back to 'hum'"):
         timeline = compile_text(tmp_path, "speech sulky hum espeak")
     assert spoken_by(timeline) == ["hum"]
-    clip, = [c for c in timeline.audio if c.kind == "speech"]
-    assert clip.end is None or clip.end > clip.start
+    report = speech.speech_report(timeline.audio, timeline.speech_providers)
+    assert report["order"] == ["sulky", "hum", "espeak"]
+    assert report["providers"]["hum"]["lines"] == 1 and report["providers"]["sulky"]["failures"] == 1
+    assert any("'sulky' failed" in m for m in report["fallbacks"])
+    # Another video of the same process (a server's next job) does not inherit them.
+    other = compile_text(tmp_path, "")
+    assert other.speech_providers == ()
+    report = speech.speech_report(other.audio, other.speech_providers)
+    assert set(report["providers"]) == {"hibari"} and report["fallbacks"] == []
     # Only failing providers listed: the line is an error at the line.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SpeechFallbackWarning)

@@ -800,8 +800,12 @@ def speech_report(clips=(), order: Sequence[str] | None = None, budget: float | 
         entry["seconds"] += seconds
         entry["characters"] += characters
         entry["cost"] += cost
+    tried = provider_order(None, order) if order else summary["order"]
+    # The providers that spoke this video's lines, and those of its order that failed in
+    # this process (not every provider another video of a long-lived process used).
+    failed = {name for name in tried if summary["providers"].get(name, {}).get("failures")}
     providers_out: dict[str, dict[str, Any]] = {}
-    for name in sorted(set(spoken) | set(summary["providers"])):
+    for name in sorted(set(spoken) | failed):
         run = summary["providers"].get(name, {})
         said = spoken.get(name, {})
         providers_out[name] = {
@@ -814,13 +818,13 @@ def speech_report(clips=(), order: Sequence[str] | None = None, budget: float | 
         }
         if said.get("cost") or run.get("spent"):  # a paid provider: the video's lines' price and this run's spending
             providers_out[name].update(cost=round(said.get("cost", 0.0), 6), spent=round(run.get("spent", 0.0), 6))
-    report = {"order": provider_order(None, order) if order else summary["order"], "providers": providers_out,
-              "fallbacks": summary["fallbacks"],
+    report = {"order": tried, "providers": providers_out,
+              "fallbacks": [m for m in summary["fallbacks"] if any(m.startswith(f"speech provider '{n}' ") for n in tried)],
               "lines": sum(int(e["lines"]) for e in spoken.values()),
               "seconds": round(sum(e["seconds"] for e in spoken.values()), 3),
               "characters": int(sum(e["characters"] for e in spoken.values()))}
     cost = sum(e["cost"] for e in spoken.values())
-    spent = sum(float(p.get("spent", 0.0)) for p in summary["providers"].values())
+    spent = sum(float(p.get("spent", 0.0)) for p in providers_out.values())
     if budget is not None or cost or spent:
         report["budget"] = {"limit": budget, "cost": round(cost, 6), "spent": round(spent, 6), "currency": "USD"}
     return report
