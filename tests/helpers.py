@@ -75,3 +75,14 @@ def chroma(x: np.ndarray, rate: int = 48000) -> np.ndarray:
     classes = np.round(12 * np.log2(f[keep] / 440)).astype(int) % 12
     profile = np.bincount(classes, weights=spec[keep] ** 2, minlength=12)
     return profile / profile.sum()
+
+
+def write_wav(path: str | Path, samples: np.ndarray, rate: int = 48_000) -> None:
+    """A mono 16-bit WAV of float `samples` (-1..1): a sound file for a scene to play."""
+    with av.open(str(path), "w", format="wav") as container:
+        stream = container.add_stream("pcm_s16le", rate=rate, layout="mono")
+        frame = av.AudioFrame.from_ndarray((np.asarray(samples) * 32767).astype(np.int16).reshape(1, -1),
+                                           format="s16", layout="mono")
+        frame.sample_rate = rate
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))

@@ -9,19 +9,9 @@ import av
 import numpy as np
 import pytest
 
-from helpers import scene_text
+from helpers import scene_text, write_wav
 
 RATE = 48_000
-
-
-def write_wav(path: Path, samples: np.ndarray) -> None:
-    with av.open(str(path), "w", format="wav") as container:
-        stream = container.add_stream("pcm_s16le", rate=RATE, layout="mono")
-        frame = av.AudioFrame.from_ndarray((samples * 32767).astype(np.int16).reshape(1, -1), format="s16",
-                                           layout="mono")
-        frame.sample_rate = RATE
-        container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
 
 
 def tone(freq: float, seconds: float, level: float = 0.3) -> np.ndarray:

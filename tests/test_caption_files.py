@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import decode, scene_text
+from helpers import decode, scene_text, write_wav
 from storyreel.dsl import CompileOptions, SceneError, load_scene
 from storyreel.engine import render_video
 
@@ -33,16 +33,7 @@ hello
 def compiled(tmp_path, body: str, settings: str = ""):
     (tmp_path / "talk.srt").write_text(SRT, encoding="utf-8")
     (tmp_path / "talk.vtt").write_text(VTT, encoding="utf-8")
-    t = np.arange(3 * 48_000) / 48_000
-    import av
-
-    with av.open(str(tmp_path / "talk.wav"), "w", format="wav") as container:
-        stream = container.add_stream("pcm_s16le", rate=48_000, layout="mono")
-        frame = av.AudioFrame.from_ndarray((0.2 * np.sin(2 * np.pi * 300 * t) * 32767).astype(np.int16)[None],
-                                           format="s16", layout="mono")
-        frame.sample_rate = 48_000
-        container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
+    write_wav(tmp_path / "talk.wav", 0.2 * np.sin(2 * np.pi * 300 * np.arange(3 * 48_000) / 48_000))
     path = tmp_path / "s.scene"
     path.write_text(scene_text(body, "size 320x180\nfps 10\n" + settings), encoding="utf-8")
     return load_scene(path, None, CompileOptions()).timeline
