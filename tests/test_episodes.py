@@ -109,6 +109,14 @@ def test_an_age_2_counting_episode_is_not_one_block_repeated():
     assert len(counted) == len(set(counted))  # no object counted twice
 
 
+def test_an_age_2_alphabet_short_has_one_segment_of_the_seed():
+    """The letter, its sound and its words, then one more the episode's seed chooses."""
+    plans = [segments("alphabet", episode, age=2, length="short") for episode in (1, 2, 3, 5)]
+    for order in plans:
+        assert order[:3] == ("letter", "sound", "words") and len(order) == 4, order
+    assert len({order[3] for order in plans}) >= 3, plans
+
+
 # -- thumbnails -----------------------------------------------------------------------------------
 
 
