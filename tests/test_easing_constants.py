@@ -25,6 +25,28 @@ def test_easing_matches_the_reference_curve(name):
     assert got == pytest.approx(REFERENCE[name], abs=2e-6), name
 
 
+# easeOutBounce: four parabolas (7.5625 t^2 + 0, 0.75, 0.9375, 0.984375), one point in each,
+# at t = 0.2, 0.5, 0.8, 0.95
+BOUNCE = {
+    "out-bounce": [0.3025, 0.765625, 0.94, 0.984531],
+    "in-bounce": [0.06, 0.234375, 0.6975, 0.981094],
+    "in-out-bounce": [0.11375, 0.5, 0.88625, 0.994062],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOUNCE))
+def test_bounce_matches_the_reference_curve_on_each_of_its_four_bounces(name):
+    got = [ease(name, t) for t in (0.2, 0.5, 0.8, 0.95)]
+    assert got == pytest.approx(BOUNCE[name], abs=2e-6), name
+
+
+@pytest.mark.parametrize("family", ["sine", "quad", "cubic", "back", "elastic", "bounce"])
+def test_every_easing_starts_exactly_at_0_and_ends_exactly_at_1(family):
+    """Elastic's formula is -0.00049 at t = 0 (2^-10 sin(...)): the ends are special-cased."""
+    for name in (f"in-{family}", f"out-{family}", f"in-out-{family}"):
+        assert (ease(name, 0.0), ease(name, 1.0)) == pytest.approx((0.0, 1.0), abs=1e-12), name
+
+
 def test_back_pulls_back_exactly_ten_percent():
     """1.70158 is the constant that makes "back" overshoot by 10 %."""
     lowest = min(ease("in-back", t) for t in np.linspace(0, 1, 20001))
