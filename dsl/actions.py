@@ -12,6 +12,7 @@ from typing import Callable
 
 from ..engine.timeline.easing import DEFAULT_EASING
 from . import ast
+from .compositing import FILTERS as COMPOSITING_FILTERS, enable, tween_range
 from .errors import SceneError, did_you_mean
 from .layers import LayerBuilder
 from .values import SIDES, Items
@@ -294,6 +295,9 @@ TWEENABLE = {
     "radius": ("radius", "min"), "size": ("size", "min"), "fill": ("fill", "color"), "color": ("fill", "color"),
     "stroke": ("stroke", "color"), "stroke-width": ("stroke_width", "min"), "blur": ("blur", "min"),
     "inner": ("inner", "number"), "zoom": ("zoom", "number"), "outline-width": ("outline_width", "min"),
+    # Compositing (dsl/compositing.py): animated from the value that changes nothing if the layer set none.
+    **{word: (word, "number") for word in COMPOSITING_FILTERS}, "skew": ("skew_x", "number"),
+    "skew-y": ("skew_y", "number"),
 }
 
 
@@ -302,10 +306,15 @@ def tween_property(act: Action, name: str) -> float:
     layer, items = act.layer, act.items
     if layer.kind == "circle" and name == "size":
         prop, kind = "radius", "min"
+    limits = tween_range(name)
+    if limits is not None and layer.kind not in ("background", "camera", "particles"):
+        enable(layer, prop)
     if prop not in layer.values:
         raise SceneError(f"{layer.kind} '{layer.name}' has no '{name}' to animate", items.where,
                          hint=f"its properties: {', '.join(sorted(k for k, (p, _) in TWEENABLE.items() if p in layer.values))}")
-    if kind == "number":
+    if limits is not None:
+        value = items.number_between(limits[2], limits[0], limits[1], name)
+    elif kind == "number":
         value = items.number(f"a value for {name}")
     elif kind == "color":
         value = items.color()

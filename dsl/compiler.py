@@ -24,6 +24,7 @@ from ..engine.characters import load_character
 from .values import ALL_ANCHORS
 from .audio import (NARRATOR, MusicSpec, SceneAudio, compile_says, compile_sound, read_captions, read_music,
                     read_speech_budget, read_speech_providers, read_voice, speech_ledger, shifted, shifted_cue, cut_clips, cut_cues)
+from .compositing import attach_mask
 from .elements import ELEMENTS, Context, background, declare, element_kind
 from .errors import SceneError, did_you_mean
 from .layers import LayerBuilder
@@ -557,6 +558,7 @@ class SceneCompiler:
         self.count_layer(decl.span)
         layer = LayerBuilder(name, kind, decl.span, t, parent=parent)
         declare(decl, Items(decl.items, self.canvas, decl.span), layer, self.ctx)
+        attach_mask(layer, self.layers, self.order if parent is None else parent.children)
         _check_drawable(layer, decl.items, decl.span)
         if kind == "video" and layer.attrs.get("audible"):
             # The clip's own sound joins the soundtrack, trimmed and looped like its picture.

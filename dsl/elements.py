@@ -19,6 +19,7 @@ from ..engine.raster.color import css_color_names, parse_color
 from ..engine.raster.particles import DEFAULT_COLORS as PARTICLE_COLORS, DEFAULT_COUNT as PARTICLE_COUNT, STYLES as PARTICLE_STYLES
 from ..engine.timeline.paths import PathDataError, parse_path
 from . import ast
+from .compositing import PROPERTIES as COMPOSITING
 from .errors import SceneError, SceneWarning, did_you_mean
 from .layers import LayerBuilder
 from .project import Project, ProjectPathError
@@ -303,7 +304,7 @@ COMMON: dict[str, Reader] = {
     "at": read_at, "anchor": read_anchor, "opacity": read_opacity, "scale": read_scale,
     "rotate": read_rotate, "z": read_z, "shadow": read_shadow, "blur": read_blur,
     "fill": read_fill, "color": read_fill, "stroke": read_stroke, "stroke-width": read_stroke_width,
-    "fixed": read_fixed,
+    "fixed": read_fixed, **COMPOSITING,
 }
 BOX = {"size": read_size, "width": read_width, "height": read_height}
 

@@ -39,6 +39,7 @@ class LayerBuilder:
     children: list["LayerBuilder"] = field(default_factory=list)
     parent: "LayerBuilder | None" = None
     explicit: set[str] = field(default_factory=set)  # properties the author set
+    mask: "LayerBuilder | None" = None  # `mask NAME`: its matte, built as its last child (dsl/compositing.py)
     _counter: int = 0
 
     def set(self, prop: str, value: Value) -> None:
@@ -82,4 +83,6 @@ class LayerBuilder:
             initial = self.values.get(prop, segments[0].from_value if segments else 0.0)
             tracks[prop] = Track(initial, segments)
         children = tuple(c.build(scene_end) for c in sorted(self.children, key=lambda c: c.z))
+        if self.mask is not None:
+            children += (self.mask.build(scene_end),)
         return Layer(self.name, self.kind, tracks, dict(self.attrs), self.appear, self.disappear, self.z, children)

@@ -210,7 +210,7 @@ def test_unknown_property_without_a_close_match_lists_them(in_tmp):
         t.scene:5:16: error: unknown property 'zzz' for circle
             |     c = circle zzz 3
             |                ^~~
-          hint: circle properties: anchor, at, blur, color, fill, fixed, opacity, radius, rotate, scale, shadow, size, stroke, stroke-width, z
+          hint: circle properties: anchor, at, blend, blur, brightness, clip, color, contrast, fill, fixed, flip, grayscale, hue, mask, opacity, radius, rotate, saturation, scale, sepia, shadow, size, skew, stroke, stroke-width, vignette, z
     """)
 
 

@@ -15,6 +15,7 @@ import skia
 
 from .assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
 from .color import to_argb_int
+from .compositing import draw_composited, reshape, vignette
 from ..timeline.display import DisplayList, Node, TransitionNode
 from .paint_kit import SAMPLING
 from .painters import PAINTERS, paint_background_content, paint_background_life, text_bounds
@@ -341,6 +342,16 @@ class Rasterizer:
         scale = v.get("scale", 1.0)
         if opacity <= 0.0 or scale == 0.0:
             return
+        if "composite" in node.attrs:  # filters, blend, flip, skew, clip, matte: engine/raster/compositing.py
+            draw_composited(canvas, node, self)
+            return
+        self._draw_placed(canvas, node, opacity, scale)
+
+    def _draw_placed(self, canvas: skia.Canvas, node: Node, opacity: float, scale: float,
+                     composite: bool = False) -> None:
+        """The node at its position, rotation and scale (and, `composite`, its flip,
+        skew, clip path and vignette)."""
+        v = node.values
         canvas.save()
         canvas.translate(v.get("x", 0.0) + v.get("offset_x", 0.0), v.get("y", 0.0) + v.get("offset_y", 0.0))
         rotate = v.get("rotate", 0.0)
@@ -348,6 +359,8 @@ class Rasterizer:
             canvas.rotate(rotate)
         if scale != 1.0:
             canvas.scale(scale, scale)
+        if composite:
+            reshape(canvas, node)
         outer_scale = self.current_scale
         self.current_scale = outer_scale * abs(scale)
         try:
@@ -369,6 +382,8 @@ class Rasterizer:
                 canvas.restore()
             else:
                 PAINTERS[node.kind](canvas, node, opacity, self)
+            if composite:
+                vignette(canvas, node, self.width, self.height)
         finally:
             self.current_scale = outer_scale
             canvas.restore()
