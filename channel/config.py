@@ -75,12 +75,14 @@ publishers:
   # - youtube: {credentials: youtube-token.json, privacy: private}
   # - webhook: {url: "https://example.org/hook", secret: webhook-secret}
 
-# The look: colours (hex) used on titles and thumbnails, and an optional intro/outro
-# (a .scene file in this folder) put before and after every episode.
+# The look: colours (hex; the first is the cards' background, the second their letters),
+# and the intro and outro put before and after every episode: builtin (the channel's name
+# on its colours, with a chime; a goodbye card), "" for none, or a .scene file in this
+# folder holding `scene NAME { ... }` blocks ({{ name }} and {{ colours[0] }} are filled in).
 brand:
   colours: ["#FFD93D", "#3A2E5C"]
-  intro: ""
-  outro: ""
+  intro: builtin
+  outro: builtin
 
 # Who writes the words of storybook episodes (opposites, animals, seasons, numbers 11-20).
 # builtin: Luna and Sunny's own lines (channel/scripts.yaml), offline, the same every run.
@@ -366,10 +368,11 @@ def load_channel(folder: str | Path) -> Channel:
                 colours.append(c.upper())
         for key in ("intro", "outro"):
             if key in brand:
-                value = doc.string(brand[key][1], key, f"{key}: {key}.scene (in the channel folder) or \"\"", True)
-                if value and not (folder / value).is_file():
+                value = doc.string(brand[key][1], key, f"{key}: builtin, {key}.scene (in the channel folder) or \"\"",
+                                   True)
+                if value and value != "builtin" and not (folder / value).is_file():
                     raise doc.error(brand[key][1], f"no file {value!r} in {folder}",
-                                    f"{key}: a .scene file in the channel folder, or \"\" for none")
+                                    f"{key}: builtin, a .scene file in the channel folder, or \"\" for none")
                 if key == "intro":
                     intro = value
                 else:

@@ -233,8 +233,10 @@ def make_publishers(channel, db) -> list:
     return out
 
 
-def publish_episode(channel, db, episode, produced: Produced, publishers: list | None = None) -> list[dict]:
-    """Every publisher, every platform it serves; each (episode, publisher, platform) once."""
+def publish_episode(channel, db, episode, produced: Produced | dict[str, Produced],
+                    publishers: list | None = None) -> list[dict]:
+    """Every publisher, every platform it serves; each (episode, publisher, platform) once.
+    `produced`: the video, or each platform's (a channel rendering 16:9 and 9:16 layouts)."""
     done = []
     for publisher in publishers if publishers is not None else make_publishers(channel, db):
         for platform in channel.platforms:
@@ -246,7 +248,8 @@ def publish_episode(channel, db, episode, produced: Produced, publishers: list |
                 continue
             if record.state == "new":
                 record.save("started")
-            remote = publisher.publish(episode, produced, platform, record)
+            made = produced[platform] if isinstance(produced, dict) else produced
+            remote = publisher.publish(episode, made, platform, record)
             record.save("done", remote_id=remote)
             done.append({"publisher": publisher.name, "platform": platform, "id": remote, "again": True})
     return done

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from .config import Channel
+from .layouts import Layout, channel_layouts
 from .planner import Planned, Planner
 from .publishers import Produced, make_publishers, publish_episode
 
@@ -85,16 +86,43 @@ class ChannelRunner:
 
     # ── production ───────────────────────────────────────────────────────────
 
-    def output_for(self, episode: Planned) -> Path:
-        return self.channel.folder / "episodes" / f"{episode.slot:05d}-{episode.objective}" / "episode.mp4"
+    def layouts(self) -> list[Layout]:
+        """The channel's layouts: its platforms grouped by the frame they are rendered at (16:9
+        for youtube, 9:16 for shorts, tiktok and reels), each rendered once per episode."""
+        return channel_layouts(self.channel)
 
-    def spec_for(self, episode: Planned) -> dict:
+    def output_for(self, episode: Planned, layout: Layout | None = None) -> Path:
+        name = "episode.mp4" if layout is None or not layout.name else f"episode-{layout.name}.mp4"
+        return self.channel.folder / "episodes" / f"{episode.slot:05d}-{episode.objective}" / name
+
+    def spec_for(self, episode: Planned, layout: Layout | None = None, params: dict | None = None) -> dict:
+        """The job that renders `episode` at `layout` (the first by default): its template
+        expanded with the written script and the brand, as DIR/episodes/…/episode[-LAYOUT].scene."""
+        from .episode_scene import write_episode_scene
+
         ch = self.channel
-        return {"kind": "template", "source": episode.template, "variables": self.written_params(episode),
-                "output": str(self.output_for(episode)), "platform": ch.platforms[0],
-                "size": list(ch.size) if ch.size else None, "fps": ch.fps, "quality": ch.quality,
+        layout = layout or self.layouts()[0]
+        video = self.output_for(episode, layout)
+        scene = video.with_suffix(".scene")
+        text = write_episode_scene(ch, episode.template, params or self.written_params(episode), scene,
+                                   layout.preset, layout.size, ch.fps)
+        if layout == self.layouts()[0]:  # the words are the same in every layout
+            self._check_words(episode, scene, text)
+        return {"kind": "scene", "source": str(scene), "variables": {},
+                "output": str(video), "platform": layout.platforms[0], "preset": layout.preset,
+                "size": list(layout.size) if layout.size else None, "fps": ch.fps, "quality": ch.quality,
                 "encoder": "auto", "age": episode.age, "extras": True, "check": "fail",
                 "cache": str(ch.jobs_dir / "cache")}
+
+    def _check_words(self, episode: Planned, scene: Path, text: str) -> None:
+        """What the episode says, against its age's words: located warnings in the log."""
+        from .vocabulary import check_scene
+        from .writer import objective_words
+
+        findings = check_scene(scene, text, episode.age, objective_words(episode.objective, episode.topic))
+        if findings:
+            self.log("vocabulary", episode=episode.id, findings=len(findings),
+                     first=[f.format() for f in findings[:3]])
 
     def written_params(self, episode: Planned) -> dict:
         """The episode's parameters, a storybook's pages written for it by the channel's
@@ -139,34 +167,61 @@ class ChannelRunner:
         with JobQueue(self.channel.jobs_dir, max_attempts=3) as queue:  # a kill -9 spends one
             queue.reclaim()  # a job whose program was killed: queued again
             while episode.state in ("planned", "producing"):
-                job = queue.job(episode.job_id) if episode.job_id else None
-                if job is not None and job.state in ("failed", "cancelled"):
-                    self._retry_or_skip(episode, job)
+                jobs = self._layout_jobs(queue, episode)
+                failed = next((j for j in jobs if j is not None and j.state in ("failed", "cancelled")), None)
+                if failed is not None:
+                    self._retry_or_skip(episode, failed)
                     continue
-                if job is None:
-                    job = queue.put(self.spec_for(episode), key=f"channel/{episode.id}/{episode.tries + 1}")
-                    self._set(episode, state="producing", job_id=job.id, tries=episode.tries + 1)
-                    self.log("produce", episode=episode.id, slot=episode.slot, job=job.id, attempt=episode.tries,
-                             template=episode.template, params=episode.params, fingerprint=episode.fingerprint)
-                if job.state != "done":
+                if not episode.job_id or None in jobs:
+                    if not self._put_jobs(queue, episode):
+                        continue  # the episode's scene could not be made: retried or skipped
+                    continue
+                pending = [j.id for j in jobs if j.state != "done"]
+                if pending:
                     began = time.time()
                     Runner(queue, workers=1, key_prefix=f"channel/{episode.id}/",
                            on_event=self._progress(episode)).run(
-                        [job.id], until=stop.is_set if stop is not None else None)
+                        pending, until=stop.is_set if stop is not None else None)
                     if stop is not None and stop.is_set():
                         return False
-                    job = queue.job(job.id)
-                    if job.state != "done":
-                        continue  # failed: retried with a new seed, or skipped
                     self._set(episode, wall_s=(episode.wall_s or 0.0) + time.time() - began)  # every try
+                    continue  # done, or failed: retried with a new seed, or skipped
                 problems = self._check_other_platforms(episode)
                 if problems:
-                    self._retry_or_skip(episode, job, problems)
+                    self._retry_or_skip(episode, jobs[0], problems)
                     continue
-                self._set(episode, state="produced", video=str(self.output_for(episode)))
+                self._set(episode, state="produced", video=str(self.output_for(episode, self.layouts()[0])))
                 self.log("produced", episode=episode.id, video=episode.video, wall_s=episode.wall_s,
-                         frames=(job.result or {}).get("frames"))
+                         videos=len(jobs), frames=sum((j.result or {}).get("frames") or 0 for j in jobs))
         return episode.state == "produced"
+
+    def _job_key(self, episode: Planned, layout: Layout, attempt: int) -> str:
+        return f"channel/{episode.id}/{attempt}" + (f"/{layout.name}" if layout.name else "")
+
+    def _layout_jobs(self, queue, episode: Planned) -> list:
+        """This try's job for each layout (None: not put yet)."""
+        if not episode.job_id:
+            return [None] * len(self.layouts())
+        return [queue.latest(self._job_key(episode, layout, episode.tries)) for layout in self.layouts()]
+
+    def _put_jobs(self, queue, episode: Planned) -> bool:
+        """A new try: one job per layout (episode.job_id: the first). False when the
+        episode's scene cannot be made (a template that refuses its parameters)."""
+        from ..dsl import SceneError
+
+        attempt = episode.tries + 1
+        self._set(episode, state="producing", tries=attempt)
+        try:
+            params = self.written_params(episode)  # one script for every layout (a provider is asked once)
+            specs = [(layout, self.spec_for(episode, layout, params)) for layout in self.layouts()]
+        except SceneError as err:
+            self._retry_or_skip(episode, None, [err.format()])
+            return False
+        ids = [queue.put(spec, key=self._job_key(episode, layout, attempt)).id for layout, spec in specs]
+        self._set(episode, job_id=ids[0])
+        self.log("produce", episode=episode.id, slot=episode.slot, job=ids[0], jobs=ids, attempt=attempt,
+                 template=episode.template, params=episode.params, fingerprint=episode.fingerprint)
+        return True
 
     def _progress(self, episode: Planned) -> Callable:
         """The job's render progress to the screen (not the JSON log), every tenth of it."""
@@ -185,14 +240,16 @@ class ChannelRunner:
         return on_event
 
     def _check_other_platforms(self, episode: Planned) -> list[str]:
+        """check-video for each platform its layout's job did not check (the job checks the first)."""
         from ..api import check_video
 
         problems = []
-        for platform in self.channel.platforms[1:]:
-            report = check_video(self.output_for(episode), platform=platform, age=episode.age)
-            if not report.ok:
-                problems += [f"{platform}: {c['name']} {c['value']} (limit {c['limit']})"
-                             for c in report.to_dict()["checks"] if c["status"] == "fail"]
+        for layout in self.layouts():
+            for platform in layout.platforms[1:]:
+                report = check_video(self.output_for(episode, layout), platform=platform, age=episode.age)
+                if not report.ok:
+                    problems += [f"{platform}: {c['name']} {c['value']} (limit {c['limit']})"
+                                 for c in report.to_dict()["checks"] if c["status"] == "fail"]
         return problems
 
     def _retry_or_skip(self, episode: Planned, job, problems: list[str] | None = None) -> None:
@@ -228,11 +285,14 @@ class ChannelRunner:
         from .youtube import UploadError
 
         video = Path(episode.video or self.output_for(episode))
-        meta_path = video.with_suffix(".json")
-        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        produced = {}  # each platform gets its layout's video
+        for layout in self.layouts():
+            made = video if not layout.name else video.with_name(f"episode-{layout.name}.mp4")
+            meta_path = made.with_suffix(".json")
+            meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+            produced.update({platform: Produced(made, meta) for platform in layout.platforms})
         try:
-            done = publish_episode(self.channel, self.db, episode, Produced(video, meta),
-                                   make_publishers(self.channel, self.db))
+            done = publish_episode(self.channel, self.db, episode, produced, make_publishers(self.channel, self.db))
         except (UploadError, WebhookError, OSError, ValueError) as err:
             self._set(episode, error=f"publishing: {err}")
             self.log("publish-failed", episode=episode.id, slot=episode.slot, error=str(err),

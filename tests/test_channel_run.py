@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -108,9 +109,9 @@ def test_a_failing_episode_is_retried_with_new_seeds_then_skipped(tmp_path):
     episode = runner.next_to_make()
     real = runner.spec_for
 
-    def broken(ep):  # an input the template refuses: fails in the worker, quickly
-        spec = real(ep)
-        spec["variables"] = dict(spec["variables"], shape="hexagon")
+    def broken(ep, layout=None, params=None):  # a scene the compiler refuses: fails in the worker, quickly
+        spec = real(ep, layout, params)
+        Path(spec["source"]).write_text('video "x" {\n    preset hexagon\n}\n')
         return spec
 
     runner.spec_for = broken
@@ -159,9 +160,8 @@ shapes:
 """
 
 
-def test_a_day_at_a_test_clock_publishes_24_slots_in_order(tmp_path, monkeypatch):
-    import threading
-
+def tiny_channel(tmp_path, monkeypatch, size="160x90"):
+    """A channel of one-second `tiny` template episodes (its own curriculum) at 5 fps."""
     templates = tmp_path / "templates" / "tiny"
     templates.mkdir(parents=True)
     (templates / "params.yaml").write_text(TINY_PARAMS)
@@ -169,8 +169,17 @@ def test_a_day_at_a_test_clock_publishes_24_slots_in_order(tmp_path, monkeypatch
     monkeypatch.setenv("STORYREEL_TEMPLATES", str(tmp_path / "templates"))  # the workers inherit it
     folder = _small_channel(tmp_path)
     path = folder / "channel.yaml"
-    path.write_text(path.read_text().replace("  size: 320x180", "  size: 160x90").replace("  fps: 10", "  fps: 5"))
+    path.write_text(path.read_text().replace("  size: 320x180", f"  size: {size}").replace("  fps: 10", "  fps: 5"))
     (folder / "curriculum.yaml").write_text(TINY_CURRICULUM)
+    return folder
+
+
+def test_a_day_at_a_test_clock_publishes_24_slots_in_order(tmp_path, monkeypatch):
+    import threading
+
+    folder = tiny_channel(tmp_path, monkeypatch)
+    path = folder / "channel.yaml"
+    path.write_text(path.read_text().replace("  intro: builtin", '  intro: ""').replace("  outro: builtin", '  outro: ""'))
     clock = [1764921600.0]  # 08:00, the first slot
 
     def sleep(seconds):  # accelerated time: waiting moves the clock, not the test
