@@ -13,6 +13,8 @@ from pathlib import Path
 from ..engine.publish.presets import DEFAULT_FPS, PRESETS, Format, resolve_format
 from ..engine.publish.captions import hold_for_reading, readable_at, reading_speed_limit
 from ..engine.timeline.timeline import AudioClip, CaptionCue, Chapter, Scene, Timeline, Transition
+from ..engine.timeline.transition_kinds import DIRECTIONS as TRANSITION_DIRECTIONS, KINDS as TRANSITION_KINDS
+from ..engine.timeline.transition_kinds import NAMES as TRANSITION_NAMES, pick_random
 from ..engine.speech import SpeechBudget
 from . import ast
 from .actions import read_timing, run_action
@@ -33,8 +35,8 @@ from .tracks import TRACK_KINDS, Tracks
 from .project import Project
 from .values import Canvas, Items
 
-TRANSITIONS = ("cut", "crossfade", "fade-through", "slide", "wipe", "zoom", "dissolve")
-DIRECTIONS = ("left", "right", "up", "down")
+TRANSITIONS = TRANSITION_NAMES  # engine/timeline/transition_kinds.py: names, directions, easings
+DIRECTIONS = TRANSITION_DIRECTIONS
 SETTINGS = ("preset", "size", "fps", "background", "music", "voice", "speech", "captions", "thumbnail", "age",
             "tags", "description", "kids")
 MAX_SIZE = 7680
@@ -96,7 +98,7 @@ def compile_document(doc: ast.Document, options: CompileOptions = CompileOptions
                          hint="a transition after the last scene has nothing to go to")
 
     # Place scenes: each starts where the previous ends, minus the transition's overlap.
-    overlap = {index: _transition(decl, canvas) for decl, index in transitions}
+    overlap = {index: _transition(decl, canvas, place) for place, (decl, index) in enumerate(transitions)}
     for index, (kind, dur, params, easing, decl) in overlap.items():
         for side in (index, index + 1):
             scene_decl, scene_dur, _, _ = scenes[side]
@@ -340,7 +342,9 @@ def _plugin_transition(kind: str) -> bool:
     return DRAWN.find(kind) is not None
 
 
-def _transition(decl: ast.TransitionDecl, canvas: Canvas):
+def _transition(decl: ast.TransitionDecl, canvas: Canvas, place: int = 0):
+    """(kind, duration, params, easing, decl); `place`: the transition's number in the
+    video, so that two `random` transitions with one seed pick different kinds."""
     kind = decl.kind.name
     if kind not in TRANSITIONS and not _extension(_plugin_transition, kind, decl.kind.span):
         from ..engine.raster.raster import TRANSITIONS as DRAWN
@@ -350,11 +354,20 @@ def _transition(decl: ast.TransitionDecl, canvas: Canvas):
                          hint=did_you_mean(kind, names, f"transitions: {', '.join(names)}"))
     items = Items(decl.items, canvas, decl.span)
     params: dict = {}
+    if kind == "random":
+        seed = 0
+        if items.take_word("seed"):
+            seed = int(items.number_between("the seed that picks the transition, e.g. seed 3", 0, 2**31, "seed"))
+        kind, direction = pick_random(seed, place)
+        if direction:
+            params["direction"] = direction
+    known = TRANSITION_KINDS.get(kind)
     if kind == "fade-through":
         params["color"] = list(items.color("the colour to fade through") if not items.is_time_next() else (0, 0, 0, 1))
-    elif kind in ("slide", "wipe"):
-        params["direction"] = items.take_word(*DIRECTIONS).name if items.peek_word(*DIRECTIONS) else "left"
-    default_easing = "in-out-cubic" if kind in ("slide", "wipe", "zoom") else "linear"
+    elif known is not None and known.directions and "direction" not in params:
+        params["direction"] = (items.take_word(*known.directions).name if items.peek_word(*known.directions)
+                               else known.default_direction)
+    default_easing = known.easing if known is not None else "linear"
     timing = read_timing(items, 0.0 if kind == "cut" else 0.5, default_easing)
     items.finish(f"transition {kind}")
     if timing.rest_of_scene:

@@ -20,6 +20,7 @@ from ..timeline.display import DisplayList, Node, TransitionNode
 from .paint_kit import SAMPLING
 from .painters import PAINTERS, paint_background_content, paint_background_life, text_bounds
 from ..plugins import TRANSITIONS_GROUP, Registry
+from .transitions import DRAWN as DRAWN_FROM_PICTURES
 
 
 def BUILT_IN(canvas: skia.Canvas, progress: float, scenes: "TransitionScenes") -> None:
@@ -32,6 +33,8 @@ def BUILT_IN(canvas: skia.Canvas, progress: float, scenes: "TransitionScenes") -
 # package adds one through the `storyreel.transitions` entry point (engine/plugins.py).
 TRANSITIONS: Registry = Registry(TRANSITIONS_GROUP, dict.fromkeys(
     ("cut", "crossfade", "fade-through", "slide", "wipe", "zoom", "dissolve"), BUILT_IN))
+for _name, _drawer in DRAWN_FROM_PICTURES.items():  # registered as a plugin's would be
+    TRANSITIONS.register(_name, _drawer, builtin=True)
 
 
 class TransitionScenes:
@@ -42,6 +45,7 @@ class TransitionScenes:
         self._raster, self._node, self._background = raster, node, background
         self.width, self.height = raster.width, raster.height
         self.params = node.params
+        self._pictures: dict[str, skia.Image] = {}
 
     def draw_a(self, canvas: skia.Canvas) -> None:
         """Scene A as it is at this moment; respects the canvas's clip and matrix."""
@@ -50,6 +54,26 @@ class TransitionScenes:
     def draw_b(self, canvas: skia.Canvas) -> None:
         """Scene B as it is at this moment; respects the canvas's clip and matrix."""
         self._raster._draw_scene_clipped(canvas, self._node.b, self._background)
+
+    def image_a(self) -> skia.Image:
+        """Scene A as a frame-sized picture (drawn once a frame, however often asked)."""
+        return self._picture("a")
+
+    def image_b(self) -> skia.Image:
+        """Scene B as a frame-sized picture."""
+        return self._picture("b")
+
+    def scratch(self, name: str, width: int, height: int) -> skia.Surface:
+        """A surface of that size to draw intermediate pictures on, kept for the next frame."""
+        return self._raster._scratch_named(name, width, height)
+
+    def _picture(self, site: str) -> skia.Image:
+        if site not in self._pictures:
+            surface = self.scratch(f"scene-{site}", self.width, self.height)
+            items = self._node.a if site == "a" else self._node.b
+            self._raster._draw_scene(surface.getCanvas(), items, self._background, site)
+            self._pictures[site] = surface.makeImageSnapshot()
+        return self._pictures[site]
 
 
 class Rasterizer:
@@ -64,6 +88,7 @@ class Rasterizer:
         # keeping more only grew memory with the number of scenes.
         self._backgrounds: _Recent = _Recent(6)
         self._scratch: tuple[np.ndarray, skia.Surface] | None = None
+        self._named_scratch: _Recent = _Recent(8)  # (name, w, h) -> a surface transitions draw on
         self._noise: np.ndarray | None = None
         self._sprites: _Recent = _Recent(64)  # key -> (skia.Image, skia.IRect)
         self._seen: dict[str, tuple] = {}
@@ -580,6 +605,7 @@ class Rasterizer:
             draw = TRANSITIONS.find(kind)
             if draw is None or draw is BUILT_IN:
                 raise ValueError(f"unknown transition kind {kind}")
+            canvas.clear(to_argb_int(background))  # the buffer may hold an older frame
             draw(canvas, p, TransitionScenes(self, tn, background))
 
     def _draw_scene_clipped(self, canvas: skia.Canvas, items: tuple, background) -> None:
@@ -588,6 +614,15 @@ class Rasterizer:
         canvas.drawRect(skia.Rect.MakeWH(self.width, self.height), skia.Paint(Color=to_argb_int(background)))
         for node in items:
             self._draw_top(canvas, node)
+
+    def _scratch_named(self, name: str, width: int, height: int) -> skia.Surface:
+        key = (name, width, height)
+        surface = self._named_scratch.get(key)
+        if surface is None:
+            surface = skia.Surface.MakeRaster(skia.ImageInfo.Make(width, height, SURFACE_COLOR_TYPE,
+                                                                  SURFACE_ALPHA_TYPE))
+            self._named_scratch[key] = surface
+        return surface
 
     def _scratch_surface(self) -> tuple[np.ndarray, skia.Surface]:
         if self._scratch is None:

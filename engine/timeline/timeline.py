@@ -134,7 +134,7 @@ class Scene:
 
 @dataclass(frozen=True)
 class Transition:
-    kind: str  # cut | crossfade | fade-through | slide | wipe | zoom | dissolve
+    kind: str  # a name of transition_kinds.KINDS (never "random": the compiler picks) or a plugin's
     start: float
     end: float
     from_scene: int

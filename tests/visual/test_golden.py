@@ -111,6 +111,8 @@ def test_background(golden, media, name):
 # transition from 0.5 s to 1 s, sampled before, at and after its midpoint.
 
 def transition_cases():
+    # slide and wipe in every direction; the others in their default one (the
+    # direction code is shared, and tests/test_transitions.py checks it).
     for kind in TRANSITIONS:
         if kind in ("slide", "wipe"):
             yield from (pytest.param(f"{kind} {d}", id=f"{kind}-{d}") for d in DIRECTIONS)
