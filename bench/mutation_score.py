@@ -47,7 +47,7 @@ TARGETS: dict[str, list[str]] = {
                                        "tests/test_segment_cache_rules.py"],
     # (tests/test_templates.py covers it too, but takes 100 s: too slow to run per mutant)
     "dsl/expand.py": ["tests/test_errors.py", "tests/test_hostile_input.py", "tests/test_project_paths.py",
-                      "tests/test_easing.py"],
+                      "tests/test_easing.py", "tests/test_template_locations.py"],
     "engine/timeline/easing.py": ["tests/test_easing.py", "tests/test_transitions.py", "tests/test_easing_constants.py"],
     # The caption tests of test_reading and test_voice_audio (the whole files take 110 s a mutant:
     # the template check renders every template at every age, the rest is speech and music).
@@ -64,7 +64,7 @@ TARGETS: dict[str, list[str]] = {
 # score of the older files alone, from the same run.
 NEW_TESTS = {"tests/test_safety_limits.py", "tests/test_mix_and_cache.py", "tests/test_clip_element.py",
              "tests/test_easing_constants.py", "tests/test_caption_rules.py", "tests/test_quality_checks.py",
-             "tests/test_segment_cache_rules.py"}
+             "tests/test_segment_cache_rules.py", "tests/test_template_locations.py"}
 
 FLIP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
         ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
