@@ -1317,9 +1317,11 @@ def batch_command(jobs_file, jobs_dir, workers, report, retries, quality, size, 
               help="Wait before the first webhook retry; it doubles each time (at most 10 minutes).")
 @click.option("--private-webhooks/--no-private-webhooks", default=None,
               help="Allow webhooks to loopback and private addresses (default: only when serving on loopback).")
+@click.option("--channel", "channels", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="A `render channel` folder whose status page to serve at /channels/N (repeatable).")
 @click.option("-q", "--quiet", is_flag=True, help="No access log.")
 def serve_command(host, port, jobs_dir, tokens, workers, max_request, rate, max_active, retries, webhook_secret,
-                  webhook_retries, webhook_backoff, private_webhooks, quiet):
+                  webhook_retries, webhook_backoff, private_webhooks, channels, quiet):
     """Serve the HTTP API: submit renders, poll, download, cancel, webhooks.
 
     \b
@@ -1347,7 +1349,8 @@ def serve_command(host, port, jobs_dir, tokens, workers, max_request, rate, max_
                                max_request_bytes=max_request, rate_per_minute=rate, max_active=max_active,
                                retries=retries, webhook_secret=Path(webhook_secret) if webhook_secret else None,
                                webhook_backoff=Backoff(base=backoff, factor=2.0, cap=600.0),
-                               webhook_attempts=webhook_retries + 1, private_webhooks=private_webhooks)
+                               webhook_attempts=webhook_retries + 1, private_webhooks=private_webhooks,
+                               channels=tuple(Path(c).resolve() for c in channels))
     try:
         with _stopping_signals():  # uvicorn raises the signal again once it has shut down
             serve(settings, echo=lambda text: click.echo(text, err=True), access_log=not quiet)

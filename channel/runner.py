@@ -383,10 +383,26 @@ class ChannelRunner:
             nxt = self.db.execute("SELECT min(slot_at) FROM episodes WHERE state = 'produced'").fetchone()[0]
             wait(max(0.0, min(60.0, (nxt or now + 60) - now)))
 
-    def status(self) -> dict:
+    def recent_events(self, count: int = 20) -> list[dict]:
+        """The last `count` decisions of DIR/channel.log.jsonl, newest first."""
+        from collections import deque
+
+        if not self._log_path.exists():
+            return []
+        with open(self._log_path, encoding="utf-8") as f:
+            lines = deque(f, maxlen=count)
+        events = []
+        for line in reversed(lines):
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                continue  # a line a killed run left half-written
+        return events
+
+    def status(self, upcoming_count: int = 5) -> dict:
         counts = dict(self.db.execute("SELECT state, count(*) FROM episodes GROUP BY state").fetchall())
         current = self.planner.current_slot()
-        upcoming = self.planner.episodes(current, 5)
+        upcoming = self.planner.episodes(current, upcoming_count)
         failed = [dict(r) for r in self.db.execute(
             "SELECT id, slot, objective, tries, error FROM episodes WHERE state = 'skipped' ORDER BY slot DESC LIMIT 5")]
         published = [dict(r) for r in self.db.execute(
@@ -396,7 +412,10 @@ class ChannelRunner:
         quota = {r[0].split(":", 1)[1]: json.loads(r[1]) for r in self.db.execute(
             "SELECT key, value FROM meta WHERE key LIKE 'youtube-quota:%' ORDER BY key DESC LIMIT 3")}
         return {"channel": self.channel.name, "counts": counts, "weights": self.planner.weights(),
+                "next_slot": {"slot": current, "at": self.planner.local_time(self.planner.slot_at(current)),
+                              "t": self.planner.slot_at(current)},
                 "upcoming": [{"id": e.id, "slot": e.slot, "at": self.planner.local_time(e.slot_at), "age": e.age,
-                              "objective": e.objective, "state": e.state} for e in upcoming],
+                              "topic": e.topic, "objective": e.objective, "title": e.title, "template": e.template,
+                              "reason": e.reason, "state": e.state} for e in upcoming],
                 "skipped": failed, "published": published,
                 "mean_wall_s": sum(walls) / len(walls) if walls else None, "youtube_quota": quota}

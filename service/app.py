@@ -242,6 +242,7 @@ def create_app(settings: ServiceSettings) -> Starlette:
         text = service.metrics.render(states, deliveries, service.runner.workers, len(service.runner.running))
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
+    from .channels import channel_routes
     from .openapi import docs_page, openapi
 
     description = openapi(_version())
@@ -274,6 +275,7 @@ def create_app(settings: ServiceSettings) -> Starlette:
         Route("/v1/jobs/{id}/files/{name}", get_file, methods=["GET", "HEAD"]),
         Route("/healthz", healthz), Route("/metrics", metrics),
         Route("/openapi.json", openapi_json), Route("/docs", docs),
+        *channel_routes(service, settings.channels),
     ], exception_handlers={ApiError: on_api_error, RequestTooLarge: on_too_large}, lifespan=lifespan)
     app.state.service = service
     return _CountRequests(BodyLimit(app, settings.max_request_bytes), service.metrics)

@@ -40,6 +40,7 @@ class ServiceSettings:
         webhook_timeout_s: how long one delivery may take.
         private_webhooks: whether webhooks may go to loopback or private addresses
             (None: only when the server itself listens on loopback).
+        channels: `render channel` folders shown at /channels/N (`--channel DIR`).
     """
 
     jobs_dir: Path = Path(".storyreel-jobs")
@@ -57,6 +58,7 @@ class ServiceSettings:
     webhook_timeout_s: float = 10.0
     private_webhooks: bool | None = None
     heartbeat_s: float = 1.0
+    channels: tuple[Path, ...] = ()  # channel folders whose status pages are served (service/channels.py)
 
     @property
     def allow_private_webhooks(self) -> bool:
