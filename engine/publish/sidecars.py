@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import skia
 
-from ..raster import fonts
+from ..raster import fonts, glyphs
 from ..timeline.display import DisplayList, TransitionNode
 from ..encode.outputs import atomic_output
 from ..plugins import PUBLISHERS_GROUP, Registry
@@ -211,22 +211,39 @@ def picture_boxes(timeline: Timeline, t: float, size: tuple[int, int]) -> list[t
 
 
 def _draw_title(canvas: skia.Canvas, layout: dict) -> None:
-    font = fonts.font("rounded", 700, layout["font_size"])
+    """The title's lines, drawn as the in-video text is (engine/raster/glyphs.py): the
+    outline a ring outside each glyph, under the fills, so the counters of B, a, e, 8
+    stay open (a stroke centred on the contours filled them), over a soft shadow
+    that stays out of the counters."""
+    family, weight, size = "rounded", 700, layout["font_size"]
+    font = fonts.font(family, weight, size)
+    ascent = font.getMetrics().fAscent  # negative: above the baseline
     ow = layout["outline"]
     shadow = skia.Paint(AntiAlias=True, Color=skia.ColorSetARGB(110, 0, 0, 0),
                         MaskFilter=skia.MaskFilter.MakeBlur(skia.kNormal_BlurStyle, max(0.5, ow * 0.8)))
-    outline = skia.Paint(AntiAlias=True, Color=skia.ColorSetARGB(255, *TITLE_OUTLINE), Style=skia.Paint.kStroke_Style,
-                         StrokeWidth=2 * ow, StrokeJoin=skia.Paint.kRound_Join)
+    outline = skia.Paint(AntiAlias=True, Color=skia.ColorSetARGB(255, *TITLE_OUTLINE))
     fill = skia.Paint(AntiAlias=True, Color=skia.ColorSetARGB(255, *TITLE_FILL))
+
+    def ring(ch: str) -> skia.Path:
+        return glyphs.outline_shape(family, weight, size, ch, ow)
+
+    def body(ch: str) -> skia.Path:
+        return glyphs.glyph_shape(family, weight, size, ch).fill
+
     for i, line in enumerate(layout["lines"]):
-        blob = skia.TextBlob.MakeFromShapedText(line, font)
-        if blob is None:
-            continue
+        placed = list(zip(line, glyphs.glyph_positions(family, weight, size, line)))
         x = layout["centre_x"] - font.measureText(line) / 2
-        y = layout["top"] + i * layout["line_height"]
-        canvas.drawTextBlob(blob, x + ow * 0.5, y + ow * 0.9, shadow)
-        canvas.drawTextBlob(blob, x, y, outline)
-        canvas.drawTextBlob(blob, x, y, fill)
+        y = layout["top"] + i * layout["line_height"] - ascent  # the baseline: `top` is the line's top
+        canvas.save()
+        for ch, gx in placed:  # the shadow falls beside the letters, not into their counters
+            hole = skia.Path(glyphs.glyph_shape(family, weight, size, ch).holes)
+            if not hole.isEmpty():
+                hole.offset(x + gx, y)
+                canvas.clipPath(hole, skia.ClipOp.kDifference, True)
+        glyphs.draw_glyphs(canvas, placed, shadow, body, x + ow * 0.5, y + ow * 0.9)
+        canvas.restore()
+        glyphs.draw_glyphs(canvas, placed, outline, ring, x, y)
+        glyphs.draw_glyphs(canvas, placed, fill, body, x, y)
 
 
 def render_thumbnail(timeline: Timeline, t: float, size: tuple[int, int], safe: SafeArea,
