@@ -363,7 +363,7 @@ def pixelize(canvas: skia.Canvas, p: float, scenes) -> None:
 def _zoom_blur(canvas: skia.Canvas, image: skia.Image, scenes, zoom: float, streak: float) -> None:
     """`image` scaled by `zoom` about the middle, smeared outwards by `streak` (a
     share of its size) as copies at growing scales averaged together, drawn at half
-    size (a blur needs no more) and scaled back up."""
+    or a quarter of the size (a blur needs no more) and scaled back up."""
     w, h = scenes.width, scenes.height
     if streak < 0.004:
         canvas.save()
@@ -371,13 +371,15 @@ def _zoom_blur(canvas: skia.Canvas, image: skia.Image, scenes, zoom: float, stre
         _draw(canvas, image)
         canvas.restore()
         return
-    half = scenes.scratch("zoom-blur", max(1, w // 2), max(1, h // 2))
+    # A strong streak hides detail: a quarter of the size is then enough.
+    shrink = 4 if streak > 0.15 else 2
+    half = scenes.scratch("zoom-blur", max(1, w // shrink), max(1, h // shrink))
     small = half.getCanvas()
     small.clear(skia.ColorBLACK)
-    copies = 5
+    copies = 10 if shrink == 4 else 6  # enough that the copies read as a streak, not rings
     for k in range(copies):
         small.save()
-        small.scale(0.5, 0.5)
+        small.scale(1 / shrink, 1 / shrink)
         _zoom_about_middle(small, w, h, zoom * (1 + streak * k / (copies - 1)))
         _draw(small, image, 1 / (k + 1))  # each copy an equal share of the average
         small.restore()
