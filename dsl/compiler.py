@@ -474,7 +474,7 @@ class SceneCompiler:
     def _run_step(self, step: ast.Step, t: float) -> float:
         if isinstance(step, ast.Declare) and step.kind.name in TRACK_KINDS:
             heard_until = self.tracks.declare(step, Items(step.items, self.canvas, step.span), t, self.ctx,
-                                              set(self.layers))
+                                              set(self.layers) | set(self.cast))
             self.latest_end = max(self.latest_end, heard_until)
             return t
         if isinstance(step, ast.Declare):

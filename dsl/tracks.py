@@ -86,8 +86,8 @@ class Tracks:
         scene must last for it to be heard (t for a loop, music, or a track across scenes)."""
         name = decl.name.name
         if name in taken or name in self.live:
-            raise SceneError(f"'{name}' is already declared in this scene", decl.name.span,
-                             hint="pick another name, or stop the track before reusing its name")
+            raise SceneError(f"'{name}' is already the name of an element, a cast member or a track here",
+                             decl.name.span, hint="pick another name, or stop the track before reusing its name")
         if decl.children is not None:
             raise SceneError(f"only a group has a {{ }} body; '{name}' is a {decl.kind.name}", decl.kind.span)
         if decl.kind.name == "music":

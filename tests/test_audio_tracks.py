@@ -157,6 +157,7 @@ def test_music_ducks_under_a_recorded_voice_and_comes_back_in_its_pauses(tmp_pat
     ('hum = sound "a440.wav"\n    hum: move to center', "a sound track cannot 'move'", "volume to, fade in"),
     ('hum = sound "a440.wav"\n    hum: volume to 3', "volume must be between 0 and 2", None),
     ('hum = sound "a440.wav"\n    hum = circle', "'hum' is already a sound track here", None),
+    ('hum = circle\n    hum = sound "a440.wav"', "'hum' is already the name of an element", None),
     ('hum = sound "a440.wav"\n    hum: stop\n    hum: fade out', "'hum' has already stopped", None),
     ('tune = music off', "a music track cannot be 'off'", "NAME: stop"),
 ])
@@ -187,3 +188,21 @@ def test_a_track_from_an_earlier_scene_is_unknown_unless_it_plays_across_scenes(
             }
         """)
     assert "unknown name 'hum'" in err.value.message
+
+
+def test_a_track_cannot_take_a_cast_members_name(tmp_path):
+    from storyreel.dsl import SceneError
+
+    with pytest.raises(SceneError) as err:
+        soundtrack(tmp_path, """
+            cast {
+                luna = character luna
+            }
+
+            scene s {
+                background solid white
+                luna = sound pop
+                wait 1s
+            }
+        """)
+    assert "'luna' is already the name of an element, a cast member or a track" in err.value.message

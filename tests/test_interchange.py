@@ -103,3 +103,21 @@ def test_a_scene_error_writes_no_otio_file(tmp_path):
     result = CliRunner().invoke(main, ["compile", str(scene), "--otio", str(tmp_path / "bad.otio")])
     assert result.exit_code == 1 and "unknown name 'hum'" in result.output
     assert not (tmp_path / "bad.otio").exists()
+
+
+def test_a_spoken_line_is_a_speech_clip_named_by_its_words(tmp_path):
+    from storyreel.dsl import CompileOptions, load_scene
+    from storyreel.engine.publish.interchange import timeline_to_otio
+
+    scene = tmp_path / "say.scene"
+    scene.write_text(scene_text('scene s {\n    background solid white\n    narrator says "Good night, owls!"\n}\n',
+                                "size 320x180"), encoding="utf-8")
+    timeline = load_scene(scene, None, CompileOptions()).timeline
+    exported = timeline_to_otio(timeline)
+    [speech] = [t for t in exported.tracks if t.name == "Speech"]
+    [line] = list(speech)
+    assert line.name == "narrator: Good night, owls!"
+    assert line.media_reference.target_url.endswith(".wav")
+    assert line.source_range.duration.to_seconds() == pytest.approx(timeline.duration, abs=0.04)
+    [scene_clip] = next(t for t in exported.tracks if t.name == "Scenes")
+    assert isinstance(scene_clip.media_reference, otio.schema.MissingReference)  # no rendered video named

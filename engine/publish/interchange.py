@@ -78,7 +78,8 @@ def timeline_to_otio(timeline: Timeline, media: str | os.PathLike | None = None)
             for clip, start, end in clips:
                 if start > cursor + 1e-9:
                     track.append(otio.schema.Gap(source_range=span(0.0, start - cursor)))
-                track.append(_audio_clip(otio, clip, span(_trim_start(clip), end - start)))
+                track.append(_audio_clip(otio, clip, span(_trim_start(clip), end - start),
+                                         _said(timeline, clip) if kind == "speech" else ""))
                 cursor = end
             result.tracks.append(track)
 
@@ -150,7 +151,15 @@ def _trim_start(clip: AudioClip) -> float:
     return float((clip.params or {}).get("trim_start", 0.0))
 
 
-def _audio_clip(otio, clip: AudioClip, source_range):
+def _said(timeline: Timeline, clip: AudioClip) -> str:
+    """The words of a spoken line: the caption cue that starts with it (names its clip)."""
+    for cue in timeline.captions:
+        if abs(cue.start - clip.start) < 0.05:
+            return cue.text.replace("\n", " ")
+    return ""
+
+
+def _audio_clip(otio, clip: AudioClip, source_range, words: str = ""):
     from ..audio.library import is_library_sound
 
     params = {k: v for k, v in (clip.params or {}).items() if k not in ("trim_start", "trim_end")}
@@ -164,7 +173,7 @@ def _audio_clip(otio, clip: AudioClip, source_range):
         name = clip.source
     else:
         reference = otio.schema.ExternalReference(target_url=Path(clip.source).resolve().as_uri())
-        name = Path(clip.source).name if clip.kind != "speech" else f"{params.get('speaker', 'speech')}: line"
+        name = Path(clip.source).name if clip.kind != "speech" else f"{params.get('speaker', 'speech')}: {words or 'line'}"
     result = otio.schema.Clip(name=name, media_reference=reference, source_range=source_range)
     result.metadata[METADATA_KEY] = _plain({"kind": clip.kind, "volume": clip.volume, "loop": clip.loop,
                                             "duck": clip.duck, **params})
