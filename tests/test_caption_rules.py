@@ -91,6 +91,13 @@ def test_joined_lines_span_at_most_seven_seconds():
     assert len(merged) == 3  # two of them do not fit one cue either
 
 
+def test_joined_lines_may_span_exactly_seven_seconds():
+    # single words held long: "One!" 0-3 s and "Two!" 4 s to the span's end
+    for end, cues in ((7.0, 1), (7.01, 2)):
+        merged = merge_short_cues([cue(0.0, 3.0, "One!"), cue(4.0, end, "Two!")], 17.0, until=20.0)
+        assert len(merged) == cues, end
+
+
 def test_a_single_line_is_never_merged():
     assert merge_short_cues([cue(1.0, 1.2, "One!")], 17.0) == [cue(1.0, 1.2, "One!")]
 
@@ -191,6 +198,14 @@ def burned(word: int) -> np.ndarray:
     cap.paint_caption(canvas, Node(CaptionCue(0.0, 1.0, "Hello Luna!", "narrator", words), (20, 20, 620, 340),
                                    1.0, word), 1.0, None)
     return surface.makeImageSnapshot().toarray(colorType=skia.kRGBA_8888_ColorType)[..., :3].astype(int)
+
+
+def test_the_spoken_words_are_matched_to_the_captions_words_skipping_punctuation():
+    words = (WordCue("Hello", 0.0, 0.5), WordCue("Luna!", 0.5, 1.0))
+    slots = cap._word_slots(CaptionCue(0.0, 1.0, "Hello —\nLuna!", "narrator", words))
+    assert slots == [[("Hello", 0), ("—", -1)], [("Luna!", 1)]]
+    assert cap._word_slots(CaptionCue(0.0, 1.0, "Hello Luna and Sunny", "narrator", words)) == [
+        [("Hello", 0), ("Luna", 1), ("and", -1), ("Sunny", -1)]]
 
 
 def test_the_burned_caption_box_sits_at_the_bottom_of_the_safe_area_in_dark_blue():
