@@ -578,7 +578,8 @@ class SceneCompiler:
             self.audio.clips.append(AudioClip(
                 start=t, kind="sound", source=layer.attrs["file"], volume=layer.attrs.get("volume", 1.0),
                 loop=layer.attrs["loop"], params={"trim_start": layer.attrs["from"], "trim_end": layer.attrs["to"],
-                                                  **({"speed": layer.attrs["speed"]} if "speed" in layer.attrs else {})}))
+                                                  **({"speed": layer.attrs["speed"]} if "speed" in layer.attrs else {}),
+                                                  **({"voice": True} if layer.attrs.get("voice") else {})}))
         self.layers[name] = layer
         if parent is None:
             self.order.append(layer)

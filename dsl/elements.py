@@ -269,6 +269,11 @@ def read_muted(items: Items, layer: LayerBuilder, ctx: Context) -> None:
     layer.attrs["muted"] = True
 
 
+def read_clip_voice(items: Items, layer: LayerBuilder, ctx: Context) -> None:
+    """`voice`: the clip's sound is someone speaking; music ducks under it (engine/audio/mixer.py)."""
+    layer.attrs["voice"] = True
+
+
 def read_fit(items: Items, layer: LayerBuilder, ctx: Context) -> None:
     layer.attrs["fit"] = items.expect_word("a fit", ("contain", "cover", "stretch"))
 
@@ -337,7 +342,8 @@ ELEMENTS: dict[str, ElementKind] = {
     "svg": _k("svg", BOX),
     "group": _k(None, {}),
     "video": _k("clip", {**BOX, "from": read_clip_from, "to": read_clip_to, "loop": read_loop, "fit": read_fit,
-                         "muted": read_muted, "volume": read_volume, "speed": read_clip_speed,
+                         "muted": read_muted, "voice": read_clip_voice, "volume": read_volume,
+                         "speed": read_clip_speed,
                          "freeze": read_clip_freeze}),
     "particles": ElementKind("particles", {"opacity": read_opacity, "z": read_z, "count": read_count,
                                            "colors": read_colors, "seed": read_seed, "area": read_area}, {}),

@@ -206,3 +206,33 @@ def test_a_track_cannot_take_a_cast_members_name(tmp_path):
             }
         """)
     assert "'luna' is already the name of an element, a cast member or a track" in err.value.message
+
+
+def test_music_ducks_under_a_video_clips_voice(tmp_path):
+    """`video "talk.mov" voice`: the clip's own sound is a voice, and music ducks under it."""
+    clip = tmp_path / "talk.mov"
+    with av.open(str(clip), "w", format="mov") as container:
+        video = container.add_stream("png", rate=10)
+        video.width, video.height, video.pix_fmt = 32, 18, "rgb24"
+        audio = container.add_stream("pcm_s16le", rate=RATE, layout="mono")
+        for i in range(30):
+            frame = av.VideoFrame.from_ndarray(np.full((18, 32, 3), 200, np.uint8), format="rgb24")
+            frame.pts = i
+            container.mux(video.encode(frame))
+        speech = np.concatenate([np.zeros(RATE), tone(1000, 1.0), np.zeros(RATE)])
+        frame = av.AudioFrame.from_ndarray((speech * 32767).astype(np.int16)[None], format="s16", layout="mono")
+        frame.sample_rate = RATE
+        container.mux(audio.encode(frame))
+        container.mux(audio.encode(None))
+        container.mux(video.encode(None))
+    x = soundtrack(tmp_path, """
+        scene s {
+            background solid white
+            music "a440.wav" volume 0.5
+            talk = video "talk.mov" at center size 50% voice
+            wait 4s
+        }
+    """)
+    clear, ducked = level(x, 0.2, 0.8, 440), level(x, 1.3, 1.8, 440)
+    assert ducked / clear == pytest.approx(10 ** (-10 / 20), rel=0.1)
+    assert level(x, 2.5, 2.9, 440) == pytest.approx(clear, rel=0.05)
