@@ -365,19 +365,22 @@ def _words(items: Items, what: str, example: str) -> ast.String:
 
 
 def compile_sound(step: ast.SoundStep, items: Items, t: float, ctx: Context, out: SceneAudio) -> float:
-    """`sound NAME|"file" [volume V] [voice]` at `t`; takes no time. Returns the sound's length.
+    """`sound NAME|"file" [volume V] [loop] [voice]` at `t`; takes no time. Returns how long
+    the scene must last for it to be heard (nothing for a loop, which plays to the scene's end).
     NAME is a library sound: an effect (pop, chime, applause, …) or an animal (cow, …);
     `voice` marks a recording of a voice, which music ducks under as under speech."""
     source, length = read_sound_source(items, ctx)
-    volume, params = 1.0, sound_settings(items, length)
+    volume, params = 1.0, sound_settings(items, length, ("loop",))
     if "volume" in params:
         volume = params.pop("volume")
+    loop = params.pop("loop", False)
     captions = params.pop("captions", None)
     items.finish("sound")
     if captions is not None:
         out.cues.extend(file_cues_for_sound(read_caption_cues(captions, ctx), t, params))
-    out.clips.append(AudioClip(start=t, kind="sound", source=source, volume=volume, params=params or None))
-    return params.get("trim_end", length) - params.get("trim_start", 0.0)
+    out.clips.append(AudioClip(start=t, kind="sound", source=source, volume=volume, loop=loop,
+                               params=params or None))
+    return 0.0 if loop else params.get("trim_end", length) - params.get("trim_start", 0.0)
 
 
 def read_sound_source(items: Items, ctx: Context) -> tuple[str, float]:

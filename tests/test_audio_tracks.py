@@ -236,3 +236,20 @@ def test_music_ducks_under_a_video_clips_voice(tmp_path):
     clear, ducked = level(x, 0.2, 0.8, 440), level(x, 1.3, 1.8, 440)
     assert ducked / clear == pytest.approx(10 ** (-10 / 20), rel=0.1)
     assert level(x, 2.5, 2.9, 440) == pytest.approx(clear, rel=0.05)
+
+
+def test_an_unnamed_sound_loops_to_its_scenes_end(tmp_path):
+    x = soundtrack(tmp_path, """
+        scene s {
+            background solid white
+            sound "a440.wav" from 2s loop
+            wait 2.5s
+        }
+        scene quiet {
+            background solid black
+            wait 1s
+        }
+    """)
+    full = level(x, 0.1, 0.9)
+    assert level(x, 1.1, 1.9) == pytest.approx(full, rel=0.05)  # the 1 s from 2s, played again
+    assert level(x, 2.6, 3.5) < 1e-3  # cut where its scene ends
