@@ -253,3 +253,21 @@ def test_an_unnamed_sound_loops_to_its_scenes_end(tmp_path):
     full = level(x, 0.1, 0.9)
     assert level(x, 1.1, 1.9) == pytest.approx(full, rel=0.05)  # the 1 s from 2s, played again
     assert level(x, 2.6, 3.5) < 1e-3  # cut where its scene ends
+
+
+def test_the_tracks_example_keyframes_its_rain_and_plays_it_into_the_next_scene(tmp_path):
+    from storyreel.dsl import CompileOptions, load_scene
+    from storyreel.engine.encode.formats import render_output
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "audio" / "tracks.scene"
+    timeline = load_scene(example, None, CompileOptions(size=(320, 180), fps=10)).timeline
+    [rain] = [c for c in timeline.audio if c.kind == "sound"]
+    second = timeline.scenes[1]
+    assert rain.start == 0.0 and second.start < timeline.scenes[0].end < rain.end == second.start + 1.5
+    music = [c for c in timeline.audio if c.kind == "music"]
+    assert len(music) == 2 and all(c.start == second.start for c in music)  # two music tracks at once
+    render_output(timeline, tmp_path / "rain.wav")
+    with av.open(str(tmp_path / "rain.wav")) as container:
+        x = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(audio=0)]).reshape(-1, 2).mean(axis=1)
+    # Only the rain sounds before the narrator's line (3 s): 0.8, then keyframed down to 0.2 at 2 s.
+    assert level(x, 2.05, 2.9) / level(x, 0.1, 0.9) == pytest.approx(0.25, rel=0.1)
