@@ -108,16 +108,17 @@ def with_brand(text: str, intro: str, outro: str) -> str:
 
 def write_episode_scene(channel: Channel, template: str, params: dict[str, Any], path: Path,
                         preset: str | None, size: tuple[int, int] | None, fps: float | None) -> str:
-    """Expand `template` with `params` for the layout, add the brand, write it to `path`;
-    returns the text (compiled once here, so a mistake is the channel's, not the job's)."""
-    from ..dsl import CompileOptions, load_scene
+    """Expand `template` with `params` for the layout (not compiled: the job compiles it), add
+    the brand, write it to `path`; returns the text. Raises SceneError for parameters the
+    template refuses."""
+    from ..dsl import CompileOptions, expand_scene
     from ..dsl.templates import load_template, tidy_scene_text
 
     chosen = load_template(template)
-    loaded = load_scene(chosen.scene_path, params, CompileOptions(preset=preset, size=size, fps=fps))
+    expanded = expand_scene(chosen.scene_path, params, CompileOptions(preset=preset, size=size, fps=fps))
     intro, outro = brand_scenes(channel)
     header = f"The channel's episode: template {template}, then the brand's intro and outro (channel.yaml)."
-    text = with_brand(tidy_scene_text(loaded.expanded.text, header), intro, outro)
+    text = with_brand(tidy_scene_text(expanded.text, header), intro, outro)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return text

@@ -103,8 +103,8 @@ def test_sigterm_then_kill9_then_once_publishes_exactly_once(tmp_path):
     assert s["counts"]["published"] == 1 and s["mean_wall_s"] > 0
 
 
-def test_a_failing_episode_is_retried_with_new_seeds_then_skipped(tmp_path):
-    folder = _small_channel(tmp_path)
+def test_a_failing_episode_is_retried_with_new_seeds_then_skipped(tmp_path, monkeypatch):
+    folder = tiny_channel(tmp_path, monkeypatch)
     runner = ChannelRunner(load_channel(folder))
     episode = runner.next_to_make()
     real = runner.spec_for

@@ -12,7 +12,7 @@ from storyreel.channel.config import init_channel, load_channel
 from storyreel.channel.curriculum import load_curriculum
 from storyreel.channel.runner import ChannelRunner
 from storyreel.channel.vocabulary import check_scene, check_text
-from storyreel.channel.writer import WRITERS, BuiltinWriter, Script, ScriptRequest, check_script, write_script
+from storyreel.channel.writer import ANSWER_PAUSE, WRITERS, BuiltinWriter, Script, ScriptRequest, check_script, write_script
 from storyreel.dsl import SceneError
 from storyreel.dsl.errors import Location
 
@@ -185,3 +185,20 @@ def test_another_packages_writer_is_a_registered_provider(tmp_path):
         assert "unknown script writer 'opnai'" in err.value.format() and "did you mean 'openai'" in err.value.format()
     finally:
         WRITERS.unregister("echo")
+
+
+def test_a_storybook_episode_is_rendered_from_its_written_script(tmp_path):
+    folder = tmp_path / "ch"
+    init_channel(folder)
+    runner = ChannelRunner(load_channel(folder), clock=lambda: 1_765_000_000.0)
+    book = next(e for e in runner.planner.plan(60) if e.template == "storybook")
+    spec = runner.spec_for(book)
+    scene = open(spec["source"]).read()
+    script = (folder / "episodes" / f"{book.slot:05d}-{book.objective}" / "script.yaml").read_text()
+    assert "written by the builtin script writer" in script
+    ask = next(line for line in scene.splitlines() if line.strip().startswith('luna says "Can you say it'))
+    after = scene.splitlines()[scene.splitlines().index(ask) + 1:][:4]
+    assert f"    wait {ANSWER_PAUSE[book.age]}s" in after  # the viewer's turn to answer
+    assert "scene brand_intro" in scene and "scene brand_outro" in scene
+    log = (folder / "channel.log.jsonl").read_text() if (folder / "channel.log.jsonl").exists() else ""
+    assert '"writer-failed"' not in log and '"script-rejected"' not in log
