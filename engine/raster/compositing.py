@@ -19,7 +19,7 @@ import skia
 
 from ..timeline.display import Node
 from .paint_kit import anchor_offset
-from .painters import _scaled_path, text_box
+from .painters import _scaled_path, text_bounds, text_box
 
 BLEND_MODES: dict[str, skia.BlendMode] = {
     "normal": skia.BlendMode.kSrcOver, "multiply": skia.BlendMode.kMultiply, "screen": skia.BlendMode.kScreen,
@@ -126,6 +126,9 @@ def local_box(node: Node) -> skia.Rect | None:
     without one (a group, a line, a path)."""
     if node.kind == "text":
         w, h = text_box(node)
+    elif node.kind == "polygon" and node.attrs.get("points"):
+        xs, ys = [p[0] for p in node.attrs["points"]], [p[1] for p in node.attrs["points"]]
+        w, h = max(xs) - min(xs), max(ys) - min(ys)
     elif "width" in node.values and node.kind != "line":
         w, h = node.values["width"], node.values.get("height", 0.0)
     elif "radius" in node.values:
@@ -200,31 +203,69 @@ def vignette(canvas: skia.Canvas, node: Node, width: int, height: int) -> None:
 
 # ── drawing ──────────────────────────────────────────────────────────────────────
 
+class Compositing:
+    """One composited node's drawing: `begin` (in its local space: flip, skew, clip,
+    then an offscreen layer the size of its box), the node's own drawing, `end`
+    (its vignette, its matte, and the layer composited with its filter and blend)."""
+
+    def __init__(self, node: Node, matte: Node | None, parent: skia.Matrix):
+        self.node, self.matte, self.parent = node, matte, parent
+
+    def begin(self, canvas: skia.Canvas) -> None:
+        reshape(canvas, self.node)
+        paint = skia.Paint()
+        spec, values = self.node.attrs["composite"], self.node.values
+        if spec.get("blend") is not None:
+            paint.setBlendMode(BLEND_MODES[spec["blend"]])
+        filt = color_filter(values)
+        if filt is not None:
+            paint.setColorFilter(filt)
+        canvas.saveLayer(layer_bounds(self.node), paint)
+
+    def end(self, canvas: skia.Canvas, raster, width: int, height: int) -> None:
+        vignette(canvas, self.node, width, height)
+        if self.matte is not None:
+            matte = self.node.attrs["composite"]["mask"]
+            paint = skia.Paint(BlendMode=skia.BlendMode.kDstOut if matte.get("invert") else skia.BlendMode.kDstIn)
+            if matte.get("mode") == "luma":
+                paint.setColorFilter(skia.LumaColorFilter.Make())
+            canvas.save()
+            canvas.setMatrix(self.parent)  # the matte lives where it was declared, beside the node
+            canvas.saveLayer(None, paint)
+            raster._draw_node(canvas, self.matte)
+            canvas.restore()
+            canvas.restore()
+        canvas.restore()
+
+
+def layer_bounds(node: Node) -> skia.Rect | None:
+    """What the node's own drawing may touch, in its local space (its box, with its
+    stroke, blur and shadow around it); None where unknown (the whole frame)."""
+    if node.kind == "text":
+        return text_bounds(node)
+    box = local_box(node) if node.kind in _BOXED else None
+    if box is None:
+        return None
+    spread = node.values.get("stroke_width", 0.0) if node.get("stroke") is not None else 0.0
+    spread += 3 * (node.values.get("blur", 0.0) or 0.0) / 2
+    shadow = node.attrs.get("shadow")
+    if shadow:
+        spread += 3 * shadow["blur"] / 2 + max(abs(shadow["dx"]), abs(shadow["dy"]))
+    return box.makeOutset(spread + 2, spread + 2)
+
+
+_BOXED = frozenset({"rect", "ellipse", "circle", "image", "svg", "video", "polygon", "star"})
+
+
 def draw_composited(canvas: skia.Canvas, node: Node, raster) -> None:
-    """Draw `node` (at least one compositing option) with `raster._draw_placed` for
-    its own drawing, in one offscreen layer the filter and blend mode apply to."""
-    spec = node.attrs["composite"]
-    matte = spec.get("mask")
+    """Draw `node` (it has at least one compositing option) with `raster._draw_placed`."""
+    matte = node.attrs["composite"].get("mask")
+    matte_node = None
     if matte is not None:
         # The matte layer travels as the node's last child (dsl/compositing.py); while
         # it is not on stage, nothing of the layer shows.
         if not node.children or node.children[-1].id != matte["layer"]:
             return
         matte_node, node = node.children[-1], replace(node, children=node.children[:-1])
-    paint = skia.Paint()
-    blend = spec.get("blend")
-    if blend is not None:
-        paint.setBlendMode(BLEND_MODES[blend])
-    filt = color_filter(node.values)
-    if filt is not None:
-        paint.setColorFilter(filt)
-    canvas.saveLayer(None, paint)
-    raster._draw_placed(canvas, node, node.values.get("opacity", 1.0), node.values.get("scale", 1.0), composite=True)
-    if matte is not None:
-        mask_paint = skia.Paint(BlendMode=skia.BlendMode.kDstOut if matte.get("invert") else skia.BlendMode.kDstIn)
-        if matte.get("mode") == "luma":
-            mask_paint.setColorFilter(skia.LumaColorFilter.Make())
-        canvas.saveLayer(None, mask_paint)
-        raster._draw_node(canvas, matte_node)
-        canvas.restore()
-    canvas.restore()
+    raster._draw_placed(canvas, node, node.values.get("opacity", 1.0), node.values.get("scale", 1.0),
+                        Compositing(node, matte_node, canvas.getTotalMatrix()))

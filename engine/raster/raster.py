@@ -15,7 +15,7 @@ import skia
 
 from .assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
 from .color import to_argb_int
-from .compositing import draw_composited, reshape, vignette
+from .compositing import Compositing, draw_composited
 from ..timeline.display import DisplayList, Node, TransitionNode
 from .paint_kit import SAMPLING
 from .painters import PAINTERS, paint_background_content, paint_background_life, text_bounds
@@ -373,9 +373,9 @@ class Rasterizer:
         self._draw_placed(canvas, node, opacity, scale)
 
     def _draw_placed(self, canvas: skia.Canvas, node: Node, opacity: float, scale: float,
-                     composite: bool = False) -> None:
-        """The node at its position, rotation and scale (and, `composite`, its flip,
-        skew, clip path and vignette)."""
+                     composite: Compositing | None = None) -> None:
+        """The node at its position, rotation and scale (and, `composite`, in its
+        filters' layer with its flip, skew, clip path, vignette and matte)."""
         v = node.values
         canvas.save()
         canvas.translate(v.get("x", 0.0) + v.get("offset_x", 0.0), v.get("y", 0.0) + v.get("offset_y", 0.0))
@@ -384,8 +384,8 @@ class Rasterizer:
             canvas.rotate(rotate)
         if scale != 1.0:
             canvas.scale(scale, scale)
-        if composite:
-            reshape(canvas, node)
+        if composite is not None:
+            composite.begin(canvas)
         outer_scale = self.current_scale
         self.current_scale = outer_scale * abs(scale)
         try:
@@ -407,8 +407,8 @@ class Rasterizer:
                 canvas.restore()
             else:
                 PAINTERS[node.kind](canvas, node, opacity, self)
-            if composite:
-                vignette(canvas, node, self.width, self.height)
+            if composite is not None:
+                composite.end(canvas, self, self.width, self.height)
         finally:
             self.current_scale = outer_scale
             canvas.restore()
