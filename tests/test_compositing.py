@@ -81,7 +81,7 @@ def test_masks_and_clip_paths(video):
     assert close(px(f, cx - 60, cy - 80), SKY, 14), "inside the heart, the picture"
     cx, cy = pct(50, 86)  # a blue card with an inverted star mask: a star-shaped hole
     assert close(px(f, cx, cy), PAPER), "the inverted mask cuts the star out of the card"
-    assert close(px(f, cx - 300, cy), (0x4D, 0x96, 0xFF)), "outside the star, the card"
+    assert close(px(f, cx + 300, cy), (0x4D, 0x96, 0xFF)), "outside the star, the card"
 
 
 def test_blend_modes(video):
