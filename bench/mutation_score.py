@@ -42,7 +42,8 @@ REPO = Path(__file__).resolve().parent.parent
 # module -> the test files that should catch a bug in it (fast ones; -x stops at the first failure)
 TARGETS: dict[str, list[str]] = {
     "engine/publish/quality.py": ["tests/test_publish.py", "tests/test_safety_limits.py", "tests/test_quality_checks.py"],
-    "engine/audio/mixer.py": ["tests/test_audio.py", "tests/test_mix_and_cache.py", "tests/test_clip_element.py"],
+    "engine/audio/mixer.py": ["tests/test_audio.py", "tests/test_mix_and_cache.py", "tests/test_clip_element.py",
+                              "tests/test_mixer_rules.py"],
     "engine/encode/segment_cache.py": ["tests/test_parallel.py", "tests/test_mix_and_cache.py",
                                        "tests/test_segment_cache_rules.py"],
     # (tests/test_templates.py covers it too, but takes 100 s: too slow to run per mutant)
@@ -64,7 +65,7 @@ TARGETS: dict[str, list[str]] = {
 # score of the older files alone, from the same run.
 NEW_TESTS = {"tests/test_safety_limits.py", "tests/test_mix_and_cache.py", "tests/test_clip_element.py",
              "tests/test_easing_constants.py", "tests/test_caption_rules.py", "tests/test_quality_checks.py",
-             "tests/test_segment_cache_rules.py", "tests/test_template_locations.py"}
+             "tests/test_segment_cache_rules.py", "tests/test_template_locations.py", "tests/test_mixer_rules.py"}
 
 FLIP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
         ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
