@@ -23,6 +23,7 @@ from .compositing import PROPERTIES as COMPOSITING
 from .errors import SceneError, SceneWarning, did_you_mean
 from .layers import LayerBuilder
 from .project import Project, ProjectPathError
+from .text_props import TEXT_PROPERTIES, finish_text
 from .values import ALL_ANCHORS, Items
 
 Reader = Callable[[Items, LayerBuilder, "Context"], None]
@@ -327,7 +328,7 @@ def _k(lead, extra, **defaults) -> ElementKind:
 
 ELEMENTS: dict[str, ElementKind] = {
     "text": _k("text", {"size": read_size, "font": read_font, "weight": read_weight, "align": read_align,
-                        "wrap": read_wrap, "outline": read_outline},
+                        "wrap": read_wrap, "outline": read_outline, **TEXT_PROPERTIES},
                size=64, fill="#2B2D42", reveal=1.0),
     "rect": _k(None, {**BOX, "radius": read_radius}, width=200, height=200, radius=0, fill="#4D96FF"),
     "circle": _k(None, {"size": read_size, "radius": read_radius}, radius=50, fill="#FF6B6B"),
@@ -447,6 +448,7 @@ def _read_lead(lead: str, items: Items, layer: LayerBuilder, ctx: Context) -> No
 def _finish(layer: LayerBuilder, items: Items, ctx: Context) -> None:
     u = items.canvas.unit
     if layer.kind == "text":
+        finish_text(layer, items.where)  # spans, {n} (dsl/text_props.py)
         layer.attrs.setdefault("family", fonts.DEFAULT_FAMILY)
         layer.attrs.setdefault("weight", 600)
         layer.attrs.setdefault("align", "center")

@@ -13,8 +13,8 @@ from typing import Callable
 
 import skia
 
-from . import assets, fonts, glyphs
-from .color import RGBA, to_argb_int, with_alpha
+from . import assets
+from .color import to_argb_int
 from ..timeline.display import Node
 from ..publish.captions import paint_caption
 from ..characters.painter import paint_character
@@ -22,6 +22,8 @@ from .particles import paint_particles
 from ..timeline.paths import parse_path
 from ..plugins import PAINTERS_GROUP, Registry
 from .clips import paint_clip
+# Text's layout (wrap, spacing, line height, fit, spans, counting) and painting.
+from .text import paint_text, text_bounds, text_box  # noqa: F401 - text_box, text_bounds: the rasteriser's
 from .paint_kit import (SAMPLING, anchor_offset, apply_effects, draw_shape, fill_paint,  # noqa: F401
                         image_paint, stroke_paint)
 
@@ -128,118 +130,6 @@ def paint_path(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     canvas.translate(-(b.left() + ax * b.width()) if node.attrs.get("anchored") else 0.0,
                      -(b.top() + ay * b.height()) if node.attrs.get("anchored") else 0.0)
     draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p), lambda: path)
-
-
-# --- text --------------------------------------------------------------------
-
-@lru_cache(maxsize=1024)
-def layout_text(text: str, family: str, weight: int, size: float, wrap: float | None) -> tuple[tuple[str, float], ...]:
-    """Lines and their widths; greedy word wrap at `wrap` pixels."""
-    f = fonts.font(family, weight, size)
-    lines: list[tuple[str, float]] = []
-    for paragraph in text.split("\n"):
-        if wrap is None or wrap <= 0:
-            lines.append((paragraph, f.measureText(paragraph)))
-            continue
-        current = ""
-        for word in paragraph.split(" "):
-            candidate = word if not current else f"{current} {word}"
-            if current and f.measureText(candidate) > wrap:
-                lines.append((current, f.measureText(current)))
-                current = word
-            else:
-                current = candidate
-        lines.append((current, f.measureText(current)))
-    return tuple(lines)
-
-
-LINE_SPACING = 1.2
-
-
-def text_box(node: Node) -> tuple[float, float]:
-    lines = layout_text(node.attrs["text"], node.attrs["family"], node.attrs["weight"], node.get("size"), node.attrs.get("wrap"))
-    f = fonts.font(node.attrs["family"], node.attrs["weight"], node.get("size"))
-    m = f.getMetrics()
-    width = max((w for _, w in lines), default=0.0)
-    height = (len(lines) - 1) * node.get("size") * LINE_SPACING + (m.fDescent - m.fAscent)
-    return width, height
-
-
-def text_bounds(node: Node) -> skia.Rect:
-    """Everything `paint_text` may touch, in local coordinates: the box, the
-    outline, and the shadow or blur spread."""
-    width, height = text_box(node)
-    dx, dy = anchor_offset(node, width, height)
-    size = node.get("size", 0.0)
-    # Glyphs overhang their advance box a little (italics, round letters).
-    rect = skia.Rect.MakeXYWH(dx, dy, width, height).makeOutset(size * 0.15 + 2, size * 0.1 + 2)
-    if node.attrs.get("outline") is not None:
-        w = node.get("outline_width", 0.0)
-        rect = rect.makeOutset(w + 1, w + 1)
-    if node.attrs.get("draw_tool") or node.attrs.get("draw_guide"):
-        rect = rect.makeOutset(size, size)  # the pencil or finger (engine/raster/tracing.py) reaches outside
-    blur = node.get("blur", 0.0) or 0.0
-    shadow = node.attrs.get("shadow")
-    spread = 3 * blur / 2
-    if shadow:
-        spread = max(spread, 3 * shadow["blur"] / 2 + max(abs(shadow["dx"]), abs(shadow["dy"])))
-    return rect.makeOutset(spread, spread)
-
-
-def paint_text(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
-    size = node.get("size", 0.0)
-    if size <= 0:
-        return
-    family, weight = node.attrs["family"], node.attrs["weight"]
-    ascent = -fonts.font(family, weight, size).getMetrics().fAscent
-    lines = layout_text(node.attrs["text"], family, weight, size, node.attrs.get("wrap"))
-    width, height = text_box(node)
-    dx, dy = anchor_offset(node, width, height)
-    align = node.attrs.get("align", "center")
-    remaining = None
-    reveal = node.get("reveal", 1.0)
-    if reveal < 1.0:
-        total = sum(len(line) for line, _ in lines)
-        remaining = int(math.floor(total * max(0.0, reveal) + 1e-9))
-    outline = node.attrs.get("outline")
-    outline_width = node.get("outline_width", 0.0)
-    op = None
-    if outline is not None and outline_width > 0:
-        # Filled, not stroked: `glyphs.outline_shape` is the ring outside the glyph.
-        op = skia.Paint(AntiAlias=True, Color=to_argb_int(with_alpha(tuple(outline), alpha)))
-        apply_effects(op, node)
-    fp = fill_paint(node, alpha)
-    draw = node.get("draw", 1.0)
-    for i, (line, line_width) in enumerate(lines):
-        if remaining is not None:
-            if remaining <= 0:
-                break
-            line = line[:remaining]
-            remaining -= len(line)
-        if not line:
-            continue
-        if align == "left":
-            x = dx
-        elif align == "right":
-            x = dx + width - line_width
-        else:
-            x = dx + (width - line_width) / 2
-        baseline = dy + i * size * LINE_SPACING + ascent
-        placed = list(zip(line, glyphs.glyph_positions(family, weight, size, line)))
-        if node.attrs.get("draw_guide"):  # `draw … guide`: handwriting lines under it
-            from .tracing import paint_ruled_lines
-
-            paint_ruled_lines(canvas, x - size * 0.12, x + line_width + size * 0.12, baseline,
-                              fonts.font(family, weight, size).getMetrics(), size, alpha)
-        if draw < 1.0:
-            from .tracing import paint_traced_line  # the `draw` action's reveal (engine/raster/tracing.py)
-
-            paint_traced_line(canvas, node, placed, x, baseline, op, fp, draw, ctx)
-            continue
-        # The outlines of a whole line go under its fills, so no outline covers a neighbour.
-        glyphs.draw_glyphs(canvas, placed, op, lambda ch: glyphs.outline_shape(family, weight, size, ch, outline_width),
-                           x, baseline)
-        glyphs.draw_glyphs(canvas, placed, fp, lambda ch: glyphs.glyph_shape(family, weight, size, ch).fill, x, baseline)
 
 
 # --- images ------------------------------------------------------------------
