@@ -117,7 +117,10 @@ class BuiltinWriter:
             if fact.get("answer"):
                 lines.append(("sunny", fact["answer"], sunny["mood"]))
             lines.append(("sunny", pick(sunny["cheer"], i + 2), sunny["mood"]))
-            pages.append(_page(fact["say"], lines, setting, 1, ANSWER_PAUSE[request.age]))
+            page = _page(fact["say"], lines, setting, 1, ANSWER_PAUSE[request.age])
+            if fact.get("prop"):
+                page["stage"] = _stage(fact["prop"])
+            pages.append(page)
         pages.append(_page(pick(luna["close"], 3), [("luna", pick(luna["close"], 3), luna["mood"]),
                                                     ("sunny", pick(sunny["close"], 4), sunny["mood"])], setting))
         return Script(request.title, pages, self.name)
@@ -131,6 +134,14 @@ def _page(text: str, lines: list[tuple[str, str, str]], setting: str | None, pau
     if setting:
         page["background"] = setting
     return page
+
+
+def _stage(prop: str) -> dict[str, Any]:
+    """Luna and Sunny facing each other with the fact's thing between them (storybook's `stage`)."""
+    actors = [{"name": host, "character": host, "act": "", "verb": "", "expression": "happy", "toward": "",
+               "gestures": ["wave", "jump", "nod", "clap", "point"], "facing": facing}
+              for host, facing in zip(HOSTS, ("right", "left"))]
+    return {"actors": actors, "prop": prop, "camera": "push", "key": prop}
 
 
 _SYSTEM = """You write scripts for a children's video channel for {age}-year-olds.
