@@ -111,7 +111,7 @@ def read_clip(items: Items, layer: LayerBuilder, ctx: "Context") -> None:
             raise SceneError(f"invalid path data: {exc}", data_item.span,  # type: ignore[union-attr]
                              hint='for example clip path "M 0 0 L 200 0 L 100 160 Z"') from None
         clip.update(d=data, scale=items.canvas.unit)
-    if shape != "path" and layer.kind in ("group", "line", "path"):
+    if shape != "path" and layer.kind in ("line", "path"):
         raise SceneError(f"a {layer.kind} has no box to clip to a {shape}", item.span,  # type: ignore[union-attr]
                          hint=f"clip a {layer.kind} with clip path \"…\", or with mask NAME (any element)")
     composite(layer)["clip"] = clip

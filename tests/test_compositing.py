@@ -122,7 +122,7 @@ def compile_text(body: str, tmp_path: Path):
     ("r = rect brightness 9", "brightness must be between 0 and 4, got 9", "brightness 1.3"),
     ("r = rect skew 90", "skew must be between -80 and 80°, got 90", "slants"),
     ("r = rect mask nothing", "unknown element 'nothing' to mask with", "declare the mask element"),
-    ("g = group clip circle {\n}", "a group has no box to clip to a circle", "clip path"),
+    ("l = line clip circle", "a line has no box to clip to a circle", "clip path"),
     ("r = rect clip star", "expected a clip shape, got", "circle, ellipse, rounded, path"),
     ('r = rect clip path "M 0 0 Q"', "invalid path data", "clip path"),
     ("r = rect flip horizonal", "expected a flip", "did you mean 'horizontal'"),

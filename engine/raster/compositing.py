@@ -122,8 +122,10 @@ def color_filter(values: dict) -> skia.ColorFilter | None:
 # ── geometry ─────────────────────────────────────────────────────────────────────
 
 def local_box(node: Node) -> skia.Rect | None:
-    """The layer's own box in its local space (anchor applied), or None for a kind
-    without one (a group, a line, a path)."""
+    """The layer's own box in its local space (anchor applied; a group's: round its
+    children's boxes), or None for a kind without one (a line, a path)."""
+    if node.kind == "group":
+        return _group_box(node)
     if node.kind == "text":
         w, h = text_box(node)
     elif node.kind == "polygon" and node.attrs.get("points"):
@@ -137,6 +139,25 @@ def local_box(node: Node) -> skia.Rect | None:
         return None
     dx, dy = anchor_offset(node, w, h)
     return skia.Rect.MakeXYWH(dx, dy, w, h)
+
+
+def _group_box(node: Node) -> skia.Rect | None:
+    """The box round a group's children's boxes (each placed, turned and scaled as
+    the rasteriser places it), in the group's space; None if none has a box."""
+    left = top = math.inf
+    right = bottom = -math.inf
+    for child in node.children:
+        box = local_box(child) if child.kind in _BOXED or child.kind in ("text", "group") else None
+        if box is None:
+            continue
+        v = child.values
+        m = skia.Matrix.Translate(v.get("x", 0.0) + v.get("offset_x", 0.0), v.get("y", 0.0) + v.get("offset_y", 0.0))
+        m.preRotate(v.get("rotate", 0.0))
+        m.preScale(v.get("scale", 1.0), v.get("scale", 1.0))
+        placed = m.mapRect(box)
+        left, top = min(left, placed.left()), min(top, placed.top())
+        right, bottom = max(right, placed.right()), max(bottom, placed.bottom())
+    return skia.Rect.MakeLTRB(left, top, right, bottom) if right > left else None
 
 
 def reshape(canvas: skia.Canvas, node: Node) -> None:

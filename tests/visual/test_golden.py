@@ -86,6 +86,46 @@ def test_element(golden, media, case):
     golden("elements", case, scene(body, background), times, folder=media)
 
 
+# -- compositing -----------------------------------------------------------------------------------
+# Colour filters, masks and clip paths, blend modes, flips and skew (dsl/compositing.py): element
+# options, not kinds, so they are listed here by hand, a few to a case.
+
+PICTURE = ("{name} = group at ({x}%, 50%) {options} {{\n"
+           "{name}_sky = rect size 820 620 fill #8ED1FC\n"
+           "{name}_sun = circle at (230, -170) radius 90 fill #FFD93D\n"
+           "{name}_hill = ellipse at (-120, 260) size 900 340 fill #6BCB77\n"
+           "{name}_house = rect at (40, 90) size 220 180 fill #FF6B6B\n"
+           "}}")
+COMPOSITING_SCENES: dict[str, tuple[str, tuple[float, ...]]] = {
+    "filters": ("\n".join([PICTURE.format(name="a", x=25, options="sepia vignette 0.8"),
+                           PICTURE.format(name="b", x=75, options="hue 150 saturation 1.5"),
+                           "a: brightness to 1.4 0.4s"]), (0.05, 0.45)),
+    "masks": ("\n".join(["ring = circle at (25%, 50%) radius 200",
+                         PICTURE.format(name="a", x=25, options="mask ring"),
+                         'word = text "OK" at (75%, 50%) size 520 weight 900',
+                         PICTURE.format(name="b", x=75, options="mask word"),
+                         "hole = star at (50%, 85%) radius 90",
+                         "card = rect at (50%, 85%) size 500 200 radius 40 fill #9D4EDD mask hole invert",
+                         "ring: radius to 300 0.4s"]), (0.05, 0.45)),
+    "blend": ("\n".join(["night = rect at (25%, 50%) size 800 800 radius 60 fill #1B1F3B",
+                         "r = circle at (21%, 44%) radius 190 fill #FF0000 blend screen",
+                         "g = circle at (29%, 44%) radius 190 fill #00FF00 blend screen",
+                         "b = circle at (25%, 58%) radius 190 fill #0000FF blend screen",
+                         "arrow = polygon points (0, 0) (360, 0) (560, 140) (360, 280) (0, 280) (120, 140) "
+                         "at (72%, 30%) fill #FF6B6B blend multiply",
+                         "back = polygon points (0, 0) (360, 0) (560, 140) (360, 280) (0, 280) (120, 140) "
+                         "at (72%, 60%) fill #4D96FF flip blend multiply",
+                         "lean = rect at (72%, 86%) size 440 180 fill #6BCB77 skew 25",
+                         "lean: skew to -25 0.4s"]), (0.05, 0.45)),
+}
+
+
+@pytest.mark.parametrize("case", list(COMPOSITING_SCENES))
+def test_compositing(golden, case):
+    body, times = COMPOSITING_SCENES[case]
+    golden("compositing", case, scene(body), times)
+
+
 # -- backgrounds -----------------------------------------------------------------------------------
 # Every built-in backdrop (engine/raster/backdrops.py BACKDROPS) and every other `background` form.
 
@@ -241,6 +281,7 @@ def expected_control() -> set[str]:
     names |= {f"expressions/{c}-{e}" for c in CHARACTERS for e in EXPRESSIONS}
     names |= {f"gestures/{c}-{n}" for c in CHARACTERS for n in load_character(c).gestures}
     names |= {f"objects/{n}" for n in OBJECT_CASES}
+    names |= {f"compositing/{n}" for n in COMPOSITING_SCENES}
     return names
 
 
