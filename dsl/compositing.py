@@ -77,6 +77,10 @@ def _filter_reader(word: str):
 
 def read_blend(items: Items, layer: LayerBuilder, ctx: "Context") -> None:
     composite(layer)["blend"] = items.expect_word("a blend mode", BLEND_MODES)
+    parent = layer.parent
+    while parent is not None:  # its groups, too, are drawn onto what is under them (engine/raster/compositing.py `blends`)
+        parent.attrs["blend_inside"] = True
+        parent = parent.parent
 
 
 def read_flip(items: Items, layer: LayerBuilder, ctx: "Context") -> None:

@@ -163,6 +163,38 @@ def test_plain_layers_take_the_old_path(tmp_path):
     assert "m" not in nodes and [c.id for c in nodes["p"].children] == ["m"]
 
 
+@pytest.mark.parametrize("grouped", [False, True])
+def test_a_blend_mode_blends_with_what_moves_under_it(tmp_path, grouped):
+    """Unchanged neighbours over a moving layer are drawn once into a layer of their
+    own (Rasterizer._draw_items); one that multiplies must still multiply the moving
+    card under it, not a transparent layer."""
+    paper = "paper = rect at (50%, 60%) size 300 200 fill #FFFFFF blend multiply"
+    if grouped:
+        paper = f"g = group {{\n        {paper.replace('at (50%, 60%)', 'at (0, 108)')}\n    }}"
+    result = compile_text("scene a (1s) {\n    background solid #FFF8E7\n"
+                          "    card = rect at (50%, 60%) size 600 400 fill #FF6B6B\n"
+                          f"    {paper}\n    label = text \"hi\" at (50%, 20%) size 60\n"
+                          "    card: move to (52%, 60%) 1s\n}\n", tmp_path)
+    from storyreel.engine.raster.raster import Rasterizer
+
+    raster = Rasterizer(320, 180)
+    for i in range(6):
+        pixel = raster.draw(result.timeline.sample(i / 10))[108, 160, [2, 1, 0]]
+        assert close(pixel, (0xFF, 0x6B, 0x6B), 2), f"frame {i}: {pixel}"
+
+
+def test_a_saved_timeline_composites_the_same():
+    import json
+
+    from storyreel.engine import render_frame
+    from storyreel.engine.timeline.serialize import timeline_from_dict, timeline_to_dict
+
+    timeline = storyreel.load(EXAMPLE, size=(W // 2, H // 2)).timeline
+    again = timeline_from_dict(json.loads(json.dumps(timeline_to_dict(timeline))))
+    for t in (FILTERS, MASKS, BLENDS):
+        assert np.array_equal(render_frame(timeline, t), render_frame(again, t))
+
+
 def test_same_input_same_pixels():
     project = storyreel.load(EXAMPLE, size=(W // 2, H // 2))
     for t in (FILTERS, MASKS, BLENDS):

@@ -278,6 +278,15 @@ def layer_bounds(node: Node) -> skia.Rect | None:
 _BOXED = frozenset({"rect", "ellipse", "circle", "image", "svg", "video", "polygon", "star"})
 
 
+def blends(node) -> bool:
+    """Whether the node mixes with what is under it (a blend mode), so it must be
+    drawn onto it, not into a layer of its own first."""
+    if not isinstance(node, Node):
+        return False
+    spec = node.attrs.get("composite")
+    return (spec is not None and spec.get("blend", "normal") != "normal") or "blend_inside" in node.attrs
+
+
 def draw_composited(canvas: skia.Canvas, node: Node, raster) -> None:
     """Draw `node` (it has at least one compositing option) with `raster._draw_placed`."""
     matte = node.attrs["composite"].get("mask")

@@ -15,7 +15,7 @@ import skia
 
 from .assets import SURFACE_ALPHA_TYPE, SURFACE_COLOR_TYPE
 from .color import to_argb_int
-from .compositing import Compositing, draw_composited
+from .compositing import Compositing, blends, draw_composited
 from ..timeline.display import DisplayList, Node, TransitionNode
 from .paint_kit import SAMPLING
 from .painters import PAINTERS, paint_background_content, paint_background_life, text_bounds
@@ -259,6 +259,7 @@ class Rasterizer:
         the previous frame (a page's tint, paper and words over a zooming backdrop)
         are drawn once into a transparent layer the size of what they cover, and
         from then on that layer is blitted: one blend instead of one per item.
+        An item with a blend mode is not: it blends with what is under it.
         Which runs are layered depends on the frames since the chunk began, which
         a chunked render replays exactly (`reset_history` at every chunk start)."""
         before = previous[1] if previous is not None and self._whole_device(canvas) else ()
@@ -267,7 +268,7 @@ class Rasterizer:
         while i < len(items):
             j = i
             while (j < len(items) and j < len(before) and not isinstance(items[j], TransitionNode)
-                   and (items[j] is before[j] or items[j] == before[j])):
+                   and (items[j] is before[j] or items[j] == before[j]) and not blends(items[j])):
                 j += 1
             if j - i >= 2:
                 runs[i] = self._draw_run(canvas, items[i:j], i)
