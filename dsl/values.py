@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..engine.raster.color import ColorError, parse_color
-from ..engine.timeline.easing import EASINGS
+from ..engine.timeline.easing import EASINGS, SPRING_DAMPING, SPRING_STIFFNESS, bezier_name, spring_name
 from . import ast
 from .errors import SceneError, did_you_mean
 
@@ -213,8 +213,34 @@ class Items:
 
     def easing(self) -> str:
         item = self.next("an easing")
+        if isinstance(item, ast.Word) and item.name == "spring":
+            return self._spring()
+        if isinstance(item, ast.Word) and item.name == "cubic-bezier":
+            return self._cubic_bezier()
         if not isinstance(item, ast.Word) or item.name not in EASINGS:
             name = item.text
             raise SceneError(f"unknown easing {describe(item)}", item.span,
-                             hint=did_you_mean(name, EASINGS, "easings: linear, in|out|in-out + -sine|-quad|-cubic|-back|-elastic|-bounce"))
+                             hint=did_you_mean(name, [*EASINGS, "cubic-bezier"],
+                                               "easings: linear, in|out|in-out + -sine|-quad|-cubic|-back|-elastic|"
+                                               "-bounce, spring [stiffness N] [damping N], cubic-bezier X1 Y1 X2 Y2"))
         return item.name
+
+    def _spring(self) -> str:
+        """`spring [stiffness N] [damping N]` (either order): engine/timeline/easing.py."""
+        stiffness, damping = SPRING_STIFFNESS, SPRING_DAMPING
+        while self.peek_word("stiffness", "damping"):
+            word = self.take_word("stiffness", "damping").name  # type: ignore[union-attr]
+            if word == "stiffness":
+                stiffness = self.number_between("a spring's stiffness, e.g. stiffness 100", 1, 10000, "stiffness")
+            else:
+                damping = self.number_between("a spring's damping, e.g. damping 10", 0.1, 1000, "damping",
+                                              hint="above 0: a spring without damping never settles")
+        return spring_name(stiffness, damping)
+
+    def _cubic_bezier(self) -> str:
+        """`cubic-bezier X1 Y1 X2 Y2`, as CSS: the x of both control points in 0..1."""
+        x1 = self.number_between("the first control point's x (0 to 1)", 0, 1, "cubic-bezier x1")
+        y1 = self.number("the first control point's y")
+        x2 = self.number_between("the second control point's x (0 to 1)", 0, 1, "cubic-bezier x2")
+        y2 = self.number("the second control point's y")
+        return bezier_name(x1, y1, x2, y2)

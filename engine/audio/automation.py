@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..timeline.easing import EASINGS
+from ..timeline.easing import is_easing
 from ..timeline.timeline import Segment, Track
 from .errors import AudioError
 from .synth import RATE
@@ -37,7 +37,7 @@ class VolumeCurve:
             if not all(math.isfinite(v) for v in (start, end, low, high)) or min(low, high) < 0 or end < start:
                 raise AudioError(f"{what}: bad volume ramp {list(ramp)!r}",
                                  "times are seconds from the clip's start, volumes 0 or more")
-            if easing not in EASINGS:
+            if not is_easing(easing):
                 raise AudioError(f"{what}: unknown easing '{easing}' in a volume ramp")
             segments.append(Segment(start, end, low, high, easing))
         segments.sort(key=lambda s: s.start)
