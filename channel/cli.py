@@ -43,7 +43,14 @@ def init_command(directory):
 @click.argument("directory", type=click.Path(file_okay=False))
 def check_command(directory):
     """Check DIRECTORY/channel.yaml: exit 0, or the error and exit 1."""
-    channel = _cli()._run(lambda: _load(directory))
+    def work():
+        from .episode_scene import check_brand
+
+        channel = _load(directory)
+        check_brand(channel)  # the channel's own intro and outro scenes compile
+        return channel
+
+    channel = _cli()._run(work)
     click.echo(f"{channel.name}: ages {', '.join(map(str, channel.ages))}, {len(channel.topics)} topics, "
                f"every {channel.every_s // 60} min, publishers {', '.join(p.kind for p in channel.publishers)}: ok")
 
@@ -121,7 +128,11 @@ def run_command(directory, once, quiet):
     from .runner import ChannelRunner
 
     def work():
-        runner = ChannelRunner(_load(directory), log=None if quiet else _echo_event)
+        from .episode_scene import check_brand
+
+        channel = _load(directory)
+        check_brand(channel)  # a mistake in the channel's own intro: said once, not a failed render an episode
+        runner = ChannelRunner(channel, log=None if quiet else _echo_event)
         if not runner.lock():
             _cli()._fail(f"error: {directory} is being run by another process (pid {runner.holder})\n"
                          f"  hint: one `render channel run` a channel at a time; this one made nothing")

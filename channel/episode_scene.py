@@ -79,11 +79,51 @@ def builtin_outro(channel: Channel) -> str:
 
 
 def _user_scenes(channel: Channel, file: str) -> str:
+    import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
-    text = (channel.folder / file).read_text(encoding="utf-8")
-    return SandboxedEnvironment(autoescape=False).from_string(text).render(
-        name=channel.name, colours=channel.colours).strip()
+    from ..dsl import SceneError
+    from ..dsl.errors import Location
+
+    path = channel.folder / file
+    text = path.read_text(encoding="utf-8")
+    try:
+        return SandboxedEnvironment(autoescape=False, undefined=jinja2.StrictUndefined).from_string(text).render(
+            name=channel.name, colours=channel.colours).strip()
+    except jinja2.TemplateSyntaxError as err:
+        lines = text.splitlines()
+        line = min(max(1, err.lineno), len(lines)) if lines else 1
+        raise SceneError(f"template error: {err.message}", hint="{{ name }} and {{ colours[0] }} are the channel's",
+                         location=Location(str(path), line, 1, lines[line - 1] if lines else "")) from None
+    except jinja2.TemplateError as err:
+        raise SceneError(f"{path}: template error: {err}", hint="{{ name }} and {{ colours[0] }} are the channel's") from None
+
+
+_CHECK_HEADER = 'video "brand" {\n    size 320x180\n}\n'
+
+
+def check_brand(channel: Channel) -> None:
+    """Compile the brand's intro and outro on their own: a mistake in the channel's own scene
+    files is a SceneError at its line there (not a failed render of every episode)."""
+    from dataclasses import replace
+
+    from ..dsl import SceneError, load_scene
+
+    for file in (channel.intro, channel.outro):
+        if not file or file == BUILTIN:
+            continue
+        text = _user_scenes(channel, file)
+        path = channel.folder / file
+        try:
+            load_scene(path, {}, source=_CHECK_HEADER + text + "\n")
+        except SceneError as err:
+            loc, shift = err.location, _CHECK_HEADER.count("\n")
+            if loc is not None and loc.line > shift:
+                lines = text.splitlines()
+                line = loc.line - shift
+                err.location = replace(loc, file=str(path), line=line,
+                                       source_line=lines[line - 1] if line <= len(lines) else loc.source_line)
+            raise
 
 
 def brand_scenes(channel: Channel) -> tuple[str, str]:

@@ -3,8 +3,8 @@ colours) around the template, seen on decoded frames; a channel publishing to yo
 (16:9) and shorts (9:16) renders each layout once and gives each platform its own file."""
 import json
 
-import numpy as np
 import pytest
+from click.testing import CliRunner
 from test_channel_run import tiny_channel as make_tiny_channel
 
 from helpers import decode
@@ -12,6 +12,7 @@ from storyreel.channel.config import init_channel, load_channel
 from storyreel.channel.episode_scene import builtin_intro, with_brand
 from storyreel.channel.layouts import channel_layouts
 from storyreel.channel.runner import ChannelRunner
+from storyreel.cli import main
 from storyreel.dsl import SceneError
 
 CARD, INK = (0xFF, 0xB4, 0xA2), (0x3D, 0x2C, 0x8D)  # the test brand: peach cards, deep purple letters
@@ -87,6 +88,11 @@ def test_the_brand_goes_after_the_header_and_a_file_brand_is_checked(tiny_channe
     scene = (tiny_channel / "episodes" / f"{episode.slot:05d}-{episode.objective}" / "episode.scene").read_text()
     assert spec["kind"] == "scene" and spec["source"].endswith("episode.scene")
     assert "background solid #FFB4A2" in scene and "\"Luna and Sunny's Playroom\"" in scene and "brand_outro" not in scene
+
+    (tiny_channel / "hello.scene").write_text('scene my_intro {\n    wait 1s\n    t = txt "{{ name }}"\n}\n')
+    result = CliRunner().invoke(main, ["channel", "run", str(tiny_channel), "--once"])
+    assert result.exit_code == 1 and "hello.scene:3:9: error: unknown element kind 'txt'" in result.output
+    assert not (tiny_channel / "jobs").exists()  # nothing made
 
     path.write_text(path.read_text().replace("  intro: hello.scene", "  intro: missing.scene"))
     with pytest.raises(SceneError) as err:
