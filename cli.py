@@ -1269,21 +1269,36 @@ def new_command(ctx, template_name, sets, data, age, length, output, emit_scene,
 @click.option("--platform", type=click.Choice(PLATFORM_NAMES), help="For rows without a platform column.")
 @click.option("--check", type=click.Choice(["fail", "warn", "off"]), default="fail", show_default=True,
               help="check-video each video: fail the row when a check fails, only record it, or skip it.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              callback=lambda c, p, v: _check_executor(v, "--executor"),
+              help="Where rows render: local processes, or Ray tasks (pip install 'storyreel[ray]'; a private Ray "
+                   "with --workers CPUs, default all; docs/RAY.md).")
+@click.option("--ray-address", "ray_address", metavar="ADDR",
+              callback=lambda c, p, v: _check_executor(v, "--ray-address") if v else v,
+              help="Render the rows on this Ray cluster (HOST:6379, auto, ray://HOST:10001); implies --executor ray.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress; the summary only when a row failed.")
-def batch_command(jobs_file, jobs_dir, workers, report, retries, quality, size, platform, check, quiet):
+def batch_command(jobs_file, jobs_dir, workers, report, retries, quality, size, platform, check, executor,
+                  ray_address, quiet):
     """Render one video per row of JOBS (CSV, YAML list or JSON Lines).
 
     \b
     output,template,count,thing          a row: template (or scene, story), output,
     ducks.mp4,counting,7,duck            parameters; also platform, size, quality, age
     render batch jobs.csv --workers 2    every row checked first; run again to resume
+    render batch jobs.csv --ray-address 10.0.0.1:6379    rows as Ray tasks on a cluster
     """
     from .jobs.batch import run_batch
 
     defaults = {"quality": quality, "platform": platform, "check": check,
                 "size": list(_parse_size(size)) if size else None}
+    ray_executor = None
+    if executor == "ray" or ray_address:
+        from .engine.encode.executors import RayExecutor
+
+        ray_executor = RayExecutor(ray_address, num_cpus=workers)  # opened once the rows are checked
     code = _run(lambda: run_batch(jobs_file, jobs_dir=jobs_dir, workers=workers, report=report, defaults=defaults,
-                                  retries=retries, quiet=quiet, echo=lambda text: click.echo(text, err=True)))
+                                  retries=retries, quiet=quiet, echo=lambda text: click.echo(text, err=True),
+                                  executor=ray_executor))
     sys.exit(code)
 
 

@@ -506,9 +506,14 @@ def _summary(rows: list[dict]) -> str:
 
 def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, workers: int | None = None,
               report: str | Path | None = None, defaults: dict[str, Any] | None = None, retries: int = 2,
-              quiet: bool = False, echo: Callable[[str], None] | None = None, stream=None) -> int:
+              quiet: bool = False, echo: Callable[[str], None] | None = None, stream=None, executor=None) -> int:
     """Check, queue and render every row of `jobs_file`; returns the exit status
-    (0: every row done or unchanged; 1: a row failed, or the file has errors)."""
+    (0: every row done or unchanged; 1: a row failed, or the file has errors).
+
+    `executor`: an `engine.encode.executors.RayExecutor` to render each row as a
+    Ray task (jobs/ray_workers.py) instead of a local process; it is opened once
+    the rows are checked (a file with errors starts no Ray) and closed at the end.
+    `workers` then bounds the jobs in flight (default: the cluster's CPUs)."""
     from ..engine.encode.outputs import atomic_output
     from .queue import ACTIVE, JobQueue
     from .runner import Runner, default_workers
@@ -536,9 +541,15 @@ def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, work
             echo(problem.format(display))
         echo(f"{len(problems)} error{'s' if len(problems) != 1 else ''} in {display}; nothing was rendered")
         return 1
-    workers = workers or default_workers()
     queue = JobQueue(folder, max_attempts=retries + 1)
+    launcher = None
     try:
+        if executor is not None and any(not p.skipped for p in plans):
+            from .ray_workers import RayLauncher
+
+            launcher = RayLauncher(executor)
+            workers = workers or launcher.capacity()
+        workers = workers or default_workers()
         queue.reclaim()
         for plan in plans:
             if plan.skipped:
@@ -562,10 +573,13 @@ def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, work
         todo = [p.job_id for p in plans if not p.skipped]
         if not quiet:
             echo(f"{display}: {len(plans)} rows ok; {skipped} unchanged (skipped), {len(todo)} to render "
-                 f"with {workers} worker{'s' if workers != 1 else ''}; jobs in {folder}")
+                 f"with {workers} worker{'s' if workers != 1 else ''}"
+                 + (f" on Ray ({executor.address or 'a private Ray on this machine'})" if launcher else "")
+                 + f"; jobs in {folder}")
         progress = _Progress(plans, quiet, stream)
         # Only this file's rows: another batch's jobs in a shared jobs folder are its own to run.
-        runner = Runner(queue, workers, on_event=progress.event, key_prefix=_row_key(jobs_file, {"output": ""}))
+        runner = Runner(queue, workers, on_event=progress.event, key_prefix=_row_key(jobs_file, {"output": ""}),
+                        launcher=launcher)
         stopped = None
         try:
             if todo:
@@ -619,3 +633,5 @@ def run_batch(jobs_file: str | Path, *, jobs_dir: str | Path | None = None, work
         return 0 if ok else 1
     finally:
         queue.close()
+        if executor is not None:
+            executor.close()

@@ -90,12 +90,16 @@ class Runner:
         prewarm: keep one worker process started (imports done) for the next job.
         key_prefix: claim only jobs whose key starts with it (`JobQueue.get`).
         grace_s: how long a stopped worker gets before SIGKILL.
+        launcher: starts a worker elsewhere instead of a local process: called with
+            the log's path, it returns an object of `subprocess.Popen`'s shape
+            (`jobs.ray_workers.RayLauncher`: each job a Ray task).
     """
 
     def __init__(self, queue: JobQueue, workers: int | None = None, *,
                  on_event: Callable[[str, Job, dict], None] | None = None,
                  heartbeat_s: float = 1.0, grace_s: float = 5.0, python: str = sys.executable,
-                 tick_s: float = 0.02, prewarm: bool = True, key_prefix: str | None = None):
+                 tick_s: float = 0.02, prewarm: bool = True, key_prefix: str | None = None,
+                 launcher: Callable[[Path], subprocess.Popen] | None = None):
         self.queue = queue
         self.workers = workers or default_workers()
         self.on_event = on_event or (lambda kind, job, info: None)
@@ -109,6 +113,7 @@ class Runner:
         self.key_prefix = key_prefix
         self.spare: tuple[subprocess.Popen, Path] | None = None
         self._spawned = 0
+        self.launcher = launcher
 
     # ── one worker ───────────────────────────────────────────────────────────
 
@@ -117,6 +122,8 @@ class Runner:
         self.logs.mkdir(parents=True, exist_ok=True)
         self._spawned += 1
         log = self.logs / f"worker-{os.getpid()}-{self._spawned}.log"
+        if self.launcher is not None:
+            return self.launcher(log), log
         env = dict(os.environ, STORYREEL_JOB_PARENT=str(os.getpid()))
         with open(log, "wb") as err:
             process = subprocess.Popen([self.python, "-m", "storyreel.jobs.worker"], stdin=subprocess.PIPE,

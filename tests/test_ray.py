@@ -10,6 +10,8 @@ behind, and without Ray installed `--executor ray` is a misuse naming the extra.
 """
 from __future__ import annotations
 
+import io
+import json
 import os
 import shutil
 import signal
@@ -236,3 +238,129 @@ def test_ray_with_a_segment_cache_stores_and_reuses_its_chunks(local_ray, projec
         assert again.stats.misses == 0 and again.stats.hits == cache.stats.stored
     for name in ("first.mp4", "again.mp4"):
         assert (tmp_path / name).read_bytes() == (folder / "local.mp4").read_bytes()
+
+
+# ── render batch --executor ray: a batch's rows as Ray tasks (jobs/ray_workers.py) ──────────
+
+
+def _batch_folder(folder: Path, target: Path) -> Path:
+    """Two rows: the multi-scene video (its photo and sound travel as assets) and a
+    template, both small."""
+    target.mkdir()
+    (target / "photo.png").write_bytes((folder / "photo.png").read_bytes())
+    (target / "chunks.scene").write_bytes((folder / "chunks.scene").read_bytes())
+    (target / "jobs.csv").write_text("output,scene,size,quality\nout/chunks.mp4,chunks.scene,160x90,draft\n"
+                                     "out/again.mp4,chunks.scene,192x108,draft\n", encoding="utf-8")
+    return target / "jobs.csv"
+
+
+def _batch(jobs: Path, executor=None, **options):
+    from storyreel.jobs.batch import run_batch
+
+    lines: list[str] = []
+    code = run_batch(jobs, executor=executor, echo=lines.append, quiet=False, stream=io.StringIO(),
+                     defaults={"check": "off"}, **options)
+    return code, "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def local_batch(project, tmp_path_factory):
+    """The same rows rendered by a local batch (worker processes): what Ray must match."""
+    folder, _ = project
+    jobs = _batch_folder(folder, tmp_path_factory.mktemp("batch") / "local")
+    code, said = _batch(jobs, workers=2)
+    assert code == 0, said
+    return jobs.parent
+
+
+@pytest.mark.parametrize("where", ["this node", "another node"])
+def test_a_batch_on_ray_renders_every_row_as_the_local_batch_does(local_ray, project, local_batch, tmp_path,
+                                                                   monkeypatch, ray_temp, where):
+    """Each row a Ray task; on the batch's node it writes in place, on another its
+    files come back through the object store: either way the bytes of a local batch,
+    the same report, and a second run skips the finished rows."""
+    folder, _ = project
+    if where == "another node":
+        monkeypatch.setattr(RayExecutor, "_render_node", lambda self: "0" * 56)  # no node is the batch's
+    jobs = _batch_folder(folder, tmp_path / "ray")
+    code, said = _batch(jobs, RayExecutor())
+    assert code == 0, said
+    assert "with 2 workers on Ray" in said  # the cluster's 2 CPUs
+    assert ray.is_initialized(), "a Ray already up is used as it is and left running"
+    for name in ("chunks", "again"):
+        for suffix in (".mp4", ".thumbnail.png", ".json"):
+            assert (jobs.parent / "out" / f"{name}{suffix}").is_file(), (name, suffix)
+        ours = (jobs.parent / "out" / f"{name}.mp4").read_bytes()
+        assert ours == (local_batch / "out" / f"{name}.mp4").read_bytes(), name
+    assert not [p.name for p in (jobs.parent / "out").iterdir() if p.name.startswith(".")], "no staging left"
+    if where == "another node":  # rendered in the node's own folder, sent back, and that folder removed
+        work = list(Path(ray_temp, "tmp").glob("storyreel-ray-*/jobs"))
+        assert work and not [p for p in work[0].iterdir()], "the node's work folders are removed"
+    report = json.loads((jobs.parent / "jobs.report.json").read_text())
+    assert report["ok"] and [r["state"] for r in report["rows"]] == ["done", "done"]
+    files = report["rows"][0]["files"]
+    assert str(jobs.parent / "out" / "chunks.mp4") in files and all(Path(f).is_file() for f in files)
+    code, said = _batch(jobs, RayExecutor())
+    assert code == 0 and "2 unchanged (skipped), 0 to render" in said, said
+
+
+def test_a_ray_job_whose_worker_is_killed_is_retried(local_ray, project, tmp_path):
+    """A worker killed on its node (as a node's crash would) is a transient failure:
+    the row is retried through the queue and done once, with no partial output."""
+    import threading
+
+    folder, _ = project
+    jobs = _batch_folder(folder, tmp_path / "killed")
+    jobs.write_text("output,scene,size,quality\nout/chunks.mp4,chunks.scene,160x90,draft\n", encoding="utf-8")
+    killed: list[int] = []
+
+    def kill_first_worker() -> None:
+        deadline = time.monotonic() + 120
+        while not killed and time.monotonic() < deadline:
+            for entry in Path("/proc").iterdir():
+                try:
+                    cmd = (entry / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if b"storyreel.jobs.worker" in cmd and str(jobs.parent).encode() in _open_files(entry):
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    killed.append(int(entry.name))
+                    return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_first_worker)
+    killer.start()
+    code, said = _batch(jobs, RayExecutor())
+    killer.join()
+    assert killed, "the worker was found and killed"
+    assert code == 0, said
+    report = json.loads((jobs.parent / "jobs.report.json").read_text())
+    row = report["rows"][0]
+    assert row["state"] == "done" and row["attempts"] == 2, row["attempt_log"]
+    assert "killed by SIGKILL" in row["attempt_log"][0]["error"]
+    assert decode(jobs.parent / "out" / "chunks.mp4").frames
+
+
+def _open_files(entry: Path) -> bytes:
+    """The paths a process has open (its staging folder's files, once it renders)."""
+    names = []
+    try:
+        for fd in (entry / "fd").iterdir():
+            try:
+                names.append(os.readlink(fd))
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return "\n".join(names).encode()
+
+
+def test_batch_executor_ray_without_ray_is_a_misuse(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from storyreel.cli import main
+
+    (tmp_path / "jobs.csv").write_text("output,template\na.mp4,counting\n", encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "ray", None)
+    result = CliRunner().invoke(main, ["batch", str(tmp_path / "jobs.csv"), "--executor", "ray"])
+    assert result.exit_code == 2 and "pip install 'storyreel[ray]'" in result.output, result.output
