@@ -327,6 +327,79 @@ def tween_property(act: Action, name: str) -> float:
     return t.occupies
 
 
+def _own_clock(act: Action, word: str) -> None:
+    if act.layer.kind != "group":
+        raise SceneError(f"'{word}' holds or repeats a group's own time; '{act.layer.name}' is a {act.layer.kind}",
+                         act.items.where, hint=f"put what should {word} in a group: g = group {{ … }}, then g: {word}")
+
+
+def freeze(act: Action) -> float:
+    """`GROUP: freeze [DURATION]`: the group's children stand still (their own time
+    stops) for DURATION, then go on from where they were; without one, to the end."""
+    _own_clock(act, "freeze")
+    t = read_timing(act.items, 0.0)
+    end = None if t.rest_of_scene or t.duration <= 0 else act.start + t.duration
+    act.layer.attrs.setdefault("freezes", []).append([act.start, end])
+    return 0.0 if end is None else t.duration
+
+
+def loop(act: Action) -> float:
+    """`GROUP: loop DURATION`: from now on the group's children replay their next
+    DURATION seconds again and again (a walk cycle, a blinking light)."""
+    _own_clock(act, "loop")
+    first = act.items.peek()
+    t = read_timing(act.items, 0.0)
+    if t.rest_of_scene or t.duration <= 0:
+        raise SceneError("a loop needs the length of its round, e.g. loop 2s", first.span if first else act.items.where,
+                         hint="g: loop 2s")
+    act.layer.attrs["loop_time"] = [act.start, t.duration]
+    return 0.0
+
+
+MORPH_SHAPES = ("circle", "rect", "ellipse", "polygon", "star", "path")  # engine/raster/painters.py MORPHABLE
+
+
+def morph_to(act: Action) -> float:
+    """`NAME: morph to KIND [its properties] [DURATION] [ease E]`: the shape's outline
+    turns into a KIND written as in its declaration (`morph to star radius 200
+    fill #FFD93D`), taking its fill and stroke too; morphs chain (circle, star, heart)."""
+    from .elements import declare  # (elements reads a group's loop from here)
+
+    layer, items = act.layer, act.items
+    if layer.kind not in MORPH_SHAPES:
+        raise SceneError(f"a {layer.kind} cannot morph; shapes can: {', '.join(MORPH_SHAPES)}", items.where,
+                         hint="draw it as a path or a shape to morph it")
+    kind_item = items.peek()
+    kind = items.expect_word("a shape to morph into", MORPH_SHAPES)
+    end = items.i
+    while end < len(items.items) and not _starts_timing(items.items[end]):
+        end += 1
+    target = LayerBuilder(f"{layer.name} morph", kind, kind_item.span, act.start)  # type: ignore[union-attr]
+    declare(None, Items(items.items[items.i:end], items.canvas, items.where), target, None)  # type: ignore[arg-type]
+    items.i = end
+    t = read_timing(items, 0.8)
+    targets = layer.attrs.setdefault("morph_to", [])
+    keep = {"x", "y", "opacity", "scale", "rotate", "offset_x", "offset_y"}
+    targets.append({"kind": kind, "values": {k: v for k, v in target.values.items() if k not in keep},
+                    "attrs": dict(target.attrs)})
+    layer.default("morph", 0.0)
+    layer.tween("morph", act.start, t.end(act.start), float(len(targets)), t.easing)
+    for prop in ("fill", "stroke", "stroke_width"):  # the colours it turns into
+        if prop in target.explicit and prop in layer.values:
+            layer.tween(prop, act.start, t.end(act.start), target.values[prop], t.easing)
+    return t.occupies
+
+
+def _starts_timing(item: ast.Item) -> bool:
+    return isinstance(item, ast.Time) or (isinstance(item, ast.Word) and item.name in ("over", "ease"))
+
+
+def read_group_loop(items: Items, layer: LayerBuilder, ctx) -> None:
+    """`g = group loop 2s { … }`: the group's children replay their first 2 s for
+    as long as the group is shown (its own clock, from when it appears)."""
+    loop(Action(layer, layer.appear, items))
+
+
 ACTIONS: dict[tuple[str, ...], ActionFn] = {
     ("fade", "in"): fade_in,
     ("fade", "out"): fade_out,
@@ -347,6 +420,9 @@ ACTIONS: dict[tuple[str, ...], ActionFn] = {
     ("pan", "to"): pan_to,
     ("follow", "path"): follow_path,
     ("remove",): remove,
+    ("morph", "to"): morph_to,
+    ("freeze",): freeze,
+    ("loop",): loop,
 }
 
 CHARACTER_ACTIONS = ("wave", "point", "jump", "nod", "clap", "look", "face", "expression", "walk", "run", "cheer",

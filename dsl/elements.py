@@ -19,6 +19,7 @@ from ..engine.raster.color import css_color_names, parse_color
 from ..engine.raster.particles import DEFAULT_COLORS as PARTICLE_COLORS, DEFAULT_COUNT as PARTICLE_COUNT, STYLES as PARTICLE_STYLES
 from ..engine.timeline.paths import PathDataError, parse_path
 from . import ast
+from .actions import read_group_loop
 from .compositing import PROPERTIES as COMPOSITING
 from .errors import SceneError, SceneWarning, did_you_mean
 from .layers import LayerBuilder
@@ -341,7 +342,7 @@ ELEMENTS: dict[str, ElementKind] = {
     "path": _k("path", {}, fill="#4D96FF"),
     "image": _k("file", BOX),
     "svg": _k("svg", BOX),
-    "group": _k(None, {}),
+    "group": _k(None, {"loop": read_group_loop}),  # its own clock: dsl/actions.py
     "video": _k("clip", {**BOX, "from": read_clip_from, "to": read_clip_to, "loop": read_loop, "fit": read_fit,
                          "muted": read_muted, "voice": read_clip_voice, "volume": read_volume,
                          "speed": read_clip_speed,

@@ -13,7 +13,7 @@ from typing import Callable
 
 import skia
 
-from . import assets
+from . import assets, morph
 from .color import to_argb_int
 from ..timeline.display import Node
 from ..publish.captions import paint_caption
@@ -96,6 +96,11 @@ def _star_points(node: Node) -> list[tuple[float, float]]:
 def _paint_points(canvas: skia.Canvas, node: Node, alpha: float, pts: list[tuple[float, float]]) -> None:
     if len(pts) < 2:
         return
+    path = _points_path(node, pts)
+    draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p), lambda: path)
+
+
+def _points_path(node: Node, pts: list[tuple[float, float]]) -> skia.Path:
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     # Regular shapes are centred on their position; the anchor moves the box.
     x0, y0, w, h = min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
@@ -104,8 +109,7 @@ def _paint_points(canvas: skia.Canvas, node: Node, alpha: float, pts: list[tuple
         ox, oy = -(x0 + ax * w), -(y0 + ay * h)
     else:
         ox, oy = (0.5 - ax) * w, (0.5 - ay) * h
-    path = skia.Path.Polygon([skia.Point(x + ox, y + oy) for x, y in pts], True)
-    draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p), lambda: path)
+    return skia.Path.Polygon([skia.Point(x + ox, y + oy) for x, y in pts], True)
 
 
 def paint_polygon(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
@@ -130,6 +134,54 @@ def paint_path(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
     canvas.translate(-(b.left() + ax * b.width()) if node.attrs.get("anchored") else 0.0,
                      -(b.top() + ay * b.height()) if node.attrs.get("anchored") else 0.0)
     draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p), lambda: path)
+
+
+# --- morphs (the `morph to` action) -------------------------------------------
+
+def shape_outline(node: Node) -> skia.Path:
+    """A shape's outline in its local space, its anchor applied: what it morphs from or into."""
+    kind = node.kind
+    if kind == "circle":
+        r = node.get("radius", 0.0)
+        dx, dy = anchor_offset(node, 2 * r, 2 * r)
+        return skia.Path().addOval(skia.Rect.MakeXYWH(dx, dy, 2 * r, 2 * r), skia.PathDirection.kCW, 0)
+    if kind in ("rect", "ellipse"):
+        w, h = node.get("width", 0.0), node.get("height", 0.0)
+        dx, dy = anchor_offset(node, w, h)
+        rect = skia.Rect.MakeXYWH(dx, dy, w, h)
+        if kind == "ellipse":
+            return skia.Path().addOval(rect)
+        r = min(node.get("radius", 0.0) or 0.0, w / 2, h / 2)
+        return skia.Path().addRRect(skia.RRect.MakeRectXY(rect, r, r))
+    if kind in ("polygon", "star"):
+        return _points_path(node, _polygon_points(node) if kind == "polygon" else _star_points(node))
+    path = _scaled_path(node.attrs["d"], node.attrs.get("data_scale", 1.0))
+    if node.attrs.get("anchored"):
+        b = path.computeTightBounds()
+        ax, ay = node.attrs.get("anchor_x", 0.0), node.attrs.get("anchor_y", 0.0)
+        path.offset(-(b.left() + ax * b.width()), -(b.top() + ay * b.height()))
+    return path
+
+
+def _morphing(paint: Callable) -> Callable:
+    """`paint`, or, while the node morphs (`morph` above 0), its outline mixed with
+    the next of the shapes in `morph_to` (morph 1: the first, 2: the second …)."""
+    def paint_or_morph(canvas: skia.Canvas, node: Node, alpha: float, ctx) -> None:
+        targets = node.attrs.get("morph_to")
+        k = node.get("morph", 0.0) if targets else 0.0
+        if k <= 0:
+            paint(canvas, node, alpha, ctx)
+            return
+        shapes = [node, *(Node(node.id, t["kind"], dict(t["values"]), dict(t["attrs"])) for t in targets)]
+        i = min(int(k), len(targets))
+        path = shape_outline(shapes[i])
+        if k - i > 1e-9 and i < len(targets):
+            path = morph.mixed_path(path, shape_outline(shapes[i + 1]), k - i)
+        draw_shape(canvas, node, alpha, lambda p: canvas.drawPath(path, p), lambda: path)
+    return paint_or_morph
+
+
+MORPHABLE = ("rect", "circle", "ellipse", "polygon", "star", "path")
 
 
 # --- images ------------------------------------------------------------------
@@ -222,3 +274,5 @@ PAINTERS: Registry[Callable] = Registry(PAINTERS_GROUP, {
 
 
 PAINTERS.register("video", paint_clip, builtin=True)
+for _kind in MORPHABLE:
+    PAINTERS.register(_kind, _morphing(PAINTERS[_kind]), builtin=True)

@@ -112,8 +112,29 @@ class Layer:
             # node is unchanged, so the rasteriser reuses what it drew and the encoder
             # gets rows that did not change.
             values[name] = math.floor(values[name] / step + 1e-6) * step
-        children = tuple(c.sample(t) for c in self.children if c.visible_at(t))
+        own = own_time(self.attrs, t) if self.children else t
+        children = tuple(c.sample(own) for c in self.children if c.visible_at(own))
         return Node(self.id, self.kind, values, self.attrs, children)
+
+
+def own_time(attrs: dict[str, Any], t: float) -> float:
+    """The time a group's children live at: the scene's, held where the group is
+    frozen (`freezes`: [at, until or None] pairs, time standing still from `at`
+    and going on from there at `until`) and then wrapped round its `loop`
+    ([from, length]: the children's first `length` seconds, again and again)."""
+    held = 0.0
+    for at, until in attrs.get("freezes", ()):
+        if t < at:
+            break
+        if until is None or t < until:
+            t = at  # held still (less what earlier freezes held, below)
+            break
+        held += until - at
+    t -= held
+    loop = attrs.get("loop_time")
+    if loop is not None and t > loop[0] and loop[1] > 0:
+        t = loop[0] + math.fmod(t - loop[0], loop[1])
+    return t
 
 
 @dataclass(frozen=True)
