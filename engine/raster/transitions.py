@@ -340,6 +340,7 @@ def _blend(scenes, p: float) -> skia.Image:
         return scenes.image_b()
     surface = scenes.scratch("blend", scenes.width, scenes.height)
     canvas = surface.getCanvas()
+    canvas.clear(skia.ColorTRANSPARENT)  # a scene may be see-through (`background none`)
     _draw(canvas, scenes.image_a())
     _draw(canvas, scenes.image_b(), p)
     return surface.makeImageSnapshot()
@@ -356,6 +357,7 @@ def pixelize(canvas: skia.Canvas, p: float, scenes) -> None:
         return
     small_w, small_h = max(1, round(w / block)), max(1, round(h / block))
     surface = scenes.scratch(f"pixels{small_w}x{small_h}", small_w, small_h)
+    surface.getCanvas().clear(skia.ColorTRANSPARENT)
     surface.getCanvas().drawImageRect(image, skia.Rect.MakeWH(small_w, small_h), SAMPLING)
     canvas.drawImageRect(surface.makeImageSnapshot(), skia.Rect.MakeWH(w, h), _NEAREST)
 
@@ -375,7 +377,7 @@ def _zoom_blur(canvas: skia.Canvas, image: skia.Image, scenes, zoom: float, stre
     shrink = 4 if streak > 0.15 else 2
     half = scenes.scratch("zoom-blur", max(1, w // shrink), max(1, h // shrink))
     small = half.getCanvas()
-    small.clear(skia.ColorBLACK)
+    small.clear(skia.ColorTRANSPARENT)
     copies = 10 if shrink == 4 else 6  # enough that the copies read as a streak, not rings
     for k in range(copies):
         small.save()
