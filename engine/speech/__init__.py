@@ -914,9 +914,11 @@ def synthesize(
 
     from . import cache, lexicon
 
-    if not isinstance(text, str) or not text.strip():
+    from .text import speakable
+
+    if not isinstance(text, str) or not speakable(text):
         raise SpeechError("nothing to say: the text is empty", hint="give the line some words")
-    text = text.strip()
+    text = speakable(text)
     try:
         lexicon.check(text)
     except lexicon.LexiconError as exc:
