@@ -1334,9 +1334,13 @@ def batch_command(jobs_file, jobs_dir, workers, report, retries, quality, size, 
               help="Allow webhooks to loopback and private addresses (default: only when serving on loopback).")
 @click.option("--channel", "channels", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="A `render channel` folder whose status page to serve at /channels/N (repeatable).")
+@click.option("--keep-jobs", "keep_jobs", default="7d", show_default=True, metavar="AGE",
+              callback=lambda c, p, v: _check_age(v, "--keep-jobs", forever=True),
+              help="Purge finished API jobs (records, folders, files) this long after they end, hourly; "
+                   "'forever' keeps them.")
 @click.option("-q", "--quiet", is_flag=True, help="No access log.")
 def serve_command(host, port, jobs_dir, tokens, workers, max_request, rate, max_active, retries, webhook_secret,
-                  webhook_retries, webhook_backoff, private_webhooks, channels, quiet):
+                  webhook_retries, webhook_backoff, private_webhooks, channels, keep_jobs, quiet):
     """Serve the HTTP API: submit renders, poll, download, cancel, webhooks.
 
     \b
@@ -1365,7 +1369,7 @@ def serve_command(host, port, jobs_dir, tokens, workers, max_request, rate, max_
                                retries=retries, webhook_secret=Path(webhook_secret) if webhook_secret else None,
                                webhook_backoff=Backoff(base=backoff, factor=2.0, cap=600.0),
                                webhook_attempts=webhook_retries + 1, private_webhooks=private_webhooks,
-                               channels=tuple(Path(c).resolve() for c in channels))
+                               channels=tuple(Path(c).resolve() for c in channels), keep_jobs_s=keep_jobs)
     try:
         with _stopping_signals():  # uvicorn raises the signal again once it has shut down
             serve(settings, echo=lambda text: click.echo(text, err=True), access_log=not quiet)
@@ -1392,9 +1396,21 @@ def _check_size_limit(value: str, option: str) -> int:
         raise click.BadParameter(str(err), param_hint=option) from None
 
 
+def _check_age(value: str, option: str, forever: bool = False) -> float | None:
+    """An age (7d, 12h, 30m) in seconds; with `forever`, 'forever' (or 0) is None: no bound."""
+    from .jobs.retention import parse_age
+
+    if forever and value.strip().lower() in ("forever", "never", "0"):
+        return None
+    try:
+        return parse_age(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err) + ("; or 'forever'" if forever else ""), param_hint=option) from None
+
+
 @main.group("jobs")
 def jobs_group() -> None:
-    """List, show and cancel the jobs of a jobs folder (`render serve`'s or `render batch`'s)."""
+    """List, show, cancel and purge the jobs of a jobs folder (`render serve`'s or `render batch`'s)."""
 
 
 _jobs_dir_option = click.option("--jobs-dir", type=click.Path(file_okay=False), default=".storyreel-jobs",
@@ -1465,6 +1481,43 @@ def jobs_cancel_command(job_id, jobs_dir):
             _fail(f"error: job {job_id} is {job.state}: nothing to cancel")
         job = queue.cancel(job_id)
         click.echo(f"job {job_id}: {'cancelled' if job.state == 'cancelled' else 'cancelling (its worker stops)'}")
+
+
+@jobs_group.command("purge")
+@click.option("--older-than", "older_than", default="7d", show_default=True, metavar="AGE",
+              callback=lambda c, p, v: _check_age(v, "--older-than"),
+              help="Only jobs that finished longer ago than this (7d, 12h, 30m; 0: every finished job).")
+@click.option("--state", "states", multiple=True, type=click.Choice(["done", "failed", "cancelled"]),
+              help="Only jobs that ended so (repeatable; default: all three).")
+@click.option("--dry-run", is_flag=True, help="List what would go; change nothing.")
+@_jobs_dir_option
+def jobs_purge_command(older_than, states, dry_run, jobs_dir):
+    """Remove finished jobs' records and their files in the jobs folder.
+
+    
+    Queued, running and checking jobs are never touched, nor any file outside
+    the jobs folder: the videos a batch wrote stay. An API job's folder (its
+    uploads and the files it served) goes with it; a job whose webhook is
+    still to be delivered is kept. A purged batch row renders again on the
+    batch's next run.
+
+    
+    render jobs purge                          finished more than 7 days ago
+    render jobs purge --older-than 0 --state failed --dry-run
+    """
+    from .jobs.listing import table
+    from .jobs.retention import purge
+    from .service.store import ServiceStore
+
+    with _open_queue(jobs_dir) as queue:
+        store = ServiceStore(queue) if ServiceStore.present(queue) else None
+        jobs = {job.id: job for job in queue.jobs()} if dry_run else {}
+        found = purge(queue, older_than_s=older_than, states=tuple(states) or ("done", "failed", "cancelled"),
+                      work_folder=store.work_folder if store else None,
+                      busy=store.webhook_pending if store else None, dry_run=dry_run)
+        if dry_run and found.jobs:
+            click.echo(table([jobs[i] for i in found.jobs]))
+        click.echo(found.summary(dry_run) + f" in {jobs_dir}")
 
 
 def _yaml_value(value: Any) -> str:

@@ -25,6 +25,7 @@ import json
 import os
 import queue as stdqueue
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -93,13 +94,15 @@ class Runner:
         launcher: starts a worker elsewhere instead of a local process: called with
             the log's path, it returns an object of `subprocess.Popen`'s shape
             (`jobs.ray_workers.RayLauncher`: each job a Ray task).
+        retention: purge finished jobs past its age at the first heartbeat and every
+            `retention.every_s` after (`jobs.retention.Retention`; None: keep all).
     """
 
     def __init__(self, queue: JobQueue, workers: int | None = None, *,
                  on_event: Callable[[str, Job, dict], None] | None = None,
                  heartbeat_s: float = 1.0, grace_s: float = 5.0, python: str = sys.executable,
                  tick_s: float = 0.02, prewarm: bool = True, key_prefix: str | None = None,
-                 launcher: Callable[[Path], subprocess.Popen] | None = None):
+                 launcher: Callable[[Path], subprocess.Popen] | None = None, retention=None):
         self.queue = queue
         self.workers = workers or default_workers()
         self.on_event = on_event or (lambda kind, job, info: None)
@@ -114,6 +117,8 @@ class Runner:
         self.spare: tuple[subprocess.Popen, Path] | None = None
         self._spawned = 0
         self.launcher = launcher
+        self.retention = retention
+        self._purged_at: float | None = None
 
     # ── one worker ───────────────────────────────────────────────────────────
 
@@ -292,6 +297,13 @@ class Runner:
             return last_beat
         self.queue.reclaim()
         self._heartbeat()
+        if self.retention is not None and (self._purged_at is None
+                                           or now - self._purged_at >= self.retention.every_s):
+            self._purged_at = now
+            try:
+                self.retention.apply(self.queue)
+            except (OSError, sqlite3.Error) as err:  # a bound missed this hour is no reason to stop rendering
+                print(f"warning: purging old jobs in {self.queue.folder} failed: {err}", file=sys.stderr)
         return now
 
     def serve(self, stop: threading.Event, reason: str = "stopped: the server stopped") -> None:

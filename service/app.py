@@ -77,8 +77,14 @@ class Service:
         self.queue = JobQueue(self.jobs_dir, max_attempts=self.settings.retries + 1)
         (self.jobs_dir / "api").mkdir(exist_ok=True)
         self.store = ServiceStore(self.queue)
+        retention = None
+        if self.settings.keep_jobs_s:
+            from ..jobs.retention import Retention
+
+            retention = Retention(self.settings.keep_jobs_s, key_prefix=API_KEY_PREFIX,
+                                  work_folder=self.store.work_folder, busy=self.store.webhook_pending)
         self.runner = Runner(self.queue, self.settings.workers, on_event=self._on_event,
-                             heartbeat_s=self.settings.heartbeat_s, key_prefix=API_KEY_PREFIX)
+                             heartbeat_s=self.settings.heartbeat_s, key_prefix=API_KEY_PREFIX, retention=retention)
         self.sender = WebhookSender(self.store, load_secret(self.settings.secret_path), self.settings)
         self.sender.start()
         self._thread = threading.Thread(target=self.runner.serve, args=(self._stop,), name="storyreel-runner")

@@ -41,6 +41,8 @@ class ServiceSettings:
         private_webhooks: whether webhooks may go to loopback or private addresses
             (None: only when the server itself listens on loopback).
         channels: `render channel` folders shown at /channels/N (`--channel DIR`).
+        keep_jobs_s: finished API jobs (their records and folders) older than this are
+            purged, at start and hourly (`--keep-jobs`; None: kept for ever).
     """
 
     jobs_dir: Path = Path(".storyreel-jobs")
@@ -59,6 +61,7 @@ class ServiceSettings:
     private_webhooks: bool | None = None
     heartbeat_s: float = 1.0
     channels: tuple[Path, ...] = ()  # channel folders whose status pages are served (service/channels.py)
+    keep_jobs_s: float | None = 7 * 86400.0
 
     @property
     def allow_private_webhooks(self) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..jobs.queue import ACTIVE, Job, JobQueue
@@ -177,6 +178,16 @@ class ServiceStore:
         row = self.queue.connection().execute(
             "SELECT job_id, url, event, state, attempts, due_at FROM webhooks WHERE job_id = ?", (job_id,)).fetchone()
         return dict(row) if row else None
+
+    def work_folder(self, job_id: int) -> Path | None:
+        """The job's project folder (its uploads and outputs), which a purge removes with it."""
+        api = self.api_job(job_id)
+        return Path(api.folder) if api is not None else None
+
+    def webhook_pending(self, job_id: int) -> bool:
+        """Whether the job's webhook is still to be delivered (a purge keeps the job till then)."""
+        hook = self.webhook(job_id)
+        return hook is not None and hook["state"] == "pending"
 
     def deliveries(self, job_id: int) -> list[Delivery]:
         rows = self.queue.connection().execute(
