@@ -14,7 +14,7 @@ from ..engine.publish.presets import DEFAULT_FPS, PRESETS, Format, resolve_forma
 from ..engine.publish.captions import hold_for_reading, readable_at, reading_speed_limit
 from ..engine.timeline.timeline import AudioClip, CaptionCue, Chapter, Scene, Timeline, Transition
 from ..engine.timeline.transition_kinds import DIRECTIONS as TRANSITION_DIRECTIONS, KINDS as TRANSITION_KINDS
-from ..engine.timeline.transition_kinds import NAMES as TRANSITION_NAMES, pick_random
+from ..engine.timeline.transition_kinds import ALIASES as TRANSITION_ALIASES, NAMES as TRANSITION_NAMES, pick_random
 from ..engine.speech import SpeechBudget
 from . import ast
 from .actions import read_timing, run_action
@@ -345,7 +345,7 @@ def _plugin_transition(kind: str) -> bool:
 def _transition(decl: ast.TransitionDecl, canvas: Canvas, place: int = 0):
     """(kind, duration, params, easing, decl); `place`: the transition's number in the
     video, so that two `random` transitions with one seed pick different kinds."""
-    kind = decl.kind.name
+    kind = TRANSITION_ALIASES.get(decl.kind.name, decl.kind.name)
     if kind not in TRANSITIONS and not _extension(_plugin_transition, kind, decl.kind.span):
         from ..engine.raster.raster import TRANSITIONS as DRAWN
 

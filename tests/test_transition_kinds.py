@@ -137,6 +137,11 @@ def test_random_picks_a_kind_by_seed(compile_scene):
     assert kinds(4) != first
 
 
+def test_circle_is_iris(compile_scene):
+    (tr,) = compile_scene(two_scenes("circle 0.5s")).transitions
+    assert tr.kind == "iris"
+
+
 def test_directions_and_easing_are_read(compile_scene):
     (tr,) = compile_scene(two_scenes("page-turn right 0.5s ease out-cubic")).transitions
     assert (tr.kind, tr.params["direction"], tr.easing) == ("page-turn", "right", "out-cubic")

@@ -56,6 +56,7 @@ KINDS: dict[str, TransitionKind] = {
 }
 
 NAMES = tuple(KINDS)
+ALIASES = {"circle": "iris"}  # other editors' names for the same transition
 # What `random` picks from: every kind that shows both scenes moving or blending.
 RANDOM_POOL = tuple(name for name in NAMES if name not in ("cut", "random"))
 
