@@ -347,11 +347,17 @@ ELEMENTS: dict[str, ElementKind] = {
                          "muted": read_muted, "voice": read_clip_voice, "volume": read_volume,
                          "speed": read_clip_speed,
                          "freeze": read_clip_freeze}),
+    # A Lottie animation is a clip without sound (engine/raster/clips.py LottieReader):
+    # the same box, range, loop, fit, speed and freeze; its layer is a `video` layer.
+    "lottie": _k("lottie", {**BOX, "from": read_clip_from, "to": read_clip_to, "loop": read_loop, "fit": read_fit,
+                            "speed": read_clip_speed, "freeze": read_clip_freeze}),
     "particles": ElementKind("particles", {"opacity": read_opacity, "z": read_z, "count": read_count,
                                            "colors": read_colors, "seed": read_seed, "area": read_area}, {}),
 }
 
 LENGTH_DEFAULTS = {"size", "width", "height", "radius", "stroke_width"}
+# Keywords whose layer is another kind's: the engine draws a Lottie as a clip.
+COMPILES_TO = {"lottie": "video"}
 
 
 def element_kind(kind: str) -> ElementKind | None:
@@ -423,10 +429,13 @@ def _read_lead(lead: str, items: Items, layer: LayerBuilder, ctx: Context) -> No
             raise SceneError(f"invalid path data: {exc}", item.span, hint='for example path "M 0 0 L 100 0 L 50 80 Z"') from None  # type: ignore[union-attr]
         layer.attrs["d"] = data
         layer.attrs["data_scale"] = items.canvas.unit
-    elif lead == "clip":
-        items.string("a video file")
+    elif lead in ("clip", "lottie"):
+        items.string("a Lottie .json file" if lead == "lottie" else "a video file")
         assert isinstance(item, ast.String)
         path = ctx.asset(item, "video")
+        if lead == "lottie" and not path.lower().endswith(clips.LOTTIE_SUFFIXES):
+            raise SceneError(f"'{item.value}' is not a Lottie animation (.json)", item.span,
+                             hint=f'lottie plays a Lottie .json file; for a video file write: video "{item.value}"')
         try:
             info = clips.probe(path)
         except assets.AssetError as exc:
@@ -448,6 +457,7 @@ def _read_lead(lead: str, items: Items, layer: LayerBuilder, ctx: Context) -> No
 
 def _finish(layer: LayerBuilder, items: Items, ctx: Context) -> None:
     u = items.canvas.unit
+    layer.kind = COMPILES_TO.get(layer.kind, layer.kind)  # after reading: errors name the keyword written
     if layer.kind == "text":
         finish_text(layer, items.where)  # spans, {n} (dsl/text_props.py)
         layer.attrs.setdefault("family", fonts.DEFAULT_FAMILY)

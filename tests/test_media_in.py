@@ -251,10 +251,11 @@ def write_lottie(path: Path) -> None:
                                 "assets": [], "layers": [solid("#ff0000", 0, 5), solid("#0000ff", 5, 10)]}))
 
 
-def test_a_lottie_animation_plays_as_a_clip(frame_at, tmp_path):
+@pytest.mark.parametrize("keyword", ["video", "lottie"])
+def test_a_lottie_animation_plays_as_a_clip(frame_at, tmp_path, keyword):
     pytest.importorskip("rlottie_python", reason="the optional lottie extra (rlottie-python) is not installed")
     write_lottie(tmp_path / "anim.json")
-    text = clip_scene("anim.json")
+    text = clip_scene("anim.json") if keyword == "video" else lottie_scene("anim.json")
     early, late = frame_at(text, 0.1), frame_at(text, 0.7)
     assert close(early[90, 40], GREEN, 10)  # transparent: the background shows
     assert close(early[90, 240], RED, 10) and close(late[90, 240], BLUE, 10), (early[90, 240], late[90, 240])
@@ -268,3 +269,42 @@ def test_a_file_that_is_not_lottie_is_a_located_error(tmp_path, compile_scene):
     with pytest.raises(SceneError) as err:
         compile_scene(clip_scene("bad.json"))
     assert "not a Lottie animation" in err.value.message and "bad.json" in err.value.location.source_line
+
+
+def lottie_scene(name: str, extra: str = "") -> str:
+    return clip_scene(name).replace(f'video "{name}"', f'lottie "{name}"').replace(" muted", f" {extra}")
+
+
+def test_the_lottie_keyword_takes_a_clips_from_and_freeze(frame_at, tmp_path):
+    pytest.importorskip("rlottie_python", reason="the optional lottie extra (rlottie-python) is not installed")
+    write_lottie(tmp_path / "anim.json")
+    # from 0.5s starts on the blue half; freeze 0.1s holds the red frame all along.
+    assert close(frame_at(lottie_scene("anim.json", "from 0.5s"), 0.1)[90, 240], BLUE, 10)
+    assert close(frame_at(lottie_scene("anim.json", "freeze 0.1s"), 0.8)[90, 240], RED, 10)
+
+
+def test_the_lottie_keyword_refuses_another_file_and_sound_options(tmp_path, compile_scene):
+    pytest.importorskip("rlottie_python", reason="the optional lottie extra (rlottie-python) is not installed")
+    from storyreel.dsl import SceneError
+
+    write_alpha_clip(tmp_path / "clip.webm", "libvpx-vp9", "yuva420p", options={"auto-alt-ref": "0"})
+    with pytest.raises(SceneError) as err:
+        compile_scene(lottie_scene("clip.webm"))
+    assert "not a Lottie animation (.json)" in err.value.message and 'video "clip.webm"' in err.value.hint
+    write_lottie(tmp_path / "anim.json")
+    with pytest.raises(SceneError, match="unknown property 'muted' for lottie"):
+        compile_scene(lottie_scene("anim.json", "muted"))
+
+
+def test_lottie_without_the_extra_is_a_located_error_naming_the_pip_command(tmp_path, compile_scene, monkeypatch):
+    from storyreel.dsl import SceneError
+    from storyreel.engine.raster import clips
+
+    write_lottie(tmp_path / "anim.json")
+    monkeypatch.setitem(__import__("sys").modules, "rlottie_python", None)  # as if not installed
+    clips.reader.cache_clear()
+    with pytest.raises(SceneError) as err:
+        compile_scene(lottie_scene("anim.json"))
+    clips.reader.cache_clear()
+    assert "needs rlottie-python" in err.value.message and "pip install 'storyreel[lottie]'" in err.value.hint
+    assert 'lottie "anim.json"' in err.value.location.source_line

@@ -19,7 +19,7 @@ import skia
 
 from helpers import decode
 from storyreel.dsl import CompileOptions, load_scene
-from storyreel.dsl.elements import ELEMENTS
+from storyreel.dsl.elements import COMPILES_TO, ELEMENTS
 from storyreel.engine import render_frame, render_video, timeline_from_json, timeline_to_json
 
 SCENE = """\
@@ -172,7 +172,7 @@ def test_the_file_covers_every_element_kind_and_the_transitions(scene_file):
     found = set()
     for scene in tl.scenes:
         found |= kinds(scene.layers)
-    assert found == set(ELEMENTS) | {"background"}
+    assert found == {COMPILES_TO.get(kind, kind) for kind in ELEMENTS} | {"background"}
     assert [t.kind for t in tl.transitions] == TRANSITIONS
     runner = next(layer for layer in tl.scenes[0].layers if layer.id == "runner")
     assert runner.tracks["x"].segments[0].path is not None  # the follow-path motion

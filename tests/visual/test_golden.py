@@ -57,6 +57,7 @@ ELEMENT_SCENES: dict[str, tuple[str, tuple[float, ...]]] = {
               "}\n"
               "g: move to (60%, 55%) 1s ease linear", (0.25, 0.75)),
     "video": ('v = video "clip.mov" size 100% 100% fit stretch muted', (0.05, 0.45, 0.85)),
+    "lottie": ('b = lottie "ball.json" size 90% 90%', (0.05, 0.5, 0.95)),
     "particles": ("fx = particles confetti count 60 seed 3", (0.3, 0.9)),
 }
 # Particles are a few pixels each at this size: they are drawn on ink, where snow and stars show.
