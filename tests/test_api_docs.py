@@ -40,6 +40,6 @@ def test_every_example_in_the_api_guide_runs(tmp_path, monkeypatch):
                 pytest.fail(f"docs/API.md example at line {line} failed: {type(exc).__name__}: {exc}")
     finally:
         PAINTERS.unregister("badge")
-        TRANSITIONS.unregister("iris")
+        TRANSITIONS.unregister("porthole")  # (not a built-in's name: unregister would remove it)
         PUBLISHERS.unregister("chapters-txt")
         speech.unregister_provider("tone")

@@ -4,6 +4,7 @@ the painter, transition, speech provider and publisher in the test's own process
 and in fresh ones (the `render` command, and its parallel chunk workers)."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -196,3 +197,33 @@ def test_hints_name_the_installed_kinds_and_transitions(installed):
         storyreel.load(SCENE.replace("badge at", "badg at"))
     with pytest.raises(SceneError, match="did you mean 'curtain'"):
         storyreel.load(SCENE.replace("transition curtain", "transition curtian"))
+
+
+def test_every_built_in_is_registered_as_a_plugin_would_be(tmp_path):
+    """The built-in painters, transitions and publishers sit in the same registries
+    another package's go into, marked as storyreel's own; the publishers run in
+    their order (captions, thumbnail, OUT.json), and a program can turn one off."""
+    import storyreel
+    from storyreel.dsl import elements
+    from storyreel.dsl.compiler import ELEMENTS
+    from storyreel.engine.publish.sidecars import BUILT_IN_PUBLISHERS
+    from storyreel.engine.timeline.transition_kinds import NAMES
+
+    painted = {getattr(elements, "COMPILES_TO", {}).get(kind, kind) for kind in ELEMENTS}  # lottie: a video
+    assert painted - {"group"} <= PAINTERS.builtins  # a group draws its children, nothing itself
+    assert set(NAMES) - {"random"} == TRANSITIONS.builtins  # random picks one of the others
+    assert all(TRANSITIONS.find(name) is not None for name in TRANSITIONS.builtins)
+    assert list(BUILT_IN_PUBLISHERS) == ["captions", "thumbnail", "metadata"]
+    assert all(PUBLISHERS[name] is BUILT_IN_PUBLISHERS[name] for name in PUBLISHERS.builtins)
+    assert set(BUILT_IN_PUBLISHERS) == PUBLISHERS.builtins
+    project = storyreel.load('video "Off" {\n    size 160x90\n    fps 5\n}\nscene a {\n'
+                             '    background solid #FFFFFF\n    wait 0.4s\n}\n')
+    thumbnail = PUBLISHERS["thumbnail"]
+    PUBLISHERS.unregister("thumbnail")
+    try:
+        project.render(tmp_path / "off.mp4")
+    finally:
+        PUBLISHERS.register("thumbnail", thumbnail, builtin=True)
+    assert (tmp_path / "off.json").is_file() and not (tmp_path / "off.thumbnail.png").exists()
+    project.render(tmp_path / "on.mp4")
+    assert json.loads((tmp_path / "on.json").read_text())["thumbnail"]["png"] == "on.thumbnail.png"

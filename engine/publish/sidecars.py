@@ -15,7 +15,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import skia
@@ -678,33 +678,64 @@ def _aspect(w: int, h: int) -> str | None:
 
 def write_publish_outputs(timeline: Timeline, video: str | Path, platform=None, *, start: float | None = None,
                           end: float | None = None, captions_written: bool | None = None) -> list[Path]:
-    """Thumbnail (PNG, JPEG), captions (when there is speech) and OUT.json beside
-    `video`, a file `render_video` has just written from `timeline` (and the
-    same start/end range). Returns the files written."""
-    from ..encode.frames import caption_cues, write_caption_files
-
+    """Every publisher's files beside `video`, a file `render_video` has just
+    written from `timeline` (and the same start/end range): the built-in ones
+    (captions when there is speech, the thumbnail, OUT.json) first, in that order,
+    then other packages' in name order. Returns the files written."""
     video = Path(video)
     start = 0.0 if start is None else start
     end = timeline.duration if end is None else end
+    # What the built-in publishers pass on: whether the render already wrote the
+    # captions, the caption files, the thumbnail's facts (OUT.json records both).
+    made: dict[str, Any] = {"captions_written": timeline.captions_mode != "off"
+                            if captions_written is None else captions_written}
     written: list[Path] = []
-    if captions_written is None:
-        captions_written = timeline.captions_mode != "off"
-    captions: list[Path] = []
-    if captions_written:
-        captions = [p for p in (video.with_suffix(".srt"), video.with_suffix(".vtt")) if p.is_file()]
-    elif caption_cues(timeline, start, end):
-        captions = write_caption_files(timeline, video, start, end)
-        written += captions
-    thumb = write_thumbnail(timeline, video, platform=platform, start=start, end=end)
-    written += [video.with_name(thumb["png"]), video.with_name(thumb["jpg"])]
-    written.append(write_metadata(timeline, video, platform, thumbnail=thumb, captions=captions, start=start, end=end))
-    for name in PUBLISHERS.names():  # other packages' outputs (engine/plugins.py), in name order
-        written += [Path(p) for p in PUBLISHERS[name](timeline, video, platform, start=start, end=end) or ()]
+    builtin = [name for name in BUILT_IN_PUBLISHERS if name in PUBLISHERS]
+    for name in [*builtin, *(n for n in PUBLISHERS.names() if n not in BUILT_IN_PUBLISHERS)]:
+        publish = PUBLISHERS[name]
+        extra = {"made": made} if publish is BUILT_IN_PUBLISHERS.get(name) else {}
+        written += [Path(p) for p in publish(timeline, video, platform, start=start, end=end, **extra) or ()]
     return written
 
 
-# Publishers another package adds (the `storyreel.publishers` entry point, or
-# `PUBLISHERS.register`): publish(timeline, video, platform, *, start, end) writes
-# its files beside `video` and returns their paths. The built-in outputs above
-# always come first, so that a publisher may read OUT.json.
+def publish_captions(timeline: Timeline, video: Path, platform=None, *, start: float, end: float,
+                     made: dict | None = None) -> list[Path]:
+    """OUT.srt and OUT.vtt when the range has spoken lines (unless the render wrote them)."""
+    from ..encode.frames import caption_cues, write_caption_files
+
+    made = {} if made is None else made
+    if made.get("captions_written"):
+        made["captions"] = [p for p in (video.with_suffix(".srt"), video.with_suffix(".vtt")) if p.is_file()]
+        return []
+    made["captions"] = write_caption_files(timeline, video, start, end) if caption_cues(timeline, start, end) else []
+    return made["captions"]
+
+
+def publish_thumbnail(timeline: Timeline, video: Path, platform=None, *, start: float, end: float,
+                      made: dict | None = None) -> list[Path]:
+    """OUT.thumbnail.png and OUT.thumbnail.jpg (`write_thumbnail`)."""
+    thumb = write_thumbnail(timeline, video, platform=platform, start=start, end=end)
+    if made is not None:
+        made["thumbnail"] = thumb
+    return [video.with_name(thumb["png"]), video.with_name(thumb["jpg"])]
+
+
+def publish_metadata(timeline: Timeline, video: Path, platform=None, *, start: float, end: float,
+                     made: dict | None = None) -> list[Path]:
+    """OUT.json (`write_metadata`), recording the thumbnail and captions written before it."""
+    made = {} if made is None else made
+    return [write_metadata(timeline, video, platform, thumbnail=made.get("thumbnail"),
+                           captions=made.get("captions"), start=start, end=end)]
+
+
+# Publishers by name: publish(timeline, video, platform, *, start, end) writes its
+# files beside `video` and returns their paths. Another package adds one through
+# the `storyreel.publishers` entry point (engine/plugins.py) or `PUBLISHERS.register`;
+# the built-in ones are registered the same way and always run first, in this
+# order, so that a publisher may read OUT.json (`PUBLISHERS.unregister("thumbnail")`
+# turns one off).
+BUILT_IN_PUBLISHERS: dict[str, Callable] = {
+    "captions": publish_captions, "thumbnail": publish_thumbnail, "metadata": publish_metadata}
 PUBLISHERS: Registry = Registry(PUBLISHERS_GROUP)
+for _name, _publish in BUILT_IN_PUBLISHERS.items():
+    PUBLISHERS.register(_name, _publish, builtin=True)
