@@ -70,6 +70,18 @@ def test_cut_music_fades_over_at_most_a_quarter_of_it(tmp_path):
     assert out[at(3.5)] == pytest.approx(0.25, abs=0.01)
 
 
+def test_music_fades_in_over_50_ms(tmp_path):
+    song = constant_wav(tmp_path / "song.wav", 2.0)
+    out = mix([AudioClip(0.0, "music", str(song))], 1.0)
+    assert out[at(0.025)] == pytest.approx(0.25, abs=0.01)  # half way: half level
+    assert out[at(0.051)] == 0.5
+
+
+def test_a_clip_at_volume_zero_is_silent_not_an_error(tmp_path):
+    sound = constant_wav(tmp_path / "hum.wav", 1.0)
+    assert not mix([AudioClip(0.0, "sound", str(sound), volume=0.0)], 1.0).any()
+
+
 def ducked_music(tmp_path: Path, speech: np.ndarray) -> np.ndarray:
     """A 0.5 music file ducked under a line of `speech` said from 1 s; the mix's left channel."""
     song = constant_wav(tmp_path / "song.wav", 4.0)
@@ -82,6 +94,19 @@ def test_music_ducks_ten_db_under_speech(tmp_path):
     assert out[at(0.5)] == 0.5  # before the line (and its 80 ms attack)
     assert out[at(1.5)] == pytest.approx(0.1 + 0.5 * 10 ** (-10 / 20), abs=1e-6)
     assert out[at(3.0)] == 0.5  # after the line and its 300 ms release
+
+
+@pytest.mark.parametrize("pause, ducked_between", [(0.37, True), (0.38, True), (0.39, False)])
+def test_music_stays_ducked_between_lines_closer_than_attack_and_release(tmp_path, pause, ducked_between):
+    # two lines (0.1 for half a second each) `pause` apart: under 80 ms attack + 300 ms
+    # release the music stays down between them; over it, it comes back up
+    song = constant_wav(tmp_path / "song.wav", 4.0)
+    word = np.full((1, at(0.5)), 0.1, np.float32)
+    out = mix([AudioClip(0.0, "music", str(song), duck=True, params={"fade_in": 0.0}),
+               AudioClip(1.0, "speech", "one"), AudioClip(1.5 + pause, "speech", "two")], 4.0,
+              speech={"one": word, "two": word})
+    middle = out[at(1.5 + pause / 2)]
+    assert bool(middle < 0.2) == ducked_between, middle  # fully down: 0.5 at -10 dB = 0.16
 
 
 @pytest.mark.parametrize("lead_in_dbfs, ducked_early", [(-54.0, False), (-46.0, True)])
