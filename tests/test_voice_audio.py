@@ -588,7 +588,7 @@ ERRORS = {
           hint: did you mean 'luna'?
     """),
     "bad captions mode": (video_with("captions maybe"), """
-        t.scene:3:14: error: expected on, off or burned, got 'maybe'
+        t.scene:3:14: error: expected on, off, burned or a captions file ("talk.srt" or "talk.vtt"), got 'maybe'
             |     captions maybe
             |              ^~~~~
           hint: one of: off, on, burned
