@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from storyreel.dsl import CompileOptions, load_scene
 from storyreel.dsl.errors import SceneError
 from storyreel.engine import speech
 from storyreel.engine.speech import Speech, SpeechFallbackWarning, WordTiming
+from storyreel.engine.timeline.serialize import timeline_from_json, timeline_to_json
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "LANGUAGE.md"
 LINE = 'narrator says "Beep boop. I am a robot."'
@@ -49,6 +51,10 @@ def test_the_guides_example_is_said_by_espeak(tmp_path):
     path.write_text(example, encoding="utf-8")
     timeline = load_scene(path, None, CompileOptions(size=(160, 90), fps=10)).timeline
     assert spoken_by(timeline) == ["espeak"]
+    assert timeline.speech_providers == ("espeak",) and timeline.speech_budget is None
+    # The order (and a budget) travel with the timeline: OUT.json is written from it, in any process.
+    again = timeline_from_json(timeline_to_json(replace(timeline, speech_budget=0.5)))
+    assert (again.speech_providers, again.speech_budget) == (("espeak",), 0.5)
     default = compile_text(tmp_path, "")
     assert spoken_by(default) == ["hibari"]
     # Not only the label: the two providers' recordings of the line differ in length.
