@@ -193,6 +193,10 @@ class RayWorker:
         errors = self.ray.exceptions
         self._log.write(f"the Ray task ended: {type(err).__name__}: {err}\n".encode())
         if isinstance(err, errors.TaskCancelledError) or self._cancelled is not None:
+            try:  # until the task has stopped its worker (which removes its staging folder)
+                self.ray.wait([self._generator.completed()], timeout=15)
+            except Exception:  # noqa: BLE001, S110 - it failed: it has ended all the same
+                pass
             return -(self._cancelled or signal.SIGTERM)  # stopped, as asked: the runner knows why
         cause = getattr(err, "cause", None)
         if isinstance(err, errors.RayTaskError) and isinstance(cause, _NodeMismatch):
@@ -297,15 +301,17 @@ def _ray_job(job: dict):
             files = {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()}
         log.seek(0)
         yield {"returncode": code, "log": log.read(), "files": files}
-    except KeyboardInterrupt:  # ray.cancel: stop the worker as a local cancel does (it removes its staging)
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        raise
     finally:
+        # However the task ends early — ray.cancel raises KeyboardInterrupt or TaskCancelledError
+        # here, the driver closing the generator GeneratorExit — stop the worker as a local cancel
+        # does: SIGTERM, and it removes its staging folder.
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         log.close()
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)

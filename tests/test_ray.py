@@ -364,3 +364,48 @@ def test_batch_executor_ray_without_ray_is_a_misuse(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
     result = CliRunner().invoke(main, ["batch", str(tmp_path / "jobs.csv"), "--executor", "ray"])
     assert result.exit_code == 2 and "pip install 'storyreel[ray]'" in result.output, result.output
+
+
+def test_sigterm_stops_a_ray_batch_cleanly_and_a_rerun_resumes(local_ray, project, ray_temp, tmp_path):
+    """SIGTERM mid-row: the tasks are cancelled, each stops its worker (which removes
+    its staging folder), the rows go back to the queue without spending an attempt,
+    no Ray process outlives the batch; the batch run again renders them."""
+    long = TINY_LONG
+    (tmp_path / "long.scene").write_text(long, encoding="utf-8")
+    jobs = tmp_path / "jobs.csv"
+    jobs.write_text("output,scene\nout/a.mp4,long.scene\n", encoding="utf-8")
+    marker = f"batch-term-{os.getpid()}-{time.time_ns()}"
+    proc = _cli(tmp_path, ray_temp, marker, "batch", "jobs.csv", "--executor", "ray", "--workers", "1",
+                "--check", "off")
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "out").glob(".a.*.partial.job")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "the row never started rendering"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=90)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "1 left queued" in err
+    assert not (tmp_path / "out" / "a.mp4").exists()
+    assert not [p.name for p in (tmp_path / "out").iterdir()], "no staging folder left"
+    deadline = time.monotonic() + 10
+    while _leftovers(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _leftovers(marker) == []
+    with_row = json.loads((tmp_path / "jobs.report.json").read_text())["rows"][0]
+    assert with_row["state"] == "queued" and with_row["attempts"] == 0
+    assert with_row["attempt_log"][0]["outcome"] == "stopped"
+    code, said = _batch(jobs, RayExecutor())
+    assert code == 0 and "1 to render" in said, said
+    assert decode(tmp_path / "out" / "a.mp4").frames
+
+
+TINY_LONG = '''video "long" {
+    size 320x180
+    fps 30
+}
+scene a {
+    background gradient #FFE29A #FFA99F vertical
+    star = star at (50%, 50%) points 5 radius 60 fill gold
+    star: rotate to 720 30s
+}
+'''
