@@ -51,7 +51,7 @@ class RayLauncher:
 
         executor.open()
         self.ray = executor.ray
-        self.node = executor._render_node()
+        self.node = executor.render_node()
         self.engine = engine_digest()
         self.task = self.ray.remote(num_cpus=cpus_per_job, max_retries=0)(_ray_job).options(num_returns="streaming")
         self.cpus_per_job = cpus_per_job
@@ -218,9 +218,9 @@ def _event(line: bytes) -> dict | None:
 def _ship_assets(ray, spec: dict) -> dict:
     """The files the compiled timeline names, put in the object store (for a task
     that lands on another node; one on this node uses them in place)."""
-    from ..engine.encode.executors import _put_assets
+    from ..engine.encode.executors import put_assets
 
-    return _put_assets(ray, json.loads(spec["timeline"])) if spec.get("timeline") else {}
+    return put_assets(ray, json.loads(spec["timeline"])) if spec.get("timeline") else {}
 
 
 def _place(output: Path, files: dict[str, bytes], result: dict) -> dict:
@@ -258,12 +258,12 @@ def _remote_spec(spec: dict, assets: dict, work: Path) -> dict:
     node-local folders, the timeline's files fetched from the object store."""
     import ray
 
-    from ..engine.encode.executors import _fetch_assets, _repath, asset_folder
+    from ..engine.encode.executors import fetch_assets, repath, asset_folder
 
     spec = dict(spec, output=str(work / Path(spec["output"]).name),
                 cache=str(asset_folder().parent / "cache") if spec.get("cache") else None)
     if assets and spec.get("timeline"):
-        spec["timeline"] = json.dumps(_repath(json.loads(spec["timeline"]), _fetch_assets(ray, assets)))
+        spec["timeline"] = json.dumps(repath(json.loads(spec["timeline"]), fetch_assets(ray, assets)))
     return spec
 
 

@@ -27,7 +27,7 @@ from helpers import decode
 from test_parallel import SCENE, decode_audio, load, write_photo
 
 from storyreel.engine import render_video
-from storyreel.engine.encode.executors import RayExecutor, RayMissing, _repath
+from storyreel.engine.encode.executors import RayExecutor, RayMissing, repath
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'storyreel[ray]')")
 
@@ -101,22 +101,22 @@ def test_assets_shipped_to_another_node_are_repathed(local_ray, project, tmp_pat
     """Tasks that believe they run on another node than the render take the files
     from the object store into their own folder, render a timeline repathed to the
     copies, and give the same bytes."""
-    from storyreel.engine.encode.executors import _fetch_assets, _put_assets
+    from storyreel.engine.encode.executors import fetch_assets, put_assets
     from storyreel.engine.timeline.serialize import timeline_to_dict
 
     folder, timeline = project
     data = timeline_to_dict(timeline)
-    shipped = _put_assets(ray, data)
+    shipped = put_assets(ray, data)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # this process's copies: in the test's folder
     photo = str(folder / "photo.png")
     assert photo in shipped
-    mapping = _fetch_assets(ray, shipped)
+    mapping = fetch_assets(ray, shipped)
     assert Path(mapping[photo]).read_bytes() == Path(photo).read_bytes()
-    moved = _repath(data, mapping)
+    moved = repath(data, mapping)
     assert photo not in repr(moved) and mapping[photo] in repr(moved)
     assert Path(mapping[photo]).is_relative_to(tmp_path)
 
-    monkeypatch.setattr(RayExecutor, "_render_node", lambda self: "0" * 56)  # no node is the render's
+    monkeypatch.setattr(RayExecutor, "render_node", lambda self: "0" * 56)  # no node is the render's
     with RayExecutor() as executor:
         render_video(timeline, tmp_path / "shipped.mp4", quality="draft", executor=executor)
     assert (tmp_path / "shipped.mp4").read_bytes() == (folder / "local.mp4").read_bytes()
@@ -281,7 +281,7 @@ def test_a_batch_on_ray_renders_every_row_as_the_local_batch_does(local_ray, pro
     the same report, and a second run skips the finished rows."""
     folder, _ = project
     if where == "another node":
-        monkeypatch.setattr(RayExecutor, "_render_node", lambda self: "0" * 56)  # no node is the batch's
+        monkeypatch.setattr(RayExecutor, "render_node", lambda self: "0" * 56)  # no node is the batch's
     jobs = _batch_folder(folder, tmp_path / "ray")
     code, said = _batch(jobs, RayExecutor())
     assert code == 0, said

@@ -121,7 +121,7 @@ class RayExecutor:
 
     # -- the chunked render's side (engine.encode.chunks.render_chunked) ------------------------
 
-    def _render_node(self) -> str:
+    def render_node(self) -> str:
         """The Ray node this render runs on: its tasks there use the files in place."""
         return self.ray.get_runtime_context().get_node_id()
 
@@ -135,9 +135,9 @@ class RayExecutor:
         self.open()
         ray = self.ray
         text = timeline_to_json(timeline)
-        shipped = _put_assets(ray, json.loads(text)) if self.assets == "store" else {}
+        shipped = put_assets(ray, json.loads(text)) if self.assets == "store" else {}
         job = dict(timeline=ray.put(text), assets=shipped, engine=engine_digest(),
-                   node=self._render_node(), settings=asdict(settings),
+                   node=self.render_node(), settings=asdict(settings),
                    profiling=profile is not None, gpu=gpu)
         task = ray.remote(num_cpus=1, max_retries=0)(_ray_chunk)
         tasks = RayTasks(ray)
@@ -270,7 +270,7 @@ class RayTasks:
                     pass
 
 
-def _put_assets(ray, data: dict) -> dict[str, tuple[str, Any]]:
+def put_assets(ray, data: dict) -> dict[str, tuple[str, Any]]:
     """{path: (sha256, object ref)} for every regular file the timeline names."""
     from .segment_cache import file_sha256, named_files
 
@@ -310,7 +310,7 @@ def _ray_chunk(job: dict, chunk) -> tuple[int, dict | None, bytes, float]:
         data = json.loads(ray.get(job["timeline"]))
         here = ray.get_runtime_context().get_node_id() == job["node"]
         if job["assets"] and not here:
-            data = _repath(data, _fetch_assets(ray, job["assets"]))
+            data = repath(data, fetch_assets(ray, job["assets"]))
         timeline = timeline_from_dict(data)
         _state.update(key=key, timeline=timeline, pipeline=pipeline(timeline.width, timeline.height, job["gpu"]))
     timeline = _state["timeline"]
@@ -351,7 +351,7 @@ def asset_folder() -> Path:
     return Path(tempfile.gettempdir()) / f"storyreel-ray-{uid}" / "assets"
 
 
-def _fetch_assets(ray, assets: dict) -> dict[str, str]:
+def fetch_assets(ray, assets: dict) -> dict[str, str]:
     """{original path: local copy}, writing the copies this node lacks (atomically)."""
     base = asset_folder()
     mapping = {}
@@ -369,12 +369,12 @@ def _fetch_assets(ray, assets: dict) -> dict[str, str]:
     return mapping
 
 
-def _repath(value: Any, mapping: dict[str, str]) -> Any:
+def repath(value: Any, mapping: dict[str, str]) -> Any:
     """`value` (a timeline's JSON) with every string that is a shipped path replaced."""
     if isinstance(value, dict):
-        return {k: _repath(v, mapping) for k, v in value.items()}
+        return {k: repath(v, mapping) for k, v in value.items()}
     if isinstance(value, list):
-        return [_repath(v, mapping) for v in value]
+        return [repath(v, mapping) for v in value]
     if isinstance(value, str):
         return mapping.get(value, value)
     return value
