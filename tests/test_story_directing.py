@@ -109,7 +109,7 @@ def test_the_prop_the_camera_and_the_key_word():
     crow = CharacterFacts("crow", "the crow", (), "happy")
     fox = CharacterFacts("fox", "the fox", ("give",), "happy")
     cast = cast_story([crow, fox])
-    giving = direct_page(facts(fox, crow, props=("unicorn", "apple")), cast, "happy")
+    giving = direct_page(facts(fox, crow, props=("dinosaur", "apple")), cast, "happy")
     assert giving["prop"] == "apple"  # the first the library can draw
     assert giving["camera"] == "cutin" and giving["key"] == "Give"
     assert giving["actors"][0]["toward"] == "crow"
@@ -120,8 +120,8 @@ def test_the_prop_the_camera_and_the_key_word():
 
 def test_casting_uses_the_library_and_falls_back_to_luna_and_sunny():
     cast = cast_story([CharacterFacts("owl", "Owl", (), ""), CharacterFacts("dragon", "the dragon", (), ""),
-                       CharacterFacts("unicorn", "the unicorn", (), ""), CharacterFacts("yeti", "the yeti", (), "")])
-    assert cast == {"owl": ("owl", "owl"), "dragon": ("luna", "luna"), "unicorn": ("sunny", "sunny")}
+                       CharacterFacts("goblin", "the goblin", (), ""), CharacterFacts("yeti", "the yeti", (), "")])
+    assert cast == {"owl": ("owl", "owl"), "dragon": ("luna", "luna"), "goblin": ("sunny", "sunny")}
 
 
 # ── staged and drawn ──────────────────────────────────────────────────────────
