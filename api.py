@@ -78,7 +78,7 @@ class Project:
         from .engine.encode.frames import frame_range
         from .engine.encode.segment_cache import SegmentCache
 
-        from .engine.encode.formats import FormatError, format_for, render_output
+        from .engine.encode.formats import FormatError, check_chunked, format_for, render_output
 
         frames = frame_range(self.timeline, start, end)
         if not frames:
@@ -88,11 +88,17 @@ class Project:
             fmt = format_for(output)
         except FormatError as err:
             raise SceneError(err.message, hint=err.hint) from None
-        if fmt.name != "mp4":  # WebM, MOV, GIF, PNG frames, WAV, M4A, H.265: engine/encode/formats.py, in one pass
-            if workers != 1 or cache is not None or platform is not None:
-                raise SceneError(f"workers, cache and platform apply to H.264 MP4 only; {fmt.label} is written "
-                                 f"in one pass", hint="leave them out, or render an .mp4")
-            render_output(self.timeline, output, fmt, quality=quality, start=start, end=end, on_progress=on_progress)
+        if fmt.name != "mp4":  # WebM, MOV, GIF, PNG frames, WAV, M4A, H.265: engine/encode/formats.py
+            if platform is not None:
+                raise SceneError(f"platform applies to H.264 MP4 only; {fmt.label} is not what platforms take",
+                                 hint="leave it out, or render an .mp4")
+            try:
+                if workers != 1 or cache is not None:
+                    check_chunked(fmt)  # H.265, WebM and MOV render in chunks; GIF, PNG and audio in one pass
+            except FormatError as err:
+                raise SceneError(err.message, hint=err.hint) from None
+            render_output(self.timeline, output, fmt, quality=quality, start=start, end=end, on_progress=on_progress,
+                          workers=workers, cache=SegmentCache(cache) if isinstance(cache, (str, Path)) else cache)
             return Path(output)
         output = Path(output)
         target = self._platform(platform)

@@ -488,7 +488,7 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
     out = Path(output)
     if fmt.name != "mp4":
         _run(lambda: _render_format(file, output, fmt, preset, fps, size, data, sets, root, allow_paths, quality,
-                                    start, end, quiet, loudness), out)
+                                    start, end, quiet, loudness, speed=speed), out)
         return
 
     def work():
@@ -523,7 +523,7 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
 def _output_format(file: str, output: str | None, requested: str | None, platform: str | None, speed: dict):
     """(the output format, the output path as text) for `render FILE`: from --format or
     the output's extension (engine/encode/formats.py); a misused option is exit 2."""
-    from .engine.encode.formats import FORMATS, FormatError, check_platform_format, format_for
+    from .engine.encode.formats import FORMATS, FormatError, check_chunked, check_platform_format, format_for
 
     if output is None:
         chosen = FORMATS.get((requested or "mp4").lower())
@@ -536,9 +536,11 @@ def _output_format(file: str, output: str | None, requested: str | None, platfor
     except FormatError as err:
         hint = "--format" if requested and not str(err).startswith("--format") else "--output"
         raise click.BadParameter(str(err), param_hint="--platform" if platform and "platform" in str(err) else hint)
-    if fmt.name != "mp4" and (speed.get("workers", 1) != 1 or speed.get("cache_dir")):
-        raise click.BadParameter(f"--workers and --cache speed up MP4 renders only; {fmt.label} is written in one pass",
-                                 param_hint="--workers")
+    if speed.get("workers", 1) != 1 or speed.get("cache_dir"):
+        try:
+            check_chunked(fmt)  # MP4, H.265, WebM and MOV render in chunks; GIF, PNG and audio in one pass
+        except FormatError as err:
+            raise click.BadParameter(str(err), param_hint="--workers" if speed.get("workers", 1) != 1 else "--cache")
     return fmt, output
 
 
@@ -563,17 +565,26 @@ def _with_loudness(tl, loudness: float | None):
 
 
 def _render_format(file, output, fmt, preset, fps, size, data, sets, root, allow_paths, quality, start, end, quiet,
-                   loudness=None):
-    """`render FILE -o out.webm` (or any format but H.264 MP4): engine/encode/formats.py."""
+                   loudness=None, speed=None):
+    """`render FILE -o out.webm` (or any format but H.264 MP4): engine/encode/formats.py;
+    --workers, --cache and --executor chunk H.265, WebM and MOV as they chunk an MP4."""
     from .engine.encode.formats import render_output
+    from .engine.encode.segment_cache import DEFAULT_MAX_BYTES, SegmentCache
 
     began = time.perf_counter()
     tl = _with_loudness(_load(file, data, sets, preset, fps, size, root, allow_paths).timeline, loudness)
     if not frame_range(tl, start, end):
         raise SceneError(f"--from/--to select no frames at {tl.fps:g} fps", hint="widen the range to at least one frame")
     progress = Progress(quiet)
-    frames = render_output(tl, output, fmt, quality=quality, start=start, end=end, on_progress=progress)
+    speed = speed or {}
+    workers, cache_dir = speed.get("workers", 1), speed.get("cache_dir")
+    cache = SegmentCache(cache_dir, max_bytes=speed.get("cache_size") or DEFAULT_MAX_BYTES) if cache_dir else None
+    with _executor(speed.get("executor", "local"), speed.get("ray_address"), workers) as chunk_executor:
+        frames = render_output(tl, output, fmt, quality=quality, start=start, end=end, on_progress=progress,
+                               workers=workers, cache=cache, executor=chunk_executor)
     progress.finish()
+    if cache is not None and not quiet:
+        click.echo(str(cache.stats), err=True)
     if not quiet:
         click.echo(f"wrote {output} ({fmt.label}; {frames / tl.fps:.2f}s, {tl.width}x{tl.height} @ {tl.fps:g} fps) "
                    f"in {time.perf_counter() - began:.1f}s", err=True)

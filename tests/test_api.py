@@ -99,8 +99,10 @@ def test_errors_are_located_scene_errors(scene_file, tmp_path):
     with pytest.raises(storyreel.SceneError) as err:
         project.render(tmp_path / "video.xyz")
     assert err.value.hint and not (tmp_path / "video.xyz").exists()
-    with pytest.raises(storyreel.SceneError, match="H.264 MP4 only"):
+    with pytest.raises(storyreel.SceneError, match="GIF .* is written in one pass"):
         project.render(tmp_path / "video.gif", workers=2)
+    with pytest.raises(storyreel.SceneError, match="platform applies to H.264 MP4 only"):
+        project.render(tmp_path / "video.webm", platform="youtube")
     with pytest.raises(storyreel.SceneError, match="outside the video"):
         project.frame(3)
 

@@ -237,3 +237,40 @@ def test_a_failed_png_sequence_leaves_nothing_behind(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         render_output(timeline("opaque.scene"), str(tmp_path / "frames") + "/", quality="draft")
     assert list((tmp_path / "frames").iterdir()) == []
+
+
+# -- --workers and --cache for other formats ---------------------------------------------------
+
+CHUNKED_FORMATS = [("webm", "c.webm", 12), ("mov", "c.mov", 2), ("hevc", "c.mp4", 24)]
+
+
+@pytest.mark.parametrize("name, output, tol", CHUNKED_FORMATS, ids=[f[0] for f in CHUNKED_FORMATS])
+def test_a_chunked_render_of_another_format_decodes_like_one_pass(tmp_path, name, output, tol):
+    """chunked.scene is three chunks (two scenes and their transition): two workers
+    render them, the joined file decodes to the one-pass render's frames (each chunk's
+    encoder starts afresh, so within the codec's loss), with its alpha and sound; a
+    cached one-worker render of the same chunks is the same bytes."""
+    tl = timeline("chunked.scene")
+    fmt = FORMATS[name]
+    one, two, cached = (tmp_path / d / output for d in ("one", "two", "cached"))
+    render_output(tl, one, fmt, quality="draft")
+    assert render_output(tl, two, fmt, quality="draft", workers=2) == tl.frame_count == 22
+    a, b = np.stack(video_frames(one)), np.stack(video_frames(two))
+    assert a.shape == b.shape == (22, 180, 320, 4)
+    diff = np.abs(a.astype(np.int16) - b.astype(np.int16))
+    assert diff.mean() < 1.0 and np.percentile(diff, 99.9) <= tol, (diff.mean(), np.percentile(diff, 99.9))
+    assert close(b[2, 90, 300], BLUE, tol) and b[2, 5, 5, 3] == 255  # scene one: opaque blue
+    assert close(b[21, 90, 160], (255, 217, 61), tol)  # scene two: the star, on
+    corner = b[21, 5, 5, 3]  # a transparent canvas where the format has alpha
+    assert corner == 255 if name == "hevc" else corner <= 2, corner
+    codec, seconds, peak = audio_peak(two)
+    assert abs(seconds - 2.2) < 0.05 and peak > 0.1, (codec, seconds, peak)
+    render_output(tl, cached, fmt, quality="draft", cache=tmp_path / "cache")
+    assert cached.read_bytes() == two.read_bytes()
+
+
+@pytest.mark.parametrize("output", ["x.gif", "frames/", "x.wav"])
+def test_formats_written_in_one_pass_refuse_workers_with_the_reason(tmp_path, output):
+    with pytest.raises(FormatError, match="is written in one pass") as err:
+        render_output(timeline("chunked.scene"), tmp_path / output, format_for(str(tmp_path / output)), workers=2)
+    assert "leave --workers and --cache out" in err.value.hint

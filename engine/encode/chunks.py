@@ -53,6 +53,7 @@ from .encoder import (
     _fps_fraction,
     encode_audio_until,
 )
+from .format_writers import FORMATS, FormatJoiner, FormatWriter, StreamCopyJoin
 from .outputs import atomic_output, name_target, owned_temp_prefix, pid_alive, remove_stale
 from ..timeline.timeline import Timeline
 
@@ -152,7 +153,12 @@ def start_segment(timeline: Timeline, chunk: Chunk, path: Path, settings: Encode
         raster.reset_history()
     try:
         with ExitStack() as stack:
-            writer = stack.enter_context(VideoWriter(path, settings, None, profile=profile, convert=convert))
+            if settings.format == "mp4":
+                writer = stack.enter_context(VideoWriter(path, settings, None, profile=profile, convert=convert))
+            else:  # H.265, WebM, MOV: the format's own encoder, one per chunk as well
+                writer = stack.enter_context(FormatWriter(path, FORMATS[settings.format], settings.width,
+                                                          settings.height, settings.fps, settings.quality,
+                                                          None, settings.alpha))
             render_frames(timeline, range(chunk.first, chunk.stop), writer, raster=raster, profile=profile,
                           on_progress=progress)
             return FinishingSegment(writer, stack.pop_all())  # from here on the segment closes the writer
@@ -351,8 +357,9 @@ def render_chunked(timeline: Timeline, output: Path, frames: range, settings: En
         if profile is not None:
             profile.add("prepare:audio", time.perf_counter() - began)
 
-        with atomic_output(output, ".mp4") as tmp:
-            with SegmentJoiner(tmp, settings, audio, frames.start, profile) as joiner:
+        joining = SegmentJoiner if settings.format == "mp4" else FormatJoiner
+        with atomic_output(output, ".mp4" if settings.format == "mp4" else output.suffix) as tmp:
+            with joining(tmp, settings, audio, frames.start, profile) as joiner:
                 done = cached_frames
                 if on_progress is not None and done:
                     on_progress(done, total)
@@ -566,7 +573,7 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 # -- joining ---------------------------------------------------------------------------------
 
-class SegmentJoiner:
+class SegmentJoiner(StreamCopyJoin):
     """Concatenates video-only segments by stream copy into one MP4 and encodes
     the soundtrack into it as it goes (the same AAC frames `VideoWriter` makes)."""
 
@@ -609,17 +616,8 @@ class SegmentJoiner:
 
     def add(self, segment: Path, chunk: Chunk) -> None:
         began = time.perf_counter()
-        offset = chunk.first - self.first_frame
-        if offset != self._frames:
-            raise EncoderError(f"segment for {chunk.describe()} does not follow the previous one")
         count = 0
-        with av.open(str(segment)) as source:
-            stream = source.streams.video[0]
-            if self.video is None:
-                self._open_streams(stream)
-            elif bytes(stream.codec_context.extradata or b"") != self._extradata:
-                raise EncoderError(f"segment for {chunk.describe()} was encoded with other settings; "
-                                   "cannot join it by stream copy")
+        with self._segment(segment, chunk) as (source, stream, offset):
             tb = stream.time_base
             shift = Fraction(offset) / self.rate / tb
             if shift.denominator != 1:

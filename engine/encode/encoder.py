@@ -170,6 +170,10 @@ class EncodeSettings:
     x264_params: str = ""  # appended to libx264's x264-params (applied after the preset)
     # Chapter markers written into the MP4: (title, start s, end s), on the output's clock.
     chapters: tuple[tuple[str, float, float], ...] = ()
+    # Chunks of another format (engine/encode/format_writers.py CHUNKED: hevc, webm, mov),
+    # written by its FormatWriter and joined by FormatJoiner; `alpha`: its alpha pixel format.
+    format: str = "mp4"
+    alpha: bool = False
 
 
 def write_chapters(container, chapters) -> None:

@@ -352,6 +352,14 @@ def _base(data: dict, settings: EncodeSettings) -> dict:
 
     # Segments are video-only and carry no chapters (the joined output does): neither is in the key.
     video = {k: v for k, v in asdict(settings).items() if k not in ("audio", "audio_bitrate", "chapters")}
+    other_format = None
+    if settings.format == "mp4":
+        del video["format"], video["alpha"]  # H.264 keys stay what they were before other formats
+    else:
+        from .format_writers import FORMATS, _video_options
+
+        fmt = FORMATS[settings.format]
+        other_format = [fmt.video, _video_options(fmt, settings.quality, settings.alpha)]
     return {
         "format": SEGMENT_FORMAT,
         "storyreel": __version__,
@@ -361,6 +369,7 @@ def _base(data: dict, settings: EncodeSettings) -> dict:
         "settings": video,
         "quality": QUALITY.get(settings.quality),
         "x264": x264_params() if settings.encoder == SOFTWARE_ENCODER else None,
+        **({"codec": other_format} if other_format is not None else {}),
         "canvas": [data["width"], data["height"], data["fps"], data["background"], data["safe_area"],
                    data["captions_mode"]],
     }
