@@ -139,7 +139,7 @@ def test_speech_rate_slows_every_voice(compile_scene):
     ("age 0", "age must be between 1 and 120 years, got 0"),
     ("age old", "expected the viewers' age in years"),
     ("speech rate 3", "speech rate must be between 0.5 and 2, got 3"),
-    ("speech 0.8", "expected 'rate', as in: speech rate 0.85"),
+    ("speech 0.8", "unknown speech provider '0.8'"),  # a provider order, or 'rate'; the hint says both
 ])
 def test_bad_settings_are_located_errors(tmp_path, setting, message):
     stderr = check_fails(tmp_path, scene_text('scene a {\n    wait 1s\n}\n', setting))
