@@ -3,6 +3,7 @@ golden scenes read (an image, an SVG, a clip), written afresh into each test's
 folder so that nothing binary but the control data lives in the repository."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import av
@@ -11,6 +12,8 @@ import pytest
 import skia
 
 from visual import golden as g
+
+LOTTIE_BALL = Path(__file__).resolve().parents[2] / "examples" / "media" / "ball.json"
 
 
 def write_image(path: Path) -> None:
@@ -52,33 +55,6 @@ def write_clip(path: Path, frames: int = 10, fps: int = 10) -> None:
             container.mux(packet)
 
 
-def write_lottie(path: Path) -> None:
-    """A 200x120 Lottie, 1 s at 30 fps: a yellow ball with a dark outline rolls from
-    left to right over a still blue square; the rest of the canvas is transparent."""
-    import json
-
-    def static(value):
-        return {"a": 0, "k": value}
-
-    def layer(index, name, shapes, position):
-        return {"ddd": 0, "ind": index, "ty": 4, "nm": name, "ip": 0, "op": 30, "st": 0, "sr": 1, "bm": 0,
-                "ks": {"o": static(100), "r": static(0), "p": position, "a": static([0, 0, 0]),
-                       "s": static([100, 100, 100])},
-                "shapes": [{"ty": "gr", "it": [*shapes, {"ty": "tr", "p": static([0, 0]), "a": static([0, 0]),
-                                                         "s": static([100, 100]), "r": static(0), "o": static(100)}]}]}
-
-    ball = layer(1, "ball", [{"ty": "el", "p": static([0, 0]), "s": static([60, 60])},
-                             {"ty": "st", "c": static([0.17, 0.18, 0.26, 1]), "o": static(100), "w": static(6)},
-                             {"ty": "fl", "c": static([1, 0.85, 0.24, 1]), "o": static(100)}],
-                 {"a": 1, "k": [{"t": 0, "s": [40, 60, 0], "i": {"x": [0.5], "y": [1]}, "o": {"x": [0.5], "y": [0]}},
-                                {"t": 29, "s": [160, 60, 0]}]})
-    square = layer(2, "square", [{"ty": "rc", "p": static([0, 0]), "s": static([80, 80]), "r": static(12)},
-                                 {"ty": "fl", "c": static([0.3, 0.59, 1, 1]), "o": static(100)}],
-                   static([100, 60, 0]))
-    path.write_text(json.dumps({"v": "5.5.2", "fr": 30, "ip": 0, "op": 30, "w": 200, "h": 120, "nm": "ball",
-                                "ddd": 0, "assets": [], "layers": [ball, square]}))
-
-
 @pytest.fixture
 def update_golden(request) -> bool:
     return bool(request.config.getoption("--update-golden", default=False))
@@ -90,7 +66,7 @@ def media(tmp_path) -> Path:
     write_image(tmp_path / "pic.png")
     (tmp_path / "logo.svg").write_text(SVG, encoding="utf-8")
     write_clip(tmp_path / "clip.mov")
-    write_lottie(tmp_path / "ball.json")
+    shutil.copy(LOTTIE_BALL, tmp_path / "ball.json")  # a Lottie: a ball rolling over a block
     return tmp_path
 
 
