@@ -296,10 +296,12 @@ def _render(tl, out: Path, *, quality: str, encoder: str, quiet: bool, target=No
 
 
 def _load(file: str, data: str | None, sets: tuple[str, ...], preset: str | None, fps: float | None, size: str | None,
-          root: str | None = None, allow_paths: tuple[str, ...] = ()):
+          root: str | None = None, allow_paths: tuple[str, ...] = (), template: str | None = None):
     """FILE compiled with the command's options: `storyreel.load`, the Python API's
-    front door, with --data and --set merged (--set wins) and --size parsed."""
+    front door, with --data and --set merged (--set wins) and --size parsed; the
+    ready-made `template` (`render new`) through `storyreel.template`."""
     from .api import load
+    from .api import template as fill_template
 
     variables: dict[str, Any] = {}
     if data:
@@ -310,6 +312,8 @@ def _load(file: str, data: str | None, sets: tuple[str, ...], preset: str | None
     parsed_size = _parse_size(size)
     if parsed_size is not None:
         check_size(*parsed_size, what="--size")
+    if template is not None:
+        return fill_template(template, variables, preset=preset, size=parsed_size, fps=fps)
     return load(Path(file), variables, preset=preset, size=parsed_size, fps=fps, root=root,
                 allow_paths=tuple(allow_paths))
 
@@ -475,7 +479,7 @@ def main() -> None:
 @_speed_options
 def video_command(file, preset, fps, size, data, sets, output, quality, encoder, t_from, t_to, quiet,
                   platform=None, no_extras=False, root=None, allow_paths=(), out_format=None, loudness=None,
-                  **speed):
+                  template=None, **speed):
     """Render FILE.scene to a video (MP4 unless the output or --format says otherwise)."""
     _suggest_story(file)
     _check_speed(speed)
@@ -488,14 +492,14 @@ def video_command(file, preset, fps, size, data, sets, output, quality, encoder,
     out = Path(output)
     if fmt.name != "mp4":
         _run(lambda: _render_format(file, output, fmt, preset, fps, size, data, sets, root, allow_paths, quality,
-                                    start, end, quiet, loudness, speed=speed), out)
+                                    start, end, quiet, loudness, template, speed=speed), out)
         return
 
     def work():
         began = time.perf_counter()
         target = get_platform(platform) if platform else None
         chosen_preset, chosen_size = _platform_layout(target, preset, size)
-        loaded = _load(file, data, sets, chosen_preset, fps, chosen_size, root, allow_paths)
+        loaded = _load(file, data, sets, chosen_preset, fps, chosen_size, root, allow_paths, template)
         tl = _with_loudness(loaded.timeline, loudness)
         if not frame_range(tl, start, end):
             # An empty range would write a video with no frames and report success.
@@ -565,14 +569,14 @@ def _with_loudness(tl, loudness: float | None):
 
 
 def _render_format(file, output, fmt, preset, fps, size, data, sets, root, allow_paths, quality, start, end, quiet,
-                   loudness=None, speed=None):
+                   loudness=None, template=None, speed=None):
     """`render FILE -o out.webm` (or any format but H.264 MP4): engine/encode/formats.py;
     --workers, --cache and --executor chunk H.265, WebM and MOV as they chunk an MP4."""
     from .engine.encode.formats import render_output
     from .engine.encode.segment_cache import DEFAULT_MAX_BYTES, SegmentCache
 
     began = time.perf_counter()
-    tl = _with_loudness(_load(file, data, sets, preset, fps, size, root, allow_paths).timeline, loudness)
+    tl = _with_loudness(_load(file, data, sets, preset, fps, size, root, allow_paths, template).timeline, loudness)
     if not frame_range(tl, start, end):
         raise SceneError(f"--from/--to select no frames at {tl.fps:g} fps", hint="widen the range to at least one frame")
     progress = Progress(quiet)
@@ -1207,6 +1211,7 @@ def new_command(ctx, template_name, sets, data, age, length, output, emit_scene,
     render new alphabet --set letter=B --age 3 --length episode -o b.mp4
     render new colors --set color=blue --emit-scene blue.scene
     """
+    from .api import template as fill_template  # the Python API's `storyreel.template`, as the render is
     from .dsl.templates import load_template, resolve_params, tidy_scene_text
 
     def prepare():
@@ -1235,7 +1240,7 @@ def new_command(ctx, template_name, sets, data, age, length, output, emit_scene,
             # Laid out for the format the video will have: --platform's when no --preset/--size.
             chosen_preset, chosen_size = _platform_layout(get_platform(platform) if platform else None, preset, size)
             parsed = _parse_size(chosen_size)
-            loaded = load_scene(template.scene_path, params, CompileOptions(preset=chosen_preset, size=parsed, fps=fps))
+            loaded = fill_template(template_name, params, preset=chosen_preset, size=parsed, fps=fps)
             import shlex
 
             defaults = template.defaults()
@@ -1248,7 +1253,7 @@ def new_command(ctx, template_name, sets, data, age, length, output, emit_scene,
             from .engine.encode.outputs import atomic_output
 
             with atomic_output(target, ".scene") as tmp:
-                Path(tmp).write_text(tidy_scene_text(loaded.expanded.text, header), encoding="utf-8")
+                Path(tmp).write_text(tidy_scene_text(loaded.scene_text, header), encoding="utf-8")
             if not quiet:
                 click.echo(f"wrote {target} ({len(loaded.timeline.scenes)} scenes, "
                            f"{loaded.timeline.duration:.1f}s)", err=True)
@@ -1260,7 +1265,7 @@ def new_command(ctx, template_name, sets, data, age, length, output, emit_scene,
     set_items = tuple(f"{k}={_yaml_value(v)}" for k, v in params.items())
     ctx.invoke(video_command, file=str(template.scene_path), sets=set_items, output=out, preset=preset,
                size=size, fps=fps, quality=quality, encoder=encoder, t_from=t_from, t_to=t_to, quiet=quiet,
-               platform=platform, no_extras=no_extras, **speed)
+               platform=platform, no_extras=no_extras, template=template_name, **speed)
 
 
 # ── production: `render batch` (storyreel.jobs) ─────────────────────────────
