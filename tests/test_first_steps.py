@@ -20,14 +20,16 @@ from storyreel.dsl.parser import parse
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _readme_block(heading: str, contains: str) -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def _guide_block(heading: str, contains: str) -> str:
+    """The code block holding `contains` in docs/GUIDE.md's section `heading` (the
+    reference that used to be the README's)."""
+    text = (ROOT / "docs" / "GUIDE.md").read_text(encoding="utf-8")
     section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
     return next(b for b in re.findall(r"^```\n(.*?)^```", section, re.S | re.M) if contains in b)
 
 
-def test_the_readmes_characters_snippet_compiles_as_copied():
-    snippet = _readme_block("Characters", "cast {")
+def test_the_guides_characters_snippet_compiles_as_copied():
+    snippet = _guide_block("Characters", "cast {")
     project = storyreel.load(snippet, size=(320, 180))
     assert [scene.name for scene in project.timeline.scenes] == ["hello"]
     assert project.duration > 1  # the lines are spoken

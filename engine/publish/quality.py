@@ -15,7 +15,7 @@ of checks, each pass / fail / warn / skip:
 - caption reading speed (characters per second of every OUT.srt/OUT.vtt cue)
   against a limit for the viewers' age.
 
-Thresholds and their sources are in the constants below and in the README.
+Thresholds and their sources are in the constants below and in docs/GUIDE.md (*Checking a video*).
 """
 from __future__ import annotations
 
