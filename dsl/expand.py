@@ -275,8 +275,11 @@ def expand(path: str | Path, variables: dict[str, Any] | None = None, canvas: Fo
         file, line = _template_frame(exc, smap, str(path))
         raise _located(SceneError(f"template error: {type(exc).__name__}: {exc}"), smap, file, line) from None
     text = _strip_markers(rendered, smap)
-    # Show the author's own path, not the absolute one, in messages.
-    smap.origins = [(_display_name(Path(f)), line) for f, line in smap.origins]
+    # Show the author's own path, not the absolute one, in messages. Once per file, not per
+    # line: resolving a path is a system call, and an episode has tens of thousands of lines
+    # (it was a quarter of a mutant's check time in tests/test_fuzz.py).
+    names = {f: _display_name(Path(f)) for f in {f for f, _ in smap.origins}}
+    smap.origins = [(names[f], line) for f, line in smap.origins]
     smap.files = {_display_name(Path(f)): lines for f, lines in smap.files.items()}
     return Expanded(text, smap, merged, path, dependencies)
 
