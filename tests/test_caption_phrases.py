@@ -125,7 +125,8 @@ def test_a_story_render_passes_its_own_reading_check(tmp_path, age):
     story = tmp_path / "walk.txt"
     story.write_text(LONG_STORY, encoding="utf-8")
     out = tmp_path / f"walk{age}.mp4"
-    result = CliRunner().invoke(main, ["story", str(story), "--age", str(age), "--size", "320x180",
+    # 10 fps: the reading check is on the captions' times, not on the frames.
+    result = CliRunner().invoke(main, ["story", str(story), "--age", str(age), "--size", "320x180", "--fps", "10",
                                        "--quality", "draft", "-q", "-o", str(out)])
     assert result.exit_code == 0, result.output
     report = check_video(out, None, age)
