@@ -295,6 +295,8 @@ TWEENABLE = {
     "radius": ("radius", "min"), "size": ("size", "min"), "fill": ("fill", "color"), "color": ("fill", "color"),
     "stroke": ("stroke", "color"), "stroke-width": ("stroke_width", "min"), "blur": ("blur", "min"),
     "inner": ("inner", "number"), "zoom": ("zoom", "number"), "outline-width": ("outline_width", "min"),
+    "count": ("count", "number"),  # a counting text's {n} (dsl/text_props.py): `score: count to 50 over 1s`
+    "letter-spacing": ("letter_spacing", "x"),  # where the text set one (`letter-spacing 0` to start from none)
     # Compositing (dsl/compositing.py): animated from the value that changes nothing if the layer set none.
     **{word: (word, "number") for word in COMPOSITING_FILTERS}, "skew": ("skew_x", "number"),
     "skew-y": ("skew_y", "number"),

@@ -103,6 +103,17 @@ def test_counting_shows_the_value_of_the_frame(frame_at):
     assert (still(frame_at, decimals, 1.0) == still(frame_at, 't = text "0.5 m" size 120 color #000000', 1.0)).all()
 
 
+def test_count_to_and_spacing_to_animate(frame_at):
+    later = ('t = text "{n}" size 120 color #000000 counting 0 -> 10 over 1s\n'
+             '            wait 1s\n            t: count to 30 over 1s ease linear')
+    assert (still(frame_at, later, 1.5) == still(frame_at, 't = text "20" size 120 color #000000', 1.5)).all()
+    opening = ('t = text "MMMMM" size 120 color #000000 letter-spacing 0\n'
+               '            t: letter-spacing to 60 over 1s ease linear')
+    plain = extent(ink(still(frame_at, opening, 0.0)), 1)
+    half = extent(ink(still(frame_at, opening, 0.5)), 1)
+    assert (half[1] - half[0]) - (plain[1] - plain[0]) == pytest.approx(4 * 30 * K, abs=1.5)
+
+
 @pytest.mark.parametrize("element, message", [
     ('t = text "x [y](#E63946 bolder)"', "neither a colour nor a weight"),
     ('t = text "{n} apples"', "counts nothing"),
