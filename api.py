@@ -223,6 +223,26 @@ def story(text_or_path: str | Path, *, age: int = 4, narration: str | Path | Non
     author's own pictures). `age` (2-5) sets the pace; `narration` is a recording of
     the story read aloud, used instead of a synthesised voice; the story must fit
     `platform`'s length limit (default: youtube's)."""
+    return compose_story(text_or_path, age=age, narration=narration, platform=platform, preset=preset,
+                         size=size, fps=fps).project
+
+
+@dataclass
+class ComposedStory:
+    """A story made into a video (`compose_story`): the project, and what was read to
+    make it, for a command to report (`render story` prints the pages and the length)."""
+
+    project: Project
+    story: Any  # dsl.story.Story: the title and paragraphs as read
+    pages: list  # dsl.story's planned pages, one scene each
+    seconds: float  # the length estimated from the words, before anything was spoken
+
+
+def compose_story(text_or_path: str | Path, *, age: int = 4, narration: str | Path | None = None,
+                  platform: str | None = None, preset: str | None = None, size: tuple[int, int] | None = None,
+                  fps: float | None = None, on_pages: Callable[[Any, list], None] | None = None) -> ComposedStory:
+    """`story`, with the story and its pages: `on_pages(story, pages)` is called once
+    the pages are planned and fit the length, before the video is compiled."""
     from .dsl.story import (check_length, check_reading, narrated_variables, narration_texts, parse_story,
                             plan_pages, split_narration, story_platform, storybook_template, storybook_variables)
 
@@ -235,7 +255,9 @@ def story(text_or_path: str | Path, *, age: int = 4, narration: str | Path | Non
         pages, allowed = plan_pages(told), []
     else:
         told, pages, allowed = read_story_pages(text_or_path)
-    check_length(told, pages, story_platform(platform, preset), age)
+    seconds = check_length(told, pages, story_platform(platform, preset), age)
+    if on_pages is not None:
+        on_pages(told, pages)
     variables = storybook_variables(told, pages, age)
     if narration is not None:
         pieces = split_narration(narration, narration_texts(told, pages))
@@ -244,7 +266,7 @@ def story(text_or_path: str | Path, *, age: int = 4, narration: str | Path | Non
     folder = ProjectFolder.for_file(storybook_template(), allowed=tuple(allowed)) if allowed else None
     loaded = load_scene(storybook_template(), variables, _options(preset, size, fps, folder))
     check_reading(loaded.timeline, age, where)  # never a video its own reading-speed check rejects
-    return _project(loaded, where)
+    return ComposedStory(_project(loaded, where), told, pages, seconds)
 
 
 def read_story_pages(path: str | Path):

@@ -1074,10 +1074,8 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
     story book (YAML, or a folder with story.yaml: title and pages of text with
     the author's own pictures, sounds and narration), into a narrated
     picture-book video through the storybook template."""
-    from .api import read_story_pages
-    from .dsl.story import (check_length, check_reading, emitted_scene, format_duration, narrated_variables,
-                            narration_texts, scene_header, split_narration, story_platform, storybook_template,
-                            storybook_variables)
+    from .api import compose_story  # the Python API's `storyreel.story`, with what it read
+    from .dsl.story import emitted_scene, format_duration, scene_header, story_platform
     from .engine.encode.outputs import atomic_output
 
     _check_speed(speed)
@@ -1096,21 +1094,11 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
         parsed_size = _parse_size(chosen_size)
         if parsed_size is not None:
             check_size(*parsed_size, what="--size")
-        # allowed: folders the book's scene may read: the author's art, the narration's pieces
-        story, pages, allowed = read_story_pages(file)
-        seconds = check_length(story, pages, target, age)
-        if not quiet:  # what the pictures leave out or draw as something else (after any error)
-            _echo_story_warnings(story, pages)
-        variables = storybook_variables(story, pages, age)
-        if narration:
-            pieces = split_narration(narration, narration_texts(story, pages))
-            variables = narrated_variables(story, pages, age, pieces)
-            allowed.append(pieces[0].parent)
-        project = Project.for_file(storybook_template(), allowed=tuple(allowed)) if allowed else None
-        loaded = load_scene(storybook_template(), variables,
-                            CompileOptions(preset=chosen_preset, size=parsed_size, fps=fps, project=project))
-        tl = loaded.timeline
-        check_reading(tl, age, file)  # never a video its own reading-speed check rejects
+        # What the pictures leave out or draw as something else: once the length is checked.
+        shown = None if quiet else _echo_story_warnings
+        composed = compose_story(file, age=age, narration=narration, platform=platform, preset=chosen_preset,
+                                 size=parsed_size, fps=fps, on_pages=shown)
+        story, pages, seconds, tl = composed.story, composed.pages, composed.seconds, composed.project.timeline
         if encode_for is not None and out is not None:
             _check_platform_limits(encode_for, tl, tl.duration, quiet, "shorten the story")
         if not quiet:
@@ -1119,7 +1107,7 @@ def story_command(file, output, emit_scene, preset, platform, size, fps, quality
         if emit_scene:
             with atomic_output(emit_scene, ".scene") as tmp:
                 Path(tmp).write_text(emitted_scene(scene_header(story, pages, age, target, seconds),
-                                                   loaded.expanded.text), encoding="utf-8")
+                                                   composed.project.scene_text), encoding="utf-8")
             if not quiet:
                 click.echo(f"wrote {emit_scene}", err=True)
         if out is None:
