@@ -89,7 +89,27 @@ def test_a_text_box_hanging_off_the_frame_has_no_background_to_measure():
     assert q.text_background(rgb, (10, 41, 30, 50), 4.0, [INK]) is None
     # 2 and 3 px are enough (the margin is 2 px at this size)
     assert list(q.text_background(rgb, (80, 10, 90, 20), 4.0, [INK])) == list(WHITE)
-    assert list(q.text_background(rgb, (10, 39, 30, 50), 4.0, [INK])) == list(WHITE)
+    assert list(q.text_background(rgb, (10, 40, 30, 50), 4.0, [INK])) == list(WHITE)
+
+
+@pytest.mark.parametrize("unlike, measured", [(8, SKY), (7, INK)])
+def test_eight_pixels_unlike_the_text_are_enough_to_measure_its_background(unlike, measured):
+    # all ink but `unlike` sky pixels inside a 4x4 box (an 8x8 region with its margin):
+    # with fewer than 8 the margin around the box is taken as it is (ink here)
+    rgb = np.full((40, 80, 3), INK, np.uint8)
+    rows, cols = np.divmod(np.arange(unlike), 4)
+    rgb[10 + rows, 10 + cols] = SKY
+    assert list(q.text_background(rgb, (10, 10, 14, 14), 4.0, [INK])) == list(measured)
+
+
+def test_when_the_text_colour_is_everywhere_the_margin_outside_the_box_is_measured():
+    # Text (100 grey) in a box at the frame's top-left corner, every pixel near its colour:
+    # the box itself (90) is left out, the margin is half 110 and half 95 -> 102.5.
+    rgb = np.full((40, 80, 3), 110, np.uint8)
+    rgb[0:2, 0:20] = 90  # the box
+    rgb[3, 0:22] = 95
+    rgb[0, 20:22] = 95
+    assert list(q.text_background(rgb, (0, 0, 20, 2), 4.0, [(100, 100, 100)])) == [102.5] * 3
 
 
 # -- captions too fast, listed ---------------------------------------------------------------------
