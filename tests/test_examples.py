@@ -85,6 +85,7 @@ def media(tmp_path_factory):
     """media.scene at 320x180 (a design unit is 1/6 px: a 220-unit box is 36.7 px),
     8 fps: frame times are whole eighths, clear of the clips' own frame changes
     (10, 5, 4 and 8 fps)."""
+    pytest.importorskip("rlottie_python", reason="media.scene plays a Lottie: the optional lottie extra is not installed")
     log = logging.getLogger("storyreel")
     records: list[str] = []
     handler = logging.Handler()

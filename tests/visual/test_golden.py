@@ -82,6 +82,8 @@ def test_element(golden, media, case):
     if case not in ELEMENT_SCENES and not case.startswith("particles-"):
         pytest.fail(f"element kind '{case}' (dsl/elements.py ELEMENTS) has no golden scene: add one to "
                     f"ELEMENT_SCENES in {Path(__file__).name}, then run: {g.UPDATE_HINT}", pytrace=False)
+    if case == "lottie":
+        pytest.importorskip("rlottie_python", reason="the optional lottie extra (rlottie-python) is not installed")
     body, times = element_scene(case)
     background = PARTICLES_BACKGROUND if case.startswith("particles") else f"background solid {PAPER}"
     golden("elements", case, scene(body, background), times, folder=media)
