@@ -3,6 +3,7 @@ hour on this machine, and the queue's overhead per job.
 
     python bench/batch_throughput.py                          # 24 short template videos at 1280x720, 2 workers
     python bench/batch_throughput.py --rows 4 --size 320x180  # a quick try
+    python bench/batch_throughput.py --rows 4 --executor ray  # the rows as Ray tasks (a private Ray, --workers CPUs)
 
 Writes a JSON Lines jobs file of ROWS short videos, the four learning templates in
 turn (counting, alphabet, colors, shapes, each row with other parameters), and runs
@@ -62,14 +63,20 @@ def main() -> int:
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--quality", default="standard")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--executor", choices=["local", "ray"], default="local")
     args = parser.parse_args()
+    executor = None
+    if args.executor == "ray":
+        from storyreel.engine.encode.executors import RayExecutor
+
+        executor = RayExecutor(num_cpus=args.workers)  # started after the rows are checked: its start is in the wall
     print(f"load before: {uptime()}")
     with tempfile.TemporaryDirectory(prefix="batchbench-") as tmp:
         folder = Path(tmp)
         jobs = folder / "jobs.jsonl"
         jobs.write_text(jobs_lines(args.rows, args.size, args.quality), encoding="utf-8")
         began = time.time()
-        code = run_batch(jobs, workers=args.workers, quiet=True)
+        code = run_batch(jobs, workers=args.workers, quiet=True, executor=executor)
         wall = time.time() - began
         print(f"load after: {uptime()}")
         queue = JobQueue(folder / ".storyreel-jobs")
@@ -95,7 +102,7 @@ def main() -> int:
     per_video_s = (work_s + checked) / video_s
     overhead = statistics.median(overheads)
     print(f"{len(every)} videos rendered, {len(done)} passed check-video ({', '.join(ROWS)}; short, {args.size}, "
-          f"quality {args.quality}), {args.workers} workers: {wall:.0f}s wall; {video_s:.0f}s of video in the "
+          f"quality {args.quality}), {args.workers} workers ({args.executor}): {wall:.0f}s wall; {video_s:.0f}s of video in the "
           f"passed ones (mean {video_s / len(done):.1f}s) -> {3600 * len(every) / wall:.1f} videos/hour "
           f"({3600 * len(done) / wall:.1f} passed)")
     print(f"checking every row first: {checked:.1f}s ({checked / len(done):.2f}s a row)")

@@ -55,6 +55,7 @@ class RayLauncher:
         self.engine = engine_digest()
         self.task = self.ray.remote(num_cpus=cpus_per_job, max_retries=0)(_ray_job).options(num_returns="streaming")
         self.cpus_per_job = cpus_per_job
+        self.shipped: dict = {}  # the files put in the object store so far (put_assets' `known`)
 
     def capacity(self) -> int:
         """Jobs the cluster runs at once: its CPUs now, `cpus_per_job` each (at least one)."""
@@ -99,7 +100,7 @@ class RayWorker:
     def __init__(self, launcher: RayLauncher, log: Path):
         self.launcher = launcher
         self.ray = launcher.ray
-        self.pid = os.getpid()  # the rendering process is on a Ray node: the events name its pid
+        self.pid = os.getpid()  # until the worker on its node says its own (its "ready" event)
         self.stdin = _Stdin(self)
         self.stdout = _Stdout()
         self.returncode: int | None = None
@@ -150,7 +151,7 @@ class RayWorker:
         try:
             spec = json.loads(text)
             job = {"spec": spec, "node": self.launcher.node, "engine": self.launcher.engine,
-                   "assets": _ship_assets(self.ray, spec)}
+                   "assets": _ship_assets(self.ray, spec, self.launcher.shipped)}
             self._generator = self.launcher.task.remote(job)
         except Exception as err:  # noqa: BLE001 - the job fails with the reason, the runner goes on
             self._log.write(f"cannot submit the job to Ray: {err}\n".encode())
@@ -173,8 +174,10 @@ class RayWorker:
             for ref in self._generator:
                 item = ray.get(ref)
                 if isinstance(item, bytes):
-                    event = _event(item)
-                    if event is not None and event.get("event") == "result":
+                    event = _event(item) or {}
+                    if event.get("event") == "ready":
+                        self.pid = event.get("pid") or self.pid  # what the runner's messages name
+                    if event.get("event") == "result":
                         held = event  # said once its files are in place
                     else:
                         self.stdout.lines.put(item)
@@ -182,7 +185,13 @@ class RayWorker:
                 self._log.write(item.get("log", b""))
                 code = item["returncode"]
                 if held is not None and item.get("files"):
-                    held = _place(output, item["files"], held)
+                    try:
+                        held = _place(output, item["files"], held)
+                    except OSError as err:  # this machine's disk, not the task: as a worker reports it
+                        from .worker import classify
+
+                        self._say("error", **classify(err))
+                        held, code = None, 1
                 if held is not None:
                     self.stdout.lines.put(json.dumps(held).encode() + b"\n")
         except Exception as err:  # noqa: BLE001 - every way a task ends becomes an outcome
@@ -215,12 +224,12 @@ def _event(line: bytes) -> dict | None:
         return None
 
 
-def _ship_assets(ray, spec: dict) -> dict:
-    """The files the compiled timeline names, put in the object store (for a task
-    that lands on another node; one on this node uses them in place)."""
+def _ship_assets(ray, spec: dict, known: dict) -> dict:
+    """The files the compiled timeline names, put in the object store once a batch
+    (for a task that lands on another node; one on this node uses them in place)."""
     from ..engine.encode.executors import put_assets
 
-    return put_assets(ray, json.loads(spec["timeline"])) if spec.get("timeline") else {}
+    return put_assets(ray, json.loads(spec["timeline"]), known) if spec.get("timeline") else {}
 
 
 def _place(output: Path, files: dict[str, bytes], result: dict) -> dict:
@@ -286,10 +295,7 @@ def _ray_job(job: dict):
         (asset_folder().parent / "jobs").mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=asset_folder().parent / "jobs"))
         spec = _remote_spec(spec, job["assets"], work)
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen([sys.executable, "-m", "storyreel.jobs.worker"], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=log,
-                               env=dict(os.environ, STORYREEL_JOB_PARENT=str(os.getpid())))
+    process, log = _take_worker()
     try:
         process.stdin.write(json.dumps(spec).encode())
         process.stdin.close()
@@ -315,3 +321,28 @@ def _ray_job(job: dict):
         log.close()
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
+    _spare.append(_start_worker())  # not when cancelled (the generator ends above): warm for the next job here
+
+
+_spare: list = []  # per Ray worker process: a worker process started ahead, imports done
+
+
+def _start_worker() -> tuple[subprocess.Popen, Any]:
+    """A worker process (as the local runner starts one), with a temporary file for
+    its log; it dies with this Ray worker process (PR_SET_PDEATHSIG)."""
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen([sys.executable, "-m", "storyreel.jobs.worker"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=log,
+                               env=dict(os.environ, STORYREEL_JOB_PARENT=str(os.getpid())))
+    return process, log
+
+
+def _take_worker() -> tuple[subprocess.Popen, Any]:
+    """The warm worker the last job here left (it has imported Skia, PyAV and the
+    DSL: the 0.5-3 s a job would otherwise wait), or a new one."""
+    while _spare:
+        process, log = _spare.pop()
+        if process.poll() is None:
+            return process, log
+        log.close()
+    return _start_worker()

@@ -270,14 +270,24 @@ class RayTasks:
                     pass
 
 
-def put_assets(ray, data: dict) -> dict[str, tuple[str, Any]]:
-    """{path: (sha256, object ref)} for every regular file the timeline names."""
+def put_assets(ray, data: dict, known: dict | None = None) -> dict[str, tuple[str, Any]]:
+    """{path: (sha256, object ref)} for every regular file the timeline names.
+    `known` ({path: ((mtime_ns, size), entry)}, kept by the caller between calls:
+    a batch's videos share their fonts and sounds): a file unchanged since is
+    neither read nor put again."""
     from .segment_cache import file_sha256, named_files
 
     shipped: dict[str, tuple[str, Any]] = {}
     for path, st in named_files(data):
-        if path not in shipped and stat.S_ISREG(st.st_mode):
-            shipped[path] = (file_sha256(Path(path)), ray.put(Path(path).read_bytes()))
+        if path in shipped or not stat.S_ISREG(st.st_mode):
+            continue
+        stamp = (st.st_mtime_ns, st.st_size)
+        if known is not None and path in known and known[path][0] == stamp:
+            shipped[path] = known[path][1]
+            continue
+        shipped[path] = (file_sha256(Path(path)), ray.put(Path(path).read_bytes()))
+        if known is not None:
+            known[path] = (stamp, shipped[path])
     return shipped
 
 
