@@ -230,6 +230,11 @@ def read_story(path: str | Path, display: str | None = None) -> Story:
     return parse_story(text, shown)
 
 
+# Braces and brackets are markup inside a scene's text and lines (`{a-sound}`, `{n}`,
+# `[word](#E63946)`); in a story they are only punctuation, read as parentheses.
+_LITERAL = str.maketrans("{}[]", "()()")
+
+
 def parse_story(text: str, path: str = "story.txt") -> Story:
     """Title (the first non-blank line) and paragraphs (separated by blank lines), with positions."""
     text = text.lstrip("\ufeff")
@@ -240,7 +245,7 @@ def parse_story(text: str, path: str = "story.txt") -> Story:
         raise SceneError("the story is empty", location=Location(path, 1, 1, ""), hint=hint_format)
     t = nonblank[0]
     raw_title = lines[t]
-    title = re.sub(r"^\s*#+\s*", "", raw_title).strip()
+    title = re.sub(r"^\s*#+\s*", "", raw_title).strip().translate(_LITERAL)
     story = Story(title, (), path, t + 1, lines)
     if not title:
         raise SceneError("the title line has no words", location=story.location(t + 1, 1, len(raw_title) or 1),
@@ -254,6 +259,7 @@ def parse_story(text: str, path: str = "story.txt") -> Story:
     paragraphs = []
     for group in groups:
         joined, where = _join(group)
+        joined = joined.translate(_LITERAL)  # one character for one: positions hold
         if not _WORD.search(joined):
             continue
         sentences = tuple(Sentence(s, *where[a]) for s, a in _split_sentences(joined))

@@ -104,6 +104,26 @@ def test_story_file_format():
     assert [p.text for p in s.paragraphs] == ["One fine day.", "The cat sat on the mat."]
 
 
+def test_braces_and_brackets_in_a_story_are_punctuation_not_markup():
+    # In a scene, {a-sound} is a pronunciation, {n} a counted value and [word](#E63946) a
+    # coloured word; a story's prose means none of them, and must not fail on them.
+    text = """\
+        The {Box} [of] Luna
+
+        Luna found a box [with a bow](big) in the garden. Sunny said, "Look {here}!"
+
+        They smiled at the box and opened it. Inside was a tiny kitten.
+
+        Then they all went home for tea.
+        """
+    s = story(text)
+    assert s.title == "The (Box) (of) Luna"
+    assert s.paragraphs[0].text == 'Luna found a box (with a bow)(big) in the garden. Sunny said, "Look (here)!"'
+    assert (s.paragraphs[1].line, s.paragraphs[1].column) == (5, 1)  # positions are unchanged
+    pages, loaded = compiled(text)
+    assert len(loaded.timeline.scenes) >= 3
+
+
 def test_sentences_keep_quotes_and_abbreviations_together():
     s = story('T\n\n"Look! The moon!" said Luna. Mr. Fox waved. She went "home." Then she slept.\n')
     assert [x.text for x in s.paragraphs[0].sentences] == [
