@@ -1,5 +1,6 @@
 """Publishing: the folder outbox, and YouTube's resumable upload against a local server
 that speaks the protocol (complete, resumed after a dropped chunk, never twice)."""
+import functools
 import json
 import os
 
@@ -77,18 +78,17 @@ def test_a_dropped_chunk_is_resumed_not_restarted(tmp_path):
         assert server.puts == 6  # 2, then 4 from the half chunk that arrived before the drop (not from 0)
 
 
-def test_a_crash_mid_upload_or_before_the_record_never_uploads_twice(tmp_path):
+def test_a_crash_mid_upload_or_before_the_record_never_uploads_twice(tmp_path, monkeypatch):
     with TestServer(fail_chunks={2, 3, 4, 5, 6, 7, 8}) as server:
         channel, planner, episode, produced = _channel(tmp_path, server.endpoint)
-        from storyreel.channel import youtube
+        from storyreel.channel import publishers
 
-        real_sleep = youtube.time.sleep
-        youtube.time.sleep = lambda s: None
-        try:
-            with pytest.raises(UploadError):  # the line keeps dropping: gives up, the session recorded
-                publish_episode(channel, planner.db, episode, produced)
-        finally:
-            youtube.time.sleep = real_sleep
+        # The retries' back-off without its waits (1 + 2 + 4 + 8 + 16 s): the Uploader's
+        # `sleep` is a dataclass default, bound at import, so it is passed in, not patched.
+        monkeypatch.setattr(publishers, "Uploader", functools.partial(Uploader, sleep=lambda s: None))
+        with pytest.raises(UploadError):  # the line keeps dropping: gives up, the session recorded
+            publish_episode(channel, planner.db, episode, produced)
+        monkeypatch.undo()
         rec = Record(planner.db, episode.id, "youtube", "youtube")
         assert rec.state == "uploading" and "upload_id=" in rec.session
         server.fail_chunks.clear()
