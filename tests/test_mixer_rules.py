@@ -77,6 +77,26 @@ def test_music_fades_in_over_50_ms(tmp_path):
     assert out[at(0.051)] == 0.5
 
 
+def test_a_sounds_fade_in_and_fade_out_mirror_each_other_sample_for_sample(tmp_path):
+    sound = constant_wav(tmp_path / "hum.wav", 1.0)
+    out = mix([AudioClip(0.0, "sound", str(sound), params={"fade_in": 0.05, "fade_out": 0.05})], 1.0)
+    n = at(0.05)
+    assert 0.0 < out[0] < 1e-6 and out[n] == 0.5
+    assert np.array_equal(out[:n], out[at(1.0) - n:][::-1])
+
+
+def test_a_looped_file_crossfades_its_seam_with_equal_power(tmp_path):
+    # a 1 s loop: the last 50 ms fade out under the first 50 ms (cos / sin), so a constant
+    # level rises to 0.5 * (cos 45deg + sin 45deg) half way through the seam
+    song = constant_wav(tmp_path / "loop.wav", 1.0)
+    out = mix([AudioClip(0.0, "music", str(song), loop=True, params={"fade_in": 0.0})], 3.0)
+    seam = at(1.0) - at(0.05)  # where the second pass begins
+    assert out[seam - 10] == 0.5
+    assert out[seam + at(0.025)] == pytest.approx(0.5 * 2 ** 0.5, abs=1e-3)
+    assert out[seam + at(0.0125)] == pytest.approx(0.5 * (np.cos(np.pi / 8) + np.sin(np.pi / 8)), abs=1e-3)
+    assert out[seam + at(0.06)] == 0.5
+
+
 def test_a_clip_at_volume_zero_is_silent_not_an_error(tmp_path):
     sound = constant_wav(tmp_path / "hum.wav", 1.0)
     assert not mix([AudioClip(0.0, "sound", str(sound), volume=0.0)], 1.0).any()
