@@ -274,3 +274,14 @@ def test_formats_written_in_one_pass_refuse_workers_with_the_reason(tmp_path, ou
     with pytest.raises(FormatError, match="is written in one pass") as err:
         render_output(timeline("chunked.scene"), tmp_path / output, format_for(str(tmp_path / output)), workers=2)
     assert "leave --workers and --cache out" in err.value.hint
+
+
+def test_the_command_chunks_a_webm_with_workers_and_a_cache_and_refuses_them_for_a_gif(tmp_path):
+    scene = str(EXAMPLES / "chunked.scene")
+    args = ("--size", "320x180", "--quality", "draft", "--workers", "2", "--cache", str(tmp_path / "cache"))
+    done = run_render(scene, "-o", str(tmp_path / "c.webm"), *args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "0 chunk(s) reused, 3 rendered" in done.stderr and len(video_frames(tmp_path / "c.webm")) == 22
+    bad = run_render(scene, "-o", str(tmp_path / "c.gif"), *args, cwd=tmp_path)
+    assert bad.returncode == 2 and "is written in one pass" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "c.gif").exists()
