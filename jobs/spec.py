@@ -14,9 +14,9 @@ A spec is one video:
      "timeline": "…"}                # optional: the compiled timeline (engine JSON), so
                                      # the worker need not compile it again
 
-`load` turns it into a timeline with the same Python API the `render`,
-`render new` and `render story` commands use (storyreel.dsl, storyreel.dsl.templates,
-storyreel.dsl.story); `input_hash` hashes the spec with the content of every
+`load` turns it into a timeline with the Python API the `render`,
+`render new` and `render story` commands use (storyreel.load, api.compose_story);
+`input_hash` hashes the spec with the content of every
 file the video is made from, so a batch run again can tell an unchanged row.
 """
 from __future__ import annotations
@@ -51,9 +51,14 @@ def _check_limits(target, tl) -> None:
 
 
 def load(spec: dict[str, Any]) -> Loaded:
-    """Compile the video `spec` describes. Raises what the commands raise for the
-    same input: `SceneError` (located), `PlatformError`, `AssetError`, …"""
-    from ..dsl import CompileOptions, Project, check_size, load_scene
+    """Compile the video `spec` describes through the Python API, as the commands do
+    (`storyreel.load` for a scene or a template's file, `api.compose_story` for a
+    story). Raises what the commands raise for the same input: `SceneError`
+    (located), `PlatformError`, `AssetError`, …"""
+    from ..api import compose_story
+    from ..api import load as load_project
+    from ..dsl import check_size
+    from ..dsl.story import story_platform
     from ..engine.publish.platforms import get_platform, platform_layout
 
     kind = spec["kind"]
@@ -61,19 +66,12 @@ def load(spec: dict[str, Any]) -> Loaded:
     if size is not None:
         check_size(*size, what="size")
     if kind == "story":
-        from ..dsl.story import (check_length, plan_pages, read_story, story_platform, storybook_template,
-                                 storybook_variables)
-
         target = story_platform(spec.get("platform"), spec.get("preset"))  # its length limit applies always
         encode_for = target if spec.get("platform") else None
         preset, size = platform_layout(encode_for, spec.get("preset"), size)
-        story = read_story(spec["source"])
-        pages = plan_pages(story)
-        age = spec.get("age") or 4
-        check_length(story, pages, target, age)
-        loaded = load_scene(storybook_template(), storybook_variables(story, pages, age),
-                            CompileOptions(preset=preset, size=size, fps=spec.get("fps")))
-        deps = [str(Path(spec["source"]).resolve()), *loaded.dependencies]
+        project = compose_story(str(spec["source"]), age=spec.get("age") or 4, platform=spec.get("platform"),
+                                preset=preset, size=size, fps=spec.get("fps")).project
+        deps = [str(Path(spec["source"]).resolve()), *project.dependencies]
     else:
         encode_for = get_platform(spec["platform"]) if spec.get("platform") else None
         preset, size = platform_layout(encode_for, spec.get("preset"), size)
@@ -83,12 +81,12 @@ def load(spec: dict[str, Any]) -> Loaded:
             path = load_template(spec["source"]).scene_path  # its parameters are checked by load_scene
         else:
             path = Path(spec["source"])
-        loaded = load_scene(path, dict(spec.get("variables") or {}),
-                            CompileOptions(preset=preset, size=size, fps=spec.get("fps"), project=Project.for_file(path)))
-        deps = list(loaded.dependencies)
+        project = load_project(path, dict(spec.get("variables") or {}), preset=preset, size=size,
+                               fps=spec.get("fps"))
+        deps = list(project.dependencies)
     if encode_for is not None:
-        _check_limits(encode_for, loaded.timeline)
-    return Loaded(loaded.timeline, deps, encode_for)
+        _check_limits(encode_for, project.timeline)
+    return Loaded(project.timeline, deps, encode_for)
 
 
 def from_timeline(spec: dict[str, Any]) -> Loaded | None:
