@@ -28,11 +28,11 @@ OUT = HERE / "images" / "front.png"
 # (label, how the project is made, which scene, how far into it 0..1): a scene
 # where the picture is complete and says what the video teaches.
 SHOTS = (
-    ("render new counting", lambda: storyreel.template("counting", size=TILE, fps=10), 2, 0.8),
-    ("render new alphabet", lambda: storyreel.template("alphabet", size=TILE, fps=10), 2, 0.8),
-    ("render new colors", lambda: storyreel.template("colors", size=TILE, fps=10), 2, 0.8),
-    ("render new shapes", lambda: storyreel.template("shapes", size=TILE, fps=10), 2, 0.8),
-    ("render new feelings", lambda: storyreel.template("feelings", size=TILE, fps=10), 2, 0.8),
+    ("render new counting", lambda: storyreel.template("counting", size=TILE, fps=10), 1, 0.85),
+    ("render new alphabet", lambda: storyreel.template("alphabet", size=TILE, fps=10), 3, 0.9),
+    ("render new colors", lambda: storyreel.template("colors", size=TILE, fps=10), 4, 0.7),
+    ("render new shapes", lambda: storyreel.template("shapes", size=TILE, fps=10), 1, 0.8),
+    ("render new feelings", lambda: storyreel.template("feelings", size=TILE, fps=10), 3, 0.6),
     ("render story story.txt", lambda: storyreel.story(HERE.parent / "examples" / "story.txt", size=TILE, fps=10),
      3, 0.7),
 )
