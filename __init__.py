@@ -27,12 +27,15 @@ _EXPORTS = {
     "Video": ".api_builder", "Scene": ".api_builder", "Element": ".api_builder", "Character": ".api_builder",
     "SceneError": ".dsl.errors", "Timeline": ".engine.timeline", "Registry": ".engine.plugins",
     "PluginError": ".engine.plugins",
+    "music": ".api_tools", "Music": ".api_tools", "voices": ".api_tools", "character_sheet": ".api_tools",
+    "gesture": ".api_tools",
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .api import Project, ProgressCallback, check_video, load, render, say, story, template, templates
     from .api_builder import Character, Element, Scene, Video
+    from .api_tools import Music, character_sheet, gesture, music, voices
     from .dsl.errors import SceneError
     from .engine.plugins import PluginError, Registry
     from .engine.timeline.timeline import Timeline

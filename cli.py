@@ -863,31 +863,16 @@ def _music_length(ctx, param, value: str) -> float:
               help="Output file: .wav (16-bit, 48 kHz, stereo) or .mid (the arrangement as MIDI).")
 def music_command(melody, mood, length, seed, tempo, age, generated, output):
     """Write a piece of music, as videos get it (for hearing a template's music)."""
-    from .engine.audio import music as music_module
+    from .api_tools import music
     from .engine.audio import soundfont
-    from .engine.audio.arrange import PROGRAM_NAMES, arrange
+    from .engine.audio.arrange import PROGRAM_NAMES
 
     if generated and melody:
         raise click.UsageError("--generated plays original tunes only; leave out --melody")
 
     def work():
-        import time
-
-        score = arrange(length, mood=mood, melody=melody, seed=seed, tempo=tempo, age=age,
-                        source="generated" if generated else "nursery")
-        if str(output).lower().endswith((".mid", ".midi")):
-            from .engine.encode.outputs import atomic_output
-
-            with atomic_output(output, ".mid") as tmp:
-                score.to_midi().save(str(tmp))
-            took = 0.0
-        else:
-            t0 = time.perf_counter()
-            audio = music_module.render_score(score)
-            took = time.perf_counter() - t0
-            from .api import write_wav
-
-            write_wav(audio, output)
+        piece = music(length, output, mood=mood, melody=melody, seed=seed, tempo=tempo, age=age, generated=generated)
+        score, took = piece.score, piece.render_seconds
         plan = ", ".join(f"{s.kind} {s.theme} ({PROGRAM_NAMES.get(s.lead, s.lead)})" for s in score.sections)
         speed = f", rendered {length / took:.0f}x real time" if took else ""
         click.echo(f"wrote {output} ({length:.1f}s, {mood}, {score.tempo:.0f} bpm{speed})\n"
@@ -899,9 +884,10 @@ def music_command(melody, mood, length, seed, tempo, age, generated, output):
 @main.command("voices")
 def voices_command():
     """List speech providers and their voices."""
+    from .api_tools import voices
     from .engine import speech
 
-    for info in speech.providers():
+    for info in voices():
         state = f"available, {info.version}" if info.available else f"not installed ({info.install_hint or info.error})"
         click.echo(f"{info.name}: {state}")
         if info.description:
@@ -998,46 +984,27 @@ def characters_command(character, gesture, output, size):
     render characters luna fox -o sheet.png        these characters x expression x viseme
     render characters luna --gesture wave -o wave.mp4
     """
-    from .engine.characters import CharacterError, available_characters, find_character, load_character
-    from .engine.characters.sheet import cast_sheet, contact_sheet
+    from .api_tools import UnknownName, character_sheet, gesture as gesture_project
+    from .engine.characters import available_characters
 
     def work():
-        names = available_characters()
-        chosen = list(character) or names
-        for name in chosen:
-            if find_character(name) is None:
-                hint = did_you_mean(name, names, f"characters: {', '.join(names)}")
-                raise click.BadParameter(f"unknown character '{name}' ({hint})", param_hint="CHARACTER")
         try:
-            loaded = [(str(find_character(n)), load_character(str(find_character(n)))) for n in chosen]
-        except CharacterError as err:
-            _fail(err.format())
+            make()
+        except UnknownName as err:  # a misused argument: click's usage error (exit 2)
+            raise click.BadParameter(f"{err.message} ({err.hint})",
+                                     param_hint="CHARACTER" if err.argument == "character" else "--gesture") from None
+
+    def make():
         if gesture is None:
-            out = Path(output or "characters.png")
-            write_png(contact_sheet(loaded) if character else cast_sheet(loaded), out)
-            click.echo(f"wrote {out} ({len(loaded)} characters)", err=True)
+            out = character_sheet(output or "characters.png", character)
+            click.echo(f"wrote {out} ({len(character) or len(available_characters())} characters)", err=True)
             return
         if len(character) != 1:
             raise click.UsageError("--gesture needs one CHARACTER")
-        ref, char = loaded[0]
-        character_id = character[0]
-        if gesture not in char.gestures:
-            hint = did_you_mean(gesture, char.gestures, f"gestures: {', '.join(sorted(char.gestures))}")
-            raise click.BadParameter(f"{char.name} has no '{gesture}' gesture ({hint})", param_hint="--gesture")
-        out = Path(output or f"{character_id}-{gesture}.mp4")
-        parsed = _parse_size(size)
-        check_size(*parsed, what="--size")
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            scene = Path(tmp) / "gesture.scene"
-            scene.write_text(
-                f'video "{char.name}: {gesture}" {{\n}}\ncast {{\n    c = character {character_id} at (50%, 92%)\n}}\n'
-                f"scene g {{\n    background solid #EAF4F4\n    wait 0.3s\n    c: {gesture}\n    wait 0.5s\n}}\n",
-                encoding="utf-8")
-            timeline = load_scene(scene, None, CompileOptions(size=parsed)).timeline
-            render_video(timeline, out, quality="standard")
-        click.echo(f"wrote {out} ({timeline.duration:.2f}s)", err=True)
+        out = Path(output or f"{character[0]}-{gesture}.mp4")
+        project = gesture_project(character[0], gesture, size=_parse_size(size))
+        project.render(out, encoder="libx264", extras=False)
+        click.echo(f"wrote {out} ({project.duration:.2f}s)", err=True)
 
     _run(work, Path(output) if output else None)
 
