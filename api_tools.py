@@ -8,7 +8,7 @@ a video (api.py), one function each, so that the command is a layer over them.
     storyreel.character_sheet("cast.png")                     # render characters
     storyreel.gesture("luna", "wave").render("wave.mp4")     # render characters luna --gesture wave
     storyreel.batch("jobs.csv", workers=2)                    # render batch
-    storyreel.serve(port=8800, jobs_dir="jobs")               # render serve
+    storyreel.serve(port=8800, jobs_dir="jobs")               # render serve (service_app: the ASGI app)
     storyreel.channel("my-channel")                           # render channel … (a Channel: plan, run, status)
 
 Mistakes raise the located `SceneError` the command prints. docs/API.md has the
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .api import Project
     from .engine.audio.arrange import Score
     from .engine.speech import ProviderInfo
+    from .service.settings import ServiceSettings
 
 
 # ── render music ────────────────────────────────────────────────────────────
@@ -153,3 +154,97 @@ def gesture(character: str, gesture: str, *, size: tuple[int, int] = (640, 640))
     return load(f'video "{char.name}: {gesture}" {{\n}}\ncast {{\n    c = character {character} at (50%, 92%)\n}}\n'
                 f"scene g {{\n    background solid #EAF4F4\n    wait 0.3s\n    c: {gesture}\n    wait 0.5s\n}}\n",
                 size=size)
+
+
+# ── render batch ────────────────────────────────────────────────────────────
+
+
+@dataclass
+class BatchResult:
+    """What `batch` did: `status` is the command's exit status (0: every row done
+    or unchanged; 1: a row failed, or the jobs file has errors and nothing ran);
+    `report` the JSON report it wrote (None when nothing ran)."""
+
+    status: int
+    report: Path | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 0
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The report's rows: output, state (done, failed, …), skipped, seconds, files, error."""
+        return json.loads(self.report.read_text(encoding="utf-8"))["rows"] if self.report else []
+
+
+def batch(jobs_file: str | Path, *, workers: int | None = None, jobs_dir: str | Path | None = None,
+          report: str | Path | None = None, retries: int = 2, quality: str | None = None,
+          size: tuple[int, int] | None = None, platform: str | None = None, check: str = "fail",
+          ray: bool = False, ray_address: str | None = None, quiet: bool = True,
+          echo: Callable[[str], None] | None = None) -> BatchResult:
+    """Render one video per row of `jobs_file` (CSV, YAML list or JSON Lines), as
+    `render batch` does: every row checked first (its errors, located, go to `echo`:
+    stderr by default), then queued in `jobs_dir` (default: .storyreel-jobs beside
+    the file) and rendered `workers` at once; a row whose output and inputs did not
+    change is skipped, so running it again finishes what is left. `quality`, `size`,
+    `platform` and `check` (fail, warn, off) are for rows without that column;
+    `ray`/`ray_address` render the rows as Ray tasks (docs/RAY.md)."""
+    import time
+
+    from .jobs.batch import default_report, run_batch
+
+    defaults = {"quality": quality, "platform": platform, "check": check, "size": list(size) if size else None}
+    executor = None
+    if ray or ray_address:
+        from .engine.encode.executors import RayExecutor
+
+        executor = RayExecutor(ray_address, num_cpus=workers)  # opened once the rows are checked
+    began = time.time()
+    status = run_batch(jobs_file, jobs_dir=jobs_dir, workers=workers, report=report, defaults=defaults,
+                       retries=retries, quiet=quiet, echo=echo, executor=executor)
+    written = Path(report) if report is not None else default_report(jobs_file)
+    fresh = written.is_file() and written.stat().st_mtime >= began - 1  # not an earlier run's
+    return BatchResult(status, written if fresh else None)
+
+
+# ── render serve ────────────────────────────────────────────────────────────
+
+
+def _service_settings(settings: "ServiceSettings | None", options: dict[str, Any]) -> "ServiceSettings":
+    """`settings`, or ServiceSettings(**options) with its folders and files as Paths;
+    a missing serve extra is a SceneError naming what to install."""
+    import importlib.util
+
+    missing = [name for name in ("starlette", "uvicorn", "multipart", "httpx") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise SceneError(f"render serve needs the serve extra ({', '.join(missing)} not installed)",
+                         hint="pip install 'storyreel[serve]'")
+    from .service.settings import ServiceSettings
+
+    if settings is not None:
+        return settings
+    for name in ("jobs_dir", "tokens", "webhook_secret"):
+        if options.get(name) is not None:
+            options[name] = Path(options[name])
+    options["channels"] = tuple(Path(c).resolve() for c in options.get("channels", ()))
+    return ServiceSettings(**options)
+
+
+def service_app(settings: "ServiceSettings | None" = None, **options: Any):
+    """The HTTP API (submit renders, poll, download, cancel, webhooks: docs/SERVICE.md)
+    as an ASGI app to mount in your own server or test with a client; its workers
+    start with the app's lifespan. `options` are `service.settings.ServiceSettings`'s
+    fields (jobs_dir, tokens, workers, rate_per_minute, …)."""
+    from .service.app import create_app
+
+    return create_app(_service_settings(settings, options))
+
+
+def serve(settings: "ServiceSettings | None" = None, *, echo: Callable[[str], None] | None = None,
+          access_log: bool = True, **options: Any) -> None:
+    """Serve the HTTP API until SIGINT or SIGTERM, as `render serve` does (host
+    127.0.0.1 and port 8800 unless `options` say otherwise; port 0: any free one).
+    The workers stop with it and their jobs are queued again for the next start."""
+    from .service.server import serve as run_server
+
+    run_server(_service_settings(settings, options), echo=echo, access_log=access_log)

@@ -1258,19 +1258,13 @@ def batch_command(jobs_file, jobs_dir, workers, report, retries, quality, size, 
     render batch jobs.csv --workers 2    every row checked first; run again to resume
     render batch jobs.csv --ray-address 10.0.0.1:6379    rows as Ray tasks on a cluster
     """
-    from .jobs.batch import run_batch
+    from .api_tools import batch
 
-    defaults = {"quality": quality, "platform": platform, "check": check,
-                "size": list(_parse_size(size)) if size else None}
-    ray_executor = None
-    if executor == "ray" or ray_address:
-        from .engine.encode.executors import RayExecutor
-
-        ray_executor = RayExecutor(ray_address, num_cpus=workers)  # opened once the rows are checked
-    code = _run(lambda: run_batch(jobs_file, jobs_dir=jobs_dir, workers=workers, report=report, defaults=defaults,
-                                  retries=retries, quiet=quiet, echo=lambda text: click.echo(text, err=True),
-                                  executor=ray_executor))
-    sys.exit(code)
+    done = _run(lambda: batch(jobs_file, jobs_dir=jobs_dir, workers=workers, report=report, retries=retries,
+                              quality=quality, size=_parse_size(size) if size else None, platform=platform,
+                              check=check, ray=executor == "ray", ray_address=ray_address, quiet=quiet,
+                              echo=lambda text: click.echo(text, err=True)))
+    sys.exit(done.status)
 
 
 # ── production: `render serve` and `render jobs` (storyreel.service) ────────
@@ -1322,28 +1316,21 @@ def serve_command(host, port, jobs_dir, tokens, workers, max_request, rate, max_
 
     docs/SERVICE.md describes the API; /docs and /openapi.json list it.
     """
-    import importlib.util
-
-    missing = [name for name in ("starlette", "uvicorn", "multipart", "httpx") if importlib.util.find_spec(name) is None]
-    if missing:
-        _fail(f"error: render serve needs the serve extra ({', '.join(missing)} not installed)\n"
-              f"  hint: pip install 'storyreel[serve]'")
-    from .service.auth import TokenFileError
-    from .service.server import serve
-    from .service.settings import ServiceSettings
+    from .api_tools import serve
     from .jobs.queue import Backoff
+    from .service.auth import TokenFileError
 
     backoff = _parse_time(webhook_backoff, "--webhook-backoff")
-    settings = ServiceSettings(jobs_dir=Path(jobs_dir), host=host, port=port,
-                               tokens=Path(tokens) if tokens else None, workers=workers,
-                               max_request_bytes=max_request, rate_per_minute=rate, max_active=max_active,
-                               retries=retries, webhook_secret=Path(webhook_secret) if webhook_secret else None,
-                               webhook_backoff=Backoff(base=backoff, factor=2.0, cap=600.0),
-                               webhook_attempts=webhook_retries + 1, private_webhooks=private_webhooks,
-                               channels=tuple(Path(c).resolve() for c in channels), keep_jobs_s=keep_jobs)
+    settings = dict(jobs_dir=jobs_dir, host=host, port=port, tokens=tokens, workers=workers,
+                    max_request_bytes=max_request, rate_per_minute=rate, max_active=max_active, retries=retries,
+                    webhook_secret=webhook_secret, webhook_backoff=Backoff(base=backoff, factor=2.0, cap=600.0),
+                    webhook_attempts=webhook_retries + 1, private_webhooks=private_webhooks, channels=channels,
+                    keep_jobs_s=keep_jobs)
     try:
         with _stopping_signals():  # uvicorn raises the signal again once it has shut down
-            serve(settings, echo=lambda text: click.echo(text, err=True), access_log=not quiet)
+            serve(echo=lambda text: click.echo(text, err=True), access_log=not quiet, **settings)
+    except SceneError as err:  # the serve extra is not installed
+        _fail(err.format())
     except KeyboardInterrupt as err:
         import signal
 
