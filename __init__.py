@@ -30,12 +30,14 @@ _EXPORTS = {
     "music": ".api_tools", "Music": ".api_tools", "voices": ".api_tools", "character_sheet": ".api_tools",
     "gesture": ".api_tools", "batch": ".api_tools", "BatchResult": ".api_tools",
     "serve": ".api_tools", "service_app": ".api_tools",
+    "init_channel": ".api_channel", "Channel": ".api_channel",  # (`storyreel.channel` is the package)
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .api import Project, ProgressCallback, check_video, load, render, say, story, template, templates
     from .api_builder import Character, Element, Scene, Video
+    from .api_channel import Channel, init_channel
     from .api_tools import (BatchResult, Music, batch, character_sheet, gesture, music, serve, service_app,
                             voices)
     from .dsl.errors import SceneError

@@ -9,7 +9,7 @@ a video (api.py), one function each, so that the command is a layer over them.
     storyreel.gesture("luna", "wave").render("wave.mp4")     # render characters luna --gesture wave
     storyreel.batch("jobs.csv", workers=2)                    # render batch
     storyreel.serve(port=8800, jobs_dir="jobs")               # render serve (service_app: the ASGI app)
-    storyreel.channel("my-channel")                           # render channel … (a Channel: plan, run, status)
+    storyreel.Channel("my-channel")                           # render channel … (api_channel.py: plan, run, status)
 
 Mistakes raise the located `SceneError` the command prints. docs/API.md has the
 examples (run by tests/test_api_docs.py).

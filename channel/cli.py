@@ -14,9 +14,9 @@ def _cli():
 
 
 def _load(folder: str):
-    from .config import load_channel
+    from ..api_channel import Channel
 
-    return load_channel(folder)
+    return Channel(folder)
 
 
 @click.group("channel")
@@ -28,12 +28,15 @@ def channel_group() -> None:
 @click.argument("directory", type=click.Path(file_okay=False))
 def init_command(directory):
     """Write a commented channel.yaml into DIRECTORY."""
-    from .config import CONFIG_FILE, init_channel
+    from ..api_channel import init_channel
+    from ..dsl.errors import SceneError
+    from .config import CONFIG_FILE
 
+    path = Path(directory) / CONFIG_FILE
     try:
-        path = init_channel(directory)
-    except FileExistsError:
-        _cli()._fail(f"error: {Path(directory) / CONFIG_FILE} exists already\n  hint: edit it, or choose another folder")
+        init_channel(directory)
+    except SceneError as err:  # it exists already
+        _cli()._fail(err.format())
     except OSError as err:
         _cli()._fail(f"error: cannot write {Path(directory) / CONFIG_FILE}: {err.strerror or err}")
     click.echo(f"wrote {path}: edit it, then `render channel plan {directory} --next 24`")
@@ -43,22 +46,9 @@ def init_command(directory):
 @click.argument("directory", type=click.Path(file_okay=False))
 def check_command(directory):
     """Check DIRECTORY/channel.yaml: exit 0, or the error and exit 1."""
-    def work():
-        from .episode_scene import check_brand
-
-        channel = _load(directory)
-        check_brand(channel)  # the channel's own intro and outro scenes compile
-        return channel
-
-    channel = _cli()._run(work)
+    channel = _cli()._run(lambda: _load(directory).check().config)  # its own intro and outro scenes compile
     click.echo(f"{channel.name}: ages {', '.join(map(str, channel.ages))}, {len(channel.topics)} topics, "
                f"every {channel.every_s // 60} min, publishers {', '.join(p.kind for p in channel.publishers)}: ok")
-
-
-def _planner(directory: str):
-    from .planner import Planner
-
-    return Planner(_load(directory))
 
 
 @channel_group.command("plan")
@@ -71,8 +61,9 @@ def plan_command(directory, count, as_json):
     import json
 
     def work():
-        planner = _planner(directory)
-        for e in planner.plan(count):
+        channel = _load(directory)
+        planner = channel.planner
+        for e in channel.plan(count):
             if as_json:
                 click.echo(json.dumps({"slot": e.slot, "at": planner.local_time(e.slot_at), "age": e.age,
                                        "topic": e.topic, "objective": e.objective, "template": e.template,
@@ -96,10 +87,8 @@ def metrics_group() -> None:
               help="The channel folder.")
 def metrics_import_command(file, directory):
     """Read FILE (CSV or JSON: video or episode, views, watch time, likes) and shift topic weights within bounds."""
-    from .metrics import import_metrics
-
     def work():
-        result = import_metrics(_planner(directory), file)
+        result = _load(directory).import_metrics(file)
         click.echo(f"{result['matched']} videos matched" + (f", {len(result['unknown'])} unknown "
                                                              f"({', '.join(result['unknown'][:5])})" if result["unknown"] else ""))
         for topic, (old, new) in sorted(result["weights"].items()):
@@ -123,21 +112,11 @@ def _echo_event(record: dict) -> None:
 def run_command(directory, once, quiet):
     """Plan, produce through the queue, check and publish; without --once, keep the buffer
     ahead of the schedule until SIGTERM (exit 143) or Ctrl-C."""
-    import threading
-
-    from .runner import ChannelRunner
-
     def work():
-        from .episode_scene import check_brand
-
-        channel = _load(directory)
-        check_brand(channel)  # a mistake in the channel's own intro: said once, not a failed render an episode
-        runner = ChannelRunner(channel, log=None if quiet else _echo_event)
-        if not runner.lock():
-            _cli()._fail(f"error: {directory} is being run by another process (pid {runner.holder})\n"
-                         f"  hint: one `render channel run` a channel at a time; this one made nothing")
+        channel = _load(directory)  # run_once and run check its intro first and take its lock
+        log = None if quiet else _echo_event
         if once:
-            episode = runner.once()
+            episode = channel.run_once(log)
             if episode is None:
                 click.echo("nothing to make: no episode planned", err=True)
             elif episode.state == "published":
@@ -146,7 +125,7 @@ def run_command(directory, once, quiet):
                 _cli()._fail(f"error: episode {episode.id} was not published: {episode.state}"
                              + (f": {episode.error}" if episode.error else ""))
         else:
-            runner.run(threading.Event())
+            channel.run(log=log)
 
     _cli()._run(work)
 
@@ -158,10 +137,8 @@ def status_command(directory, as_json):
     """Planned, produced, published and skipped episodes, what comes next, quota."""
     import json
 
-    from .runner import ChannelRunner
-
     def work():
-        s = ChannelRunner(_load(directory)).status()
+        s = _load(directory).status()
         if as_json:
             click.echo(json.dumps(s, indent=2, sort_keys=True))
             return

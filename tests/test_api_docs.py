@@ -25,7 +25,9 @@ def test_the_guide_has_examples_of_every_entry_point():
     code = "\n".join(block for _, block in blocks())
     for call in ("storyreel.load(", ".render(", ".still(", "storyreel.check_video(", "storyreel.template(",
                  "storyreel.story(", "storyreel.Video(", "PAINTERS.register", "TRANSITIONS.register",
-                 "register_provider", "PUBLISHERS.register", ".to_json()"):
+                 "register_provider", "PUBLISHERS.register", ".to_json()", "storyreel.music(", "storyreel.voices(",
+                 "storyreel.character_sheet(", "storyreel.gesture(", "storyreel.batch(", "storyreel.service_app(",
+                 "storyreel.init_channel(", "storyreel.Channel("):
         assert call in code, f"docs/API.md has no example of {call}"
 
 
