@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import av
@@ -86,3 +87,21 @@ def write_wav(path: str | Path, samples: np.ndarray, rate: int = 48_000) -> None
         frame.sample_rate = rate
         container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
+
+
+def compiled_template(name: str, size: tuple[int, int] = (192, 108), fps: float = 6, **params):
+    """A template compiled with these parameters at a tiny size: the dsl's Loaded (its
+    timeline and expanded text), made once per test run. test_templates, test_episodes
+    and test_reading compile the same (template, parameters) at 192x108, 6 fps: each
+    compile is seconds (mostly the speech), so they share it. Treat it as read-only."""
+    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    return _compiled_template(name, tuple(size), fps, key)
+
+
+@lru_cache(maxsize=None)
+def _compiled_template(name: str, size: tuple[int, int], fps: float, params: tuple):
+    from storyreel.dsl import CompileOptions, load_scene
+    from storyreel.dsl.templates import load_template, validate_params
+
+    template = load_template(name)
+    return load_scene(template.scene_path, validate_params(template, dict(params)), CompileOptions(size=size, fps=fps))

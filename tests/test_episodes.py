@@ -13,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
+from helpers import compiled_template
 from storyreel.dsl import CompileOptions, load_scene
 from storyreel.dsl.expand import expand
 from storyreel.dsl.templates import TEMPLATES_DIR, load_template, validate_params
@@ -48,6 +49,8 @@ def segments(name: str, episode: int, age: int = 4, length: str = "episode") -> 
 
 @lru_cache(maxsize=None)
 def compiled(name: str, size=TINY, preset: str | None = None, **params):
+    if preset is None:
+        return compiled_template(name, size, 6, **params).timeline  # shared with test_templates and test_reading
     template = load_template(name)
     return load_scene(template.scene_path, validate_params(template, params),
                       CompileOptions(size=size, fps=6, preset=preset)).timeline

@@ -9,10 +9,8 @@ import pysubs2
 import pytest
 from click.testing import CliRunner
 
-from helpers import scene_text
+from helpers import compiled_template, scene_text
 from storyreel.cli import main
-from storyreel.dsl.templates import load_template, validate_params
-from storyreel.dsl import CompileOptions, load_scene
 from storyreel.engine.audio import load_audio
 from storyreel.engine.publish.captions import reading_length, reading_speed_limit
 
@@ -197,10 +195,8 @@ def test_the_age_goes_into_the_metadata_and_check_video_uses_it(tmp_path):
 
 @pytest.mark.parametrize("name", ["counting", "alphabet", "colors", "shapes", "feelings", "storybook"])
 def test_every_template_captions_readably_at_every_age(name):
-    template = load_template(name)
     for age in (2, 3, 4, 5):
-        tl = load_scene(template.scene_path, validate_params(template, {"age": age}),
-                        CompileOptions(size=(192, 108), fps=6)).timeline
+        tl = compiled_template(name, (192, 108), 6, age=age).timeline  # shared with test_templates
         limit = reading_speed_limit(age)
         assert tl.audience_age == age
         too_fast = [(round(c.start, 2), c.text, round(cps(c), 1)) for c in tl.captions if cps(c) > limit + 1e-6]

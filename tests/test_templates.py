@@ -6,7 +6,6 @@ the soundtrack, captions, chapters). Full episodes are only compiled, never rend
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import av
@@ -15,7 +14,7 @@ import pysubs2
 import pytest
 from click.testing import CliRunner
 
-from helpers import decode
+from helpers import compiled_template, decode
 from storyreel.cli import main
 from storyreel.dsl import CompileOptions, SceneError, load_scene
 from storyreel.dsl.templates import (EPISODE_WINDOWS, SHORT_WINDOW, TEMPLATES_DIR, list_templates, load_template,
@@ -41,16 +40,8 @@ COMBOS = {
 }
 
 
-@lru_cache(maxsize=None)
-def _compiled(name: str, frozen: tuple):
-    template = load_template(name)
-    loaded = load_scene(template.scene_path, validate_params(template, dict(frozen)),
-                        CompileOptions(size=TINY, fps=FPS))
-    return loaded
-
-
 def compiled(name: str, **params):
-    return _compiled(name, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())))
+    return compiled_template(name, TINY, FPS, **params)  # shared with test_episodes and test_reading
 
 
 def spoken_lines(text: str) -> list[str]:
