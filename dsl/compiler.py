@@ -624,6 +624,9 @@ class SceneCompiler:
         if isinstance(item, ast.Word) and (item.name in self.layers or item.name in self.cast):
             items.i += 1
             other = self.lookup(item)
+            if other.value_at("x", t) is None:  # the background, a sound: nothing to point at
+                raise SceneError(f"'{item.name}' has no place on the canvas to look or point at", item.span,
+                                 hint="name an element, a cast member or a position, as in: point at (50%, 40%)")
             x = other.value_at("x", t) + other.value_at("offset_x", t)
             y = other.value_at("y", t) + other.value_at("offset_y", t)
             if other.kind == "character":

@@ -230,9 +230,17 @@ def read_story(path: str | Path, display: str | None = None) -> Story:
     return parse_story(text, shown)
 
 
-# Braces and brackets are markup inside a scene's text and lines (`{a-sound}`, `{n}`,
-# `[word](#E63946)`); in a story they are only punctuation, read as parentheses.
-_LITERAL = str.maketrans("{}[]", "()()")
+# Single braces and brackets are markup inside a scene's text and lines (`{a-sound}`,
+# `{n}`, `[word](#E63946)`); in a story they are only punctuation, read as parentheses.
+# Jinja-like `{{ }}`, `{% %}` and `{# #}` stay as written: the emitted scene keeps them
+# literal, and the line markup ignores them.
+_SINGLE_BRACE = re.compile(r"(?<![{%#])\{(?![{%#])|(?<![}%#])\}(?![}%#])")
+
+
+def _literal(text: str) -> str:
+    """Markup characters as punctuation, one character for one (positions hold)."""
+    text = _SINGLE_BRACE.sub(lambda m: "(" if m.group() == "{" else ")", text)
+    return text.replace("[", "(").replace("]", ")")
 
 
 def parse_story(text: str, path: str = "story.txt") -> Story:
@@ -245,7 +253,8 @@ def parse_story(text: str, path: str = "story.txt") -> Story:
         raise SceneError("the story is empty", location=Location(path, 1, 1, ""), hint=hint_format)
     t = nonblank[0]
     raw_title = lines[t]
-    title = re.sub(r"^\s*#+\s*", "", raw_title).strip().translate(_LITERAL)
+    title = re.sub(r"^\s*#+\s*", "", raw_title).strip()
+    title = _literal(title)
     story = Story(title, (), path, t + 1, lines)
     if not title:
         raise SceneError("the title line has no words", location=story.location(t + 1, 1, len(raw_title) or 1),
@@ -259,7 +268,7 @@ def parse_story(text: str, path: str = "story.txt") -> Story:
     paragraphs = []
     for group in groups:
         joined, where = _join(group)
-        joined = joined.translate(_LITERAL)  # one character for one: positions hold
+        joined = _literal(joined)
         if not _WORD.search(joined):
             continue
         sentences = tuple(Sentence(s, *where[a]) for s, a in _split_sentences(joined))

@@ -281,3 +281,15 @@ def test_an_open_mouth_reads_at_phone_size(who):
     rows = np.nonzero(around.any(axis=1))[0]
     assert len(rows) and rows.max() - rows.min() + 1 >= 5, rows
     assert c.face.eye_height * phone >= 5 and c.face.mouth_width * phone >= 10
+
+
+def test_pointing_at_the_background_is_a_located_error_not_a_crash():
+    # Found by the fuzz (a colours episode's mutant): the background layer has no position.
+    import storyreel
+
+    text = ('video "x" { preset youtube }\ncast {\n    luna = character luna at (12%, 97%)\n}\n'
+            'scene a {\n    background meadow\n    luna: point at background\n    wait 1s\n}\n')
+    with pytest.raises(storyreel.SceneError) as err:
+        storyreel.load(text, size=(320, 180))
+    assert err.value.location.line == 7 and err.value.location.column == 20
+    assert "no place on the canvas" in str(err.value)
