@@ -101,21 +101,18 @@ def test_short_length_by_age(name, age):
     assert SHORT_WINDOW[0] <= duration <= SHORT_WINDOW[1], duration
 
 
+# Ages 4 and 5 (8-12 minute episodes) and other parameters: bench/test_bench_template_pacing.py,
+# the same checks; each of those compiles minutes of speech (4.5 minutes of the suite).
 @pytest.mark.parametrize("name", TEMPLATES)
-@pytest.mark.parametrize("age", AGES)
+@pytest.mark.parametrize("age", [2, 3])
 def test_episode_lands_in_the_attention_span_window(name, age):
-    duration = compiled(name, age=age, length="episode").timeline.duration
+    check_episode_window(name, age)
+
+
+def check_episode_window(name: str, age: int, **params) -> None:
+    duration = compiled(name, age=age, length="episode", **params).timeline.duration
     low, high = EPISODE_WINDOWS[age]
-    assert low <= duration <= high, f"{name} age {age}: {duration:.0f}s is outside {low}-{high}s"
-
-
-def test_episode_window_holds_for_other_parameters():
-    for name, params in [("counting", {"count": 1}), ("counting", {"count": 10, "thing": "fish"}),
-                         ("alphabet", {"letter": "Q"}), ("feelings", {"feeling": "happy", "who": "luna"})]:
-        for age in (2, 5):
-            duration = compiled(name, age=age, length="episode", **params).timeline.duration
-            low, high = EPISODE_WINDOWS[age]
-            assert low <= duration <= high, (name, params, age, duration)
+    assert low <= duration <= high, f"{name} {params} age {age}: {duration:.0f}s is outside {low}-{high}s"
 
 
 def test_younger_viewers_get_a_slower_pace():
